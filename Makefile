@@ -1,0 +1,52 @@
+# jidi — two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test bench promises totp chromium install i18n-extract i18n-update lint-imports
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the embedded default (SQLite, ./var/ key file, SMS outbox) with demo data on http://127.0.0.1:8000
+run: $(STAMP)
+	$(VENV)/bin/jidi migrate
+	@echo "== demo logins =="
+	@$(VENV)/bin/jidi demo
+	@echo "== SMS codes arrive at http://127.0.0.1:8000/dev/outbox =="
+	$(VENV)/bin/jidi serve --host 127.0.0.1 --port 8000
+
+## Everything the tests need (including Debian's chromium), then the whole suite on SQLite and PostgreSQL
+test: $(STAMP) chromium
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+## Benchmarks: one JSON object per line
+bench: $(STAMP)
+	$(PY) -m bench
+
+## Which promises of docs/PROMISES.md are covered by at least one passing test
+promises: $(STAMP) chromium
+	$(PY) tools/promises.py
+
+## A demo staff member's current authenticator code: make totp WHO=support
+totp: $(STAMP)
+	@$(VENV)/bin/jidi totp $(WHO)
+
+i18n-extract: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -o src/jidi/locale/messages.pot --no-location --sort-output src/jidi
+
+i18n-update: i18n-extract
+	$(VENV)/bin/pybabel update -i src/jidi/locale/messages.pot -d src/jidi/locale -D messages --no-fuzzy-matching

@@ -1,0 +1,1 @@
+"""jidi (寄递): a privacy-by-design express-delivery platform."""

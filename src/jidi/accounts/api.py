@@ -1,0 +1,163 @@
+"""The accounts JSON API. Responses carry masked values only; errors are {"error": {"code", "message"}}."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, ConfigDict, Field
+
+from jidi.web.deps import ApiUser, ContainerDep, LocaleDep, _bearer, client_address
+
+router = APIRouter(tags=["accounts"])
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="A stable machine-readable code, e.g. code_invalid")
+    message: str = Field(description="A message in the request's language (Accept-Language: zh-CN or en)")
+    fields: list[str] | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+def errors_for(*statuses: int) -> dict:
+    return {s: {"model": ErrorResponse} for s in (*statuses, 422)}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CodeRequest(Strict):
+    phone: str = Field(min_length=1, max_length=20, description="Mainland China mobile number")
+    purpose: Literal["login"] = "login"
+
+
+class CodeSent(BaseModel):
+    resend_after_seconds: int
+    expires_in_seconds: int
+
+
+class SmsLogin(Strict):
+    phone: str = Field(min_length=1, max_length=20)
+    code: str = Field(min_length=1, max_length=10)
+    accept_policy: bool = Field(description="The user accepts the privacy policy version in GET /api/v1/privacy/policy")
+
+
+class PasswordLogin(Strict):
+    login: str = Field(min_length=1, max_length=254, description="Phone number, user name or e-mail")
+    password: str = Field(min_length=1, max_length=128)
+
+
+class TokenOut(BaseModel):
+    token: str
+    token_type: Literal["bearer"] = "bearer"
+    account_created: bool
+
+
+class ProfileOut(BaseModel):
+    id: str
+    role: str
+    phone: str | None = Field(description="Masked, e.g. 138****5678")
+    username: str | None
+    email: str | None
+    nickname: str | None
+    has_password: bool
+    wechat_bound: bool
+    accepted_policy_version: str | None
+    created_at: dt.datetime
+
+
+class ProfileUpdate(Strict):
+    nickname: str | None = Field(None, max_length=64, description="Empty string clears it")
+    username: str | None = Field(None, max_length=64)
+    email: str | None = Field(None, max_length=254)
+
+
+class PasswordChange(Strict):
+    new_password: str = Field(min_length=1, max_length=128)
+    current_password: str | None = Field(None, max_length=128)
+
+
+class PhoneCodeRequest(Strict):
+    phone: str = Field(min_length=1, max_length=20)
+
+
+class PhoneChange(Strict):
+    phone: str = Field(min_length=1, max_length=20)
+    code: str = Field(min_length=1, max_length=10)
+
+
+class PolicyOut(BaseModel):
+    version: str
+
+
+def _profile_out(p) -> ProfileOut:
+    return ProfileOut(
+        id=str(p.user_id), role=p.role, phone=p.phone and p.phone.masked, username=p.username and p.username.masked,
+        email=p.email and p.email.masked, nickname=p.nickname and p.nickname.masked, has_password=p.has_password,
+        wechat_bound=p.wechat_bound, accepted_policy_version=p.policy_version, created_at=p.created_at,
+    )
+
+
+@router.get("/privacy/policy", response_model=PolicyOut)
+def current_policy(c: ContainerDep) -> PolicyOut:
+    return PolicyOut(version=c.settings.policy_version)
+
+
+@router.post("/auth/sms-codes", status_code=202, response_model=CodeSent, responses=errors_for(429))
+def request_code(body: CodeRequest, request: Request, c: ContainerDep, loc: LocaleDep) -> CodeSent:
+    """Send a login code. The answer is the same whether or not the number has an account."""
+    wait = c.accounts.request_code(body.phone, body.purpose, client_address(request), loc)
+    return CodeSent(resend_after_seconds=wait, expires_in_seconds=c.settings.sms_code_ttl_seconds)
+
+
+@router.post("/auth/sms-login", response_model=TokenOut, responses=errors_for(400, 403))
+def sms_login(body: SmsLogin, c: ContainerDep) -> TokenOut:
+    """Log in with the code; the first successful check creates the account (JD-1.1.1(2))."""
+    result = c.accounts.login_with_code(body.phone, body.code, body.accept_policy, "api", kind="api")
+    return TokenOut(token=result.token, account_created=result.created)
+
+
+@router.post("/auth/password-login", response_model=TokenOut, responses=errors_for(401, 403))
+def password_login(body: PasswordLogin, c: ContainerDep) -> TokenOut:
+    result = c.accounts.login_with_password(body.login, body.password, kind="api")
+    return TokenOut(token=result.token, account_created=False)
+
+
+@router.post("/auth/logout", status_code=204, responses=errors_for(401))
+def logout(user: ApiUser, c: ContainerDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Response:
+    c.accounts.logout(creds.credentials if creds else None)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=ProfileOut, responses=errors_for(401))
+def me(user: ApiUser, c: ContainerDep) -> ProfileOut:
+    return _profile_out(c.accounts.profile(user.id))
+
+
+@router.patch("/me", response_model=ProfileOut, responses=errors_for(401, 409))
+def update_me(body: ProfileUpdate, user: ApiUser, c: ContainerDep) -> ProfileOut:
+    c.accounts.update_profile(user.id, nickname=body.nickname, username=body.username, email=body.email)
+    return _profile_out(c.accounts.profile(user.id))
+
+
+@router.put("/me/password", status_code=204, responses=errors_for(401))
+def change_password(body: PasswordChange, user: ApiUser, c: ContainerDep) -> Response:
+    c.accounts.set_password(user.id, body.new_password, body.current_password)
+    return Response(status_code=204)
+
+
+@router.post("/me/phone/codes", status_code=202, response_model=CodeSent, responses=errors_for(401, 429))
+def request_phone_code(body: PhoneCodeRequest, request: Request, user: ApiUser, c: ContainerDep, loc: LocaleDep) -> CodeSent:
+    wait = c.accounts.request_phone_change(user.id, body.phone, client_address(request), loc)
+    return CodeSent(resend_after_seconds=wait, expires_in_seconds=c.settings.sms_code_ttl_seconds)
+
+
+@router.put("/me/phone", response_model=ProfileOut, responses=errors_for(400, 401, 409))
+def change_phone(body: PhoneChange, user: ApiUser, c: ContainerDep, loc: LocaleDep) -> ProfileOut:
+    c.accounts.change_phone(user.id, body.phone, body.code, loc)
+    return _profile_out(c.accounts.profile(user.id))

@@ -1,0 +1,136 @@
+"""Accounts: users (customers and staff), one-time SMS codes, sessions, consents, WeChat links."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jidi.db import Base, UTCDateTime, new_id, utcnow
+from jidi.privacy import (
+    RETAIN_ACCOUNT, Category, LegalBasis, Mask, Purpose, blind_index, personal,
+)
+
+P = Purpose
+
+
+class User(Base):
+    __tablename__ = "users"
+    __subject__ = "id"  # an account holder's subject id is their user id
+    __nonpersonal__ = ("id", "role", "status", "created_at", "updated_at", "cancelled_at")
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    role: Mapped[str] = mapped_column(String(20), default="customer")
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | locked | cancelled
+    phone = personal(
+        "手机号", "Mobile number", Category.CONTACT, purposes={P.LOGIN, P.SELF_SERVICE, P.NOTIFICATION, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST},
+        basis=LegalBasis.CONTRACT, retention=RETAIN_ACCOUNT, mask=Mask.PHONE, blind_index="phone",
+    )
+    phone_bidx = blind_index("phone", unique=True)
+    username = personal(
+        "用户名", "Username", Category.ACCOUNT, purposes={P.LOGIN, P.SELF_SERVICE, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST, P.SECURITY},
+        basis=LegalBasis.CONTRACT, retention=RETAIN_ACCOUNT, mask=Mask.HANDLE, blind_index="username",
+    )
+    username_bidx = blind_index("username", unique=True)
+    email = personal(
+        "电子邮箱", "E-mail", Category.CONTACT, purposes={P.LOGIN, P.SELF_SERVICE, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST},
+        basis=LegalBasis.CONSENT, retention=RETAIN_ACCOUNT, mask=Mask.EMAIL, blind_index="email",
+    )
+    email_bidx = blind_index("email", unique=True)
+    nickname = personal(
+        "昵称", "Nickname", Category.PROFILE, purposes={P.SELF_SERVICE, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST},
+        basis=LegalBasis.CONSENT, retention=RETAIN_ACCOUNT, mask=Mask.NAME,
+    )
+    avatar_url = personal(
+        "头像", "Avatar", Category.PROFILE, purposes={P.SELF_SERVICE, P.RIGHTS_REQUEST},
+        basis=LegalBasis.CONSENT, retention=RETAIN_ACCOUNT, mask=Mask.HIDDEN,
+    )
+    password_hash = personal(
+        "登录密码(argon2id 散列)", "Password (argon2id hash)", Category.ACCOUNT, purposes={P.LOGIN},
+        basis=LegalBasis.CONTRACT, retention=RETAIN_ACCOUNT, mask=Mask.HIDDEN,
+    )
+    totp_secret = personal(
+        "员工二次验证密钥", "Staff two-factor secret", Category.ACCOUNT, purposes={P.SECURITY},
+        basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_ACCOUNT, mask=Mask.HIDDEN,
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SmsCode(Base):
+    """A one-time code: only keyed hashes of the phone, the client address and the code are stored."""
+
+    __tablename__ = "sms_codes"
+    __nonpersonal__ = ("id", "purpose", "code_hash", "attempts", "created_at", "expires_at", "used_at")
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    phone_bidx = blind_index("phone")
+    client_bidx = blind_index("client_address")
+    purpose: Mapped[str] = mapped_column(String(20))  # login | change_phone
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AuthSession(Base):
+    """A login: a cookie for pages or a bearer token for the API. Only the token's keyed hash is stored."""
+
+    __tablename__ = "auth_sessions"
+    __nonpersonal__ = ("id", "user_id", "kind", "token_hash", "created_at", "expires_at", "revoked_at")
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # web | api | staff
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Consent(Base):
+    """Each consent event (JD-4.2d): what was accepted, which version, when and through which channel."""
+
+    __tablename__ = "consents"
+    __nonpersonal__ = ("id", "subject_id", "kind", "version", "channel", "granted_at", "withdrawn_at")
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # privacy_policy | wechat_profile
+    version: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))  # web | api | wechat
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class WechatLink(Base):
+    """A WeChat identity bound to an account: the de-identified OpenID/UnionID, profile only if authorised."""
+
+    __tablename__ = "wechat_links"
+    __subject__ = "user_id"
+    __nonpersonal__ = ("id", "user_id", "profile_authorised", "created_at")
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    openid = personal(
+        "微信 OpenID(去标识化)", "WeChat OpenID (de-identified)", Category.ACCOUNT, purposes={P.LOGIN, P.RIGHTS_REQUEST},
+        basis=LegalBasis.CONSENT, retention=RETAIN_ACCOUNT, mask=Mask.HANDLE, blind_index="wechat_openid",
+    )
+    openid_bidx = blind_index("wechat_openid", unique=True)
+    unionid = personal(
+        "微信 UnionID(去标识化)", "WeChat UnionID (de-identified)", Category.ACCOUNT, purposes={P.LOGIN, P.RIGHTS_REQUEST},
+        basis=LegalBasis.CONSENT, retention=RETAIN_ACCOUNT, mask=Mask.HANDLE,
+    )
+    nickname = personal(
+        "微信昵称", "WeChat nickname", Category.PROFILE, purposes={P.SELF_SERVICE, P.RIGHTS_REQUEST},
+        basis=LegalBasis.CONSENT, retention=RETAIN_ACCOUNT, mask=Mask.NAME,
+    )
+    avatar_url = personal(
+        "微信头像", "WeChat avatar", Category.PROFILE, purposes={P.SELF_SERVICE, P.RIGHTS_REQUEST},
+        basis=LegalBasis.CONSENT, retention=RETAIN_ACCOUNT, mask=Mask.HIDDEN,
+    )
+    profile_authorised: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,397 @@
+"""Account use cases. Each public method is one transaction: it writes its rows and audit records together
+and queues its messages to go out only after the commit.
+
+Nothing here reveals whether a phone number has an account: requesting a code answers the same way for
+every valid number, and SMS login creates the account on the first successful check (JD-1.1.1(2)).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from jidi import errors
+from jidi.accounts import validation
+from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
+from jidi.accounts.wechat import WechatIdentity
+from jidi.privacy import (
+    Actor, Personal, Purpose, Role, hash_password, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
+)
+
+CODE_PURPOSES = ("login", "change_phone")
+
+
+@dataclasses.dataclass
+class LoginResult:
+    user_id: uuid.UUID
+    token: str
+    created: bool
+
+
+@dataclasses.dataclass
+class Profile:
+    """An account as its owner sees it: every personal value masked until revealed."""
+
+    user_id: uuid.UUID
+    role: str
+    phone: Personal | None
+    username: Personal | None
+    email: Personal | None
+    nickname: Personal | None
+    has_password: bool
+    wechat_bound: bool
+    policy_version: str | None
+    created_at: dt.datetime
+
+
+class Accounts:
+    def __init__(self, container):
+        self.c = container
+
+    @property
+    def vault(self):
+        return self.c.vault
+
+    def _user_by_index(self, s: Session, domain: str, value: str) -> User | None:
+        column = {"phone": User.phone_bidx, "username": User.username_bidx, "email": User.email_bidx}[domain]
+        return s.scalar(select(User).where(column == self.vault.blind_index(domain, value)))
+
+    # -- one-time codes ------------------------------------------------------------------------------
+    def request_code(self, raw_phone: str, purpose: str, client_address: str, locale: str, *, for_user: uuid.UUID | None = None) -> int:
+        """Send a 6-digit code by SMS; returns the seconds before another may be requested."""
+        phone = validation.phone(raw_phone)
+        if purpose not in CODE_PURPOSES:
+            raise errors.invalid_field("purpose")
+        st = self.c.settings
+        now = self.c.clock()
+        phone_idx = self.vault.blind_index("phone", phone)
+        client_idx = self.vault.blind_index("client_address", client_address or "-")
+        with self.c.uow() as s:
+            latest = s.scalar(select(func.max(SmsCode.created_at)).where(SmsCode.phone_bidx == phone_idx))
+            if latest is not None and (wait := st.sms_resend_seconds - int((now - latest).total_seconds())) > 0:
+                raise errors.code_too_soon(wait)
+            day_ago = now - dt.timedelta(days=1)
+            sent_to_phone = s.scalar(select(func.count()).where(SmsCode.phone_bidx == phone_idx, SmsCode.created_at > day_ago))
+            sent_to_client = s.scalar(select(func.count()).where(SmsCode.client_bidx == client_idx, SmsCode.created_at > day_ago))
+            if sent_to_phone >= st.sms_daily_cap_per_phone or sent_to_client >= st.sms_daily_cap_per_client:
+                raise errors.code_daily_limit()
+            # Only the newest code for a number and purpose is valid.
+            s.execute(
+                update(SmsCode)
+                .where(SmsCode.phone_bidx == phone_idx, SmsCode.purpose == purpose, SmsCode.used_at.is_(None))
+                .values(used_at=now)
+            )
+            code = self.c.secrets.new_code()
+            row = SmsCode(id=uuid.uuid4(), phone_bidx=phone_idx, client_bidx=client_idx, purpose=purpose, attempts=0,
+                          created_at=now, expires_at=now + dt.timedelta(seconds=st.sms_code_ttl_seconds))
+            row.code_hash = self.c.secrets.otp_hash(row.id.bytes + phone_idx, code)
+            s.add(row)
+            owner = for_user or (u.id if (u := s.scalar(select(User).where(User.phone_bidx == phone_idx))) else None)
+            subject = owner or self.vault.create_subject(s)  # a number with no account gets a one-off subject
+            template = "login_code" if purpose == "login" else "change_phone_code"
+            self.c.notifier.queue_sms(s, subject_id=subject, phone=phone, template=template, locale=locale, code=code)
+        return st.sms_resend_seconds
+
+    def _consume_code(self, phone: str, purpose: str, code: str) -> None:
+        """Check a code in its own transaction, so a wrong guess is counted even though the caller fails."""
+        code = validation.code(code)
+        now = self.c.clock()
+        phone_idx = self.vault.blind_index("phone", phone)
+        failure: errors.AppError | None = None
+        with self.c.uow() as s:
+            row = s.scalar(
+                select(SmsCode)
+                .where(SmsCode.phone_bidx == phone_idx, SmsCode.purpose == purpose, SmsCode.used_at.is_(None))
+                .order_by(SmsCode.created_at.desc()).limit(1)
+            )
+            if row is None or row.expires_at <= now:
+                failure = errors.code_invalid()
+            elif row.attempts >= self.c.settings.sms_code_max_attempts:
+                failure = errors.code_locked()
+            elif not self.c.secrets.otp_matches(row.code_hash, row.id.bytes + phone_idx, code):
+                row.attempts += 1
+                failure = errors.code_locked() if row.attempts >= self.c.settings.sms_code_max_attempts else errors.code_invalid()
+            else:
+                row.used_at = now
+        if failure:
+            raise failure
+
+    # -- login -----------------------------------------------------------------------------------------
+    def login_with_code(self, raw_phone: str, code: str, accept_policy: bool, channel: str, kind: str = "web") -> LoginResult:
+        phone = validation.phone(raw_phone)
+        if not accept_policy:
+            raise errors.policy_not_accepted()
+        self._consume_code(phone, "login", code)
+        with self.c.uow() as s:
+            user = self._user_by_index(s, "phone", phone)
+            created = user is None
+            if created:
+                user = User(id=uuid.uuid4(), role=Role.CUSTOMER.value, status="active")
+                self.vault.create_subject(s, user.id)
+                self.vault.set(s, user, "phone", phone)
+                s.add(user)
+                s.flush()
+            self._ensure_usable(user, Role.CUSTOMER)
+            self._record_policy_acceptance(s, user.id, channel)
+            token = self._new_session(s, user.id, kind)
+        return LoginResult(user.id, token, created)
+
+    def login_with_password(self, login: str, password: str, kind: str = "web") -> LoginResult:
+        login = (login or "").strip()
+        with self.c.uow() as s:
+            user = None
+            if login and len(login) <= 254:
+                if "@" in login:
+                    user = self._user_by_index(s, "email", login.lower())
+                elif login.isdigit() or login.startswith("+"):
+                    try:
+                        user = self._user_by_index(s, "phone", validation.phone(login))
+                    except errors.AppError:
+                        user = None
+                else:
+                    user = self._user_by_index(s, "username", login.lower())
+            stored = None
+            if user is not None and user.password_hash is not None:
+                stored = self.vault.use(self.vault.get(s, user, "password_hash"), Purpose.LOGIN)
+            # Always run argon2, so a missing account takes as long as a wrong password.
+            ok = verify_password(stored, password or "")
+            if not ok or user is None or user.role != Role.CUSTOMER.value:
+                raise errors.login_failed()
+            self._ensure_usable(user, Role.CUSTOMER)
+            token = self._new_session(s, user.id, kind)
+        return LoginResult(user.id, token, False)
+
+    def _ensure_usable(self, user: User, role: Role) -> None:
+        if user.status != "active" or user.role != role.value:
+            raise errors.account_unavailable()
+
+    def _record_policy_acceptance(self, s: Session, subject_id: uuid.UUID, channel: str) -> None:
+        version = self.c.settings.policy_version
+        have = s.scalar(select(Consent.id).where(
+            Consent.subject_id == subject_id, Consent.kind == "privacy_policy", Consent.version == version, Consent.withdrawn_at.is_(None)
+        ))
+        if have is None:
+            s.add(Consent(id=uuid.uuid4(), subject_id=subject_id, kind="privacy_policy", version=version, channel=channel, granted_at=self.c.clock()))
+
+    def _new_session(self, s: Session, user_id: uuid.UUID, kind: str) -> str:
+        ttl = self.c.settings.staff_session_ttl_seconds if kind == "staff" else self.c.settings.session_ttl_seconds
+        token = self.c.secrets.new_token()
+        now = self.c.clock()
+        s.add(AuthSession(id=uuid.uuid4(), user_id=user_id, kind=kind, token_hash=self.c.secrets.token_hash(token),
+                          created_at=now, expires_at=now + dt.timedelta(seconds=ttl)))
+        return token
+
+    def authenticate(self, token: str | None, kinds: tuple[str, ...]) -> tuple[uuid.UUID, Role] | None:
+        """The user behind a session cookie or bearer token, if it is live and of an accepted kind."""
+        if not token or len(token) > 200:
+            return None
+        with self.c.uow() as s:
+            row = s.execute(
+                select(AuthSession.kind, AuthSession.expires_at, AuthSession.revoked_at, User.id, User.role, User.status)
+                .join(User, User.id == AuthSession.user_id)
+                .where(AuthSession.token_hash == self.c.secrets.token_hash(token))
+            ).one_or_none()
+        if row is None or row.kind not in kinds or row.revoked_at is not None or row.expires_at <= self.c.clock() or row.status != "active":
+            return None
+        return row.id, Role(row.role)
+
+    def logout(self, token: str | None) -> None:
+        if not token:
+            return
+        with self.c.uow() as s:
+            s.execute(update(AuthSession).where(AuthSession.token_hash == self.c.secrets.token_hash(token), AuthSession.revoked_at.is_(None))
+                      .values(revoked_at=self.c.clock()))
+
+    # -- profile ---------------------------------------------------------------------------------------
+    def profile(self, user_id: uuid.UUID) -> Profile:
+        with self.c.uow() as s:
+            user = s.get(User, user_id)
+            if user is None:
+                raise errors.not_authenticated()
+            consent = s.scalar(select(Consent.version).where(Consent.subject_id == user_id, Consent.kind == "privacy_policy",
+                                                             Consent.withdrawn_at.is_(None)).order_by(Consent.granted_at.desc()).limit(1))
+            bound = s.scalar(select(func.count()).select_from(WechatLink).where(WechatLink.user_id == user_id)) > 0
+            v = self.vault
+            return Profile(user.id, user.role, v.get(s, user, "phone"), v.get(s, user, "username"), v.get(s, user, "email"),
+                           v.get(s, user, "nickname"), user.password_hash is not None, bound, consent, user.created_at)
+
+    def reveal_own(self, user_id: uuid.UUID, field: str) -> str:
+        """The owner's own full value, shown to them on request (audited like any reveal)."""
+        if field not in ("phone", "username", "email", "nickname"):
+            raise errors.not_found()
+        with self.c.uow() as s:
+            user = s.get(User, user_id)
+            value = self.vault.get(s, user, field) if user else None
+            if value is None:
+                raise errors.not_found()
+            return self.vault.reveal(s, value, Purpose.SELF_SERVICE, Actor(user_id, Role(user.role)))
+
+    def update_profile(self, user_id: uuid.UUID, *, nickname: str | None = None, username: str | None = None, email: str | None = None) -> None:
+        """Set the given fields; an empty string clears an optional field (ZK-1.1.1: all of them are optional)."""
+        with self.c.uow() as s:
+            user = s.get(User, user_id)
+            if user is None:
+                raise errors.not_authenticated()
+            if nickname is not None:
+                self.vault.set(s, user, "nickname", validation.nickname(nickname) if nickname.strip() else None)
+            if username is not None:
+                value = validation.username(username).lower() if username.strip() else None
+                if value and (other := self._user_by_index(s, "username", value)) and other.id != user_id:
+                    raise errors.username_taken()
+                self.vault.set(s, user, "username", value)
+            if email is not None:
+                value = validation.email(email).lower() if email.strip() else None
+                if value and (other := self._user_by_index(s, "email", value)) and other.id != user_id:
+                    raise errors.email_taken()
+                self.vault.set(s, user, "email", value)
+            user.updated_at = self.c.clock()
+
+    def set_password(self, user_id: uuid.UUID, new_password: str, current_password: str | None = None) -> None:
+        new_password = validation.password(new_password)
+        with self.c.uow() as s:
+            user = s.get(User, user_id)
+            if user is None:
+                raise errors.not_authenticated()
+            if user.password_hash is not None:
+                stored = self.vault.use(self.vault.get(s, user, "password_hash"), Purpose.LOGIN)
+                if not verify_password(stored, current_password or ""):
+                    raise errors.login_failed()
+            self.vault.set(s, user, "password_hash", hash_password(new_password))
+
+    def request_phone_change(self, user_id: uuid.UUID, raw_phone: str, client_address: str, locale: str) -> int:
+        return self.request_code(raw_phone, "change_phone", client_address, locale, for_user=user_id)
+
+    def change_phone(self, user_id: uuid.UUID, raw_phone: str, code: str, locale: str) -> None:
+        phone = validation.phone(raw_phone)
+        self._consume_code(phone, "change_phone", code)
+        with self.c.uow() as s:
+            user = s.get(User, user_id)
+            if user is None:
+                raise errors.not_authenticated()
+            other = self._user_by_index(s, "phone", phone)
+            if other is not None:
+                raise errors.same_phone() if other.id == user_id else errors.phone_in_use()
+            old = self.vault.get(s, user, "phone")
+            self.vault.set(s, user, "phone", phone)
+            if old is not None:
+                self.c.notifier.queue_sms(s, subject_id=user.id, phone=self.vault.use(old, Purpose.NOTIFICATION),
+                                          template="phone_changed", locale=locale)
+
+    def demo_customer(self, phone: str, password: str, nickname: str) -> uuid.UUID:
+        """The demo customer for `make run` (development only): an account as SMS registration creates it."""
+        if self.c.settings.env == "production":
+            raise errors.forbidden()
+        with self.c.uow() as s:
+            user = User(id=uuid.uuid4(), role=Role.CUSTOMER.value, status="active")
+            self.vault.create_subject(s, user.id)
+            self.vault.set(s, user, "phone", validation.phone(phone))
+            self.vault.set(s, user, "nickname", nickname)
+            self.vault.set(s, user, "password_hash", hash_password(password))
+            s.add(user)
+            s.flush()
+            self._record_policy_acceptance(s, user.id, "demo")
+        return user.id
+
+    def current_totp(self, username: str) -> str:
+        """A staff member's current authenticator code (development only, for the demo logins)."""
+        if self.c.settings.env == "production":
+            raise errors.forbidden()
+        with self.c.uow() as s:
+            user = self._user_by_index(s, "username", username.lower())
+            if user is None or user.totp_secret is None:
+                raise errors.not_found()
+            return totp_now(self.vault.use(self.vault.get(s, user, "totp_secret"), Purpose.SECURITY))
+
+    # -- staff -----------------------------------------------------------------------------------------
+    def create_staff(self, role: Role, username: str, password: str) -> tuple[uuid.UUID, str, str]:
+        """A staff account (CLI only). Returns its id, TOTP secret and provisioning URI, shown once."""
+        if not role.is_staff:
+            raise errors.invalid_field("role")
+        username = validation.username(username).lower()
+        password = validation.password(password)
+        secret = new_totp_secret()
+        with self.c.uow() as s:
+            if self._user_by_index(s, "username", username):
+                raise errors.username_taken()
+            user = User(id=uuid.uuid4(), role=role.value, status="active")
+            self.vault.create_subject(s, user.id)
+            self.vault.set(s, user, "username", username)
+            self.vault.set(s, user, "password_hash", hash_password(password))
+            self.vault.set(s, user, "totp_secret", secret)
+            s.add(user)
+        return user.id, secret, totp_uri(secret, username)
+
+    def staff_login(self, username: str, password: str, totp_code: str) -> LoginResult:
+        """Password plus a TOTP second factor (ZK-4.1.1f, JD-5.1.2(1)a)."""
+        with self.c.uow() as s:
+            user = self._user_by_index(s, "username", (username or "").strip().lower()) if username and len(username) <= 64 else None
+            stored = None
+            if user is not None and user.password_hash is not None:
+                stored = self.vault.use(self.vault.get(s, user, "password_hash"), Purpose.LOGIN)
+            ok = verify_password(stored, password or "")
+            if not ok or user is None or not Role(user.role).is_staff or user.status != "active":
+                raise errors.staff_login_failed()
+            secret = self.vault.use(self.vault.get(s, user, "totp_secret"), Purpose.SECURITY)
+            if not totp_ok(secret, (totp_code or "").strip()):
+                raise errors.staff_login_failed()
+            token = self._new_session(s, user.id, "staff")
+        return LoginResult(user.id, token, False)
+
+    def staff_find_customer(self, raw_phone: str) -> Profile | None:
+        """A support agent's lookup by full phone number: the customer's profile, masked."""
+        phone = validation.phone(raw_phone)
+        with self.c.uow() as s:
+            user = self._user_by_index(s, "phone", phone)
+        if user is None or user.role != Role.CUSTOMER.value:
+            return None
+        return self.profile(user.id)
+
+    def staff_reveal(self, actor: Actor, customer_id: uuid.UUID, field: str, purpose: Purpose) -> str:
+        """A staff member opens one full value for a purpose their role allows; the reveal is audited."""
+        with self.c.uow() as s:
+            user = s.get(User, customer_id)
+            if user is None or user.role != Role.CUSTOMER.value or field not in ("phone", "username", "email", "nickname"):
+                raise errors.not_found()
+            value = self.vault.get(s, user, field)
+            if value is None:
+                raise errors.not_found()
+            return self.vault.reveal(s, value, purpose, actor)
+
+    # -- WeChat ----------------------------------------------------------------------------------------
+    def wechat_login(self, ident: WechatIdentity, kind: str = "web") -> LoginResult | None:
+        """Log in the account bound to this WeChat identity, or None when it is not bound yet."""
+        with self.c.uow() as s:
+            link = s.scalar(select(WechatLink).where(WechatLink.openid_bidx == self.vault.blind_index("wechat_openid", ident.openid)))
+            if link is None:
+                return None
+            user = s.get(User, link.user_id)
+            self._ensure_usable(user, Role.CUSTOMER)
+            self._store_wechat_profile(s, link, ident)
+            token = self._new_session(s, user.id, kind)
+        return LoginResult(user.id, token, False)
+
+    def bind_wechat(self, user_id: uuid.UUID, ident: WechatIdentity, accept_policy: bool) -> None:
+        """Bind a WeChat identity to an account, only once the user has accepted the policy (JD-1.3b)."""
+        if not accept_policy:
+            raise errors.policy_not_accepted()
+        with self.c.uow() as s:
+            idx = self.vault.blind_index("wechat_openid", ident.openid)
+            if s.scalar(select(WechatLink.id).where(WechatLink.openid_bidx == idx)):
+                raise errors.wechat_failed()
+            link = WechatLink(id=uuid.uuid4(), user_id=user_id)
+            self.vault.set(s, link, "openid", ident.openid)
+            self.vault.set(s, link, "unionid", ident.unionid)
+            self._store_wechat_profile(s, link, ident)
+            s.add(link)
+            self._record_policy_acceptance(s, user_id, "wechat")
+
+    def _store_wechat_profile(self, s: Session, link: WechatLink, ident: WechatIdentity) -> None:
+        # Nickname and avatar only with the user's authorisation this time; withdrawing it clears them.
+        link.profile_authorised = ident.profile_authorised
+        self.vault.set(s, link, "nickname", ident.nickname)
+        self.vault.set(s, link, "avatar_url", ident.avatar_url)
+        if ident.profile_authorised:
+            s.add(Consent(id=uuid.uuid4(), subject_id=link.user_id, kind="wechat_profile", version="1", channel="wechat", granted_at=self.c.clock()))

@@ -1,0 +1,69 @@
+"""Input rules for account data. Each function returns the canonical form or raises a translated AppError."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+
+from jidi import errors
+from jidi.i18n import N_
+
+MAX_NICKNAME = 32
+USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$")
+
+
+def phone(raw: str | None) -> str:
+    """A mainland China mobile number as its 11 national digits (e.g. 13800138000)."""
+    if not raw or len(raw) > 20:
+        raise errors.invalid_phone()
+    try:
+        num = phonenumbers.parse(raw, "CN")
+    except phonenumbers.NumberParseException:
+        raise errors.invalid_phone() from None
+    if (
+        num.country_code != 86
+        or not phonenumbers.is_valid_number(num)
+        or phonenumbers.number_type(num) not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    ):
+        raise errors.invalid_phone()
+    return str(num.national_number)
+
+
+def _has_control_chars(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in text)
+
+
+def nickname(raw: str) -> str:
+    value = unicodedata.normalize("NFC", raw.strip())
+    if not value or len(value) > MAX_NICKNAME or _has_control_chars(value):
+        raise errors.invalid_field(N_("nickname (1–32 characters, no control characters)"))
+    return value
+
+
+def username(raw: str) -> str:
+    value = raw.strip()
+    if not USERNAME_RE.match(value):
+        raise errors.invalid_field(N_("user name (3–32 letters, digits, '_', '.' or '-', starting with a letter)"))
+    return value
+
+
+def email(raw: str) -> str:
+    value = raw.strip()
+    if len(value) > 254 or not EMAIL_RE.match(value):
+        raise errors.invalid_field(N_("e-mail address"))
+    return value
+
+
+def password(raw: str) -> str:
+    if not (8 <= len(raw) <= 128) or _has_control_chars(raw):
+        raise errors.invalid_field(N_("password (8–128 characters)"))
+    return raw
+
+
+def code(raw: str | None) -> str:
+    value = (raw or "").strip()
+    if not re.fullmatch(r"\d{6}", value):
+        raise errors.code_invalid()
+    return value

@@ -1,0 +1,239 @@
+"""Account pages: SMS and password login, logout, profile, phone change, WeChat login, staff console."""
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse
+
+from jidi import errors
+from jidi.accounts.wechat import WechatIdentity
+from jidi.i18n import gettext_for
+from jidi.privacy import ROLE_PURPOSES, Purpose
+from jidi.web.deps import (
+    SESSION_COOKIE, STAFF_COOKIE, ContainerDep, Csrf, LocaleDep, OptionalPageUser, PageUser, StaffUser, check_csrf,
+    client_address, render,
+)
+
+router = APIRouter(include_in_schema=False)
+WECHAT_STATE_COOKIE = "jidi_wx_state"
+WECHAT_PENDING_COOKIE = "jidi_wx_pending"
+
+Text = lambda n: Annotated[str, Form(max_length=n)]  # noqa: E731
+
+
+def _login_cookie(c, response, name: str, token: str, staff: bool = False) -> None:
+    ttl = c.settings.staff_session_ttl_seconds if staff else c.settings.session_ttl_seconds
+    response.set_cookie(name, token, max_age=ttl, httponly=True, secure=c.settings.cookie_secure, samesite="strict" if staff else "lax")
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# -- SMS login / registration --------------------------------------------------------------------------
+@router.get("/login")
+def login_page(request: Request, user: OptionalPageUser, c: ContainerDep):
+    if user:
+        return _redirect("/profile")
+    return render(request, "login.html", phone="", sent=False, policy_version=c.settings.policy_version)
+
+
+@router.post("/login", dependencies=[Csrf])
+def login_submit(request: Request, c: ContainerDep, loc: LocaleDep, action: Text(10) = "login", phone: Text(20) = "",
+                 code: Text(10) = "", accept_policy: Text(5) = ""):
+    form = {"phone": phone, "policy_version": c.settings.policy_version}
+    try:
+        if action == "send":
+            wait = c.accounts.request_code(phone, "login", client_address(request), loc)
+            return render(request, "login.html", sent=True, wait=wait, **form)
+        result = c.accounts.login_with_code(phone, code, accept_policy == "on", "web")
+    except errors.AppError as err:
+        return render(request, "login.html", status_code=err.status, error=err.render(gettext_for(loc)), error_code=err.code,
+                      sent=action != "send", **form)
+    pending = c.secrets.open_blob("wechat", request.cookies.get(WECHAT_PENDING_COOKIE))
+    response = _redirect("/profile?welcome=1" if result.created else "/profile")
+    if pending:
+        c.accounts.bind_wechat(result.user_id, WechatIdentity(**pending), True)
+        response.delete_cookie(WECHAT_PENDING_COOKIE)
+    _login_cookie(c, response, SESSION_COOKIE, result.token)
+    return response
+
+
+@router.get("/login/password")
+def password_page(request: Request):
+    return render(request, "login_password.html", login="")
+
+
+@router.post("/login/password", dependencies=[Csrf])
+def password_submit(request: Request, c: ContainerDep, loc: LocaleDep, login: Text(254) = "", password: Text(128) = "",
+                    accept_policy: Text(5) = ""):
+    try:
+        result = c.accounts.login_with_password(login, password)
+        pending = c.secrets.open_blob("wechat", request.cookies.get(WECHAT_PENDING_COOKIE))
+        if pending:
+            c.accounts.bind_wechat(result.user_id, WechatIdentity(**pending), accept_policy == "on")
+    except errors.AppError as err:
+        return render(request, "login_password.html", status_code=err.status, error=err.render(gettext_for(loc)), login=login,
+                      error_code=err.code)
+    response = _redirect("/profile")
+    if pending:
+        response.delete_cookie(WECHAT_PENDING_COOKIE)
+    _login_cookie(c, response, SESSION_COOKIE, result.token)
+    return response
+
+
+@router.post("/logout", dependencies=[Csrf])
+def logout(request: Request, c: ContainerDep):
+    c.accounts.logout(request.cookies.get(SESSION_COOKIE))
+    response = _redirect("/")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+# -- profile -------------------------------------------------------------------------------------------
+@router.get("/profile")
+def profile_page(request: Request, user: PageUser, c: ContainerDep, welcome: Annotated[int, Query(ge=0, le=1)] = 0,
+                 saved: Annotated[str, Query(max_length=20)] = ""):
+    return render(request, "profile.html", user=user, profile=c.accounts.profile(user.id), welcome=welcome, saved=saved)
+
+
+@router.post("/profile/reveal", dependencies=[Csrf])
+def profile_reveal(request: Request, user: PageUser, c: ContainerDep, field: Text(20)):
+    shown = c.accounts.reveal_own(user.id, field)
+    return render(request, "profile.html", user=user, profile=c.accounts.profile(user.id), revealed={field: shown})
+
+
+def _profile_error(request, c, user, loc, err: errors.AppError, **extra):
+    return render(request, "profile.html", status_code=err.status, user=user, profile=c.accounts.profile(user.id),
+                  error=err.render(gettext_for(loc)), error_code=err.code, **extra)
+
+
+@router.post("/profile", dependencies=[Csrf])
+def profile_submit(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep, nickname: Text(64) = "",
+                   username: Text(64) = "", email: Text(254) = "", clear_nickname: Text(5) = "", clear_username: Text(5) = "",
+                   clear_email: Text(5) = ""):
+    # Stored values are shown masked, so the form starts blank: a blank field is left as it is, and a
+    # ticked "remove" box clears it (every profile field is optional, ZK-1.1.1).
+    def change(value: str, clear: str) -> str | None:
+        return "" if clear == "on" else (value or None)
+
+    try:
+        c.accounts.update_profile(user.id, nickname=change(nickname, clear_nickname), username=change(username, clear_username),
+                                  email=change(email, clear_email))
+    except errors.AppError as err:
+        return _profile_error(request, c, user, loc, err)
+    return _redirect("/profile?saved=profile")
+
+
+@router.post("/profile/password", dependencies=[Csrf])
+def password_change(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep, new_password: Text(128) = "",
+                    current_password: Text(128) = ""):
+    try:
+        c.accounts.set_password(user.id, new_password, current_password or None)
+    except errors.AppError as err:
+        return _profile_error(request, c, user, loc, err)
+    return _redirect("/profile?saved=password")
+
+
+@router.post("/profile/phone", dependencies=[Csrf])
+def phone_change(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep, action: Text(10) = "send",
+                 phone: Text(20) = "", code: Text(10) = ""):
+    try:
+        if action == "send":
+            wait = c.accounts.request_phone_change(user.id, phone, client_address(request), loc)
+            return render(request, "profile.html", user=user, profile=c.accounts.profile(user.id), phone_sent=True,
+                          new_phone=phone, wait=wait)
+        c.accounts.change_phone(user.id, phone, code, loc)
+    except errors.AppError as err:
+        return _profile_error(request, c, user, loc, err, new_phone=phone, phone_sent=action != "send")
+    return _redirect("/profile?saved=phone")
+
+
+# -- WeChat --------------------------------------------------------------------------------------------
+@router.get("/auth/wechat/start")
+def wechat_start(request: Request, c: ContainerDep, profile: Annotated[int, Query(le=1)] = 1):
+    state = secrets.token_urlsafe(16)
+    url = c.wechat.authorize_url(state, "/auth/wechat/callback", want_profile=bool(profile))
+    response = _redirect(url)
+    response.set_cookie(WECHAT_STATE_COOKIE, state, max_age=600, httponly=True, secure=c.settings.cookie_secure, samesite="lax")
+    return response
+
+
+@router.get("/auth/wechat/callback")
+def wechat_callback(request: Request, c: ContainerDep, state: Annotated[str, Query(max_length=100)] = "",
+                    code: Annotated[str, Query(max_length=100)] = "", error: Annotated[str, Query(max_length=40)] = ""):
+    expected = request.cookies.get(WECHAT_STATE_COOKIE)
+    if error or not expected or not secrets.compare_digest(expected, state):
+        # Refusing WeChat only disables WeChat login; every other method still works (JD-1.1.1(4)a).
+        return render(request, "login.html", status_code=400, phone="", sent=False, policy_version=c.settings.policy_version,
+                      wechat_refused=True)
+    ident = c.wechat.exchange(code)
+    if ident is None:
+        raise errors.wechat_failed()
+    result = c.accounts.wechat_login(ident)
+    if result is None:
+        response = render(request, "wechat_bind.html", shared_profile=ident.profile_authorised)
+        blob = c.secrets.seal_blob("wechat", {"openid": ident.openid, "unionid": ident.unionid, "nickname": ident.nickname,
+                                              "avatar_url": ident.avatar_url}, 900)
+        response.set_cookie(WECHAT_PENDING_COOKIE, blob, max_age=900, httponly=True, secure=c.settings.cookie_secure, samesite="lax")
+    else:
+        response = _redirect("/profile")
+        _login_cookie(c, response, SESSION_COOKIE, result.token)
+    response.delete_cookie(WECHAT_STATE_COOKIE)
+    return response
+
+
+# -- staff ---------------------------------------------------------------------------------------------
+@router.get("/staff/login")
+def staff_login_page(request: Request):
+    return render(request, "staff_login.html")
+
+
+@router.post("/staff/login", dependencies=[Csrf])
+def staff_login_submit(request: Request, c: ContainerDep, loc: LocaleDep, username: Text(64) = "", password: Text(128) = "",
+                       totp: Text(10) = ""):
+    try:
+        result = c.accounts.staff_login(username, password, totp)
+    except errors.AppError as err:
+        return render(request, "staff_login.html", status_code=err.status, error=err.render(gettext_for(loc)), error_code=err.code)
+    response = _redirect("/staff")
+    _login_cookie(c, response, STAFF_COOKIE, result.token, staff=True)
+    return response
+
+
+@router.post("/staff/logout", dependencies=[Csrf])
+def staff_logout(request: Request, c: ContainerDep):
+    c.accounts.logout(request.cookies.get(STAFF_COOKIE))
+    response = _redirect("/staff/login")
+    response.delete_cookie(STAFF_COOKIE)
+    return response
+
+
+@router.get("/staff")
+def staff_home(request: Request, staff: StaffUser):
+    return render(request, "staff_home.html", staff=staff, purposes=sorted(ROLE_PURPOSES[staff.role], key=lambda p: p.value))
+
+
+@router.post("/staff/customers", dependencies=[Csrf])
+def staff_find(request: Request, staff: StaffUser, c: ContainerDep, loc: LocaleDep, phone: Text(20) = ""):
+    purposes = sorted(ROLE_PURPOSES[staff.role], key=lambda p: p.value)
+    try:
+        found = c.accounts.staff_find_customer(phone)
+    except errors.AppError as err:
+        return render(request, "staff_home.html", status_code=err.status, staff=staff, purposes=purposes, error=err.render(gettext_for(loc)))
+    return render(request, "staff_home.html", staff=staff, purposes=purposes, searched=True, found=found)
+
+
+@router.post("/staff/customers/{customer_id}/reveal", dependencies=[Csrf])
+def staff_reveal(request: Request, customer_id: uuid.UUID, staff: StaffUser, c: ContainerDep, field: Text(20), purpose: Text(32)):
+    try:
+        chosen = Purpose(purpose)
+    except ValueError:
+        raise errors.purpose_not_allowed() from None
+    shown = c.accounts.staff_reveal(staff.actor, customer_id, field, chosen)
+    purposes = sorted(ROLE_PURPOSES[staff.role], key=lambda p: p.value)
+    return render(request, "staff_home.html", staff=staff, purposes=purposes, searched=True,
+                  found=c.accounts.profile(customer_id), revealed={field: shown})

@@ -1,0 +1,74 @@
+"""The composition root: builds the container of real (or, in tests, fake) adapters from settings."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from jidi import models
+from jidi.config import Settings
+from jidi.db import make_engine, make_session_factory, unit_of_work, utcnow
+from jidi.jobs import make_queue, register_tasks
+from jidi.notify.providers import SmsProvider, provider_for
+from jidi.privacy import Catalog, Secrets, Vault
+from jidi.privacy.keys import load_key_ring
+
+
+@dataclasses.dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    catalog: Catalog
+    vault: Vault
+    secrets: Secrets
+    sms: SmsProvider
+    wechat: object
+    clock: Callable[[], dt.datetime]
+    queue: object = None
+    tasks: object = None
+    notifier: object = None
+    accounts: object = None
+
+    def uow(self) -> AbstractContextManager[Session]:
+        return unit_of_work(self.sessions)
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    cipher=None,
+    sms: SmsProvider | None = None,
+    wechat=None,
+    clock: Callable[[], dt.datetime] = utcnow,
+) -> Container:
+    from jidi.accounts.service import Accounts  # noqa: PLC0415
+    from jidi.accounts.wechat import SimulatedWechat  # noqa: PLC0415
+    from jidi.notify.service import Notifier  # noqa: PLC0415
+
+    settings = settings or Settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    engine = engine or make_engine(settings.database_url)
+    keys = load_key_ring(settings.key_source, development=settings.env != "production")
+    catalog = Catalog.from_base(models.Base)
+    c = Container(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        catalog=catalog,
+        vault=Vault(keys, catalog, cipher),
+        secrets=Secrets(keys),
+        sms=sms or provider_for(settings.sms_provider),
+        wechat=wechat or SimulatedWechat(),
+        clock=clock,
+    )
+    c.queue = make_queue(settings.queue_url, settings.var_dir)
+    c.tasks = register_tasks(c.queue, c)
+    c.notifier = Notifier(c)
+    c.accounts = Accounts(c)
+    return c

@@ -1,0 +1,103 @@
+"""Errors users see: a stable code, an HTTP status, and a message translated into the user's language.
+
+Messages never contain the values the user sent (no phone numbers, names or codes), so an error can be
+logged or shown without leaking personal data.
+"""
+from __future__ import annotations
+
+from jidi.i18n import N_
+
+
+class AppError(Exception):
+    status = 400
+
+    def __init__(self, code: str, message: str, status: int | None = None, **params: object):
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.params = params
+        if status is not None:
+            self.status = status
+
+    def render(self, gettext) -> str:
+        return gettext(self.message).format(**self.params)
+
+
+def invalid_phone() -> AppError:
+    return AppError("invalid_phone", N_("Enter a valid mainland China mobile number (11 digits, starting with 1)."), 422)
+
+
+def invalid_field(field_label: str) -> AppError:
+    return AppError("invalid_field", N_("Please check the field: {field}."), 422, field=field_label)
+
+
+def code_invalid() -> AppError:
+    return AppError("code_invalid", N_("The verification code is wrong or has expired. Check it or request a new one."), 400)
+
+
+def code_locked() -> AppError:
+    return AppError("code_locked", N_("Too many wrong attempts for this code. Please request a new one."), 400)
+
+
+def code_too_soon(seconds: int) -> AppError:
+    return AppError("code_too_soon", N_("Please wait {seconds} seconds before requesting another code."), 429, seconds=seconds)
+
+
+def code_daily_limit() -> AppError:
+    return AppError("code_daily_limit", N_("Too many codes were requested today. Please try again tomorrow."), 429)
+
+
+def policy_not_accepted() -> AppError:
+    return AppError("policy_not_accepted", N_("Please read and accept the privacy policy to continue."), 400)
+
+
+def login_failed() -> AppError:
+    return AppError("login_failed", N_("The login name or password is incorrect."), 401)
+
+
+def staff_login_failed() -> AppError:
+    return AppError("staff_login_failed", N_("The user name, password or authenticator code is incorrect."), 401)
+
+
+def not_authenticated() -> AppError:
+    return AppError("not_authenticated", N_("Please log in first."), 401)
+
+
+def forbidden() -> AppError:
+    return AppError("forbidden", N_("You do not have permission to do this."), 403)
+
+
+def purpose_not_allowed() -> AppError:
+    return AppError("purpose_not_allowed", N_("This data may not be opened for that purpose by your role."), 403)
+
+
+def csrf_failed() -> AppError:
+    return AppError("csrf_failed", N_("The form has expired. Please reload the page and try again."), 403)
+
+
+def phone_in_use() -> AppError:
+    return AppError("phone_in_use", N_("This mobile number is already bound to another account."), 409)
+
+
+def username_taken() -> AppError:
+    return AppError("username_taken", N_("This user name is taken. Please choose another."), 409)
+
+
+def email_taken() -> AppError:
+    return AppError("email_taken", N_("This e-mail address cannot be used. Please choose another."), 409)
+
+
+def same_phone() -> AppError:
+    return AppError("same_phone", N_("This is already your mobile number."), 409)
+
+
+def not_found() -> AppError:
+    return AppError("not_found", N_("The page or item was not found."), 404)
+
+
+def account_unavailable() -> AppError:
+    return AppError("account_unavailable", N_("This account cannot be used. Please contact customer service."), 403)
+
+
+def wechat_failed() -> AppError:
+    return AppError("wechat_failed", N_("WeChat login did not complete. Please try again."), 400)

@@ -1,0 +1,68 @@
+"""Background work through Huey: SQLite storage on the embedded default, Redis when scaled out.
+
+Jobs carry ids, never personal values (a `Personal` refuses to be pickled), and are queued only after the
+transaction that asked for them commits (`jidi.db.after_commit`).
+"""
+from __future__ import annotations
+
+import threading
+import types
+from pathlib import Path
+
+from huey import MemoryHuey, RedisHuey, SqliteHuey
+from huey.api import Huey
+from huey.consumer import Consumer
+
+
+def make_queue(queue_url: str, var_dir: Path) -> Huey:
+    if queue_url == "immediate":
+        return MemoryHuey("jidi", immediate=True)
+    if queue_url == "sqlite":
+        var_dir.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey("jidi", filename=str(var_dir / "queue.db"))
+    if queue_url.startswith("sqlite:///"):
+        return SqliteHuey("jidi", filename=queue_url.removeprefix("sqlite:///"))
+    if queue_url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey("jidi", url=queue_url)
+    raise ValueError("JIDI_QUEUE_URL must be 'sqlite', 'sqlite:///path', 'redis://…' or 'immediate'")
+
+
+def register_tasks(queue: Huey, container) -> types.SimpleNamespace:
+    """Every job of every feature, bound to the container that runs it."""
+
+    @queue.task(retries=5, retry_delay=10, name="deliver_sms")
+    def deliver_sms(message_id: str) -> None:
+        container.notifier.deliver(message_id)
+
+    @queue.task(name="rewrap_subject_keys")
+    def rewrap_subject_keys(batch: int = 500) -> int:
+        from jidi.privacy.rotation import rewrap_all  # noqa: PLC0415  (privacy core owns key handling)
+
+        return rewrap_all(container, batch)
+
+    return types.SimpleNamespace(deliver_sms=deliver_sms, rewrap_subject_keys=rewrap_subject_keys)
+
+
+class _QuietConsumer(Consumer):
+    # The web server owns the process's signals; an embedded consumer must not take them over.
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+class EmbeddedWorker:
+    """A consumer running in threads inside the web process: the embedded default's worker."""
+
+    def __init__(self, queue: Huey, workers: int = 2):
+        self.consumer = _QuietConsumer(queue, workers=workers, worker_type="thread", periodic=True, initial_delay=0.05, max_delay=1.0)
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.consumer.start()
+
+    def stop(self) -> None:
+        self.consumer.stop(graceful=True)
+
+
+def run_worker(queue: Huey, workers: int = 2) -> None:
+    """`jidi worker`: a standalone consumer for production (any number of machines against one Redis)."""
+    queue.create_consumer(workers=workers, worker_type="thread").run()

@@ -1,0 +1,36 @@
+"""Outgoing service messages."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jidi.db import Base, UTCDateTime, new_id, utcnow
+from jidi.privacy import RETAIN_SMS, Category, LegalBasis, Mask, Purpose, personal
+
+P = Purpose
+
+
+class SmsMessage(Base):
+    """An SMS to send. The embedded provider keeps it here as the outbox shown at /dev/outbox."""
+
+    __tablename__ = "sms_outbox"
+    __nonpersonal__ = ("id", "subject_id", "template", "status", "created_at", "sent_at")
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    # The recipient's subject: the account holder, or a one-off subject for a phone with no account.
+    subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    phone = personal(
+        "短信接收号码", "SMS recipient number", Category.CONTACT, purposes={P.NOTIFICATION, P.RIGHTS_REQUEST},
+        basis=LegalBasis.CONTRACT, retention=RETAIN_SMS, mask=Mask.PHONE,
+    )
+    body = personal(
+        "短信内容", "SMS text", Category.CONTACT, purposes={P.NOTIFICATION, P.RIGHTS_REQUEST},
+        basis=LegalBasis.CONTRACT, retention=RETAIN_SMS, mask=Mask.HIDDEN,
+    )
+    template: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | sent | failed
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

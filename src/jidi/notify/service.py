@@ -1,0 +1,58 @@
+"""Queue an SMS in the caller's transaction; a job delivers it after the commit."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jidi.db import after_commit, utcnow
+from jidi.i18n import N_, gettext_for
+from jidi.notify.models import SmsMessage
+from jidi.privacy import Purpose
+
+TEMPLATES = {
+    "login_code": N_("[jidi] Your verification code is {code}. It expires in 5 minutes. Never tell it to anyone."),
+    "change_phone_code": N_("[jidi] Your code to bind this number to your account is {code}. It expires in 5 minutes."),
+    "phone_changed": N_("[jidi] The mobile number of your account was changed. If this was not you, contact customer service."),
+}
+
+
+class Notifier:
+    def __init__(self, container):
+        self.c = container
+
+    def queue_sms(self, session: Session, *, subject_id: uuid.UUID, phone: str, template: str, locale: str, **params) -> uuid.UUID:
+        text = gettext_for(locale)(TEMPLATES[template]).format(**params)
+        msg = SmsMessage(id=uuid.uuid4(), subject_id=subject_id, template=template)
+        self.c.vault.set(session, msg, "phone", phone)
+        self.c.vault.set(session, msg, "body", text)
+        session.add(msg)
+        message_id = str(msg.id)
+        after_commit(session, lambda: self.c.tasks.deliver_sms(message_id))
+        return msg.id
+
+    def deliver(self, message_id: str) -> None:
+        """The job: open the number and text for delivery only, hand them to the provider, mark sent."""
+        with self.c.uow() as session:
+            msg = session.get(SmsMessage, uuid.UUID(message_id))
+            if msg is None or msg.status == "sent":
+                return
+            phone = self.c.vault.use(self.c.vault.get(session, msg, "phone"), Purpose.NOTIFICATION)
+            text = self.c.vault.use(self.c.vault.get(session, msg, "body"), Purpose.NOTIFICATION)
+            self.c.sms.deliver(phone, text)
+            msg.status, msg.sent_at = "sent", utcnow()
+
+    def outbox(self, session: Session, limit: int = 50) -> list[dict]:
+        """The development outbox: newest first, number masked, text opened for display on a fake phone."""
+        rows = session.scalars(select(SmsMessage).order_by(SmsMessage.created_at.desc()).limit(limit)).all()
+        out = []
+        for m in rows:
+            out.append({
+                "id": str(m.id),
+                "phone": self.c.vault.get(session, m, "phone"),
+                "text": self.c.vault.use(self.c.vault.get(session, m, "body"), Purpose.NOTIFICATION),
+                "status": m.status,
+                "created_at": m.created_at,
+            })
+        return out

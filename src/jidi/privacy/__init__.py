@@ -1,0 +1,24 @@
+"""The privacy core: the only package that touches keys, ciphertext and plaintext storage.
+
+Features use this facade: declare personal columns with `personal()`, seal and open them through the
+`Vault`, reveal full values with a purpose (audited), and keep the audit log.
+"""
+from jidi.privacy.audit import Actor
+from jidi.privacy.catalog import (
+    LABELS, RETAIN_ACCOUNT, RETAIN_SECURITY_LOG, RETAIN_SESSION, RETAIN_SMS, ROLE_PURPOSES, Catalog, Category,
+    FieldSpec, LegalBasis, Purpose, Retention, Role, blind_index, personal,
+)
+from jidi.privacy.credentials import (
+    Secrets, hash_password, new_totp_secret, totp_now, totp_ok, totp_uri,
+    verify_password,
+)
+from jidi.privacy.masking import Mask, mask
+from jidi.privacy.values import Personal
+from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault
+
+__all__ = [
+    "LABELS", "RETAIN_ACCOUNT", "RETAIN_SECURITY_LOG", "RETAIN_SESSION", "RETAIN_SMS", "ROLE_PURPOSES", "Actor",
+    "Catalog", "Category", "FieldSpec", "LegalBasis", "Mask", "Personal", "Purpose", "PurposeNotAllowed",
+    "Retention", "Role", "Secrets", "SubjectShredded", "Vault", "blind_index", "hash_password", "mask",
+    "new_totp_secret", "personal", "totp_now", "totp_ok", "totp_uri", "verify_password",
+]

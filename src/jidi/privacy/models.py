@@ -1,0 +1,56 @@
+"""Tables owned by the privacy core: subject data keys and the hash-chained audit log."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jidi.db import Base, UTCDateTime, utcnow
+
+
+class SubjectKey(Base):
+    """A data subject's own data key, wrapped by a master key version. Deleting the row shreds the subject."""
+
+    __tablename__ = "subject_keys"
+    __nonpersonal__ = ("subject_id", "master_version", "wrapped_key", "created_at")
+
+    subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    master_version: Mapped[int] = mapped_column(Integer, index=True)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditRecord(Base):
+    """Append-only, hash-chained. Subjects and actors appear only as keyed pseudonyms; no plaintext."""
+
+    __tablename__ = "audit_log"
+    __nonpersonal__ = (
+        "seq", "at", "actor", "actor_role", "action", "subject", "fields", "purpose", "request_id", "detail",
+        "prev_hash", "hash",
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(40))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    subject: Mapped[str | None] = mapped_column(String(40), index=True)
+    fields: Mapped[str] = mapped_column(Text, default="")
+    purpose: Mapped[str] = mapped_column(String(32), default="")
+    request_id: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """One row: the sequence number and hash of the newest audit record. Updating it serialises appends."""
+
+    __tablename__ = "audit_head"
+    __nonpersonal__ = ("id", "seq", "hash")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    hash: Mapped[str] = mapped_column(String(64), default="0" * 64)

@@ -1,0 +1,43 @@
+"""Master-key rotation: re-wrap every subject key under the current master version, in small batches.
+
+Each batch is its own transaction, so the service keeps serving, an interrupted run loses at most one
+batch of work, and running it again resumes where it stopped (rows already on the current version are
+skipped). Field ciphertext does not change: subject keys, not fields, are what a master key protects.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from jidi.privacy.keys import add_master_version
+from jidi.privacy.models import SubjectKey
+
+
+def pending(container) -> int:
+    with container.uow() as s:
+        return s.scalar(select(func.count()).select_from(SubjectKey).where(SubjectKey.master_version != container.vault.keys.current))
+
+
+def rewrap_all(container, batch: int = 500, progress: Callable[[int], None] | None = None) -> int:
+    total = 0
+    while True:
+        with container.uow() as s:
+            done = container.vault.rewrap_batch(s, batch)
+        total += done
+        if progress and done:
+            progress(total)
+        if done < batch:
+            return total
+
+
+def rotate(container, *, new_version: bool, batch: int = 500, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """`jidi keys rotate`: add a master version to the key file (unless resuming), then re-wrap everything."""
+    keys = container.vault.keys
+    if new_version:
+        if keys.source == "env":
+            raise SystemExit("keys come from JIDI_KEYS: add a new version there, make it current, then run with --resume")
+        add_master_version(Path(keys.source))
+    keys.maybe_reload(every=0)
+    return keys.current, rewrap_all(container, batch, progress)

@@ -1,0 +1,189 @@
+"""The vault: the only code that turns plaintext into stored bytes and back.
+
+Every personal column holds `AES-256-GCM(subject data key, plaintext, aad)` where the associated data binds
+the ciphertext to its table, column, row and subject: bytes copied to another row or column fail to open.
+Subject data keys are wrapped by the current master key version; `rewrap_batch` moves them to a new one.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import threading
+import time
+import uuid
+from collections import OrderedDict
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from jidi.db import after_commit
+from jidi.privacy import audit
+from jidi.privacy.catalog import ROLE_PURPOSES, Catalog, FieldSpec, Purpose
+from jidi.privacy.cipher import AesGcmCipher, DecryptionError, FieldCipher
+from jidi.privacy.keys import KEY_BYTES, KeyRing
+from jidi.privacy.models import SubjectKey
+from jidi.privacy.values import Personal
+
+
+class PurposeNotAllowed(Exception):
+    """Opening this field for this purpose (or by this role) is not allowed by the catalog."""
+
+    def __init__(self, spec: FieldSpec, purpose: Purpose, why: str = "the catalog does not list this purpose"):
+        super().__init__(f"{spec.key} may not be opened for '{purpose.value}': {why}")
+        self.spec, self.purpose = spec, purpose
+
+
+class SubjectShredded(Exception):
+    """The subject's data key is gone: their data can no longer be read."""
+
+
+class _KeyCache:
+    """A small LRU of unwrapped subject keys; entries expire so other processes' shredding takes effect."""
+
+    def __init__(self, size: int = 20000, ttl: float = 300.0):
+        self._data: OrderedDict[uuid.UUID, tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.size, self.ttl = size, ttl
+
+    def get(self, sid: uuid.UUID) -> bytes | None:
+        with self._lock:
+            hit = self._data.get(sid)
+            if hit is None or hit[0] < time.monotonic():
+                return None
+            self._data.move_to_end(sid)
+            return hit[1]
+
+    def put(self, sid: uuid.UUID, key: bytes) -> None:
+        with self._lock:
+            self._data[sid] = (time.monotonic() + self.ttl, key)
+            self._data.move_to_end(sid)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def drop(self, sid: uuid.UUID) -> None:
+        with self._lock:
+            self._data.pop(sid, None)
+
+
+class Vault:
+    def __init__(self, keys: KeyRing, catalog: Catalog, cipher: FieldCipher | None = None):
+        self.keys = keys
+        self.catalog = catalog
+        self.cipher = cipher or AesGcmCipher()
+        self._cache = _KeyCache()
+        self._index_key = keys.derived("blind-index")
+
+    # -- subject keys -------------------------------------------------------------------------------
+    def _wrap_aad(self, sid: uuid.UUID) -> bytes:
+        return b"jidi/subject-key|" + sid.bytes
+
+    def create_subject(self, session: Session, subject_id: uuid.UUID | None = None) -> uuid.UUID:
+        sid = subject_id or uuid.uuid4()
+        dek = os.urandom(KEY_BYTES)
+        self.keys.maybe_reload()
+        version = self.keys.current
+        wrapped = self.cipher.encrypt(self.keys.master(version), dek, self._wrap_aad(sid))
+        session.add(SubjectKey(subject_id=sid, master_version=version, wrapped_key=wrapped))
+        pending = session.info.setdefault("jidi_new_subject_keys", {})
+        pending[sid] = dek
+        after_commit(session, lambda: self._cache.put(sid, dek))
+        return sid
+
+    def _subject_key(self, session: Session, sid: uuid.UUID) -> bytes:
+        dek = session.info.get("jidi_new_subject_keys", {}).get(sid) or self._cache.get(sid)
+        if dek is not None:
+            return dek
+        row = session.get(SubjectKey, sid)
+        if row is None:
+            raise SubjectShredded(str(sid))
+        dek = self.cipher.decrypt(self.keys.master(row.master_version), row.wrapped_key, self._wrap_aad(sid))
+        self._cache.put(sid, dek)
+        return dek
+
+    def shred_subject(self, session: Session, subject_id: uuid.UUID) -> None:
+        session.execute(delete(SubjectKey).where(SubjectKey.subject_id == subject_id))
+        self._cache.drop(subject_id)
+        after_commit(session, lambda: self._cache.drop(subject_id))
+
+    def rewrap_batch(self, session: Session, batch: int = 500) -> int:
+        """Re-wrap up to `batch` subject keys still under an older master version; returns how many."""
+        rows = session.scalars(
+            select(SubjectKey).where(SubjectKey.master_version != self.keys.current).limit(batch).with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            dek = self.cipher.decrypt(self.keys.master(row.master_version), row.wrapped_key, self._wrap_aad(row.subject_id))
+            row.wrapped_key = self.cipher.encrypt(self.keys.master(self.keys.current), dek, self._wrap_aad(row.subject_id))
+            row.master_version = self.keys.current
+        return len(rows)
+
+    # -- fields -------------------------------------------------------------------------------------
+    @staticmethod
+    def _aad(spec: FieldSpec, row_id: uuid.UUID, sid: uuid.UUID) -> bytes:
+        return b"jidi/field|" + spec.key.encode() + b"|" + row_id.bytes + sid.bytes
+
+    @staticmethod
+    def _subject_of(row) -> uuid.UUID:
+        return getattr(row, getattr(row, "__subject__", "subject_id"))
+
+    def spec_of(self, row, column: str) -> FieldSpec:
+        return self.catalog.spec(row.__tablename__, column)
+
+    def set(self, session: Session, row, column: str, value: str | None) -> None:
+        """Seal `value` into row.column (and its blind index, if the field has one). None clears both."""
+        spec = self.spec_of(row, column)
+        if value is None:
+            setattr(row, column, None)
+        else:
+            sid = self._subject_of(row)
+            key = self._subject_key(session, sid)
+            setattr(row, column, self.cipher.encrypt(key, value.encode(), self._aad(spec, row.id, sid)))
+        if spec.blind_index:
+            setattr(row, column + "_bidx", None if value is None else self.blind_index(spec.blind_index, value))
+
+    def get(self, session: Session, row, column: str) -> Personal | None:
+        spec = self.spec_of(row, column)
+        blob = getattr(row, column)
+        if blob is None:
+            return None
+        sid = self._subject_of(row)
+        plain = self.cipher.decrypt(self._subject_key(session, sid), blob, self._aad(spec, row.id, sid))
+        return Personal(plain.decode(), spec, (str(sid), str(row.id)))
+
+    def blind_index(self, domain: str, value: str) -> bytes:
+        return hmac.new(self._index_key, domain.encode() + b"\x00" + value.encode(), hashlib.sha256).digest()
+
+    # -- opening ------------------------------------------------------------------------------------
+    @staticmethod
+    def use(value: Personal, purpose: Purpose) -> str:
+        """The plaintext for processing by the system (matching, sending a message); not shown to anyone."""
+        if not value.spec.allows(purpose):
+            raise PurposeNotAllowed(value.spec, purpose)
+        return value._plain
+
+    def reveal(self, session: Session, value: Personal, purpose: Purpose, actor: audit.Actor) -> str:
+        """The plaintext for showing to a person: purpose and role checked, audited in this transaction."""
+        if not value.spec.allows(purpose):
+            raise PurposeNotAllowed(value.spec, purpose)
+        if purpose not in ROLE_PURPOSES[actor.role]:
+            raise PurposeNotAllowed(value.spec, purpose, f"the role '{actor.role.value}' may not use it")
+        subject = uuid.UUID(value._row_ref[0]) if value._row_ref else None
+        if purpose is Purpose.SELF_SERVICE and subject != actor.user_id:
+            raise PurposeNotAllowed(value.spec, purpose, "only the data subject may open their own data")
+        audit.append(
+            session, self.keys.derived("audit"), actor=actor, action="reveal", subject_id=subject,
+            fields=[value.spec.key], purpose=purpose.value,
+        )
+        return value._plain
+
+    def record(self, session: Session, *, actor: audit.Actor, action: str, subject_id: uuid.UUID | None,
+               fields=(), purpose: str = "", detail: str = "") -> None:
+        """Write an audit record (export, staff change, disclosure…) in this transaction."""
+        audit.append(session, self.keys.derived("audit"), actor=actor, action=action, subject_id=subject_id,
+                     fields=fields, purpose=purpose, detail=detail)
+
+    def pseudonym(self, subject_id: uuid.UUID) -> str:
+        return audit.pseudonym(self.keys.derived("audit"), subject_id)
+
+
+__all__ = ["Vault", "PurposeNotAllowed", "SubjectShredded", "DecryptionError"]

@@ -1,0 +1,134 @@
+"""The FastAPI application: JSON API under /api/v1 (OpenAPI at /openapi.json) and server-rendered pages."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jidi import errors
+from jidi.i18n import N_, gettext_for, negotiate
+from jidi.jobs import EmbeddedWorker
+from jidi.privacy import PurposeNotAllowed
+from jidi.privacy.audit import request_id as request_id_var
+from jidi.web import deps
+
+log = logging.getLogger("jidi.web")
+
+
+def create_app(container) -> FastAPI:
+    from jidi.accounts import api as accounts_api  # noqa: PLC0415
+    from jidi.accounts import views as accounts_views  # noqa: PLC0415
+    from jidi.web import dev, pages  # noqa: PLC0415
+
+    settings = container.settings
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        worker = None
+        if settings.embedded_worker and settings.queue_url != "immediate":
+            worker = EmbeddedWorker(container.queue)
+            worker.start()
+        yield
+        if worker:
+            worker.stop()
+
+    app = FastAPI(
+        title="jidi API",
+        version="1",
+        description="寄递 jidi — express delivery with privacy by design. Personal values in responses are masked.",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.container = container
+
+    @app.middleware("http")
+    async def context(request: Request, call_next):
+        rid = request.headers.get("x-request-id", "")
+        rid = rid if rid.isalnum() and len(rid) <= 64 else uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        requested = request.query_params.get("lang") or request.cookies.get(deps.LANG_COOKIE)
+        request.state.locale = negotiate(requested, request.headers.get("accept-language"), settings.default_locale)
+        request.state.csrf = request.cookies.get(deps.CSRF_COOKIE) or deps.new_csrf()
+        try:
+            response = await call_next(request)
+        finally:
+            request_id_var.reset(token)
+        response.headers["X-Request-Id"] = rid
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+        if settings.base_url.startswith("https://"):
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if deps.CSRF_COOKIE not in request.cookies:
+            response.set_cookie(deps.CSRF_COOKIE, request.state.csrf, httponly=True, secure=settings.cookie_secure, samesite="lax")
+        if request.query_params.get("lang") in ("zh_CN", "en"):
+            response.set_cookie(deps.LANG_COOKIE, request.query_params["lang"], max_age=365 * 86400, secure=settings.cookie_secure, samesite="lax")
+        return response
+
+    def is_api(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    def error_response(request: Request, err: errors.AppError, **extra):
+        gettext = gettext_for(getattr(request.state, "locale", settings.default_locale))
+        message = err.render(gettext)
+        if is_api(request):
+            return JSONResponse({"error": {"code": err.code, "message": message, **extra}}, status_code=err.status,
+                                headers={"Cache-Control": "no-store"})
+        if err.code == "not_authenticated":
+            target = "/staff/login" if request.url.path.startswith("/staff") else "/login"
+            return RedirectResponse(target, status_code=303)
+        return deps.render(request, "error.html", status_code=err.status, code=err.code, message=message)
+
+    @app.exception_handler(errors.AppError)
+    async def on_app_error(request: Request, exc: errors.AppError):
+        return error_response(request, exc)
+
+    @app.exception_handler(PurposeNotAllowed)
+    async def on_purpose(request: Request, exc: PurposeNotAllowed):
+        return error_response(request, errors.purpose_not_allowed())
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError):
+        # Name the fields, never echo what was sent: it may be a phone number or a name.
+        fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) or "body" for e in exc.errors()})
+        err = errors.AppError("invalid_input", N_("Some fields are missing or invalid: {fields}."), 422, fields=", ".join(fields))
+        return error_response(request, err, fields=fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404:
+            return error_response(request, errors.not_found())
+        if exc.status_code == 405:
+            return error_response(request, errors.AppError("method_not_allowed", N_("This action is not supported here."), 405))
+        return error_response(request, errors.AppError("http_error", N_("The request could not be handled."), exc.status_code))
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, exc: Exception):
+        # Log the type and where, not the message: a driver error could quote a value.
+        log.error("unhandled %s in %s %s (request %s)", type(exc).__name__, request.method, request.url.path, request_id_var.get())
+        return error_response(request, errors.AppError("internal_error", N_("Something went wrong on our side. Please try again later."), 500))
+
+    app.include_router(accounts_api.router, prefix="/api/v1")
+    app.include_router(pages.router)
+    app.include_router(accounts_views.router)
+    if settings.is_development or settings.env == "test":
+        app.include_router(dev.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for `uvicorn --factory jidi.web.app:app_from_env`."""
+    from jidi.bootstrap import bootstrap  # noqa: PLC0415
+
+    return create_app(bootstrap())

@@ -1,0 +1,183 @@
+"""Test fixtures. Every database test runs twice: on SQLite and on PostgreSQL (a throwaway database on the
+local server, created for this run and dropped after it). PostgreSQL being down is a failure, not a skip.
+
+After every test, the whole database and the captured log records are scanned for the plaintext personal
+data in tests/pii.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import uuid
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import LargeBinary, String, Text, select, text
+
+from jidi import models
+from jidi.bootstrap import bootstrap
+from jidi.config import Settings
+from jidi.db import make_engine
+from jidi.migrate import upgrade
+from jidi.web.app import create_app
+from tests import pii
+
+PG_ADMIN_URL = os.environ.get("JIDI_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config):
+    from tests.promise_ids import check_marker  # noqa: PLC0415
+
+    config._jidi_check_promise = check_marker
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for mark in item.iter_markers("promise"):
+            for pid in mark.args:
+                config._jidi_check_promise(pid, item.nodeid)
+
+
+class RecordingSms:
+    """The fake carrier: keeps what it was asked to send, so a test can read the code like a phone would."""
+
+    name = "recording"
+
+    def __init__(self):
+        self.sent: list[tuple[str, str]] = []
+
+    def deliver(self, phone: str, text: str) -> None:
+        self.sent.append((phone, text))
+
+    def last_code(self, phone: str) -> str:
+        import re  # noqa: PLC0415
+
+        for to, body in reversed(self.sent):
+            if to == phone and (m := re.search(r"\b(\d{6})\b", body)):
+                return m.group(1)
+        raise AssertionError("no code was sent to that number")
+
+
+class Clock:
+    """A controllable clock for code expiry and rate limits."""
+
+    def __init__(self):
+        self.now = dt.datetime.now(dt.timezone.utc)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **kw) -> None:
+        self.now += dt.timedelta(**kw)
+
+
+@pytest.fixture(scope="session")
+def key_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("keys")
+
+
+def _pg_database():
+    name = f"jidi_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return name, f"{base}/{name}"
+
+
+def _drop_pg_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request, tmp_path_factory):
+    """(name, url, engine) of a freshly migrated database for this run."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'jidi.db'}"
+        cleanup = None
+    else:
+        name, url = _pg_database()
+        cleanup = name
+    engine = make_engine(url)
+    upgrade(engine)
+    yield request.param, url, engine
+    engine.dispose()
+    if cleanup:
+        _drop_pg_database(cleanup)
+
+
+
+def scan_database(engine) -> list[str]:
+    """Every plaintext test value found anywhere in the database (text and binary columns alike)."""
+    found = []
+    with engine.connect() as conn:
+        for table in models.metadata.sorted_tables:
+            cols = [c for c in table.columns if isinstance(c.type, (String, Text, LargeBinary))]
+            if not cols:
+                continue
+            for row in conn.execute(select(*cols)):
+                for col, value in zip(cols, row):
+                    if value is None:
+                        continue
+                    hits = pii.find_in(value if isinstance(value, (bytes, str)) else bytes(value))
+                    found += [f"{table.name}.{col.name}: {h}" for h in hits]
+    return found
+
+
+def wipe(engine) -> None:
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in models.metadata.sorted_tables)
+            conn.execute(text(f"ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
+            conn.execute(text(f"TRUNCATE {names}"))
+            conn.execute(text(f"ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
+        else:
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
+            for table in reversed(models.metadata.sorted_tables):
+                conn.execute(table.delete())
+            conn.execute(text(
+                "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+            ))
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def sms():
+    return RecordingSms()
+
+
+@pytest.fixture
+def settings(tmp_path, key_dir, backend):
+    _, url, _ = backend
+    return Settings(env="test", var_dir=tmp_path / "var", database_url=url, key_source=str(key_dir / "keys.json"),
+                    queue_url="immediate", cookie_secure=True)
+
+
+@pytest.fixture
+def container(settings, backend, sms, clock, caplog):
+    caplog.set_level(logging.DEBUG)
+    c = bootstrap(settings, engine=backend[2], sms=sms, clock=clock)
+    yield c
+    leaks = scan_database(backend[2])
+    wipe(backend[2])
+    assert not leaks, f"plaintext personal data stored in the database: {leaks}"
+    logged = pii.find_in(caplog.text)
+    assert not logged, f"personal data in the logs: {logged}"
+
+
+@pytest.fixture
+def app(container):
+    return create_app(container)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app, base_url="https://testserver") as tc:
+        yield tc

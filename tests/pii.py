@@ -1,0 +1,17 @@
+"""The personal data the tests use. After every test, the database and the captured logs are scanned for
+these values in plaintext (see conftest.py): finding one fails the test."""
+
+PHONES = ["13912345678", "13700001111", "15800002222", "18600003333", "13800138000", "17700004444"]
+NAMES = ["王小明", "李华", "Zhang Wei"]
+NICKNAMES = ["小明的昵称", "快递达人", "微信演示用户", "Alice 微信"]
+EMAILS = ["xiaoming@example.com", "lihua@example.org"]
+USERNAMES = ["xiaoming2026", "lihua_01"]
+
+ALL = PHONES + NAMES + NICKNAMES + EMAILS + USERNAMES
+
+
+def find_in(text: str | bytes) -> list[str]:
+    """The test values that occur in `text` (str or bytes) in plaintext."""
+    if isinstance(text, bytes):
+        return [v for v in ALL if v.encode() in text]
+    return [v for v in ALL if v in text]

@@ -1,0 +1,196 @@
+"""The privacy core: catalog completeness, encryption bound to row and column, blind indexes, masking,
+purpose-checked and audited reveal, crypto-shredding and key rotation."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pickle
+import uuid
+
+import jinja2
+import pytest
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import LargeBinary, func, select
+
+from jidi import models
+from jidi.accounts.models import User
+from jidi.privacy import Actor, Catalog, Personal, Purpose, PurposeNotAllowed, Role, SubjectShredded, mask, Mask
+from jidi.privacy.audit import verify
+from jidi.privacy.cipher import DecryptionError
+from jidi.privacy.models import AuditRecord, SubjectKey
+from jidi.privacy.rotation import pending, rotate
+from tests.pii import EMAILS, NAMES, PHONES
+
+PHONE, OTHER_PHONE = PHONES[0], PHONES[1]
+
+
+def _user(c, s, phone=PHONE, **fields):
+    user = User(id=uuid.uuid4(), role="customer", status="active")
+    c.vault.create_subject(s, user.id)
+    c.vault.set(s, user, "phone", phone)
+    for k, v in fields.items():
+        c.vault.set(s, user, k, v)
+    s.add(user)
+    s.flush()
+    return user
+
+
+@pytest.mark.promise("JD-5.1.2a")
+def test_every_column_is_declared_personal_or_non_personal():
+    catalog = Catalog.from_base(models.Base)
+    assert catalog.undeclared_columns == []
+    # Personal columns hold ciphertext only: their type is binary, never text.
+    for spec in catalog.fields.values():
+        column = models.metadata.tables[spec.table].columns[spec.column]
+        assert isinstance(column.type, LargeBinary), spec.key
+        assert spec.label_zh and spec.label_en and spec.purposes and spec.retention
+
+
+def test_an_undeclared_column_is_reported():
+    from sqlalchemy import Column, MetaData, String, Table  # noqa: PLC0415
+
+    md = MetaData()
+    Table("parcels", md, Column("id", String, primary_key=True), Column("recipient_name", String))
+    catalog = Catalog.from_metadata(md, {"parcels": ("id",)})
+    assert catalog.undeclared_columns == ["parcels.recipient_name"]
+
+
+@pytest.mark.promise("JD-5.1.1(1)", "ZK-4.1.1c")
+def test_fields_are_encrypted_and_bound_to_their_row_and_column(container):
+    c = container
+    with c.uow() as s:
+        a = _user(c, s, nickname=NAMES[0])
+        b = _user(c, s, phone=OTHER_PHONE)
+        assert PHONE.encode() not in a.phone and NAMES[0].encode() not in a.nickname
+        assert c.vault.get(s, a, "phone").masked == "139****5678"
+        # Copy a's ciphertext into b's row: it must not open there, nor in another column of a.
+        b.phone = a.phone
+        with pytest.raises(DecryptionError):
+            c.vault.get(s, b, "phone")
+        a.username = a.nickname
+        with pytest.raises(DecryptionError):
+            c.vault.get(s, a, "username")
+        s.rollback()
+
+
+@pytest.mark.promise("JD-5.1.1(4)b")
+def test_blind_index_is_keyed_not_a_plain_hash(container):
+    idx = container.vault.blind_index("phone", PHONE)
+    assert len(idx) == 32
+    assert idx == container.vault.blind_index("phone", PHONE)
+    assert idx != hashlib.sha256(PHONE.encode()).digest()
+    assert idx != container.vault.blind_index("email", PHONE)  # domains are separated
+    with container.uow() as s:
+        user = _user(container, s)
+        assert user.phone_bidx == idx
+        assert s.scalar(select(User).where(User.phone_bidx == idx)).id == user.id
+
+
+@pytest.mark.promise("JD-2.2", "JD-5.1.1(4)a", "ZK-4.1.1d")
+def test_personal_values_are_masked_wherever_they_are_printed(container, caplog):
+    with container.uow() as s:
+        user = _user(container, s, email=EMAILS[0], nickname=NAMES[0])
+        phone, email, name = (container.vault.get(s, user, f) for f in ("phone", "email", "nickname"))
+    assert str(phone) == repr(phone).split()[-1].rstrip(">") == "139****5678"
+    assert f"{phone}" == "139****5678" and "%s" % phone == "139****5678"
+    assert str(name) == "王**" and str(email) == "x***@example.com"
+    logging.getLogger("test").warning("calling %s about %s", phone, name)
+    assert PHONE not in caplog.text and "139****5678" in caplog.text
+    html = jinja2.Environment(autoescape=True).from_string("{{ p }} {{ n }}").render(p=phone, n=name)
+    assert html == "139****5678 王**"
+
+    class Out(BaseModel):
+        model_config = ConfigDict(arbitrary_types_allowed=True)
+        phone: Personal
+
+    assert json.loads(Out(phone=phone).model_dump_json()) == {"phone": "139****5678"}
+    with pytest.raises(TypeError):
+        pickle.dumps(phone)
+    with pytest.raises(TypeError):
+        phone == PHONE  # noqa: B015
+
+
+def test_masking_rules():
+    assert mask(Mask.PHONE, "13812345678") == "138****5678"
+    assert mask(Mask.NAME, "张三") == "张*"
+    assert mask(Mask.ID_NUMBER, "11010519491231002X") == "1****************X"
+    assert mask(Mask.ADDRESS, "北京市海淀区苏州街20号院2号楼") == "北京市海淀区****"
+    assert mask(Mask.EMAIL, "zhang@example.com") == "z***@example.com"
+    assert mask(Mask.HIDDEN, "secret") == "******"
+
+
+def test_opening_checks_the_purpose_against_the_catalog(container):
+    with container.uow() as s:
+        user = _user(container, s)
+        phone = container.vault.get(s, user, "phone")
+        assert container.vault.use(phone, Purpose.NOTIFICATION) == PHONE
+        with pytest.raises(PurposeNotAllowed, match="users.phone may not be opened for 'delivery'"):
+            container.vault.use(phone, Purpose.DELIVERY)
+
+
+@pytest.mark.promise("JD-5.1.2(1)a", "CN-7.1b", "JD-5.1.2(2)", "ZK-4.1.1h")
+def test_reveal_needs_an_allowed_role_and_is_audited_in_the_same_transaction(container):
+    c = container
+    with c.uow() as s:
+        user = _user(c, s)
+        uid = user.id
+    agent = Actor(uuid.uuid4(), Role.SUPPORT_AGENT)
+    courier = Actor(uuid.uuid4(), Role.COURIER)
+    with c.uow() as s:
+        phone = c.vault.get(s, s.get(User, uid), "phone")
+        with pytest.raises(PurposeNotAllowed):  # couriers may not open for customer service
+            c.vault.reveal(s, phone, Purpose.CUSTOMER_SERVICE, courier)
+        with pytest.raises(PurposeNotAllowed):  # another customer may not open it as self-service
+            c.vault.reveal(s, phone, Purpose.SELF_SERVICE, Actor(uuid.uuid4(), Role.CUSTOMER))
+        assert c.vault.reveal(s, phone, Purpose.CUSTOMER_SERVICE, agent) == PHONE
+    # A reveal inside a transaction that rolls back leaves no record, and no record without a reveal.
+    with pytest.raises(RuntimeError):
+        with c.uow() as s:
+            c.vault.reveal(s, c.vault.get(s, s.get(User, uid), "phone"), Purpose.CUSTOMER_SERVICE, agent)
+            raise RuntimeError("abort")
+    with c.uow() as s:
+        records = s.scalars(select(AuditRecord)).all()
+        assert len(records) == 1
+        rec = records[0]
+        assert (rec.action, rec.fields, rec.purpose, rec.actor_role) == ("reveal", "users.phone", "customer_service", "support_agent")
+        assert rec.subject == c.vault.pseudonym(uid) and str(uid) not in rec.subject
+        assert verify(s) == []
+
+
+def test_crypto_shredding_makes_a_subject_unreadable(container):
+    c = container
+    with c.uow() as s:
+        user = _user(c, s)
+        uid, blob = user.id, user.phone
+    with c.uow() as s:
+        c.vault.shred_subject(s, uid)
+    with c.uow() as s:
+        user = s.get(User, uid)
+        assert user.phone == blob  # the bytes are still there (as in any backup) …
+        with pytest.raises(SubjectShredded):  # … but nothing can open them any more
+            c.vault.get(s, user, "phone")
+        s.delete(user)
+
+
+@pytest.mark.promise("JD-5.1.1(1)")
+def test_key_rotation_rewraps_in_resumable_batches_and_data_stays_readable(container):
+    c = container
+    with c.uow() as s:
+        ids = [_user(c, s, phone=p).id for p in PHONES[:5]]
+    old = c.vault.keys.current
+    # Simulate an interrupted run: a new version, then only one batch of two.
+    from jidi.privacy.keys import add_master_version  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    add_master_version(Path(c.vault.keys.source))
+    c.vault.keys.maybe_reload(every=0)
+    with c.uow() as s:
+        assert c.vault.rewrap_batch(s, 2) == 2
+    assert pending(c) == 3
+    version, done = rotate(c, new_version=False, batch=2)
+    assert (version, done) == (old + 1, 3) and pending(c) == 0
+    c.vault._cache = type(c.vault._cache)()  # forget unwrapped keys: read through the new wrapping
+    with c.uow() as s:
+        assert s.scalar(select(func.count()).select_from(SubjectKey).where(SubjectKey.master_version == old)) == 0
+        assert [c.vault.use(c.vault.get(s, s.get(User, i), "phone"), Purpose.LOGIN) for i in ids] == PHONES[:5]
