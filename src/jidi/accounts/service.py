@@ -17,6 +17,7 @@ from jidi import errors
 from jidi.accounts import validation
 from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
 from jidi.accounts.wechat import WechatIdentity
+from jidi.i18n import N_
 from jidi.privacy import (
     Actor, Personal, Purpose, Role, hash_password, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
 )
@@ -64,7 +65,7 @@ class Accounts:
         """Send a 6-digit code by SMS; returns the seconds before another may be requested."""
         phone = validation.phone(raw_phone)
         if purpose not in CODE_PURPOSES:
-            raise errors.invalid_field("purpose")
+            raise errors.invalid_field(N_("purpose"))
         st = self.c.settings
         now = self.c.clock()
         phone_idx = self.vault.blind_index("phone", phone)
@@ -309,7 +310,7 @@ class Accounts:
     def create_staff(self, role: Role, username: str, password: str) -> tuple[uuid.UUID, str, str]:
         """A staff account (CLI only). Returns its id, TOTP secret and provisioning URI, shown once."""
         if not role.is_staff:
-            raise errors.invalid_field("role")
+            raise errors.invalid_field(N_("role"))
         username = validation.username(username).lower()
         password = validation.password(password)
         secret = new_totp_secret()

@@ -16,7 +16,7 @@ EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$
 
 def phone(raw: str | None) -> str:
     """A mainland China mobile number as its 11 national digits (e.g. 13800138000)."""
-    if not raw or len(raw) > 20:
+    if not raw or len(raw) > 20 or _has_control_chars(raw):
         raise errors.invalid_phone()
     try:
         num = phonenumbers.parse(raw, "CN")

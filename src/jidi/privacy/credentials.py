@@ -65,6 +65,22 @@ class Secrets:
     def token_hash(self, token: str) -> bytes:
         return hmac.new(self._session, token.encode(), hashlib.sha256).digest()
 
+    def seal_blob(self, purpose: str, data: dict, ttl_seconds: int) -> str:
+        """An opaque, encrypted and expiring token for a cookie (e.g. a WeChat login waiting to be bound)."""
+        nonce = os.urandom(12)
+        body = json.dumps({"exp": int(time.time()) + ttl_seconds, "d": data}).encode()
+        return base64.urlsafe_b64encode(nonce + self._cookie.encrypt(nonce, body, purpose.encode())).decode()
+
+    def open_blob(self, purpose: str, token: str | None) -> dict | None:
+        if not token:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token.encode())
+            body = json.loads(self._cookie.decrypt(raw[:12], raw[12:], purpose.encode()))
+        except Exception:
+            return None
+        return body["d"] if body.get("exp", 0) >= time.time() else None
+
 
 def new_totp_secret() -> str:
     return pyotp.random_base32()
@@ -81,18 +97,3 @@ def totp_now(secret: str) -> str:
 def totp_ok(secret: str, code: str) -> bool:
     return pyotp.TOTP(secret).verify(code, valid_window=1)
 
-    def seal_blob(self, purpose: str, data: dict, ttl_seconds: int) -> str:
-        """An opaque, encrypted and expiring token for a cookie (e.g. a WeChat login waiting to be bound)."""
-        nonce = os.urandom(12)
-        body = json.dumps({"exp": int(time.time()) + ttl_seconds, "d": data}).encode()
-        return base64.urlsafe_b64encode(nonce + self._cookie.encrypt(nonce, body, purpose.encode())).decode()
-
-    def open_blob(self, purpose: str, token: str | None) -> dict | None:
-        if not token:
-            return None
-        try:
-            raw = base64.urlsafe_b64decode(token.encode())
-            body = json.loads(self._cookie.decrypt(raw[:12], raw[12:], purpose.encode()))
-        except Exception:
-            return None
-        return body["d"] if body.get("exp", 0) >= time.time() else None

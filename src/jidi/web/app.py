@@ -55,6 +55,7 @@ def create_app(container) -> FastAPI:
         rid = request.headers.get("x-request-id", "")
         rid = rid if rid.isalnum() and len(rid) <= 64 else uuid.uuid4().hex
         token = request_id_var.set(rid)
+        request.state.request_id = rid
         requested = request.query_params.get("lang") or request.cookies.get(deps.LANG_COOKIE)
         request.state.locale = negotiate(requested, request.headers.get("accept-language"), settings.default_locale)
         request.state.csrf = request.cookies.get(deps.CSRF_COOKIE) or deps.new_csrf()
@@ -78,16 +79,16 @@ def create_app(container) -> FastAPI:
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")
 
-    def error_response(request: Request, err: errors.AppError, **extra):
+    def error_response(request: Request, err: errors.AppError, headers: dict | None = None, **extra):
         gettext = gettext_for(getattr(request.state, "locale", settings.default_locale))
         message = err.render(gettext)
         if is_api(request):
             return JSONResponse({"error": {"code": err.code, "message": message, **extra}}, status_code=err.status,
-                                headers={"Cache-Control": "no-store"})
+                                headers={**(headers or {}), "Cache-Control": "no-store"})
         if err.code == "not_authenticated":
             target = "/staff/login" if request.url.path.startswith("/staff") else "/login"
             return RedirectResponse(target, status_code=303)
-        return deps.render(request, "error.html", status_code=err.status, code=err.code, message=message)
+        return deps.render(request, "error.html", status_code=err.status, error=message, error_code=err.code)
 
     @app.exception_handler(errors.AppError)
     async def on_app_error(request: Request, exc: errors.AppError):
@@ -109,13 +110,16 @@ def create_app(container) -> FastAPI:
         if exc.status_code == 404:
             return error_response(request, errors.not_found())
         if exc.status_code == 405:
-            return error_response(request, errors.AppError("method_not_allowed", N_("This action is not supported here."), 405))
+            # Keep the Allow header Starlette computed (RFC 9110 requires it on a 405).
+            return error_response(request, errors.AppError("method_not_allowed", N_("This action is not supported here."), 405),
+                                  headers=dict(exc.headers or {}))
         return error_response(request, errors.AppError("http_error", N_("The request could not be handled."), exc.status_code))
 
     @app.exception_handler(Exception)
     async def on_crash(request: Request, exc: Exception):
         # Log the type and where, not the message: a driver error could quote a value.
-        log.error("unhandled %s in %s %s (request %s)", type(exc).__name__, request.method, request.url.path, request_id_var.get())
+        log.error("unhandled %s in %s %s (request %s)", type(exc).__name__, request.method, request.url.path,
+                  getattr(request.state, "request_id", "-"))
         return error_response(request, errors.AppError("internal_error", N_("Something went wrong on our side. Please try again later."), 500))
 
     app.include_router(accounts_api.router, prefix="/api/v1")

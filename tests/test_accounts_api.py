@@ -1,0 +1,255 @@
+"""Accounts through the JSON API: SMS registration and login, password login, profile, phone change."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from jidi.accounts.models import AuthSession, Consent, SmsCode, User
+from jidi.notify.models import SmsMessage
+from tests.pii import EMAILS, NICKNAMES, PHONES, USERNAMES
+
+PHONE, NEW_PHONE, STRANGER = PHONES[0], PHONES[1], PHONES[2]
+
+
+def send_code(client, phone=PHONE, **headers):
+    return client.post("/api/v1/auth/sms-codes", json={"phone": phone}, headers=headers)
+
+
+def register(client, sms, clock=None, phone=PHONE) -> str:
+    assert send_code(client, phone).status_code == 202
+    r = client.post("/api/v1/auth/sms-login", json={"phone": phone, "code": sms.last_code(phone), "accept_policy": True})
+    assert r.status_code == 200, r.text
+    return r.json()["token"]
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def count(container, model, *where):
+    with container.uow() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.mark.promise("JD-1.1.1(2)", "CN-3.1.1")
+def test_first_successful_code_creates_the_account_and_logs_in(client, sms, container):
+    r = send_code(client)
+    assert r.status_code == 202 and r.json() == {"resend_after_seconds": 60, "expires_in_seconds": 300}
+    code = sms.last_code(PHONE)
+    assert len(code) == 6 and code.isdigit()
+    r = client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": code, "accept_policy": True})
+    assert r.status_code == 200 and r.json()["account_created"] is True
+    me = client.get("/api/v1/me", headers=auth(r.json()["token"])).json()
+    assert me["phone"] == "139****5678" and me["role"] == "customer"
+    assert PHONE not in str(me)
+    # The code is stored only as a keyed hash, never in plaintext.
+    with container.uow() as s:
+        row = s.scalars(select(SmsCode)).one()
+        assert code.encode() not in row.code_hash and row.used_at is not None
+
+
+@pytest.mark.promise("JD-4.2d", "CN-preamble-a", "ZK-preamble-a")
+def test_login_requires_accepting_the_policy_and_records_the_consent(client, sms, container):
+    send_code(client)
+    r = client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": sms.last_code(PHONE), "accept_policy": False})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "policy_not_accepted"
+    assert count(container, User) == 0
+    # The code was not used up by the refusal: accepting now logs in.
+    r = client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": sms.last_code(PHONE), "accept_policy": True})
+    assert r.status_code == 200
+    with container.uow() as s:
+        consent = s.scalars(select(Consent)).one()
+        assert (consent.kind, consent.version, consent.channel) == ("privacy_policy", container.settings.policy_version, "api")
+    assert client.get("/api/v1/me", headers=auth(r.json()["token"])).json()["accepted_policy_version"] == container.settings.policy_version
+
+
+def test_wrong_expired_and_replayed_codes_are_refused(client, sms, container, clock):
+    send_code(client)
+    code = sms.last_code(PHONE)
+    wrong = "000000" if code != "000000" else "111111"
+    r = client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": wrong, "accept_policy": True})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "code_invalid"
+    assert client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": code, "accept_policy": True}).status_code == 200
+    replay = client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": code, "accept_policy": True})
+    assert replay.status_code == 400 and replay.json()["error"]["code"] == "code_invalid"
+    clock.advance(seconds=61)
+    send_code(client)
+    clock.advance(minutes=5, seconds=1)
+    late = client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": sms.last_code(PHONE), "accept_policy": True})
+    assert late.status_code == 400 and late.json()["error"]["code"] == "code_invalid"
+    assert count(container, AuthSession) == 1
+
+
+def test_five_wrong_tries_lock_the_code(client, sms, container):
+    send_code(client)
+    code = sms.last_code(PHONE)
+    wrong = [f"{(int(code) + i) % 1_000_000:06d}" for i in range(1, 6)]
+    codes = [client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": w, "accept_policy": True}).json()["error"]["code"] for w in wrong]
+    assert codes == ["code_invalid"] * 4 + ["code_locked"]
+    r = client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": code, "accept_policy": True})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "code_locked"
+    assert count(container, User) == 0
+
+
+def test_resend_waits_60_seconds_and_daily_caps_apply(client, sms, container, clock):
+    assert send_code(client).status_code == 202
+    r = send_code(client)
+    assert r.status_code == 429 and r.json()["error"]["code"] == "code_too_soon"
+    clock.advance(seconds=59)
+    assert send_code(client).status_code == 429
+    clock.advance(seconds=1)
+    assert send_code(client).status_code == 202
+    # Only the newest code works.
+    older, newest = [t for p, t in sms.sent if p == PHONE][-2:]
+    for _ in range(container.settings.sms_daily_cap_per_phone - 2):
+        clock.advance(seconds=61)
+        assert send_code(client).status_code == 202
+    clock.advance(seconds=61)
+    r = send_code(client)
+    assert r.status_code == 429 and r.json()["error"]["code"] == "code_daily_limit"
+    clock.advance(days=1)
+    assert send_code(client).status_code == 202
+
+
+def test_daily_cap_per_client_address(client, container, clock):
+    container.settings.sms_daily_cap_per_client = 3
+    assert [send_code(client, p).status_code for p in PHONES[:4]] == [202, 202, 202, 429]
+
+
+@pytest.mark.promise("JD-1.1.1(2)")
+def test_code_requests_do_not_reveal_whether_a_number_has_an_account(client, sms, clock):
+    register(client, sms)
+    clock.advance(seconds=61)
+    known, unknown = send_code(client, PHONE), send_code(client, STRANGER)
+    assert known.status_code == unknown.status_code == 202
+    assert known.json() == unknown.json()
+    assert set(known.headers) - {"x-request-id", "content-length"} == set(unknown.headers) - {"x-request-id", "content-length"}
+
+
+@pytest.mark.parametrize("phone", ["123", "1391234567", "139123456789", "02012345678", "+14155550100", "abc", "139-1234-567x", "13912345678\u0000"])
+def test_malformed_phone_numbers_are_refused_and_change_nothing(client, container, phone):
+    r = send_code(client, phone)
+    assert r.status_code == 422 and r.json()["error"]["code"] in ("invalid_phone", "invalid_input")
+    assert phone not in r.text
+    assert count(container, SmsCode) == 0
+
+
+def test_full_width_digits_and_separators_are_the_same_number(client, sms):
+    assert send_code(client, "１３９ １２３４ ５６７８").status_code == 202
+    assert sms.last_code(PHONE)
+
+
+@pytest.mark.promise("JD-1.1.1(1)", "ZK-1.1.1", "CN-7.2a")
+def test_password_login_by_phone_username_or_email(client, sms, container):
+    token = register(client, sms)
+    assert client.patch("/api/v1/me", json={"username": USERNAMES[0], "email": EMAILS[0], "nickname": NICKNAMES[0]}, headers=auth(token)).status_code == 200
+    assert client.put("/api/v1/me/password", json={"new_password": "correct horse 9"}, headers=auth(token)).status_code == 204
+    for login in (PHONE, USERNAMES[0], USERNAMES[0].upper(), EMAILS[0]):
+        r = client.post("/api/v1/auth/password-login", json={"login": login, "password": "correct horse 9"})
+        assert r.status_code == 200, login
+    failures = [
+        client.post("/api/v1/auth/password-login", json={"login": login, "password": pw}).json()["error"]
+        for login, pw in ((PHONE, "wrong password"), (STRANGER, "correct horse 9"), ("nobody_here", "x"))
+    ]
+    assert {f["code"] for f in failures} == {"login_failed"} and len({f["message"] for f in failures}) == 1
+    # Stored as an argon2id hash, itself encrypted.
+    with container.uow() as s:
+        user = s.scalars(select(User)).one()
+        assert b"argon2id" not in user.password_hash
+        assert container.vault.use(container.vault.get(s, user, "password_hash"), __import__("jidi").privacy.Purpose.LOGIN).startswith("$argon2id$")
+
+
+@pytest.mark.promise("JD-1.1.1(1)")
+def test_a_user_without_password_still_logs_in_by_code(client, sms):
+    token = register(client, sms)
+    assert client.get("/api/v1/me", headers=auth(token)).json()["has_password"] is False
+    r = client.post("/api/v1/auth/password-login", json={"login": PHONE, "password": "anything at all"})
+    assert r.status_code == 401
+
+
+def test_changing_a_password_needs_the_current_one(client, sms):
+    token = register(client, sms)
+    client.put("/api/v1/me/password", json={"new_password": "first password"}, headers=auth(token))
+    r = client.put("/api/v1/me/password", json={"new_password": "second password", "current_password": "nope"}, headers=auth(token))
+    assert r.status_code == 401
+    r = client.put("/api/v1/me/password", json={"new_password": "second password", "current_password": "first password"}, headers=auth(token))
+    assert r.status_code == 204
+    r = client.put("/api/v1/me/password", json={"new_password": "short", "current_password": "second password"}, headers=auth(token))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_field"
+
+
+def test_logout_ends_the_token(client, sms):
+    token = register(client, sms)
+    assert client.post("/api/v1/auth/logout", headers=auth(token)).status_code == 204
+    r = client.get("/api/v1/me", headers=auth(token))
+    assert r.status_code == 401 and r.json()["error"]["code"] == "not_authenticated"
+    assert client.get("/api/v1/me", headers=auth("made-up-token")).status_code == 401
+    assert client.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.promise("ZK-1.1.1")
+def test_profile_fields_are_optional_validated_and_masked(client, sms, container):
+    token = register(client, sms)
+    me = client.get("/api/v1/me", headers=auth(token)).json()
+    assert me["nickname"] is None and me["email"] is None and me["username"] is None
+    r = client.patch("/api/v1/me", json={"nickname": NICKNAMES[0], "email": EMAILS[0], "username": USERNAMES[0]}, headers=auth(token))
+    assert r.status_code == 200
+    me = r.json()
+    assert (me["nickname"], me["email"], me["username"]) == ("小****", "x***@example.com", "x***")
+    for body in ({"nickname": "bad\u0000name"}, {"nickname": "x" * 33}, {"nickname": "zero\u200bwidth"}, {"email": "not-an-email"},
+                 {"username": "9starts-with-digit"}, {"username": "ab"}):
+        r = client.patch("/api/v1/me", json=body, headers=auth(token))
+        assert r.status_code == 422, body
+        assert r.json()["error"]["code"] in ("invalid_field", "invalid_input")
+    assert client.get("/api/v1/me", headers=auth(token)).json()["nickname"] == "小****"
+    assert client.patch("/api/v1/me", json={"email": ""}, headers=auth(token)).json()["email"] is None
+
+
+def test_username_and_email_are_unique(client, sms, clock):
+    first = register(client, sms, phone=PHONE)
+    second = register(client, sms, phone=NEW_PHONE)
+    client.patch("/api/v1/me", json={"username": USERNAMES[0], "email": EMAILS[0]}, headers=auth(first))
+    assert client.patch("/api/v1/me", json={"username": USERNAMES[0].upper()}, headers=auth(second)).json()["error"]["code"] == "username_taken"
+    assert client.patch("/api/v1/me", json={"email": EMAILS[0]}, headers=auth(second)).status_code == 409
+
+
+def test_change_phone_with_a_code_to_the_new_number(client, sms, container, clock):
+    token = register(client, sms)
+    r = client.post("/api/v1/me/phone/codes", json={"phone": NEW_PHONE}, headers=auth(token))
+    assert r.status_code == 202
+    bad = client.put("/api/v1/me/phone", json={"phone": NEW_PHONE, "code": "12345x"}, headers=auth(token))
+    assert bad.status_code == 400
+    r = client.put("/api/v1/me/phone", json={"phone": NEW_PHONE, "code": sms.last_code(NEW_PHONE)}, headers=auth(token))
+    assert r.status_code == 200 and r.json()["phone"] == "137****1111"
+    # The old number is told, the new one now logs in, the old one makes a new account.
+    assert sms.sent[-1][0] == PHONE
+    with container.uow() as s:
+        assert s.scalars(select(SmsMessage.template).order_by(SmsMessage.created_at)).all()[-1] == "phone_changed"
+    clock.advance(seconds=61)
+    assert register(client, sms, phone=NEW_PHONE)
+    assert count(container, User) == 1
+
+
+def test_a_number_bound_to_another_account_cannot_be_taken(client, sms, clock):
+    mine = register(client, sms, phone=PHONE)
+    register(client, sms, phone=NEW_PHONE)
+    clock.advance(seconds=61)
+    client.post("/api/v1/me/phone/codes", json={"phone": NEW_PHONE}, headers=auth(mine))
+    r = client.put("/api/v1/me/phone", json={"phone": NEW_PHONE, "code": sms.last_code(NEW_PHONE)}, headers=auth(mine))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "phone_in_use"
+
+
+def test_errors_speak_the_users_language(client):
+    zh = send_code(client, "123")
+    en = send_code(client, "123", **{"Accept-Language": "en-US,en;q=0.9"})
+    assert zh.json()["error"]["code"] == en.json()["error"]["code"] == "invalid_phone"
+    assert "mobile" in en.json()["error"]["message"]
+    assert zh.json()["error"]["message"] != en.json()["error"]["message"]
+
+
+def test_unknown_fields_and_bad_json_are_clean_422s(client):
+    r = client.post("/api/v1/auth/sms-codes", json={"phone": PHONE, "extra": 1})
+    assert r.status_code == 422 and r.json()["error"]["fields"] == ["extra"]
+    r = client.post("/api/v1/auth/sms-codes", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_input"
+    assert PHONE not in client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": 5}).text
