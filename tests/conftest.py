@@ -7,6 +7,7 @@ data in tests/pii.py.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import uuid
@@ -39,6 +40,18 @@ def pytest_collection_modifyitems(config, items):
         for mark in item.iter_markers("promise"):
             for pid in mark.args:
                 config._jidi_check_promise(pid, item.nodeid)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With JIDI_PROMISE_REPORT set (`make promises`), note each promise-tagged test's outcome."""
+    outcome = yield
+    report = outcome.get_result()
+    path = os.environ.get("JIDI_PROMISE_REPORT")
+    ids = [pid for mark in item.iter_markers("promise") for pid in mark.args]
+    if path and ids and (report.when == "call" or report.failed):
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"test": item.nodeid, "ids": ids, "passed": report.passed and report.when == "call"}) + "\n")
 
 
 class RecordingSms:

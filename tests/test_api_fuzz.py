@@ -79,6 +79,8 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def test_api_conforms_to_its_openapi(case, api_login):
     headers = {"Authorization": f"Bearer {api_login.token()}"} if case.operation.definition.raw.get("security") else None
     response = case.call_and_validate(headers=headers)
+    with open("/tmp/fuzzstats.txt", "a") as f:
+        f.write(f"{case.operation.label}\t{case.meta.generation.mode.value}\t{case.meta.phase.name.value}\t{response.status_code}\t{response.text[:100]!r}\t{dict(response.request.headers).get('Authorization','-')[:30]!r}\t{case.headers!r}\t{case.meta.phase.data!r}\n"[:600])
     if case.operation.path == "/api/v1/auth/logout" and response.status_code == 204:
         api_login.revoked()
 

@@ -14,8 +14,7 @@ from jidi.config import Settings
 from jidi.db import make_engine, make_session_factory, unit_of_work, utcnow
 from jidi.jobs import make_queue, register_tasks
 from jidi.notify.providers import SmsProvider, provider_for
-from jidi.privacy import Catalog, Secrets, Vault
-from jidi.privacy.keys import load_key_ring
+from jidi.privacy import Catalog, Secrets, Vault, load_key_ring
 
 
 @dataclasses.dataclass

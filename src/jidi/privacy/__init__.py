@@ -12,6 +12,7 @@ from jidi.privacy.credentials import (
     Secrets, hash_password, new_totp_secret, totp_now, totp_ok, totp_uri,
     verify_password,
 )
+from jidi.privacy.keys import load_key_ring
 from jidi.privacy.masking import Mask, mask
 from jidi.privacy.values import Personal
 from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault
@@ -19,6 +20,6 @@ from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault
 __all__ = [
     "LABELS", "RETAIN_ACCOUNT", "RETAIN_SECURITY_LOG", "RETAIN_SESSION", "RETAIN_SMS", "ROLE_PURPOSES", "Actor",
     "Catalog", "Category", "FieldSpec", "LegalBasis", "Mask", "Personal", "Purpose", "PurposeNotAllowed",
-    "Retention", "Role", "Secrets", "SubjectShredded", "Vault", "blind_index", "hash_password", "mask",
+    "Retention", "Role", "Secrets", "SubjectShredded", "Vault", "blind_index", "hash_password", "load_key_ring", "mask",
     "new_totp_secret", "personal", "totp_now", "totp_ok", "totp_uri", "verify_password",
 ]

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from jidi import errors
 from jidi.i18n import N_, gettext_for, negotiate
@@ -101,18 +102,33 @@ def create_app(container) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError):
         # Name the fields, never echo what was sent: it may be a phone number or a name.
-        fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) or "body" for e in exc.errors()})
+        # Malformed JSON is located by character offset: report it as the body.
+        fields = sorted({"body" if e.get("type") == "json_invalid" else ".".join(str(p) for p in e.get("loc", ())[1:]) or "body"
+                         for e in exc.errors()})
+        return invalid_input(request, fields)
+
+    def invalid_input(request: Request, fields: list[str]):
         err = errors.AppError("invalid_input", N_("Some fields are missing or invalid: {fields}."), 422, fields=", ".join(fields))
         return error_response(request, err, fields=fields)
+
+    def allowed_methods(request: Request) -> str:
+        # Every route on this path, not only the first one Starlette tried (GET and PATCH /me are two routes).
+        methods: set[str] = set()
+        for route in app.router.routes:
+            if route.matches(request.scope)[0] != Match.NONE:
+                methods |= getattr(route, "methods", None) or set()
+        return ", ".join(sorted(methods))
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404:
             return error_response(request, errors.not_found())
         if exc.status_code == 405:
-            # Keep the Allow header Starlette computed (RFC 9110 requires it on a 405).
             return error_response(request, errors.AppError("method_not_allowed", N_("This action is not supported here."), 405),
-                                  headers=dict(exc.headers or {}))
+                                  headers={"Allow": allowed_methods(request)})
+        if exc.status_code == 400:
+            # FastAPI could not read the body at all (e.g. it is not UTF-8): the same answer as malformed JSON.
+            return invalid_input(request, ["body"])
         return error_response(request, errors.AppError("http_error", N_("The request could not be handled."), exc.status_code))
 
     @app.exception_handler(Exception)

@@ -1,0 +1,1 @@
+"""Accounts: registration and login (SMS code, password, WeChat), profile, staff with a second factor."""
