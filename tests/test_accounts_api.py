@@ -253,3 +253,17 @@ def test_unknown_fields_and_bad_json_are_clean_422s(client):
     r = client.post("/api/v1/auth/sms-codes", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_input"
     assert PHONE not in client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": 5}).text
+
+
+def test_password_guessing_is_slowed_per_login_name_whether_or_not_it_exists(client, sms, container, clock):
+    token = register(client, sms)
+    client.put("/api/v1/me/password", json={"new_password": "right password"}, headers=auth(token))
+    for login in (PHONE, STRANGER):
+        codes = [client.post("/api/v1/auth/password-login", json={"login": login, "password": f"guess {i}"}).status_code for i in range(10)]
+        assert codes == [401] * 10
+        blocked = client.post("/api/v1/auth/password-login", json={"login": login, "password": "right password"})
+        assert blocked.status_code == 429 and blocked.json()["error"]["code"] == "too_many_attempts"
+    clock.advance(minutes=16)
+    assert client.post("/api/v1/auth/password-login", json={"login": PHONE, "password": "right password"}).status_code == 200
+    # SMS login still works while passwords are blocked.
+    assert register(client, sms, phone=PHONE)

@@ -47,6 +47,11 @@ def code_daily_limit() -> AppError:
     return AppError("code_daily_limit", N_("Too many codes were requested today. Please try again tomorrow."), 429)
 
 
+def too_many_attempts(minutes: int) -> AppError:
+    return AppError("too_many_attempts", N_("Too many failed logins. Please wait {minutes} minutes or log in with an SMS code."), 429,
+                    minutes=minutes)
+
+
 def policy_not_accepted() -> AppError:
     return AppError("policy_not_accepted", N_("Please read and accept the privacy policy to continue."), 400)
 

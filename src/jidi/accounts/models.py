@@ -134,3 +134,14 @@ class WechatLink(Base):
     )
     profile_authorised: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginFailure(Base):
+    """A failed password login, by keyed hash of the login name: enough to slow down guessing, nothing more."""
+
+    __tablename__ = "login_failures"
+    __nonpersonal__ = ("id", "at")
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    login_bidx = blind_index("login_name")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

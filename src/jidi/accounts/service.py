@@ -6,6 +6,7 @@ every valid number, and SMS login creates the account on the first successful ch
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import uuid
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from jidi import errors
 from jidi.accounts import validation
-from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
+from jidi.accounts.models import AuthSession, Consent, LoginFailure, SmsCode, User, WechatLink
 from jidi.accounts.wechat import WechatIdentity
 from jidi.i18n import N_
 from jidi.privacy import (
@@ -23,6 +24,16 @@ from jidi.privacy import (
 )
 
 CODE_PURPOSES = ("login", "change_phone")
+# Password guessing: this many failures for one login name within the window blocks it for the window.
+LOGIN_FAILURES_ALLOWED = 10
+LOGIN_FAILURE_WINDOW = dt.timedelta(minutes=15)
+
+
+class _Attempt:
+    error: errors.AppError | None = None
+
+    def fail(self, error: errors.AppError) -> None:
+        self.error = error
 
 
 @dataclasses.dataclass
@@ -142,7 +153,7 @@ class Accounts:
 
     def login_with_password(self, login: str, password: str, kind: str = "web") -> LoginResult:
         login = (login or "").strip()
-        with self.c.uow() as s:
+        with self._guarded_login(login.lower()) as (s, attempt):
             user = None
             if login and len(login) <= 254:
                 if "@" in login:
@@ -154,16 +165,41 @@ class Accounts:
                         user = None
                 else:
                     user = self._user_by_index(s, "username", login.lower())
-            stored = None
-            if user is not None and user.password_hash is not None:
-                stored = self.vault.use(self.vault.get(s, user, "password_hash"), Purpose.LOGIN)
-            # Always run argon2, so a missing account takes as long as a wrong password.
-            ok = verify_password(stored, password or "")
+            ok = self._password_matches(s, user, password)
             if not ok or user is None or user.role != Role.CUSTOMER.value:
-                raise errors.login_failed()
-            self._ensure_usable(user, Role.CUSTOMER)
-            token = self._new_session(s, user.id, kind)
+                attempt.fail(errors.login_failed())  # raised once the failure is committed
+            else:
+                self._ensure_usable(user, Role.CUSTOMER)
+                token = self._new_session(s, user.id, kind)
         return LoginResult(user.id, token, False)
+
+    def _password_matches(self, s: Session, user: User | None, password: str) -> bool:
+        stored = None
+        if user is not None and user.password_hash is not None:
+            stored = self.vault.use(self.vault.get(s, user, "password_hash"), Purpose.LOGIN)
+        # Always run argon2, so a missing account takes as long as a wrong password.
+        return verify_password(stored, password or "")
+
+    @contextlib.contextmanager
+    def _guarded_login(self, login_name: str):
+        """A transaction for one password login that counts failures per login name and raises after commit.
+
+        The failure is committed (not rolled back with the error), and a name with too many recent failures
+        is refused before its password is even checked — the same for names with and without an account.
+        """
+        attempt = _Attempt()
+        idx = self.vault.blind_index("login_name", login_name)
+        now = self.c.clock()
+        with self.c.uow() as s:
+            recent = s.scalar(select(func.count()).where(LoginFailure.login_bidx == idx, LoginFailure.at > now - LOGIN_FAILURE_WINDOW))
+            if recent >= LOGIN_FAILURES_ALLOWED:
+                attempt.fail(errors.too_many_attempts(int(LOGIN_FAILURE_WINDOW.total_seconds() // 60)))
+            else:
+                yield s, attempt
+                if attempt.error is not None:
+                    s.add(LoginFailure(id=uuid.uuid4(), login_bidx=idx, at=now))
+        if attempt.error is not None:
+            raise attempt.error
 
     def _ensure_usable(self, user: User, role: Role) -> None:
         if user.status != "active" or user.role != role.value:
@@ -327,18 +363,19 @@ class Accounts:
 
     def staff_login(self, username: str, password: str, totp_code: str) -> LoginResult:
         """Password plus a TOTP second factor (ZK-4.1.1f, JD-5.1.2(1)a)."""
-        with self.c.uow() as s:
-            user = self._user_by_index(s, "username", (username or "").strip().lower()) if username and len(username) <= 64 else None
-            stored = None
-            if user is not None and user.password_hash is not None:
-                stored = self.vault.use(self.vault.get(s, user, "password_hash"), Purpose.LOGIN)
-            ok = verify_password(stored, password or "")
-            if not ok or user is None or not Role(user.role).is_staff or user.status != "active":
-                raise errors.staff_login_failed()
-            secret = self.vault.use(self.vault.get(s, user, "totp_secret"), Purpose.SECURITY)
-            if not totp_ok(secret, (totp_code or "").strip()):
-                raise errors.staff_login_failed()
-            token = self._new_session(s, user.id, "staff")
+        name = (username or "").strip().lower()
+        with self._guarded_login("staff:" + name) as (s, attempt):
+            user = self._user_by_index(s, "username", name) if name and len(name) <= 64 else None
+            ok = self._password_matches(s, user, password)
+            if ok and user is not None and Role(user.role).is_staff and user.status == "active":
+                secret = self.vault.use(self.vault.get(s, user, "totp_secret"), Purpose.SECURITY)
+                ok = totp_ok(secret, (totp_code or "").strip())
+            else:
+                ok = False
+            if not ok:
+                attempt.fail(errors.staff_login_failed())  # raised once the failure is committed
+            else:
+                token = self._new_session(s, user.id, "staff")
         return LoginResult(user.id, token, False)
 
     def staff_find_customer(self, raw_phone: str) -> Profile | None:
