@@ -217,9 +217,15 @@ def staff_home(request: Request, staff: StaffUser):
     return render(request, "staff_home.html", staff=staff, purposes=sorted(ROLE_PURPOSES[staff.role], key=lambda p: p.value))
 
 
+# Looking customers up by phone serves these purposes; a role with none of them (a courier) may not search.
+LOOKUP_PURPOSES = frozenset({Purpose.CUSTOMER_SERVICE, Purpose.RIGHTS_REQUEST, Purpose.SECURITY})
+
+
 @router.post("/staff/customers", dependencies=[Csrf])
 def staff_find(request: Request, staff: StaffUser, c: ContainerDep, loc: LocaleDep, phone: Text(20) = ""):
     purposes = sorted(ROLE_PURPOSES[staff.role], key=lambda p: p.value)
+    if not ROLE_PURPOSES[staff.role] & LOOKUP_PURPOSES:
+        raise errors.forbidden()
     try:
         found = c.accounts.staff_find_customer(phone)
     except errors.AppError as err:
