@@ -6,6 +6,7 @@ SMS codes are read the way a developer reads them: from the /dev/outbox page.
 """
 from __future__ import annotations
 
+import os
 import re
 import time
 import uuid
@@ -34,6 +35,8 @@ POLICY_MESSAGE = "Please read and accept the privacy policy to continue."
 
 @pytest.fixture(scope="module")
 def chromium():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`make chromium`); Playwright's browsers are not used")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -124,6 +127,7 @@ def web(container, chromium):
 
     logs = LogCapture()
     with logs.attached(), LiveServer(create_app(container)) as server:
+        # A browser set to Simplified Chinese, like most of the platform's users.
         context = chromium.new_context(locale="zh-CN", base_url=server.url)
         context.set_default_timeout(10_000)
         try:
@@ -131,7 +135,7 @@ def web(container, chromium):
             yield w
         finally:
             context.close()
-    w.assert_no_personal_data_leaked()
+    w.assert_no_personal_data_leaked()  # after the server stopped, so its last log lines are in
 
 
 def _page_has_no(page: Page, *values: str) -> None:

@@ -5,7 +5,7 @@ Features use this facade: declare personal columns with `personal()`, seal and o
 """
 from jidi.privacy.audit import Actor
 from jidi.privacy.catalog import (
-    LABELS, RETAIN_ACCOUNT, RETAIN_SECURITY_LOG, RETAIN_SESSION, RETAIN_SMS, ROLE_PURPOSES, Catalog, Category,
+    LABELS, RETAIN_ACCOUNT, RETAIN_SMS, ROLE_PURPOSES, Catalog, Category,
     FieldSpec, LegalBasis, Purpose, Retention, Role, blind_index, personal,
 )
 from jidi.privacy.credentials import (
@@ -18,7 +18,7 @@ from jidi.privacy.values import Personal
 from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault
 
 __all__ = [
-    "LABELS", "RETAIN_ACCOUNT", "RETAIN_SECURITY_LOG", "RETAIN_SESSION", "RETAIN_SMS", "ROLE_PURPOSES", "Actor",
+    "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor",
     "Catalog", "Category", "FieldSpec", "LegalBasis", "Mask", "Personal", "Purpose", "PurposeNotAllowed",
     "Retention", "Role", "Secrets", "SubjectShredded", "Vault", "blind_index", "hash_password", "load_key_ring", "mask",
     "new_totp_secret", "personal", "totp_now", "totp_ok", "totp_uri", "verify_password",

@@ -106,8 +106,6 @@ class Retention:
 
 RETAIN_ACCOUNT = Retention("account_closed", 31, "账号存续期间及注销后一个月", "While the account exists and one month after it is cancelled")
 RETAIN_SMS = Retention("collected", 1, "发送后 1 天", "1 day after sending")
-RETAIN_SESSION = Retention("used", 30, "会话结束或过期后 30 天", "30 days after the session ends or expires")
-RETAIN_SECURITY_LOG = Retention("collected", 180, "180 天(网络安全日志)", "180 days (security logs)")
 
 
 @dataclasses.dataclass(frozen=True)
