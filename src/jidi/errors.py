@@ -20,7 +20,9 @@ class AppError(Exception):
             self.status = status
 
     def render(self, gettext) -> str:
-        return gettext(self.message).format(**self.params)
+        # A field label is itself a message id (marked with N_), so it is translated too.
+        params = {k: gettext(v) if k == "field" else v for k, v in self.params.items()}
+        return gettext(self.message).format(**params)
 
 
 def invalid_phone() -> AppError:
