@@ -267,3 +267,12 @@ def test_password_guessing_is_slowed_per_login_name_whether_or_not_it_exists(cli
     assert client.post("/api/v1/auth/password-login", json={"login": PHONE, "password": "right password"}).status_code == 200
     # SMS login still works while passwords are blocked.
     assert register(client, sms, phone=PHONE)
+
+
+def test_field_names_in_errors_are_translated_too(client, sms):
+    token = register(client, sms)
+    zh = client.patch("/api/v1/me", json={"nickname": "x" * 40}, headers=auth(token))
+    en = client.patch("/api/v1/me", json={"nickname": "x" * 40}, headers={**auth(token), "Accept-Language": "en"})
+    assert zh.status_code == en.status_code == 422
+    assert "昵称" in zh.json()["error"]["message"] and "nickname" not in zh.json()["error"]["message"]
+    assert "nickname" in en.json()["error"]["message"]
