@@ -144,9 +144,9 @@ def wipe(engine) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             names = ", ".join(t.name for t in models.metadata.sorted_tables)
-            conn.execute(text(f"ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
+            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
             conn.execute(text(f"TRUNCATE {names}"))
-            conn.execute(text(f"ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
+            conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
         else:
             conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
             for table in reversed(models.metadata.sorted_tables):

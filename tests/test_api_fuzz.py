@@ -1,15 +1,19 @@
 """Fuzz the JSON API against its own OpenAPI document (/openapi.json) with Schemathesis.
 
-Every operation gets schema-valid and schema-invalid requests (examples, coverage edge cases such as NUL
-bytes, wrong types, missing fields and unexpected methods, then random fuzzing). Every answer must be
-documented: no 500s, only the status codes, content types, bodies and headers the schema declares, and
-invalid input must be rejected with a 4xx. Runs on SQLite and on PostgreSQL (the `app` fixture is
-parametrized over both), deterministically, so a failure reproduces.
+Every operation gets schema-valid and schema-invalid requests: the documented examples, the coverage edge
+cases (boundary lengths, wrong types, missing and unknown fields, NUL bytes, undeclared HTTP methods) and
+random fuzzing. Every answer must be documented: no 500s; only the status codes, content types, bodies and
+headers the schema declares; invalid data rejected with a 4xx. On top of Schemathesis's checks, every error
+is {"error": {"code", "message"}}, never echoes what was sent, and a rejected request changes nothing.
 
-Authenticated operations get a bearer token obtained like a client would: request an SMS code, read it off
-the fake carrier, log in with the privacy policy accepted.
+Runs on SQLite and on PostgreSQL (the `app` fixture is parametrized over both) with a fixed seed, so a
+failure reproduces. Authenticated operations get a bearer token obtained like a client would: request an SMS
+code, read it off the fake carrier, log in accepting the privacy policy.
 """
 from __future__ import annotations
+
+import json
+import re
 
 import pytest
 import schemathesis
@@ -19,10 +23,11 @@ from schemathesis.python import asgi
 from tests import pii
 
 PHONE = pii.PHONES[0]
+FIELD_NAME = re.compile(r"[a-z_]{1,32}")
 MAX_EXAMPLES = 40
 
-# Checks that need more than this API has (several users, created resources) or that expect every
-# schema-valid request to succeed (a valid-looking number that is no mobile number is rightly a 422).
+# Not applicable here: one user and no created resources to cross-check, and a schema-valid request may
+# rightly be refused (a well-formed string that is no mobile number is a 422, a wrong code a 400).
 NOT_APPLICABLE = ("positive_data_acceptance", "object_level_authorization", "use_after_free", "ensure_resource_availability")
 
 CONFIG = {
@@ -45,7 +50,7 @@ class ApiLogin:
     def token(self) -> str:
         if self._token is None:
             if self.logins:
-                # The fuzzer's own code requests count toward the resend wait and the daily caps: move on a day.
+                # The fuzzed code requests count toward the resend wait and the daily caps: let a day pass.
                 self.clock.advance(days=1, seconds=self.settings.sms_resend_seconds)
             r = self.client.post("/api/v1/auth/sms-codes", json={"phone": PHONE})
             assert r.status_code == 202, r.text
@@ -56,15 +61,23 @@ class ApiLogin:
             self.logins += 1
         return self._token
 
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token()}"}
+
     def revoked(self) -> None:
         self._token = None
+
+    def profile(self) -> dict:
+        r = self.client.get("/api/v1/me", headers=self.headers())
+        assert r.status_code == 200, r.text
+        return r.json()
 
 
 @pytest.fixture
 def api_schema(app):
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=schemathesis.Config.from_dict(CONFIG))
-    yield schema.include(path_regex=r"^/api/")
-    asgi.shutdown_lifespans()
+    config = schemathesis.Config.from_dict(CONFIG)
+    yield schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
+    asgi.shutdown_lifespans()  # Schemathesis keeps the app's lifespan running until told otherwise
 
 
 @pytest.fixture
@@ -72,19 +85,202 @@ def api_login(app, sms, clock, settings):
     return ApiLogin(app, sms, clock, settings)
 
 
+@pytest.fixture(autouse=True)
+def _schemathesis_pytest_shim(request):
+    # Schemathesis's pytest integration renames subtests through `node._nodeid`, which pytest 9.2 no longer has.
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid
+
+
+def _strings(value) -> set[str]:
+    """Every string in a JSON value, keys included."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*(_strings(k) | _strings(v) for k, v in value.items())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_strings(v) for v in value)) if value else set()
+    return set()
+
+
+def _declared_names(operation) -> set[str]:
+    """The property names of the operation's JSON request body."""
+    body = operation.definition.raw.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in body:
+        body = operation.schema.raw_schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    return set(body.get("properties", {}))
+
+
+def assert_clean_error(case, response) -> None:
+    """An error is {"error": {"code", "message"[, "fields"]}} and quotes nothing the client sent."""
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert isinstance(error.get("code"), str) and isinstance(error.get("message"), str), body
+    declared = _declared_names(case.operation)
+    # An unknown key is named only when it looks like a field name (e.g. a misspelt one), never a phone number.
+    unknown_keys = {k for k in case.body if FIELD_NAME.fullmatch(k)} if isinstance(case.body, dict) else set()
+    for field in error.get("fields") or []:
+        assert field == "body" or field in declared | unknown_keys, f"the error names {field!r}"
+    sent = {s for s in _strings(case.body) if len(s.strip()) >= 4} - declared - unknown_keys
+    echoed = [s for s in sent if s in error["message"]]
+    assert not echoed, f"the error message quotes the request: {echoed!r}"
+
+
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
 def test_api_conforms_to_its_openapi(case, api_login):
-    headers = {"Authorization": f"Bearer {api_login.token()}"} if case.operation.definition.raw.get("security") else None
+    authenticated = bool(case.operation.definition.raw.get("security"))
+    before = api_login.profile() if authenticated else None
+    headers = api_login.headers() if authenticated else None
     response = case.call_and_validate(headers=headers)
-    with open("/tmp/fuzzstats.txt", "a") as f:
-        f.write(f"{case.operation.label}\t{case.meta.generation.mode.value}\t{case.meta.phase.name.value}\t{response.status_code}\t{response.text[:100]!r}\t{dict(response.request.headers).get('Authorization','-')[:30]!r}\t{case.headers!r}\t{case.meta.phase.data!r}\n"[:600])
-    if case.operation.path == "/api/v1/auth/logout" and response.status_code == 204:
+    if response.status_code >= 400:
+        assert_clean_error(case, response)
+        if authenticated:
+            assert api_login.profile() == before, "a rejected request changed the account"
+    elif case.operation.label == "POST /api/v1/auth/logout":
         api_login.revoked()
 
 
-@pytest.fixture(autouse=True)
-def _nodeid_shim(request):
-    request.node._nodeid = request.node.nodeid
+# -- control characters in every field ------------------------------------------------------------------
+# Schemathesis generates UTF-8 text, so it never sends a lone surrogate, and only some NUL bytes: send them
+# (and other control characters) in every string field of every request body, each in an otherwise valid body.
+
+VALID_BODIES = {
+    "POST /api/v1/auth/sms-codes": {"phone": "13800000000"},
+    "POST /api/v1/auth/sms-login": {"phone": "13800000000", "code": "123456", "accept_policy": True},
+    "POST /api/v1/auth/password-login": {"login": "courier_fan", "password": "correct horse battery"},
+    "PATCH /api/v1/me": {"nickname": "快递员小王", "username": "courier_fan", "email": "someone@example.net"},
+    "PUT /api/v1/me/password": {"new_password": "correct horse battery", "current_password": "an old password"},
+    "POST /api/v1/me/phone/codes": {"phone": "13800000000"},
+    "PUT /api/v1/me/phone": {"phone": "13800000000", "code": "123456"},
+}
+CONTROL = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\ud800", "\udfff"]
+
+
+def _control_cases(value: str) -> list[str]:
+    return [value + c for c in CONTROL] + [value[:2] + c + value[2:] for c in ("\x00", "\t", "\n")] + ["\x00" * 4]
+
+
+def test_control_characters_in_any_field_get_a_clean_422(app, api_schema, api_login):
+    operations = {}
+    for path, methods in app.openapi()["paths"].items():
+        for method, op in methods.items():
+            if "requestBody" in op:
+                operations[f"{method.upper()} {path}"] = api_schema[path][method]
+    assert set(operations) == set(VALID_BODIES), "a new request body: add a valid example to VALID_BODIES"
+    before = api_login.profile()
+    for label, operation in operations.items():
+        body = VALID_BODIES[label]
+        for field, value in body.items():
+            if not isinstance(value, str):
+                continue
+            for bad in _control_cases(value):
+                # ensure_ascii: lone surrogates travel as \\ud800 escapes, as a JSON client would send them
+                content = json.dumps({**body, field: bad}, ensure_ascii=True)
+                r = api_login.client.request(operation.method.upper(), operation.path, content=content,
+                                             headers={**api_login.headers(), "Content-Type": "application/json"})
+                where = f"{label} {field}={bad!r}"
+                assert r.status_code == 422, f"{where}: {r.status_code} {r.text}"
+                assert r.json()["error"]["code"] == "invalid_input" and r.json()["error"]["fields"] == [field], where
+                assert str(r.status_code) in operation.definition.raw["responses"], where
+                operation.validate_response(r)
+    assert api_login.profile() == before
+
+
+# -- documented answers the fuzzer cannot reach by chance -----------------------------------------------
+
+def _documented(api_schema, response, path: str, method: str) -> None:
+    operation = api_schema[path][method]
+    assert str(response.status_code) in operation.definition.raw["responses"], (
+        f"{method} {path} answered {response.status_code}, which its OpenAPI does not document: {response.text}")
+    operation.validate_response(response)
+    if response.status_code >= 400:
+        assert set(response.json()) == {"error"} and {"code", "message"} <= set(response.json()["error"])
+
+
+def test_rare_error_answers_are_documented(api_schema, api_login, sms):
+    client, me = api_login.client, api_login.headers()
+    other_phone = pii.PHONES[1]
+
+    # 429: a second code too soon, for login and for a phone change
+    r = client.post("/api/v1/auth/sms-codes", json={"phone": PHONE})
+    assert r.status_code == 429
+    _documented(api_schema, r, "/api/v1/auth/sms-codes", "POST")
+    r = client.post("/api/v1/me/phone/codes", json={"phone": other_phone}, headers=me)
+    assert r.status_code == 202
+    r = client.post("/api/v1/me/phone/codes", json={"phone": other_phone}, headers=me)
+    assert r.status_code == 429
+    _documented(api_schema, r, "/api/v1/me/phone/codes", "POST")
+
+    # 400: wrong codes until the code is locked; policy not accepted
+    for _ in range(6):
+        r = client.put("/api/v1/me/phone", json={"phone": other_phone, "code": "000000"}, headers=me)
+        assert r.status_code == 400
+        _documented(api_schema, r, "/api/v1/me/phone", "PUT")
+    assert r.json()["error"]["code"] == "code_locked"
+    r = client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": "000000", "accept_policy": False})
+    assert r.status_code == 400
+    _documented(api_schema, r, "/api/v1/auth/sms-login", "POST")
+
+    # 409: a user name, e-mail or phone number that belongs to another account, or is already one's own
+    r = client.patch("/api/v1/me", json={"username": "courier_fan", "email": "someone@example.net"}, headers=me)
+    assert r.status_code == 200, r.text
+    api_login.clock.advance(minutes=2)  # past the resend wait for the codes above
+    client.post("/api/v1/auth/sms-codes", json={"phone": other_phone})
+    r = client.post("/api/v1/auth/sms-login", json={"phone": other_phone, "code": sms.last_code(other_phone), "accept_policy": True})
+    other = {"Authorization": f"Bearer {r.json()['token']}"}
+    for update in ({"username": "Courier_Fan"}, {"email": "SOMEONE@example.net"}):
+        r = client.patch("/api/v1/me", json=update, headers=other)
+        assert r.status_code == 409
+        _documented(api_schema, r, "/api/v1/me", "PATCH")
+    api_login.clock.advance(minutes=2)
+    for phone in (PHONE, other_phone):
+        client.post("/api/v1/me/phone/codes", json={"phone": phone}, headers=other)
+        r = client.put("/api/v1/me/phone", json={"phone": phone, "code": sms.last_code(phone)}, headers=other)
+        assert r.status_code == 409, r.text
+        _documented(api_schema, r, "/api/v1/me/phone", "PUT")
+
+    # 401: a wrong current password; 401 then 429: password guessing against one login name
+    client.put("/api/v1/me/password", json={"new_password": "correct horse battery"}, headers=me)
+    r = client.put("/api/v1/me/password", json={"new_password": "another horse", "current_password": "wrong guess"}, headers=me)
+    assert r.status_code == 401
+    _documented(api_schema, r, "/api/v1/me/password", "PUT")
+    statuses = []
+    for _ in range(30):
+        r = client.post("/api/v1/auth/password-login", json={"login": "courier_fan", "password": "wrong guess"})
+        _documented(api_schema, r, "/api/v1/auth/password-login", "POST")
+        statuses.append(r.status_code)
+    assert set(statuses) <= {401, 429} and statuses[0] == 401
+
+    # 401 without a token, or with a revoked one
+    for path, method in (("/api/v1/me", "GET"), ("/api/v1/auth/logout", "POST")):
+        r = client.request(method, path)
+        assert r.status_code == 401
+        _documented(api_schema, r, path, method)
+    client.post("/api/v1/auth/logout", headers=me)
+    r = client.get("/api/v1/me", headers=me)
+    assert r.status_code == 401
+    _documented(api_schema, r, "/api/v1/me", "GET")
+
+
+def test_framework_errors_use_the_error_body(api_login):
+    """Errors FastAPI raises before any route code runs go through the app's handlers too."""
+    client, me = api_login.client, api_login.headers()
+    cases = [
+        (client.get("/api/v1/no-such-thing"), 404, "not_found"),
+        (client.delete("/api/v1/me", headers=me), 405, "method_not_allowed"),
+        (client.post("/api/v1/auth/sms-codes", content=b"{not json", headers={"Content-Type": "application/json"}), 422, "invalid_input"),
+        (client.post("/api/v1/auth/sms-codes", content=b'{"phone": "\xff\xfe"}', headers={"Content-Type": "application/json"}), 422, "invalid_input"),
+        (client.post("/api/v1/auth/sms-codes", content=b'{"phone": "1"}', headers={"Content-Type": "text/plain"}), 422, "invalid_input"),
+        (client.post("/api/v1/auth/sms-codes"), 422, "invalid_input"),
+        (client.post("/api/v1/auth/sms-codes", json={"13912345678": "x", "phone": "13800000000"}), 422, "invalid_input"),
+    ]
+    for r, status, code in cases:
+        assert r.status_code == status, (r.request.method, r.request.url, r.text)
+        assert r.headers["content-type"] == "application/json"
+        assert r.json()["error"]["code"] == code and r.json()["error"]["message"]
+        assert "13912345678" not in r.text
+    assert set(cases[1][0].headers["allow"].replace(" ", "").split(",")) == {"GET", "PATCH"}

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jidi.web.deps import ApiUser, ContainerDep, LocaleDep, _bearer, client_address
 
@@ -30,9 +31,21 @@ def errors_for(*statuses: int) -> dict:
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value):
+        # NUL and other control characters are never meaningful in these fields (and PostgreSQL cannot store
+        # NUL in text): every field rejects them up front with a 422 naming the field, not the value.
+        if isinstance(value, str) and any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+            raise ValueError("control characters")
+        return value
+
+
+PHONE_EXAMPLE = "13800000000"  # a well-formed number, so the docs (and the API fuzz test) can reach the happy path
+
 
 class CodeRequest(Strict):
-    phone: str = Field(min_length=1, max_length=20, description="Mainland China mobile number")
+    phone: str = Field(min_length=1, max_length=20, description="Mainland China mobile number", examples=[PHONE_EXAMPLE])
     purpose: Literal["login"] = "login"
 
 
@@ -42,8 +55,8 @@ class CodeSent(BaseModel):
 
 
 class SmsLogin(Strict):
-    phone: str = Field(min_length=1, max_length=20)
-    code: str = Field(min_length=1, max_length=10)
+    phone: str = Field(min_length=1, max_length=20, examples=[PHONE_EXAMPLE])
+    code: str = Field(min_length=1, max_length=10, description="The 6-digit code sent by SMS", examples=["123456"])
     accept_policy: bool = Field(description="The user accepts the privacy policy version in GET /api/v1/privacy/policy")
 
 
@@ -72,9 +85,9 @@ class ProfileOut(BaseModel):
 
 
 class ProfileUpdate(Strict):
-    nickname: str | None = Field(None, max_length=64, description="Empty string clears it")
-    username: str | None = Field(None, max_length=64)
-    email: str | None = Field(None, max_length=254)
+    nickname: str | None = Field(None, max_length=64, description="Empty string clears it", examples=["快递员小王"])
+    username: str | None = Field(None, max_length=64, examples=["courier_fan"])
+    email: str | None = Field(None, max_length=254, examples=["someone@example.net"])
 
 
 class PasswordChange(Strict):
@@ -83,12 +96,12 @@ class PasswordChange(Strict):
 
 
 class PhoneCodeRequest(Strict):
-    phone: str = Field(min_length=1, max_length=20)
+    phone: str = Field(min_length=1, max_length=20, examples=[PHONE_EXAMPLE])
 
 
 class PhoneChange(Strict):
-    phone: str = Field(min_length=1, max_length=20)
-    code: str = Field(min_length=1, max_length=10)
+    phone: str = Field(min_length=1, max_length=20, examples=[PHONE_EXAMPLE])
+    code: str = Field(min_length=1, max_length=10, examples=["123456"])
 
 
 class PolicyOut(BaseModel):
@@ -122,7 +135,7 @@ def sms_login(body: SmsLogin, c: ContainerDep) -> TokenOut:
     return TokenOut(token=result.token, account_created=result.created)
 
 
-@router.post("/auth/password-login", response_model=TokenOut, responses=errors_for(401, 403))
+@router.post("/auth/password-login", response_model=TokenOut, responses=errors_for(401, 403, 429))
 def password_login(body: PasswordLogin, c: ContainerDep) -> TokenOut:
     result = c.accounts.login_with_password(body.login, body.password, kind="api")
     return TokenOut(token=result.token, account_created=False)

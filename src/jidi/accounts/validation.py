@@ -51,7 +51,7 @@ def username(raw: str) -> str:
 
 def email(raw: str) -> str:
     value = raw.strip()
-    if len(value) > 254 or not EMAIL_RE.match(value):
+    if len(value) > 254 or _has_control_chars(value) or not EMAIL_RE.match(value):
         raise errors.invalid_field(N_("e-mail address"))
     return value
 

@@ -5,7 +5,7 @@ import secrets
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from jidi import errors
@@ -13,8 +13,7 @@ from jidi.accounts.wechat import WechatIdentity
 from jidi.i18n import gettext_for
 from jidi.privacy import ROLE_PURPOSES, Purpose
 from jidi.web.deps import (
-    SESSION_COOKIE, STAFF_COOKIE, ContainerDep, Csrf, LocaleDep, OptionalPageUser, PageUser, StaffUser, check_csrf,
-    client_address, render,
+    SESSION_COOKIE, STAFF_COOKIE, ContainerDep, Csrf, LocaleDep, OptionalPageUser, PageUser, StaffUser, client_address, render,
 )
 
 router = APIRouter(include_in_schema=False)

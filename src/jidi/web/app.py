@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import uuid
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 from jidi import errors
 from jidi.i18n import N_, gettext_for, negotiate
@@ -102,22 +103,20 @@ def create_app(container) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError):
         # Name the fields, never echo what was sent: it may be a phone number or a name.
-        # Malformed JSON is located by character offset: report it as the body.
-        fields = sorted({"body" if e.get("type") == "json_invalid" else ".".join(str(p) for p in e.get("loc", ())[1:]) or "body"
-                         for e in exc.errors()})
+        fields = sorted({_field_of(e) for e in exc.errors()})
         return invalid_input(request, fields)
 
     def invalid_input(request: Request, fields: list[str]):
         err = errors.AppError("invalid_input", N_("Some fields are missing or invalid: {fields}."), 422, fields=", ".join(fields))
         return error_response(request, err, fields=fields)
 
-    def allowed_methods(request: Request) -> str:
-        # Every route on this path, not only the first one Starlette tried (GET and PATCH /me are two routes).
-        methods: set[str] = set()
-        for route in app.router.routes:
-            if route.matches(request.scope)[0] != Match.NONE:
-                methods |= getattr(route, "methods", None) or set()
-        return ", ".join(sorted(methods))
+    def allowed_methods(request: Request, exc: StarletteHTTPException) -> str:
+        # Starlette's Allow names the methods of the first route it tried only, but GET and PATCH /me are two
+        # routes: for an API path, list every method its OpenAPI documents.
+        for template, operations in app.openapi()["paths"].items():
+            if compile_path(template)[0].match(request.url.path):
+                return ", ".join(sorted(m.upper() for m in operations if m in ("get", "put", "post", "delete", "patch")))
+        return (exc.headers or {}).get("Allow", "")
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException):
@@ -125,7 +124,7 @@ def create_app(container) -> FastAPI:
             return error_response(request, errors.not_found())
         if exc.status_code == 405:
             return error_response(request, errors.AppError("method_not_allowed", N_("This action is not supported here."), 405),
-                                  headers={"Allow": allowed_methods(request)})
+                                  headers={"Allow": allowed_methods(request, exc)})
         if exc.status_code == 400:
             # FastAPI could not read the body at all (e.g. it is not UTF-8): the same answer as malformed JSON.
             return invalid_input(request, ["body"])
@@ -145,6 +144,19 @@ def create_app(container) -> FastAPI:
         app.include_router(dev.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app
+
+
+_FIELD_NAME = re.compile(r"[a-z_]{1,32}")
+
+
+def _field_of(error: dict) -> str:
+    """The field a validation error is about, as the client may be told it."""
+    name = ".".join(str(p) for p in error.get("loc", ())[1:])
+    if error.get("type") == "json_invalid":
+        return "body"  # located by character offset
+    if error.get("type") == "extra_forbidden" and not _FIELD_NAME.fullmatch(name):
+        return "body"  # an unknown key is whatever the client sent, e.g. a phone number: name it only if it looks like a field
+    return name or "body"
 
 
 def app_from_env() -> FastAPI:
