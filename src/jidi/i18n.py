@@ -41,10 +41,8 @@ def gettext_for(locale: str):
 
 def negotiate(requested: str | None, accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
     """An explicit choice (cookie or ?lang=) wins; otherwise Accept-Language; otherwise the default."""
-    for candidate in (requested,):
-        loc = _match(candidate)
-        if loc:
-            return loc
+    if loc := _match(requested):
+        return loc
     if accept_language:
         weighted = []
         for part in accept_language.split(","):
