@@ -10,10 +10,10 @@ from fastapi.responses import RedirectResponse
 
 from jidi import errors
 from jidi.accounts.wechat import WechatIdentity
-from jidi.i18n import gettext_for
 from jidi.privacy import ROLE_PURPOSES, Purpose
 from jidi.web.deps import (
     SESSION_COOKIE, STAFF_COOKIE, ContainerDep, Csrf, LocaleDep, OptionalPageUser, PageUser, StaffUser, client_address, render,
+    render_error,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -50,8 +50,7 @@ def login_submit(request: Request, c: ContainerDep, loc: LocaleDep, action: Text
             return render(request, "login.html", sent=True, wait=wait, **form)
         result = c.accounts.login_with_code(phone, code, accept_policy == "on", "web")
     except errors.AppError as err:
-        return render(request, "login.html", status_code=err.status, error=err.render(gettext_for(loc)), error_code=err.code,
-                      sent=action != "send", **form)
+        return render_error(request, "login.html", err, sent=action != "send", **form)
     pending = c.secrets.open_blob("wechat", request.cookies.get(WECHAT_PENDING_COOKIE))
     response = _redirect("/profile?welcome=1" if result.created else "/profile")
     if pending:
@@ -67,7 +66,7 @@ def password_page(request: Request):
 
 
 @router.post("/login/password", dependencies=[Csrf])
-def password_submit(request: Request, c: ContainerDep, loc: LocaleDep, login: Text(254) = "", password: Text(128) = "",
+def password_submit(request: Request, c: ContainerDep, login: Text(254) = "", password: Text(128) = "",
                     accept_policy: Text(5) = ""):
     try:
         result = c.accounts.login_with_password(login, password)
@@ -75,8 +74,7 @@ def password_submit(request: Request, c: ContainerDep, loc: LocaleDep, login: Te
         if pending:
             c.accounts.bind_wechat(result.user_id, WechatIdentity(**pending), accept_policy == "on")
     except errors.AppError as err:
-        return render(request, "login_password.html", status_code=err.status, error=err.render(gettext_for(loc)), login=login,
-                      error_code=err.code)
+        return render_error(request, "login_password.html", err, login=login)
     response = _redirect("/profile")
     if pending:
         response.delete_cookie(WECHAT_PENDING_COOKIE)
@@ -84,12 +82,16 @@ def password_submit(request: Request, c: ContainerDep, loc: LocaleDep, login: Te
     return response
 
 
+def _logout(request: Request, c, cookie: str, target: str) -> RedirectResponse:
+    c.accounts.logout(request.cookies.get(cookie))
+    response = _redirect(target)
+    response.delete_cookie(cookie)
+    return response
+
+
 @router.post("/logout", dependencies=[Csrf])
 def logout(request: Request, c: ContainerDep):
-    c.accounts.logout(request.cookies.get(SESSION_COOKIE))
-    response = _redirect("/")
-    response.delete_cookie(SESSION_COOKIE)
-    return response
+    return _logout(request, c, SESSION_COOKIE, "/")
 
 
 # -- profile -------------------------------------------------------------------------------------------
@@ -105,13 +107,12 @@ def profile_reveal(request: Request, user: PageUser, c: ContainerDep, field: Tex
     return render(request, "profile.html", user=user, profile=c.accounts.profile(user.id), revealed={field: shown})
 
 
-def _profile_error(request, c, user, loc, err: errors.AppError, **extra):
-    return render(request, "profile.html", status_code=err.status, user=user, profile=c.accounts.profile(user.id),
-                  error=err.render(gettext_for(loc)), error_code=err.code, **extra)
+def _profile_error(request, c, user, err: errors.AppError, **extra):
+    return render_error(request, "profile.html", err, user=user, profile=c.accounts.profile(user.id), **extra)
 
 
 @router.post("/profile", dependencies=[Csrf])
-def profile_submit(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep, nickname: Text(64) = "",
+def profile_submit(request: Request, user: PageUser, c: ContainerDep, nickname: Text(64) = "",
                    username: Text(64) = "", email: Text(254) = "", clear_nickname: Text(5) = "", clear_username: Text(5) = "",
                    clear_email: Text(5) = ""):
     # Stored values are shown masked, so the form starts blank: a blank field is left as it is, and a
@@ -123,17 +124,17 @@ def profile_submit(request: Request, user: PageUser, c: ContainerDep, loc: Local
         c.accounts.update_profile(user.id, nickname=change(nickname, clear_nickname), username=change(username, clear_username),
                                   email=change(email, clear_email))
     except errors.AppError as err:
-        return _profile_error(request, c, user, loc, err)
+        return _profile_error(request, c, user, err)
     return _redirect("/profile?saved=profile")
 
 
 @router.post("/profile/password", dependencies=[Csrf])
-def password_change(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep, new_password: Text(128) = "",
+def password_change(request: Request, user: PageUser, c: ContainerDep, new_password: Text(128) = "",
                     current_password: Text(128) = ""):
     try:
         c.accounts.set_password(user.id, new_password, current_password or None)
     except errors.AppError as err:
-        return _profile_error(request, c, user, loc, err)
+        return _profile_error(request, c, user, err)
     return _redirect("/profile?saved=password")
 
 
@@ -147,7 +148,7 @@ def phone_change(request: Request, user: PageUser, c: ContainerDep, loc: LocaleD
                           new_phone=phone, wait=wait)
         c.accounts.change_phone(user.id, phone, code, loc)
     except errors.AppError as err:
-        return _profile_error(request, c, user, loc, err, new_phone=phone, phone_sent=action != "send")
+        return _profile_error(request, c, user, err, new_phone=phone, phone_sent=action != "send")
     return _redirect("/profile?saved=phone")
 
 
@@ -192,12 +193,12 @@ def staff_login_page(request: Request):
 
 
 @router.post("/staff/login", dependencies=[Csrf])
-def staff_login_submit(request: Request, c: ContainerDep, loc: LocaleDep, username: Text(64) = "", password: Text(128) = "",
+def staff_login_submit(request: Request, c: ContainerDep, username: Text(64) = "", password: Text(128) = "",
                        totp: Text(10) = ""):
     try:
         result = c.accounts.staff_login(username, password, totp)
     except errors.AppError as err:
-        return render(request, "staff_login.html", status_code=err.status, error=err.render(gettext_for(loc)), error_code=err.code)
+        return render_error(request, "staff_login.html", err)
     response = _redirect("/staff")
     _login_cookie(c, response, STAFF_COOKIE, result.token, staff=True)
     return response
@@ -205,10 +206,7 @@ def staff_login_submit(request: Request, c: ContainerDep, loc: LocaleDep, userna
 
 @router.post("/staff/logout", dependencies=[Csrf])
 def staff_logout(request: Request, c: ContainerDep):
-    c.accounts.logout(request.cookies.get(STAFF_COOKIE))
-    response = _redirect("/staff/login")
-    response.delete_cookie(STAFF_COOKIE)
-    return response
+    return _logout(request, c, STAFF_COOKIE, "/staff/login")
 
 
 @router.get("/staff")
@@ -221,14 +219,14 @@ LOOKUP_PURPOSES = frozenset({Purpose.CUSTOMER_SERVICE, Purpose.RIGHTS_REQUEST, P
 
 
 @router.post("/staff/customers", dependencies=[Csrf])
-def staff_find(request: Request, staff: StaffUser, c: ContainerDep, loc: LocaleDep, phone: Text(20) = ""):
+def staff_find(request: Request, staff: StaffUser, c: ContainerDep, phone: Text(20) = ""):
     purposes = sorted(ROLE_PURPOSES[staff.role], key=lambda p: p.value)
     if not ROLE_PURPOSES[staff.role] & LOOKUP_PURPOSES:
         raise errors.forbidden()
     try:
         found = c.accounts.staff_find_customer(phone)
     except errors.AppError as err:
-        return render(request, "staff_home.html", status_code=err.status, staff=staff, purposes=purposes, error=err.render(gettext_for(loc)))
+        return render_error(request, "staff_home.html", err, staff=staff, purposes=purposes)
     return render(request, "staff_home.html", staff=staff, purposes=purposes, searched=True, found=found)
 
 

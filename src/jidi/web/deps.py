@@ -120,3 +120,9 @@ PageUser = Annotated[CurrentUser, Depends(page_user)]
 OptionalPageUser = Annotated[CurrentUser | None, Depends(page_user_optional)]
 StaffUser = Annotated[CurrentUser, Depends(staff_user)]
 Csrf = Depends(check_csrf)
+
+
+def render_error(request: Request, name: str, err: errors.AppError, **context):
+    """Show a form again with the error above it, in the user's language and with the error's status."""
+    message = err.render(gettext_for(request.state.locale))
+    return render(request, name, status_code=err.status, error=message, error_code=err.code, **context)
