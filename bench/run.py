@@ -1,0 +1,56 @@
+"""`python -m bench`: set up a throwaway PostgreSQL database and two containers, run every benchmark."""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from bench import fields, passwords, roundtrip
+from bench.harness import Phones, emit, log, make_variant, settings_for, size, throwaway_database
+from bench.noop import NoopCipher
+from jidi.db import make_engine
+
+BENCHMARKS = ("fields", "http", "passwords")
+
+
+def _selected() -> list[str]:
+    only = os.environ.get("JIDI_BENCH_ONLY", "").strip()
+    if not only:
+        return list(BENCHMARKS)
+    chosen = [b.strip() for b in only.split(",") if b.strip()]
+    unknown = set(chosen) - set(BENCHMARKS)
+    if unknown:
+        raise SystemExit(f"JIDI_BENCH_ONLY: unknown benchmark(s) {sorted(unknown)}; choose from {BENCHMARKS}")
+    return chosen
+
+
+def main() -> int:
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    chosen = _selected()
+    logging.getLogger("jidi").setLevel(logging.WARNING)
+    log(f"mode={size().mode}, benchmarks={','.join(chosen)}, cpus={os.cpu_count()}, load={load_before[0]:.2f}")
+    with tempfile.TemporaryDirectory(prefix="jidi-bench-") as tmp, throwaway_database() as url:
+        settings = settings_for(url, Path(tmp))
+        engine = make_engine(url)
+        try:
+            on = make_variant("aesgcm", settings, engine)  # the real privacy core
+            off = make_variant("noop", settings, engine, cipher=NoopCipher())  # injected here, never a setting
+            phones = Phones()
+            crypto_us = None
+            if "fields" in chosen:
+                seal, open_ = fields.run(on, off, phones)
+                crypto_us = (seal["crypto_us"], open_["crypto_us"])
+            if "http" in chosen:
+                roundtrip.run(on, off, phones, crypto_us)
+            if "passwords" in chosen:
+                passwords.run(on, phones)
+        finally:
+            engine.dispose()
+    load_after = os.getloadavg()
+    emit("bench.wall_time", time.perf_counter() - started, "s", cpus=os.cpu_count(),
+         loadavg_1min_before=round(load_before[0], 2), loadavg_1min_after=round(load_after[0], 2),
+         note="the whole run after imports: setup and teardown of the throwaway database included")
+    return 0
