@@ -194,3 +194,24 @@ def test_key_rotation_rewraps_in_resumable_batches_and_data_stays_readable(conta
     with c.uow() as s:
         assert s.scalar(select(func.count()).select_from(SubjectKey).where(SubjectKey.master_version == old)) == 0
         assert [c.vault.use(c.vault.get(s, s.get(User, i), "phone"), Purpose.LOGIN) for i in ids] == PHONES[:5]
+
+
+def test_the_key_file_is_private_and_file_keys_outside_development_warn(tmp_path, caplog, monkeypatch):
+    import os  # noqa: PLC0415
+    import stat  # noqa: PLC0415
+
+    from jidi.privacy import load_key_ring  # noqa: PLC0415
+    from jidi.privacy.keys import KeyRingError  # noqa: PLC0415
+
+    path = tmp_path / "var" / "keys.json"
+    ring = load_key_ring(str(path), development=True)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600 and ring.current == 1
+    assert "FILE KEYS" not in caplog.text
+    load_key_ring(str(path), development=False)
+    assert "FILE KEYS outside development" in caplog.text
+    with pytest.raises(KeyRingError):  # production never invents a key file
+        load_key_ring(str(tmp_path / "missing.json"), development=False)
+    # Keys from the environment: the same ring, no file.
+    monkeypatch.setenv("JIDI_KEYS", path.read_text())
+    from_env = load_key_ring("env", development=False)
+    assert from_env.derived("blind-index") == ring.derived("blind-index") and from_env.source == "env"

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 KEY_BYTES = 32
 
 
-class KeyError_(Exception):
+class KeyRingError(Exception):
     pass
 
 
@@ -38,14 +38,14 @@ def _b64(data: bytes) -> str:
 def _unb64(text: str) -> bytes:
     raw = base64.b64decode(text)
     if len(raw) != KEY_BYTES:
-        raise KeyError_("keys must be 32 bytes")
+        raise KeyRingError("keys must be 32 bytes")
     return raw
 
 
 class KeyRing:
     def __init__(self, masters: dict[int, bytes], current: int, root: bytes, source: str = "memory"):
         if current not in masters:
-            raise KeyError_("the current master key version is missing from the key ring")
+            raise KeyRingError("the current master key version is missing from the key ring")
         self.masters = dict(masters)
         self.current = current
         self.source = source
@@ -82,7 +82,7 @@ class KeyRing:
         try:
             return self.masters[version]
         except KeyError:
-            raise KeyError_(f"master key version {version} is not in the key ring") from None
+            raise KeyRingError(f"master key version {version} is not in the key ring") from None
 
     @classmethod
     def from_json(cls, text: str, source: str) -> "KeyRing":
@@ -96,12 +96,12 @@ def load_key_ring(key_source: str, *, development: bool) -> KeyRing:
     if key_source == "env":
         text = os.environ.get("JIDI_KEYS")
         if not text:
-            raise KeyError_("JIDI_KEY_SOURCE=env but JIDI_KEYS is not set")
+            raise KeyRingError("JIDI_KEY_SOURCE=env but JIDI_KEYS is not set")
         return KeyRing.from_json(text, "env")
     path = Path(key_source)
     if not path.exists():
         if not development:
-            raise KeyError_(f"key file {path} does not exist; create it with `jidi keys init` or set JIDI_KEY_SOURCE=env")
+            raise KeyRingError(f"key file {path} does not exist; create it with `jidi keys init` or set JIDI_KEY_SOURCE=env")
         _write_new_key_file(path)
     if not development:
         log.warning("!!! jidi is using FILE KEYS outside development (%s). Use a key manager or JIDI_KEYS. !!!", path)
