@@ -6,8 +6,11 @@ NAMES = ["王小明", "李华", "Zhang Wei"]
 NICKNAMES = ["小明的昵称", "快递达人", "微信演示用户", "Alice 微信"]
 EMAILS = ["xiaoming@example.com", "lihua@example.org"]
 USERNAMES = ["xiaoming2026", "lihua_01"]
+STREETS = ["望京街道阜通东大街6号", "南京西路1266号恒隆广场"]
+ID_NUMBERS = ["11010519491231002X", "E12345678"]
+ITEMS = ["祖传玉镯一对"]
 
-ALL = PHONES + NAMES + NICKNAMES + EMAILS + USERNAMES
+ALL = PHONES + NAMES + NICKNAMES + EMAILS + USERNAMES + STREETS + ID_NUMBERS + ITEMS
 
 
 def find_in(text: str | bytes) -> list[str]:

@@ -104,11 +104,24 @@ def _strings(value) -> set[str]:
 
 
 def _declared_names(operation) -> set[str]:
-    """The property names of the operation's JSON request body."""
+    """The property names of the operation's JSON request body, nested ones also as dotted paths (sender.phone)."""
+    components = operation.schema.raw_schema.get("components", {}).get("schemas", {})
+
+    def names(schema: dict, prefix: str, depth: int = 0) -> set[str]:
+        if "$ref" in schema:
+            schema = components[schema["$ref"].rsplit("/", 1)[1]]
+        out: set[str] = set()
+        for name, sub in schema.get("properties", {}).items():
+            out |= {name, prefix + name}
+            if depth < 3:
+                out |= names(sub, f"{prefix}{name}.", depth + 1)
+        for sub in schema.get("anyOf", []) + schema.get("allOf", []):
+            out |= names(sub, prefix, depth + 1)
+        return out
+
     body = operation.definition.raw.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
-    if "$ref" in body:
-        body = operation.schema.raw_schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
-    return set(body.get("properties", {}))
+    params = {p["name"] for p in operation.definition.raw.get("parameters", []) if "name" in p}
+    return names(body, "") | params | {p.lower() for p in params}
 
 
 def assert_clean_error(case, response) -> None:
@@ -148,6 +161,8 @@ def test_api_conforms_to_its_openapi(case, api_login):
 # Schemathesis generates UTF-8 text, so it never sends a lone surrogate, and only some NUL bytes: send them
 # (and other control characters) in every string field of every request body, each in an otherwise valid body.
 
+_PARTY = {"name": "测试", "phone": "13800000000", "region_code": "110108", "address": "测试路1号"}
+_ORDER = {"sender": _PARTY, "recipient": _PARTY, "item_name": "书", "item_category": "books", "weight_g": 800}
 VALID_BODIES = {
     "POST /api/v1/auth/sms-codes": {"phone": "13800000000"},
     "POST /api/v1/auth/sms-login": {"phone": "13800000000", "code": "123456", "accept_policy": True},
@@ -156,6 +171,9 @@ VALID_BODIES = {
     "PUT /api/v1/me/password": {"new_password": "correct horse battery", "current_password": "an old password"},
     "POST /api/v1/me/phone/codes": {"phone": "13800000000"},
     "PUT /api/v1/me/phone": {"phone": "13800000000", "code": "123456"},
+    "POST /api/v1/quotes": {"origin_region": "110108", "dest_region": "310104", "weight_g": 800},
+    "POST /api/v1/orders": _ORDER,
+    "POST /api/v1/merchant/orders": {**_ORDER, "merchant_order_id": "shop-2026-000123"},
 }
 CONTROL = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\ud800", "\udfff"]
 

@@ -32,6 +32,8 @@ class Container:
     tasks: object = None
     notifier: object = None
     accounts: object = None
+    addressbook: object = None
+    shipping: object = None
 
     def uow(self) -> AbstractContextManager[Session]:
         return unit_of_work(self.sessions)
@@ -48,7 +50,9 @@ def bootstrap(
 ) -> Container:
     from jidi.accounts.service import Accounts  # noqa: PLC0415
     from jidi.accounts.wechat import SimulatedWechat  # noqa: PLC0415
+    from jidi.addressbook.service import AddressBook  # noqa: PLC0415
     from jidi.notify.service import Notifier  # noqa: PLC0415
+    from jidi.shipping.service import Shipping  # noqa: PLC0415
 
     settings = settings or Settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -70,4 +74,6 @@ def bootstrap(
     c.tasks = register_tasks(c.queue, c)
     c.notifier = Notifier(c)
     c.accounts = Accounts(c)
+    c.addressbook = AddressBook(c)
+    c.shipping = Shipping(c)
     return c

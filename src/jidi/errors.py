@@ -108,3 +108,47 @@ def account_unavailable() -> AppError:
 
 def wechat_failed() -> AppError:
     return AppError("wechat_failed", N_("WeChat login did not complete. Please try again."), 400)
+
+
+def invalid_region() -> AppError:
+    return AppError("invalid_region", N_("Choose a province, city and district from the list."), 422)
+
+
+def item_prohibited() -> AppError:
+    return AppError("item_prohibited", N_("This item may not be sent by express under the postal rules (prohibited category)."), 422)
+
+
+def invalid_waybill() -> AppError:
+    return AppError("invalid_waybill", N_("This is not a valid waybill number. Please check it."), 422)
+
+
+def order_not_cancellable() -> AppError:
+    return AppError("order_not_cancellable", N_("This order can no longer be cancelled: the parcel has been picked up."), 409)
+
+
+def not_payable() -> AppError:
+    return AppError("not_payable", N_("This order is not waiting for payment."), 409)
+
+
+def pickup_not_allowed() -> AppError:
+    return AppError("pickup_not_allowed", N_("This parcel cannot be picked up now: it is unpaid, cancelled or already picked up."), 409)
+
+
+def invalid_id_number() -> AppError:
+    return AppError("invalid_id_number", N_("The ID number is not valid for the chosen ID type."), 422)
+
+
+def identity_required() -> AppError:
+    return AppError("identity_required", N_("Real-name pickup: the sender's ID must be checked, or the parcel cannot be accepted."), 422)
+
+
+def merchant_key_invalid() -> AppError:
+    return AppError("merchant_key_invalid", N_("The merchant API key is missing or invalid."), 401)
+
+
+def region_mismatch() -> AppError:
+    return AppError("region_mismatch", N_("The district you chose is not in the chosen province. Please choose it again."), 422)
+
+
+def address_book_full(limit: int) -> AppError:
+    return AppError("address_book_full", N_("Your address book is full ({limit} entries). Please delete an entry first."), 409, limit=limit)

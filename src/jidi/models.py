@@ -1,7 +1,9 @@
 """Every table, imported in one place so the catalog, migrations and tests see the whole schema."""
 from jidi.accounts import models as accounts_models  # noqa: F401
+from jidi.addressbook import models as addressbook_models  # noqa: F401
 from jidi.db import Base
 from jidi.notify import models as notify_models  # noqa: F401
 from jidi.privacy import models as privacy_models  # noqa: F401
+from jidi.shipping import models as shipping_models  # noqa: F401
 
 metadata = Base.metadata

@@ -176,6 +176,31 @@ class Vault:
         )
         return value._plain
 
+    def reveal_held(self, session: Session, row, columns: list[str] | tuple[str, ...], actor: audit.Actor) -> dict[str, str | None]:
+        """Show an account holder the full values of a row they keep about another person (SELF_SERVICE).
+
+        Such a row (an address-book entry) is sealed under that person's own one-off subject, so `reveal`'s
+        "only the data subject" rule cannot apply; instead the row names its holder in `__holder__` (the
+        column with the holder's user id), and only that holder, in a role allowed SELF_SERVICE, may open it.
+        One audit record, about the row's subject, lists the fields opened.
+        """
+        purpose = Purpose.SELF_SERVICE
+        specs = [self.spec_of(row, column) for column in columns]
+        for spec in specs:
+            if not spec.allows(purpose):
+                raise PurposeNotAllowed(spec, purpose)
+            if purpose not in ROLE_PURPOSES[actor.role]:
+                raise PurposeNotAllowed(spec, purpose, f"the role '{actor.role.value}' may not use it")
+            holder = getattr(row, getattr(row, "__holder__", ""), None)
+            if actor.user_id is None or holder != actor.user_id:
+                raise PurposeNotAllowed(spec, purpose, "only the account holding this row may open it")
+        values = {column: self.get(session, row, column) for column in columns}
+        audit.append(
+            session, self.keys.derived("audit"), actor=actor, action="reveal", subject_id=self._subject_of(row),
+            fields=[spec.key for spec in specs], purpose=purpose.value, detail="held by the account holder",
+        )
+        return {column: (value._plain if value is not None else None) for column, value in values.items()}
+
     def record(self, session: Session, *, actor: audit.Actor, action: str, subject_id: uuid.UUID | None,
                fields=(), purpose: str = "", detail: str = "") -> None:
         """Write an audit record (export, staff change, disclosure…) in this transaction."""

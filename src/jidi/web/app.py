@@ -27,6 +27,9 @@ log = logging.getLogger("jidi.web")
 def create_app(container) -> FastAPI:
     from jidi.accounts import api as accounts_api  # noqa: PLC0415
     from jidi.accounts import views as accounts_views  # noqa: PLC0415
+    from jidi.addressbook import api as addressbook_api  # noqa: PLC0415
+    from jidi.addressbook import views as addressbook_views  # noqa: PLC0415
+    from jidi.shipping import api as shipping_api  # noqa: PLC0415
     from jidi.web import dev, pages  # noqa: PLC0415
 
     settings = container.settings
@@ -138,8 +141,11 @@ def create_app(container) -> FastAPI:
         return error_response(request, errors.AppError("internal_error", N_("Something went wrong on our side. Please try again later."), 500))
 
     app.include_router(accounts_api.router, prefix="/api/v1")
+    app.include_router(addressbook_api.router, prefix="/api/v1")
+    app.include_router(shipping_api.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.include_router(accounts_views.router)
+    app.include_router(addressbook_views.router)
     if settings.is_development or settings.env == "test":
         app.include_router(dev.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")

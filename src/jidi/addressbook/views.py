@@ -1,0 +1,132 @@
+"""Address-book pages: list (masked), new and edit forms, set default, delete. No JavaScript needed.
+
+The entry form submits step by step: "Fill in" splits pasted text into the fields, "Show districts" lists the
+districts of the chosen province (grouped by city), "Save" stores the entry. Until "Save", the typed values
+only travel in the form itself: nothing is stored.
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse
+
+from jidi import errors
+from jidi.addressbook import regions, service
+from jidi.web.deps import ContainerDep, Csrf, PageUser, render, render_error
+
+router = APIRouter(include_in_schema=False)
+
+Text = lambda n: Annotated[str, Form(max_length=n)]  # noqa: E731
+FORM = "addressbook_form.html"
+# Form fields accept more than an entry may hold, so an over-long value gets the form back with a clear message.
+LONG = 500
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _form(*, kind: str = "recipient", name: str = "", phone: str = "", province: str = "", region_code: str = "",
+          detail: str = "", is_default: bool = False) -> dict:
+    return {"kind": kind if kind in service.KINDS else "recipient", "name": name, "phone": phone, "province": province,
+            "region_code": region_code, "detail": detail, "is_default": is_default}
+
+
+def _context(form: dict, entry_id=None) -> dict:
+    province = form["province"] if regions.get(form["province"]) and regions.get(form["province"]).parent is None else ""
+    return {
+        "form": {**form, "province": province},
+        "entry_id": entry_id,
+        "provinces": regions.provinces(),
+        "districts": regions.leaves_under(province) if province else [],
+        "consent_notice": service.CONSENT_NOTICE,
+    }
+
+
+def _province_of(code: str) -> str:
+    path = regions.ancestors(code)
+    return path[0].code if path else ""
+
+
+@router.get("/address-book")
+def list_page(request: Request, user: PageUser, c: ContainerDep, saved: Annotated[str, Query(max_length=20)] = ""):
+    entries = c.addressbook.list(user.id)
+    return render(request, "addressbook.html", user=user, saved=saved, consent_notice=service.CONSENT_NOTICE,
+                  senders=[e for e in entries if e.kind == "sender"], recipients=[e for e in entries if e.kind == "recipient"])
+
+
+@router.get("/address-book/new")
+def new_page(request: Request, user: PageUser, kind: Annotated[str, Query(max_length=10)] = "recipient"):
+    return render(request, FORM, user=user, **_context(_form(kind=kind)))
+
+
+def _submit(request: Request, user, c, action: str, form: dict, paste_text: str, entry_id=None):
+    """One step of the entry form: fill in from pasted text, list a province's districts, or save."""
+    if action == "paste":
+        try:
+            parsed = c.addressbook.parse(paste_text)
+        except errors.AppError as err:
+            return render_error(request, FORM, err, user=user, **_context(form, entry_id))
+        code = parsed.region_code or ""
+        form = {**form, "name": parsed.name or form["name"], "phone": parsed.phone or form["phone"],
+                "detail": parsed.detail or form["detail"], "province": _province_of(code) if code else form["province"],
+                "region_code": code if regions.is_leaf(code) else ""}
+        return render(request, FORM, user=user, pasted=True, **_context(form, entry_id))
+    if action == "region":
+        if form["province"] and regions.get(form["province"]) is None:
+            return render_error(request, FORM, errors.invalid_region(), user=user, **_context(form, entry_id))
+        return render(request, FORM, user=user, **_context(form, entry_id))
+    try:
+        data = service.validate(form["kind"], form["name"], form["phone"], form["region_code"], form["detail"],
+                                form["is_default"], within=form["province"] or None)
+        if entry_id is None:
+            c.addressbook.create(user.id, data)
+        else:
+            c.addressbook.update(user.id, entry_id, data)
+    except errors.AppError as err:
+        if err.code == "not_found":
+            raise
+        return render_error(request, FORM, err, user=user, **_context(form, entry_id))
+    return _redirect("/address-book?saved=1")
+
+
+@router.post("/address-book/new", dependencies=[Csrf])
+def new_submit(request: Request, user: PageUser, c: ContainerDep, action: Text(10) = "save", kind: Text(10) = "recipient",
+               name: Text(LONG) = "", phone: Text(20) = "", province: Text(6) = "", region_code: Text(6) = "",
+               detail: Text(LONG) = "", is_default: Text(5) = "", paste: Text(1000) = ""):
+    form = _form(kind=kind, name=name, phone=phone, province=province, region_code=region_code, detail=detail,
+                 is_default=is_default == "on")
+    return _submit(request, user, c, action, form, paste)
+
+
+@router.post("/address-book/{entry_id}/edit", dependencies=[Csrf])
+def edit_open(request: Request, entry_id: str, user: PageUser, c: ContainerDep):
+    """Open an entry in full for editing: a reveal to its holder, recorded in the access log."""
+    e = c.addressbook.open(user.actor, entry_id)
+    form = _form(kind=e.kind, name=e.name, phone=e.phone, province=_province_of(e.region_code), region_code=e.region_code,
+                 detail=e.detail, is_default=e.is_default)
+    return render(request, FORM, user=user, **_context(form, e.id))
+
+
+@router.post("/address-book/{entry_id}", dependencies=[Csrf])
+def edit_submit(request: Request, entry_id: str, user: PageUser, c: ContainerDep, action: Text(10) = "save",
+                kind: Text(10) = "recipient", name: Text(LONG) = "", phone: Text(20) = "", province: Text(6) = "",
+                region_code: Text(6) = "", detail: Text(LONG) = "", is_default: Text(5) = "",
+                paste: Text(1000) = ""):
+    c.addressbook.get(user.id, entry_id)  # someone else's (or no) entry: 404 before anything else
+    form = _form(kind=kind, name=name, phone=phone, province=province, region_code=region_code, detail=detail,
+                 is_default=is_default == "on")
+    return _submit(request, user, c, action, form, paste, entry_id=entry_id)
+
+
+@router.post("/address-book/{entry_id}/default", dependencies=[Csrf])
+def default_submit(entry_id: str, user: PageUser, c: ContainerDep):
+    c.addressbook.set_default(user.id, entry_id)
+    return _redirect("/address-book?saved=default")
+
+
+@router.post("/address-book/{entry_id}/delete", dependencies=[Csrf])
+def delete_submit(entry_id: str, user: PageUser, c: ContainerDep):
+    c.addressbook.delete(user.id, entry_id)
+    return _redirect("/address-book?saved=deleted")

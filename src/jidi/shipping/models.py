@@ -1,0 +1,133 @@
+"""Orders and waybills. Every party of an order (sender, recipient) is sealed under its own one-off data subject:
+the recipient's details are the recipient's personal information, even when a sender typed them in."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jidi.db import Base, UTCDateTime, new_id, utcnow
+from jidi.privacy import RETAIN_ACCOUNT, Category, LegalBasis, Mask, Purpose, Retention, blind_index, personal
+
+P = Purpose
+# Waybill records: kept for the express-delivery record period after delivery (快递暂行条例 / 实名收寄管理办法).
+RETAIN_WAYBILL = Retention("delivered", 3 * 365, "签收后 3 年(快递业务法定留存)", "3 years after delivery (legal record-keeping for express services)")
+ORDER_PURPOSES = {P.DELIVERY, P.CUSTOMER_SERVICE, P.SELF_SERVICE, P.RIGHTS_REQUEST, P.NOTIFICATION}
+
+
+class Merchant(Base):
+    """An outside channel (a shop's system) that imports orders with its own API key."""
+
+    __tablename__ = "merchants"
+    __nonpersonal__ = ("id", "name", "api_key_hash", "created_at", "active")
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100))  # a business name, not a person
+    api_key_hash: Mapped[bytes] = mapped_column(unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("merchant_id", "merchant_order_ref", name="uq_orders_merchant_ref"),)
+    __subject__ = "subject_id"
+    __nonpersonal__ = (
+        "id", "waybill_no", "owner_id", "subject_id", "merchant_id", "merchant_order_ref", "status", "exception",
+        "service_type", "payment_mode", "paid_at", "item_category", "quantity", "weight_g", "declared_value_fen",
+        "price_fen", "origin_region", "dest_region", "pickup_from", "pickup_until", "delivered_as", "created_at",
+        "updated_at", "status_at",
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    waybill_no: Mapped[str] = mapped_column(String(24), unique=True)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True, nullable=True)
+    # The order's own subject: the item description is the sender's data about their shipment.
+    subject_id: Mapped[uuid.UUID] = mapped_column()
+    merchant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("merchants.id"), nullable=True)
+    merchant_order_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    exception: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    service_type: Mapped[str] = mapped_column(String(16))
+    payment_mode: Mapped[str] = mapped_column(String(16))
+    paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    item_category: Mapped[str] = mapped_column(String(24))
+    item_name = personal(
+        "寄件物品名称", "Item description", Category.PROFILE, purposes=ORDER_PURPOSES, basis=LegalBasis.CONTRACT,
+        retention=RETAIN_WAYBILL, mask=Mask.HANDLE,
+    )
+    quantity: Mapped[int] = mapped_column(Integer)
+    weight_g: Mapped[int] = mapped_column(Integer)
+    declared_value_fen: Mapped[int] = mapped_column(Integer)
+    price_fen: Mapped[int] = mapped_column(Integer)
+    origin_region: Mapped[str] = mapped_column(String(6))
+    dest_region: Mapped[str] = mapped_column(String(6))
+    pickup_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    pickup_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    delivered_as: Mapped[str | None] = mapped_column(String(16), nullable=True)  # recipient | agent | locker | station
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OrderParty(Base):
+    """The sender or the recipient of an order, as written on the waybill."""
+
+    __tablename__ = "order_parties"
+    __table_args__ = (UniqueConstraint("order_id", "role", name="uq_order_parties_role"),)
+    __nonpersonal__ = ("id", "order_id", "role", "subject_id", "region_code")
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(10))  # sender | recipient
+    subject_id: Mapped[uuid.UUID] = mapped_column()
+    name = personal("姓名", "Name", Category.IDENTITY, purposes=ORDER_PURPOSES, basis=LegalBasis.CONTRACT,
+                    retention=RETAIN_WAYBILL, mask=Mask.NAME)
+    phone = personal("联系电话", "Phone", Category.CONTACT, purposes=ORDER_PURPOSES | {P.LOGIN}, basis=LegalBasis.CONTRACT,
+                     retention=RETAIN_WAYBILL, mask=Mask.PHONE, blind_index="phone")
+    phone_bidx = blind_index("phone")
+    region_code: Mapped[str] = mapped_column(String(6))
+    address = personal("详细地址", "Street address", Category.ADDRESS, purposes=ORDER_PURPOSES, basis=LegalBasis.CONTRACT,
+                       retention=RETAIN_WAYBILL, mask=Mask.HIDDEN)
+
+
+class VerifiedIdentity(Base):
+    """An account's real-name identity, verified once at a pickup and reused for the next ones (JD-1.1.2(6)b)."""
+
+    __tablename__ = "verified_identities"
+    __subject__ = "user_id"
+    __nonpersonal__ = ("id", "user_id", "id_type", "verified_at", "verified_by")
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    id_type: Mapped[str] = mapped_column(String(24))
+    id_number = personal("证件号码", "ID number", Category.IDENTITY, purposes={P.DELIVERY, P.RIGHTS_REQUEST},
+                         basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_ACCOUNT, mask=Mask.ID_NUMBER, sensitive=True)
+    real_name = personal("真实姓名", "Legal name", Category.IDENTITY, purposes={P.DELIVERY, P.RIGHTS_REQUEST},
+                         basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_ACCOUNT, mask=Mask.NAME, sensitive=True)
+    verified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    verified_by: Mapped[uuid.UUID] = mapped_column()  # the courier's user id
+
+
+class PickupRecord(Base):
+    """The real-name pickup record of one parcel (快递暂行条例 art. 22): who sent it, checked by which courier."""
+
+    __tablename__ = "pickup_records"
+    __nonpersonal__ = ("id", "order_id", "subject_id", "id_type", "courier_id", "reused_identity", "picked_up_at")
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column()
+    id_type: Mapped[str] = mapped_column(String(24))
+    id_number = personal("寄件人证件号码(实名收寄)", "Sender's ID number (real-name pickup)", Category.IDENTITY,
+                         purposes={P.RIGHTS_REQUEST}, basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_WAYBILL,
+                         mask=Mask.ID_NUMBER, sensitive=True, blind_index="id_number")
+    id_number_bidx = blind_index("id_number")
+    real_name = personal("寄件人真实姓名(实名收寄)", "Sender's legal name (real-name pickup)", Category.IDENTITY,
+                         purposes={P.RIGHTS_REQUEST}, basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_WAYBILL,
+                         mask=Mask.NAME, sensitive=True)
+    courier_id: Mapped[uuid.UUID] = mapped_column()
+    reused_identity: Mapped[bool] = mapped_column(default=False)
+    picked_up_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

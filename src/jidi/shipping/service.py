@@ -1,0 +1,329 @@
+"""Shipping use cases: quote, place or import an order, list and show orders, cancel, pay, real-name pickup.
+
+Each public method is one transaction. Personal values leave this module only as masked `Personal`s, except
+to the roles and purposes the catalog allows.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+import uuid
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from stdnum.cn import ric
+
+from jidi import errors
+from jidi.accounts import validation
+from jidi.accounts.models import User
+from jidi.i18n import N_
+from jidi.privacy import Actor, Personal, Purpose, Role
+from jidi.shipping import states, waybill
+from jidi.shipping.models import Merchant, Order, OrderParty, PickupRecord, VerifiedIdentity
+from jidi.shipping.tariff import Quote, load
+
+SERVICE_TYPES = ("standard", "express")
+PAYMENT_MODES = ("pay_now", "pay_later", "recipient_pays")
+ID_TYPES = ("resident_id", "passport", "hk_macau_permit", "taiwan_permit", "foreign_permanent_resident")
+MAX_WEIGHT_G = 50_000
+MAX_DECLARED_FEN = 10_000_000  # ¥100,000
+
+
+@dataclasses.dataclass
+class PartyIn:
+    name: str
+    phone: str
+    region_code: str
+    address: str
+
+
+@dataclasses.dataclass
+class OrderIn:
+    sender: PartyIn
+    recipient: PartyIn
+    item_name: str
+    item_category: str
+    quantity: int
+    weight_g: int
+    declared_value_fen: int
+    service_type: str = "standard"
+    payment_mode: str = "pay_now"
+    pickup_from: dt.datetime | None = None
+    pickup_until: dt.datetime | None = None
+
+
+@dataclasses.dataclass
+class PartyView:
+    role: str
+    name: Personal
+    phone: Personal
+    region_code: str
+    address: Personal
+
+
+@dataclasses.dataclass
+class OrderView:
+    waybill_no: str
+    status: str
+    exception: str | None
+    service_type: str
+    payment_mode: str
+    item_category: str
+    item_name: Personal | None
+    quantity: int
+    weight_g: int
+    declared_value_fen: int
+    price_fen: int
+    sender: PartyView
+    recipient: PartyView
+    created_at: dt.datetime
+    mine_as: str  # sender | recipient | staff
+
+
+def _text(value: str, max_len: int, label: str) -> str:
+    value = unicodedata.normalize("NFC", (value or "").strip())
+    if not value or len(value) > max_len or any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value):
+        raise errors.invalid_field(label)
+    return value
+
+
+def region(code: str) -> str:
+    """A mainland district code (GB/T 2260, 6 digits) that the tariff can route."""
+    code = (code or "").strip()
+    if not re.fullmatch(r"\d{6}", code) or code[:2] not in load().groups or code.endswith("00"):
+        raise errors.invalid_region()
+    return code
+
+
+class Shipping:
+    def __init__(self, container):
+        self.c = container
+
+    @property
+    def vault(self):
+        return self.c.vault
+
+    # -- quotes and validation ------------------------------------------------------------------------
+    def quote(self, origin: str, dest: str, weight_g: int, service_type: str) -> Quote:
+        if service_type not in SERVICE_TYPES:
+            raise errors.invalid_field(N_("service type"))
+        if not 1 <= weight_g <= MAX_WEIGHT_G:
+            raise errors.invalid_field(N_("weight (1 g to 50 kg)"))
+        return load().quote(region(origin), region(dest), weight_g, service_type)
+
+    def _check(self, o: OrderIn) -> tuple[PartyIn, PartyIn, Quote]:
+        if o.item_category in load().prohibited:
+            raise errors.item_prohibited()
+        if o.item_category not in load().categories:
+            raise errors.invalid_field(N_("item category"))
+        if o.payment_mode not in PAYMENT_MODES:
+            raise errors.invalid_field(N_("payment mode"))
+        if not 1 <= o.quantity <= 999:
+            raise errors.invalid_field(N_("quantity (1–999)"))
+        if not 0 <= o.declared_value_fen <= MAX_DECLARED_FEN:
+            raise errors.invalid_field(N_("declared value (up to 100,000 yuan)"))
+        now = self.c.clock()
+        if o.pickup_from or o.pickup_until:
+            if not (o.pickup_from and o.pickup_until and now - dt.timedelta(minutes=5) <= o.pickup_from < o.pickup_until
+                    and o.pickup_until - o.pickup_from >= dt.timedelta(hours=1) and o.pickup_from <= now + dt.timedelta(days=7)):
+                raise errors.invalid_field(N_("pickup window (at least one hour, within the next 7 days)"))
+        parties = []
+        for p in (o.sender, o.recipient):
+            parties.append(PartyIn(_text(p.name, 30, N_("name")), validation.phone(p.phone), region(p.region_code),
+                                   _text(p.address, 120, N_("street address"))))
+        quote = self.quote(parties[0].region_code, parties[1].region_code, o.weight_g, o.service_type)
+        return parties[0], parties[1], quote
+
+    # -- placing orders -------------------------------------------------------------------------------
+    def place(self, owner_id: uuid.UUID | None, o: OrderIn, *, merchant_id: uuid.UUID | None = None,
+              merchant_order_ref: str | None = None) -> tuple[str, bool]:
+        """Create an order and its waybill number; returns (waybill_no, created). A merchant's retried import of
+        the same order id returns the existing waybill instead of creating another."""
+        sender, recipient, quote = self._check(o)
+        item_name = _text(o.item_name, 60, N_("item name"))
+        if merchant_id is not None:
+            existing = self._merchant_order(merchant_id, merchant_order_ref)
+            if existing:
+                return existing, False
+        try:
+            with self.c.uow() as s:
+                now = self.c.clock()
+                order = Order(
+                    id=uuid.uuid4(), waybill_no=waybill.new_waybill_no(), owner_id=owner_id, merchant_id=merchant_id,
+                    merchant_order_ref=merchant_order_ref, service_type=o.service_type, payment_mode=o.payment_mode,
+                    # Fulfilment starts only after payment or an accepted pay-later (JD-1.1.2(6)a).
+                    status=states.AWAITING_PAYMENT if o.payment_mode == "pay_now" else states.AWAITING_PICKUP,
+                    item_category=o.item_category, quantity=o.quantity, weight_g=o.weight_g,
+                    declared_value_fen=o.declared_value_fen, price_fen=quote.price_fen, origin_region=sender.region_code,
+                    dest_region=recipient.region_code, pickup_from=o.pickup_from, pickup_until=o.pickup_until,
+                    created_at=now, updated_at=now, status_at=now,
+                )
+                order.subject_id = self.vault.create_subject(s)
+                self.vault.set(s, order, "item_name", item_name)
+                s.add(order)
+                for role, p in (("sender", sender), ("recipient", recipient)):
+                    party = OrderParty(id=uuid.uuid4(), order_id=order.id, role=role, region_code=p.region_code)
+                    party.subject_id = self.vault.create_subject(s)  # the party's own key: their data, not the sender's
+                    self.vault.set(s, party, "name", p.name)
+                    self.vault.set(s, party, "phone", p.phone)
+                    self.vault.set(s, party, "address", p.address)
+                    s.add(party)
+                return order.waybill_no, True
+        except IntegrityError:
+            # Two imports of one merchant order raced; the other one won.
+            existing = self._merchant_order(merchant_id, merchant_order_ref) if merchant_id else None
+            if existing is None:
+                raise
+            return existing, False
+
+    def _merchant_order(self, merchant_id, ref) -> str | None:
+        with self.c.uow() as s:
+            return s.scalar(select(Order.waybill_no).where(Order.merchant_id == merchant_id, Order.merchant_order_ref == ref))
+
+    # -- merchants ------------------------------------------------------------------------------------
+    def create_merchant(self, name: str) -> tuple[uuid.UUID, str]:
+        """A merchant channel and its API key (shown once; only its keyed hash is stored)."""
+        key = "mk_" + self.c.secrets.new_token()
+        with self.c.uow() as s:
+            m = Merchant(id=uuid.uuid4(), name=_text(name, 100, N_("merchant name")), api_key_hash=self.c.secrets.token_hash(key))
+            s.add(m)
+        return m.id, key
+
+    def merchant_for_key(self, key: str | None) -> uuid.UUID:
+        if not key or len(key) > 200:
+            raise errors.merchant_key_invalid()
+        with self.c.uow() as s:
+            m = s.scalar(select(Merchant).where(Merchant.api_key_hash == self.c.secrets.token_hash(key), Merchant.active.is_(True)))
+        if m is None:
+            raise errors.merchant_key_invalid()
+        return m.id
+
+    # -- viewing --------------------------------------------------------------------------------------
+    def _user_phone_index(self, s: Session, user_id: uuid.UUID) -> bytes | None:
+        return s.scalar(select(User.phone_bidx).where(User.id == user_id))
+
+    def my_orders(self, user_id: uuid.UUID, limit: int = 100) -> list[OrderView]:
+        """Orders I sent, and orders addressed to my verified phone — including ones others and merchants placed."""
+        with self.c.uow() as s:
+            phone_idx = self._user_phone_index(s, user_id)
+            received = select(OrderParty.order_id).where(OrderParty.role == "recipient", OrderParty.phone_bidx == phone_idx)
+            orders = s.scalars(
+                select(Order).where(or_(Order.owner_id == user_id, Order.id.in_(received))).order_by(Order.created_at.desc()).limit(limit)
+            ).all()
+            return [self._view(s, o, user_id, phone_idx) for o in orders]
+
+    def order_for(self, user_id: uuid.UUID, waybill_no: str) -> OrderView:
+        """One order, to its sender or recipient only; anyone else gets not-found."""
+        with self.c.uow() as s:
+            order = self._by_waybill(s, waybill_no)
+            phone_idx = self._user_phone_index(s, user_id)
+            view = self._view(s, order, user_id, phone_idx) if order else None
+        if view is None or view.mine_as == "staff":
+            raise errors.not_found()
+        return view
+
+    def _by_waybill(self, s: Session, waybill_no: str) -> Order | None:
+        value = waybill.normalise(waybill_no)
+        if not waybill.is_valid(value):
+            raise errors.invalid_waybill()
+        return s.scalar(select(Order).where(Order.waybill_no == value))
+
+    def _view(self, s: Session, order: Order, user_id: uuid.UUID | None, phone_idx: bytes | None) -> OrderView:
+        parties = {p.role: p for p in s.scalars(select(OrderParty).where(OrderParty.order_id == order.id))}
+        views = {role: PartyView(role, self.vault.get(s, p, "name"), self.vault.get(s, p, "phone"), p.region_code,
+                                 self.vault.get(s, p, "address")) for role, p in parties.items()}
+        if user_id is not None and order.owner_id == user_id:
+            mine_as = "sender"
+        elif phone_idx is not None and parties["recipient"].phone_bidx == phone_idx:
+            mine_as = "recipient"
+        elif phone_idx is not None and parties["sender"].phone_bidx == phone_idx:
+            mine_as = "sender"
+        else:
+            mine_as = "staff"
+        return OrderView(order.waybill_no, order.status, order.exception, order.service_type, order.payment_mode,
+                         order.item_category, self.vault.get(s, order, "item_name"), order.quantity, order.weight_g,
+                         order.declared_value_fen, order.price_fen, views["sender"], views["recipient"], order.created_at, mine_as)
+
+    # -- changes --------------------------------------------------------------------------------------
+    def _move(self, order: Order, new: str) -> None:
+        if not states.can_move(order.status, new):
+            raise errors.AppError("invalid_transition", N_("This change of status is not possible now."), 409)
+        order.status, order.status_at, order.updated_at = new, self.c.clock(), self.c.clock()
+
+    def cancel(self, user_id: uuid.UUID, waybill_no: str) -> None:
+        with self.c.uow() as s:
+            order = self._by_waybill(s, waybill_no)
+            if order is None or order.owner_id != user_id:
+                raise errors.not_found()
+            if order.status not in states.CANCELLABLE:
+                raise errors.order_not_cancellable()
+            self._move(order, states.CANCELLED)
+
+    def mark_paid(self, waybill_no: str) -> None:
+        """Payment confirmed (the payment integration arrives with the payments feature)."""
+        with self.c.uow() as s:
+            order = self._by_waybill(s, waybill_no)
+            if order is None:
+                raise errors.not_found()
+            if order.status != states.AWAITING_PAYMENT:
+                raise errors.not_payable()
+            order.paid_at = self.c.clock()
+            self._move(order, states.AWAITING_PICKUP)
+
+    # -- real-name pickup -----------------------------------------------------------------------------
+    def pickup(self, courier: Actor, waybill_no: str, id_type: str | None = None, id_number: str | None = None,
+               real_name: str | None = None) -> bool:
+        """A courier picks the parcel up after checking the sender's identity (快递暂行条例 art. 22).
+
+        An account already verified reuses its identity; otherwise the courier records it, and it becomes the
+        account's verified identity. Without an identity the parcel is not accepted. Returns whether an
+        existing identity was reused. Only name, address and phone ever appear on the waybill itself.
+        """
+        if courier.role is not Role.COURIER:
+            raise errors.forbidden()
+        with self.c.uow() as s:
+            order = self._by_waybill(s, waybill_no)
+            if order is None:
+                raise errors.not_found()
+            if order.status != states.AWAITING_PICKUP:
+                raise errors.pickup_not_allowed()
+            verified = s.scalar(select(VerifiedIdentity).where(VerifiedIdentity.user_id == order.owner_id)) if order.owner_id else None
+            record = PickupRecord(id=uuid.uuid4(), order_id=order.id, courier_id=courier.user_id, picked_up_at=self.c.clock(),
+                                  reused_identity=False)
+            record.subject_id = self.vault.create_subject(s)
+            if id_number is None and verified is not None:
+                record.id_type = verified.id_type
+                number = self.vault.use(self.vault.get(s, verified, "id_number"), Purpose.DELIVERY)
+                name = self.vault.use(self.vault.get(s, verified, "real_name"), Purpose.DELIVERY)
+                record.reused_identity = True
+            else:
+                if not (id_type and id_number and real_name):
+                    raise errors.identity_required()
+                id_type, number, name = self._identity(id_type, id_number, real_name)
+                record.id_type = id_type
+                if order.owner_id and verified is None:
+                    verified = VerifiedIdentity(id=uuid.uuid4(), user_id=order.owner_id, id_type=id_type, verified_by=courier.user_id,
+                                                verified_at=self.c.clock())
+                    self.vault.set(s, verified, "id_number", number)
+                    self.vault.set(s, verified, "real_name", name)
+                    s.add(verified)
+            self.vault.set(s, record, "id_number", number)
+            self.vault.set(s, record, "real_name", name)
+            s.add(record)
+            self._move(order, states.PICKED_UP)
+            return record.reused_identity
+
+    @staticmethod
+    def _identity(id_type: str, id_number: str, real_name: str) -> tuple[str, str, str]:
+        if id_type not in ID_TYPES:
+            raise errors.invalid_field(N_("ID type"))
+        number = re.sub(r"\s", "", id_number or "").upper()
+        if id_type == "resident_id":
+            if not ric.is_valid(number):
+                raise errors.invalid_id_number()
+        elif not re.fullmatch(r"[A-Z0-9]{5,20}", number):
+            raise errors.invalid_id_number()
+        return id_type, number, _text(real_name, 40, N_("legal name"))

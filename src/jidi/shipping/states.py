@@ -1,0 +1,50 @@
+"""The life of a parcel: which status may follow which, and what each status means."""
+from __future__ import annotations
+
+from jidi.i18n import N_
+
+AWAITING_PAYMENT = "awaiting_payment"
+AWAITING_PICKUP = "awaiting_pickup"
+PICKED_UP = "picked_up"
+IN_TRANSIT = "in_transit"
+OUT_FOR_DELIVERY = "out_for_delivery"
+DELIVERED = "delivered"
+REFUSED = "refused"
+RETURNING = "returning"
+RETURNED = "returned"
+CANCELLED = "cancelled"
+
+NEXT: dict[str, frozenset[str]] = {
+    AWAITING_PAYMENT: frozenset({AWAITING_PICKUP, CANCELLED}),
+    AWAITING_PICKUP: frozenset({PICKED_UP, CANCELLED}),
+    PICKED_UP: frozenset({IN_TRANSIT}),
+    IN_TRANSIT: frozenset({IN_TRANSIT, OUT_FOR_DELIVERY}),
+    OUT_FOR_DELIVERY: frozenset({DELIVERED, REFUSED, IN_TRANSIT}),
+    REFUSED: frozenset({RETURNING}),
+    RETURNING: frozenset({RETURNING, RETURNED}),
+    DELIVERED: frozenset(),
+    RETURNED: frozenset(),
+    CANCELLED: frozenset(),
+}
+CANCELLABLE = frozenset({AWAITING_PAYMENT, AWAITING_PICKUP})
+# Fulfilment (pickup and everything after) starts only after payment or an accepted pay-later (JD-1.1.2(6)a).
+FULFILMENT = frozenset({PICKED_UP, IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED, REFUSED, RETURNING, RETURNED})
+EXCEPTIONS = ("address_unknown", "recipient_unreachable", "damaged", "held")
+DELIVERED_AS = ("recipient", "agent", "locker", "station")
+
+LABELS = {
+    AWAITING_PAYMENT: N_("Awaiting payment"),
+    AWAITING_PICKUP: N_("Awaiting pickup"),
+    PICKED_UP: N_("Picked up"),
+    IN_TRANSIT: N_("In transit"),
+    OUT_FOR_DELIVERY: N_("Out for delivery"),
+    DELIVERED: N_("Delivered"),
+    REFUSED: N_("Refused by the recipient"),
+    RETURNING: N_("Returning to the sender"),
+    RETURNED: N_("Returned to the sender"),
+    CANCELLED: N_("Cancelled"),
+}
+
+
+def can_move(current: str, new: str) -> bool:
+    return new in NEXT.get(current, frozenset())
