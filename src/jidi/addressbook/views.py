@@ -93,7 +93,7 @@ def _submit(request: Request, user, c, action: str, form: dict, paste_text: str,
 
 @router.post("/address-book/new", dependencies=[Csrf])
 def new_submit(request: Request, user: PageUser, c: ContainerDep, action: Text(10) = "save", kind: Text(10) = "recipient",
-               name: Text(LONG) = "", phone: Text(20) = "", province: Text(6) = "", region_code: Text(6) = "",
+               name: Text(LONG) = "", phone: Text(LONG) = "", province: Text(20) = "", region_code: Text(20) = "",
                detail: Text(LONG) = "", is_default: Text(5) = "", paste: Text(1000) = ""):
     form = _form(kind=kind, name=name, phone=phone, province=province, region_code=region_code, detail=detail,
                  is_default=is_default == "on")
@@ -111,8 +111,8 @@ def edit_open(request: Request, entry_id: str, user: PageUser, c: ContainerDep):
 
 @router.post("/address-book/{entry_id}", dependencies=[Csrf])
 def edit_submit(request: Request, entry_id: str, user: PageUser, c: ContainerDep, action: Text(10) = "save",
-                kind: Text(10) = "recipient", name: Text(LONG) = "", phone: Text(20) = "", province: Text(6) = "",
-                region_code: Text(6) = "", detail: Text(LONG) = "", is_default: Text(5) = "",
+                kind: Text(10) = "recipient", name: Text(LONG) = "", phone: Text(LONG) = "", province: Text(20) = "",
+                region_code: Text(20) = "", detail: Text(LONG) = "", is_default: Text(5) = "",
                 paste: Text(1000) = ""):
     c.addressbook.get(user.id, entry_id)  # someone else's (or no) entry: 404 before anything else
     form = _form(kind=kind, name=name, phone=phone, province=province, region_code=region_code, detail=detail,
