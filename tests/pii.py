@@ -3,6 +3,9 @@ these values in plaintext (see conftest.py): finding one fails the test."""
 
 PHONES = ["13912345678", "13700001111", "15800002222", "18600003333", "13800138000", "17700004444"]
 NAMES = ["王小明", "李华", "Zhang Wei"]
+NAMES += ["张三", "赵六六"]  # address book: senders and recipients
+# Street addresses (the part below the district), as the address book and orders store them.
+ADDRESSES = ["苏州街20号院2号楼", "科技园路1号A座", "世纪大道100号"]
 NICKNAMES = ["小明的昵称", "快递达人", "微信演示用户", "Alice 微信"]
 EMAILS = ["xiaoming@example.com", "lihua@example.org"]
 USERNAMES = ["xiaoming2026", "lihua_01"]
@@ -10,7 +13,7 @@ STREETS = ["望京街道阜通东大街6号", "南京西路1266号恒隆广场"]
 ID_NUMBERS = ["11010519491231002X", "E12345678"]
 ITEMS = ["祖传玉镯一对"]
 
-ALL = PHONES + NAMES + NICKNAMES + EMAILS + USERNAMES + STREETS + ID_NUMBERS + ITEMS
+ALL = PHONES + NAMES + NICKNAMES + EMAILS + USERNAMES + ADDRESSES + STREETS + ID_NUMBERS + ITEMS
 
 
 def find_in(text: str | bytes) -> list[str]:

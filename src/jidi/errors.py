@@ -152,3 +152,7 @@ def region_mismatch() -> AppError:
 
 def address_book_full(limit: int) -> AppError:
     return AppError("address_book_full", N_("Your address book is full ({limit} entries). Please delete an entry first."), 409, limit=limit)
+
+
+def choose_parties() -> AppError:
+    return AppError("choose_parties", N_("Choose a sender and a recipient from your address book."), 422)

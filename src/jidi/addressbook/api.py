@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jidi import errors
 from jidi.accounts.api import PHONE_EXAMPLE, Strict, errors_for
@@ -139,6 +140,12 @@ def parse_paste(body: PasteIn, user: ApiUser, loc: LocaleDep) -> PasteOut:
     complete = bool(p.name and p.phone and p.detail and p.region_code and regions.is_leaf(p.region_code))
     return PasteOut(name=p.name, phone=p.phone, region=_region(p.region_code), detail=p.detail, complete=complete,
                     consent_notice=_notice(loc))
+
+
+@router.api_route("/address-book/parse", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def parse_wrong_method() -> None:
+    # Without this, GET /address-book/parse would reach GET /address-book/{entry_id} and answer 404, not 405.
+    raise StarletteHTTPException(405)
 
 
 @router.get("/address-book/{entry_id}", response_model=EntryDetailOut, responses=errors_for(401, 404))

@@ -19,6 +19,8 @@ from stdnum.cn import ric
 from jidi import errors
 from jidi.accounts import validation
 from jidi.accounts.models import User
+from jidi.addressbook import regions
+from jidi.addressbook.models import AddressEntry
 from jidi.i18n import N_
 from jidi.privacy import Actor, Personal, Purpose, Role
 from jidi.shipping import states, waybill
@@ -91,9 +93,9 @@ def _text(value: str, max_len: int, label: str) -> str:
 
 
 def region(code: str) -> str:
-    """A mainland district code (GB/T 2260, 6 digits) that the tariff can route."""
+    """A mainland district-level code (GB/T 2260) that the tariff can route."""
     code = (code or "").strip()
-    if not re.fullmatch(r"\d{6}", code) or code[:2] not in load().groups or code.endswith("00"):
+    if not regions.is_leaf(code) or code[:2] not in load().groups:
         raise errors.invalid_region()
     return code
 
@@ -178,6 +180,15 @@ class Shipping:
             if existing is None:
                 raise
             return existing, False
+
+    def party_from_address_book(self, owner_id: uuid.UUID, entry_id: uuid.UUID) -> PartyIn:
+        """A saved sender or recipient of this owner, opened for delivery to fill an order."""
+        with self.c.uow() as s:
+            entry = s.get(AddressEntry, entry_id)
+            if entry is None or entry.owner_id != owner_id:
+                raise errors.not_found()
+            name, phone, detail = (self.vault.use(self.vault.get(s, entry, f), Purpose.DELIVERY) for f in ("name", "phone", "detail"))
+            return PartyIn(name, phone, entry.region_code, detail)
 
     def _merchant_order(self, merchant_id, ref) -> str | None:
         with self.c.uow() as s:

@@ -48,3 +48,20 @@ LABELS = {
 
 def can_move(current: str, new: str) -> bool:
     return new in NEXT.get(current, frozenset())
+
+EXCEPTION_LABELS = {
+    "address_unknown": N_("Address could not be found"),
+    "recipient_unreachable": N_("Recipient could not be reached"),
+    "damaged": N_("Parcel damaged"),
+    "held": N_("Parcel held"),
+}
+# Words for the tariff's item categories (tariff.json) and service types, shown on pages.
+CATEGORY_LABELS = {
+    "documents": N_("Documents"), "clothing": N_("Clothing"), "electronics": N_("Electronics"), "food": N_("Food"),
+    "cosmetics": N_("Cosmetics"), "books": N_("Books"), "daily_goods": N_("Daily goods"), "fragile": N_("Fragile goods"),
+    "other": N_("Other"), "firearms": N_("Firearms and ammunition"), "explosives": N_("Explosives and fireworks"),
+    "flammables": N_("Flammable goods"), "toxic_chemicals": N_("Toxic or corrosive chemicals"),
+    "radioactive": N_("Radioactive materials"), "narcotics": N_("Narcotics"), "currency": N_("Cash and currency"),
+    "live_animals": N_("Live animals"),
+}
+SERVICE_LABELS = {"standard": N_("Standard"), "express": N_("Express (faster)")}

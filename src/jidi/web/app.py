@@ -30,6 +30,7 @@ def create_app(container) -> FastAPI:
     from jidi.addressbook import api as addressbook_api  # noqa: PLC0415
     from jidi.addressbook import views as addressbook_views  # noqa: PLC0415
     from jidi.shipping import api as shipping_api  # noqa: PLC0415
+    from jidi.shipping import views as shipping_views  # noqa: PLC0415
     from jidi.web import dev, pages  # noqa: PLC0415
 
     settings = container.settings
@@ -145,8 +146,9 @@ def create_app(container) -> FastAPI:
     app.include_router(shipping_api.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.include_router(accounts_views.router)
+    app.include_router(shipping_views.router)
     app.include_router(addressbook_views.router)
-    if settings.is_development or settings.env == "test":
+    if settings.env != "production":
         app.include_router(dev.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app

@@ -104,7 +104,7 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         "locale": loc,
         "csrf_token": request.state.csrf,
         "label": label,
-        "dev": request.app.state.container.settings.is_development,
+        "dev": request.app.state.container.settings.env != "production",
         "path": request.url.path,
     }
     base.update(context)
