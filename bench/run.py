@@ -7,12 +7,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import fields, passwords, roundtrip
+from bench import fields, orders, passwords, roundtrip
 from bench.harness import Phones, emit, log, make_variant, settings_for, size, throwaway_database
 from bench.noop import NoopCipher
 from jidi.db import make_engine
 
-BENCHMARKS = ("fields", "http", "passwords")
+BENCHMARKS = ("fields", "http", "orders", "passwords")
 
 
 def _selected() -> list[str]:
@@ -45,6 +45,8 @@ def main() -> int:
                 crypto_us = (seal["crypto_us"], open_["crypto_us"])
             if "http" in chosen:
                 roundtrip.run(on, off, phones, crypto_us)
+            if "orders" in chosen:
+                orders.run(on, off, phones)
             if "passwords" in chosen:
                 passwords.run(on, phones)
         finally:
