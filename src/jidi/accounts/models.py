@@ -68,7 +68,7 @@ class SmsCode(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     phone_bidx = blind_index("phone")
     client_bidx = blind_index("client_address")
-    purpose: Mapped[str] = mapped_column(String(20))  # login | change_phone
+    purpose: Mapped[str] = mapped_column(String(20))  # login | change_phone | lookup | family
     code_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

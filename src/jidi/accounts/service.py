@@ -23,7 +23,9 @@ from jidi.privacy import (
     Actor, Personal, Purpose, Role, hash_password, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
 )
 
-CODE_PURPOSES = ("login", "change_phone")
+CODE_PURPOSES = ("login", "change_phone", "lookup", "family")
+# The SMS template (jidi.notify.service.TEMPLATES) of each code purpose.
+CODE_TEMPLATES = {"login": "login_code", "change_phone": "change_phone_code", "lookup": "lookup_code", "family": "family_code"}
 # Password guessing: this many failures for one login name within the window blocks it for the window.
 LOGIN_FAILURES_ALLOWED = 10
 LOGIN_FAILURE_WINDOW = dt.timedelta(minutes=15)
@@ -103,15 +105,22 @@ class Accounts:
             s.add(row)
             owner = for_user or (u.id if (u := s.scalar(select(User).where(User.phone_bidx == phone_idx))) else None)
             subject = owner or self.vault.create_subject(s)  # a number with no account gets a one-off subject
-            template = "login_code" if purpose == "login" else "change_phone_code"
+            template = CODE_TEMPLATES[purpose]
             self.c.notifier.queue_sms(s, subject_id=subject, phone=phone, template=template, locale=locale, code=code)
         return st.sms_resend_seconds
 
-    def _consume_code(self, phone: str, purpose: str, code: str) -> None:
+    def check_code(self, purpose: str, code: str, *, phone: str | None = None, phone_idx: bytes | None = None) -> None:
+        """Check and use up a code that `request_code` sent for another feature ("lookup", "family"), for a
+        number given in full or by its blind index. Raises code_invalid / code_locked like a login."""
+        if purpose not in CODE_PURPOSES or (phone is None and phone_idx is None):
+            raise errors.code_invalid()
+        self._consume_code(validation.phone(phone) if phone is not None else None, purpose, code, phone_idx=phone_idx)
+
+    def _consume_code(self, phone: str | None, purpose: str, code: str, *, phone_idx: bytes | None = None) -> None:
         """Check a code in its own transaction, so a wrong guess is counted even though the caller fails."""
         code = validation.code(code)
         now = self.c.clock()
-        phone_idx = self.vault.blind_index("phone", phone)
+        phone_idx = phone_idx or self.vault.blind_index("phone", phone)
         failure: errors.AppError | None = None
         with self.c.uow() as s:
             row = s.scalar(

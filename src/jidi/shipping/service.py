@@ -236,6 +236,24 @@ class Shipping:
             raise errors.not_found()
         return view
 
+    def order_for_phone(self, waybill_no: str, phone_idx: bytes) -> OrderView | None:
+        """One order, to whoever proved the full number of its sender or recipient (JD-1.1.2(2)b, used by
+        jidi.family.lookup): None when the number matches neither, the waybill is unknown or malformed."""
+        if not waybill.is_valid(waybill_no):
+            return None
+        with self.c.uow() as s:
+            order = self._by_waybill(s, waybill_no)
+            view = self._view(s, order, None, phone_idx) if order else None
+        return view if view is not None and view.mine_as != "staff" else None
+
+    def received_by_phone(self, phone_idx: bytes, created_after: dt.datetime, limit: int = 100) -> list[OrderView]:
+        """Orders addressed to a number (by its blind index) created after a moment: a family number's view."""
+        with self.c.uow() as s:
+            received = select(OrderParty.order_id).where(OrderParty.role == "recipient", OrderParty.phone_bidx == phone_idx)
+            orders = s.scalars(select(Order).where(Order.id.in_(received), Order.created_at > created_after)
+                               .order_by(Order.created_at.desc()).limit(limit)).all()
+            return [self._view(s, o, None, phone_idx) for o in orders]
+
     def _by_waybill(self, s: Session, waybill_no: str) -> Order | None:
         value = waybill.normalise(waybill_no)
         if not waybill.is_valid(value):
