@@ -7,12 +7,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import fields, orders, passwords, roundtrip
+from bench import fields, orders, passwords, roundtrip, tracking
 from bench.harness import Phones, emit, log, make_variant, settings_for, size, throwaway_database
 from bench.noop import NoopCipher
 from jidi.db import make_engine
 
-BENCHMARKS = ("fields", "http", "orders", "passwords")
+BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking")
 
 
 def _selected() -> list[str]:
@@ -49,6 +49,8 @@ def main() -> int:
                 orders.run(on, off, phones)
             if "passwords" in chosen:
                 passwords.run(on, phones)
+            if "tracking" in chosen:
+                tracking.run(on, phones, Path(tmp))
         finally:
             engine.dispose()
     load_after = os.getloadavg()

@@ -163,6 +163,7 @@ def test_api_conforms_to_its_openapi(case, api_login):
 
 _PARTY = {"name": "测试", "phone": "13800000000", "region_code": "110108", "address": "测试路1号"}
 _ORDER = {"sender": _PARTY, "recipient": _PARTY, "item_name": "书", "item_category": "books", "weight_g": 800}
+_ENTRY = {"kind": "recipient", "name": "王先生", "phone": "13800000000", "region_code": "110108", "detail": "苏州街3号"}
 VALID_BODIES = {
     "POST /api/v1/auth/sms-codes": {"phone": "13800000000"},
     "POST /api/v1/auth/sms-login": {"phone": "13800000000", "code": "123456", "accept_policy": True},
@@ -174,6 +175,16 @@ VALID_BODIES = {
     "POST /api/v1/quotes": {"origin_region": "110108", "dest_region": "310104", "weight_g": 800},
     "POST /api/v1/orders": _ORDER,
     "POST /api/v1/merchant/orders": {**_ORDER, "merchant_order_id": "shop-2026-000123"},
+    "POST /api/v1/address-book": _ENTRY,
+    "PUT /api/v1/address-book/{entry_id}": _ENTRY,
+    "POST /api/v1/address-book/parse": {"text": "王先生 13800000000 北京市海淀区苏州街3号"},
+    "POST /api/v1/lookup/codes": {"waybill_no": "JD1234567890128", "phone": "13800000000"},
+    "POST /api/v1/lookup": {"waybill_no": "JD1234567890128", "phone": "13800000000", "code": "123456"},
+    "POST /api/v1/family": {"role": "parent", "phone": "13800000000"},
+    "POST /api/v1/family/{binding_id}/activate": {"code": "123456"},
+    "POST /api/v1/tracking/events": {"events": [{
+        "event_id": "scan-2026-000001", "waybill_no": "JD1234567890128", "event_time": "2026-11-23T09:30:00+08:00",
+        "action": "arrived_facility", "site_code": "BJ-HD-01", "site_name": "北京海淀分拣中心", "operator": "C10023"}]},
 }
 CONTROL = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\ud800", "\udfff"]
 

@@ -21,6 +21,7 @@ EXPECTED = {
     "vault.seal_per_field", "vault.open_per_field", "http.register_login_roundtrip", "argon2.hash",
     "password_login.argon2_verify.threads1", "password_login.argon2_verify.threads2",
     "password_login.service.threads1", "password_login.service.threads2", "bench.wall_time", "http.order_create",
+    "tracking.ingest_events",
 }
 COMPARISONS = {
     "vault.seal_per_field", "vault.open_per_field", "http.register_login_roundtrip", "http.order_create",

@@ -194,3 +194,18 @@ def test_state_machine():
     assert not states.can_move(states.AWAITING_PAYMENT, states.PICKED_UP)
     assert not states.can_move(states.DELIVERED, states.IN_TRANSIT)
     assert states.can_move(states.OUT_FOR_DELIVERY, states.REFUSED) and states.can_move(states.REFUSED, states.RETURNING)
+
+
+def test_cli_creates_a_merchant_whose_key_imports_orders(client, container, monkeypatch):
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from jidi.cli import main as cli  # noqa: PLC0415
+
+    for k, v in {"JIDI_DATABASE_URL": container.settings.database_url, "JIDI_KEY_SOURCE": container.settings.key_source,
+                 "JIDI_QUEUE_URL": "immediate", "JIDI_VAR_DIR": str(container.settings.var_dir), "JIDI_ENV": "test"}.items():
+        monkeypatch.setenv(k, v)
+    out = CliRunner().invoke(cli, ["merchant", "create", "示例商城"])
+    assert out.exit_code == 0, out.output
+    key = out.output.strip().splitlines()[-1]
+    r = client.post("/api/v1/merchant/orders", json={**order_body(), "merchant_order_id": "cli-1"}, headers={"X-Api-Key": key})
+    assert r.status_code == 201

@@ -34,6 +34,9 @@ class Container:
     accounts: object = None
     addressbook: object = None
     shipping: object = None
+    tracking: object = None
+    family: object = None
+    lookup: object = None
 
     def uow(self) -> AbstractContextManager[Session]:
         return unit_of_work(self.sessions)
@@ -51,8 +54,11 @@ def bootstrap(
     from jidi.accounts.service import Accounts  # noqa: PLC0415
     from jidi.accounts.wechat import SimulatedWechat  # noqa: PLC0415
     from jidi.addressbook.service import AddressBook  # noqa: PLC0415
+    from jidi.family.lookup import Lookup  # noqa: PLC0415
+    from jidi.family.service import Family  # noqa: PLC0415
     from jidi.notify.service import Notifier  # noqa: PLC0415
     from jidi.shipping.service import Shipping  # noqa: PLC0415
+    from jidi.tracking.service import Tracking  # noqa: PLC0415
 
     settings = settings or Settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -76,4 +82,7 @@ def bootstrap(
     c.accounts = Accounts(c)
     c.addressbook = AddressBook(c)
     c.shipping = Shipping(c)
+    c.tracking = Tracking(c)
+    c.family = Family(c)
+    c.lookup = Lookup(c)
     return c

@@ -113,6 +113,34 @@ def staff_create(username: str, role: str, password: str) -> None:
     click.echo(f"created {role} {username}. Add this to the authenticator app now; it is not shown again:\n{secret}\n{uri}")
 
 
+@main.group()
+def merchant() -> None:
+    """Merchant channels that import orders."""
+
+
+@merchant.command("create")
+@click.argument("name")
+def merchant_create(name: str) -> None:
+    """Register a merchant; prints its API key (X-Api-Key for POST /api/v1/merchant/orders) once."""
+    merchant_id, key = _container().shipping.create_merchant(name)
+    click.echo(f"created merchant {merchant_id}. Its API key; it is not shown again:\n{key}")
+
+
+@main.group()
+def tracking() -> None:
+    """Route-event sources (scanners, partner systems)."""
+
+
+@tracking.command("add-source")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["scanner", "partner"]), default="scanner")
+def tracking_add_source(name: str, kind: str) -> None:
+    """Register a scanner fleet or partner system; prints its API key (X-Api-Key) once."""
+    source_id, key = _container().tracking.create_source(name, kind)
+    click.echo(f"created {kind} source {source_id}. Its API key for POST /api/v1/tracking/events (X-Api-Key); "
+               f"it is not shown again:\n{key}")
+
+
 @main.command()
 @click.argument("username")
 def totp(username: str) -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, Field, StrictBool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jidi import errors
@@ -40,7 +40,7 @@ class EntryIn(Strict):
                              examples=[REGION_EXAMPLE])
     detail: str = Field(min_length=1, max_length=service.MAX_DETAIL, description="Street, building, room",
                         examples=["苏州街3号"])
-    is_default: bool = Field(False, description="Make this the default sender (or recipient); the previous default stops being one")
+    is_default: StrictBool = Field(False, description="Make this the default sender (or recipient); the previous default stops being one")
 
 
 class EntryOut(BaseModel):
@@ -121,9 +121,10 @@ def _data(body: EntryIn) -> service.EntryData:
 
 
 @router.get("/address-book", response_model=EntryList, responses=errors_for(401))
-def list_entries(user: ApiUser, c: ContainerDep, loc: LocaleDep, kind: Annotated[Kind | None, Query()] = None) -> EntryList:
-    """Your saved senders and recipients, masked; defaults first."""
-    return EntryList(entries=[EntryOut(**_out(v)) for v in c.addressbook.list(user.id, kind)], consent_notice=_notice(loc))
+def list_entries(user: ApiUser, c: ContainerDep, loc: LocaleDep) -> EntryList:
+    """Your saved senders and recipients, masked: recipients then senders, defaults first."""
+    entries = sorted(c.addressbook.list(user.id), key=lambda v: v.kind != "recipient")
+    return EntryList(entries=[EntryOut(**_out(v)) for v in entries], consent_notice=_notice(loc))
 
 
 @router.post("/address-book", status_code=201, response_model=EntryDetailOut, responses=errors_for(401, 409))
@@ -182,11 +183,19 @@ def delete_entry(entry_id: EntryId, user: ApiUser, c: ContainerDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/regions", response_model=RegionList, responses=errors_for(404))
-def list_regions(parent: Annotated[str | None, Query(min_length=6, max_length=6, description="Omit for the provinces",
-                                                      examples=[REGION_EXAMPLE[:2] + "0000"])] = None) -> RegionList:
-    """The administrative divisions (GB/T 2260) under a code: provinces, then cities, then districts."""
-    if parent is not None and regions.get(parent) is None:
+def _children(code: str | None) -> list[RegionItem]:
+    return [RegionItem(code=r.code, name=r.name, leaf=regions.is_leaf(r.code)) for r in regions.children(code)]
+
+
+@router.get("/regions", response_model=RegionList)
+def list_provinces() -> RegionList:
+    """The provinces (GB/T 2260); open one with GET /regions/{code} for its cities, then districts."""
+    return RegionList(parent=None, regions=_children(None))
+
+
+@router.get("/regions/{code}", response_model=RegionList, responses=errors_for(404))
+def list_region(code: Annotated[str, Path(max_length=12, examples=["110000"])]) -> RegionList:
+    """A division and the divisions directly under it; `leaf` ones are precise enough for an address."""
+    if regions.get(code) is None:
         raise errors.not_found()
-    items = [RegionItem(code=r.code, name=r.name, leaf=regions.is_leaf(r.code)) for r in regions.children(parent)]
-    return RegionList(parent=_region(parent), regions=items)
+    return RegionList(parent=_region(code), regions=_children(code))

@@ -39,10 +39,12 @@ class AddressEntry(Base):
         basis=LegalBasis.CONTRACT, retention=RETAIN_ACCOUNT, mask=Mask.PHONE, blind_index="phone", nullable=False,
     )
     phone_bidx = blind_index("phone")
-    region_code: Mapped[str] = mapped_column(String(6))  # GB/T 2260 district (or city/province) code
+    region_code: Mapped[str] = mapped_column(String(6))  # GB/T 2260: a district, or a city without districts
     detail = personal(
         "地址簿详细地址", "Address book: street address", Category.ADDRESS, purposes=_PURPOSES,
-        basis=LegalBasis.CONTRACT, retention=RETAIN_ACCOUNT, mask=Mask.ADDRESS, nullable=False,
+        # HIDDEN, not ADDRESS: this is only the part below the district, so none of it may show. The masked
+        # address shown in lists (北京市海淀区****) is built from the non-personal region code instead.
+        basis=LegalBasis.CONTRACT, retention=RETAIN_ACCOUNT, mask=Mask.HIDDEN, nullable=False,
     )
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

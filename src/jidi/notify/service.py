@@ -18,6 +18,11 @@ TEMPLATES = {
     "family_code": N_("[jidi] Your code is {code}. Giving it to someone lets them see parcels sent to this number and collect them for you "
                       "(family number). Give it only to a relative you trust. You can end this at any time in jidi. It expires in 5 minutes."),
     "phone_changed": N_("[jidi] The mobile number of your account was changed. If this was not you, contact customer service."),
+    # Route updates to a parcel's sender and recipient (jidi.tracking): service messages, not marketing.
+    "route_picked_up": N_("[jidi] Parcel {waybill_no} has been picked up. Track it with its waybill number on jidi."),
+    "route_out_for_delivery": N_("[jidi] Parcel {waybill_no} is out for delivery."),
+    "route_delivered": N_("[jidi] Parcel {waybill_no} has been delivered."),
+    "route_exception": N_("[jidi] There is a problem with parcel {waybill_no}: {reason}. Track it with its waybill number on jidi."),
 }
 
 

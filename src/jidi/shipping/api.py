@@ -8,8 +8,9 @@ from fastapi import APIRouter, Header, Path, Response
 from pydantic import BaseModel, Field
 
 from jidi.accounts.api import PHONE_EXAMPLE, Strict, errors_for
+from jidi.shipping import waybill
 from jidi.shipping.service import OrderIn, PartyIn
-from jidi.web.deps import ApiUser, ContainerDep
+from jidi.web.deps import ApiUser, ContainerDep, LocaleDep
 
 router = APIRouter(tags=["shipping"])
 Waybill = Annotated[str, Path(min_length=1, max_length=30, examples=["JD1234567890128"])]
@@ -126,6 +127,33 @@ def my_orders(user: ApiUser, c: ContainerDep) -> list[OrderOut]:
 @router.get("/orders/{waybill_no}", response_model=OrderOut, responses=errors_for(401, 404))
 def get_order(waybill_no: Waybill, user: ApiUser, c: ContainerDep) -> OrderOut:
     return order_out(c.shipping.order_for(user.id, waybill_no))
+
+
+class PdfResponse(Response):
+    media_type = "application/pdf"
+
+
+LABEL_RESPONSES = {
+    200: {
+        "description": "The privacy waybill label, 100 mm × 150 mm: names, phone numbers and addresses masked for printing.",
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        "headers": {"Content-Disposition": {"schema": {"type": "string"}, "description": "attachment; filename=<waybill_no>.pdf"}},
+    },
+    **errors_for(401, 404, 409),
+}
+
+
+# response_class=Response has no media type of its own: the errors stay documented as JSON, the 200 only as a PDF.
+@router.get("/orders/{waybill_no}/label.pdf", response_class=Response, responses=LABEL_RESPONSES)
+def order_label(waybill_no: Waybill, user: ApiUser, c: ContainerDep, locale: LocaleDep) -> PdfResponse:
+    """The printable privacy waybill label of an order I sent (its sender only)."""
+    return label_response(c.shipping.label_pdf(user.id, waybill_no, locale), waybill_no)
+
+
+def label_response(pdf: bytes, waybill_no: str) -> PdfResponse:
+    # The number was validated by the service: it is safe in a header.
+    return PdfResponse(pdf, headers={"Content-Disposition": f'attachment; filename="{waybill.normalise(waybill_no)}.pdf"',
+                                     "Cache-Control": "no-store"})
 
 
 @router.post("/orders/{waybill_no}/cancel", status_code=204, responses=errors_for(401, 404, 409))

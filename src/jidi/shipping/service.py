@@ -21,9 +21,9 @@ from jidi.accounts import validation
 from jidi.accounts.models import User
 from jidi.addressbook import regions
 from jidi.addressbook.models import AddressEntry
-from jidi.i18n import N_
-from jidi.privacy import Actor, Personal, Purpose, Role
-from jidi.shipping import states, waybill
+from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
+from jidi.privacy import Actor, Mask, Personal, Purpose, Role, mask
+from jidi.shipping import label, states, waybill
 from jidi.shipping.models import Merchant, Order, OrderParty, PickupRecord, VerifiedIdentity
 from jidi.shipping.tariff import Quote, load
 
@@ -275,6 +275,32 @@ class Shipping:
         return OrderView(order.waybill_no, order.status, order.exception, order.service_type, order.payment_mode,
                          order.item_category, self.vault.get(s, order, "item_name"), order.quantity, order.weight_g,
                          order.declared_value_fen, order.price_fen, views["sender"], views["recipient"], order.created_at, mine_as)
+
+    def label_pdf(self, user_id: uuid.UUID, waybill_no: str, locale: str = DEFAULT_LOCALE) -> bytes:
+        """The privacy waybill label (PDF) of an order, for its sender (the account that placed it) only.
+
+        The parties' phone numbers and addresses are opened for delivery only to be masked with the label rules:
+        the label is drawn from masked strings, and no full value reaches it.
+        """
+        with self.c.uow() as s:
+            order = self._by_waybill(s, waybill_no)
+            if order is None or order.owner_id != user_id:
+                raise errors.not_found()
+            if order.status == states.CANCELLED:
+                raise errors.AppError("order_cancelled", N_("This order was cancelled: it has no waybill label."), 409)
+            picked_up = s.scalar(select(PickupRecord.picked_up_at).where(PickupRecord.order_id == order.id))
+            parties = {}
+            for p in s.scalars(select(OrderParty).where(OrderParty.order_id == order.id)):
+                phone = self.vault.use(self.vault.get(s, p, "phone"), Purpose.DELIVERY)
+                address = self.vault.use(self.vault.get(s, p, "address"), Purpose.DELIVERY)
+                parties[p.role] = label.LabelParty(self.vault.get(s, p, "name").masked, mask(Mask.PHONE_LABEL, phone),
+                                                   p.region_code, mask(Mask.ADDRESS_LABEL, address))
+            data = label.LabelData(
+                order.waybill_no, f"{self.c.settings.base_url.rstrip('/')}/track/{order.waybill_no}", order.service_type,
+                order.weight_g, order.origin_region, order.dest_region, picked_up or order.pickup_from or order.created_at,
+                parties["sender"], parties["recipient"],
+            )
+        return label.render(data, gettext_for(locale))
 
     # -- changes --------------------------------------------------------------------------------------
     def _move(self, order: Order, new: str) -> None:

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from jidi import errors
 from jidi.i18n import N_
 from jidi.shipping import states
+from jidi.shipping.api import label_response
 from jidi.shipping.service import SERVICE_TYPES, OrderIn
 from jidi.shipping.tariff import load
 from jidi.web.deps import ContainerDep, Csrf, PageUser, render, render_error
@@ -71,7 +72,8 @@ def ship_submit(
 def my_parcels(request: Request, user: PageUser, c: ContainerDep):
     orders = c.shipping.my_orders(user.id)
     return render(request, "orders.html", user=user, sent=[o for o in orders if o.mine_as == "sender"],
-                  received=[o for o in orders if o.mine_as == "recipient"], status_labels=states.LABELS)
+                  received=[o for o in orders if o.mine_as == "recipient"], status_labels=states.LABELS,
+                  family_groups=c.family.parcels(user.id))
 
 
 @router.get("/orders/{waybill_no}")
@@ -80,6 +82,12 @@ def order_page(request: Request, waybill_no: Waybill, user: PageUser, c: Contain
     return render(request, "order.html", user=user, order=order, status_labels=states.LABELS, exception_labels=states.EXCEPTION_LABELS,
                   cancellable=order.mine_as == "sender" and order.status in states.CANCELLABLE,
                   payable=order.mine_as == "sender" and order.status == states.AWAITING_PAYMENT)
+
+
+@router.get("/orders/{waybill_no}/label.pdf")
+def label_pdf(request: Request, waybill_no: Waybill, user: PageUser, c: ContainerDep):
+    """The privacy waybill label to print: for the sender only (the order page links to it)."""
+    return label_response(c.shipping.label_pdf(user.id, waybill_no, request.state.locale), waybill_no)
 
 
 @router.post("/orders/{waybill_no}/cancel", dependencies=[Csrf])

@@ -1,0 +1,112 @@
+"""Waybill lookup by phone proof (JD-1.1.2(2)a/b, Ambiguity A10).
+
+Anyone may see a parcel's details (masked) after proving the full number of its sender or its recipient
+with an SMS code. Logged-in users whose verified number is on the waybill need no code (shipping's
+`order_for`). Nothing here tells whether a waybill exists or whether a number is on it:
+
+* asking for a code always gets the same answer; the SMS goes out only when the number is the sender's or
+  the recipient's (and a refused send, e.g. a resend too soon, is not told either);
+* a lookup fails with one error, `lookup_failed`, whatever was wrong: malformed or unknown waybill number,
+  a number not on the waybill, a wrong, expired or locked code;
+* both steps are rate-limited per client address and per waybill number, counted in `lookup_attempts`
+  under keyed hashes only (and deleted after the hour they count for), so neither waybill numbers nor
+  phone numbers can be enumerated.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import delete, func, select
+
+from jidi import errors
+from jidi.accounts import validation
+from jidi.family.models import LookupAttempt
+from jidi.i18n import N_
+from jidi.shipping import waybill
+
+WINDOW = dt.timedelta(hours=1)
+# Attempts allowed per window: (per client address, per waybill number).
+LIMITS = {"code": (10, 5), "check": (20, 10)}
+
+
+def lookup_failed() -> errors.AppError:
+    return errors.AppError(
+        "lookup_failed",
+        N_("The waybill number, mobile number or verification code is not right, or the code has expired. Please check them."),
+        400,
+    )
+
+
+def lookup_too_many() -> errors.AppError:
+    return errors.AppError("lookup_too_many", N_("Too many lookups. Please try again in an hour."), 429)
+
+
+class Lookup:
+    def __init__(self, container):
+        self.c = container
+
+    @property
+    def vault(self):
+        return self.c.vault
+
+    def _count(self, step: str, raw_waybill: str, client_address: str) -> str:
+        """Count this attempt, or refuse it when the client or the waybill number is over its limit.
+        Returns the normalised waybill number."""
+        number = waybill.normalise(raw_waybill)[:40]
+        client_idx = self.vault.blind_index("client_address", client_address or "-")
+        waybill_idx = self.vault.blind_index("waybill_no", number)
+        now = self.c.clock()
+        per_client, per_waybill = LIMITS[step]
+        with self.c.uow() as s:
+            # Counts older than the window serve no purpose: they are deleted as they expire.
+            s.execute(delete(LookupAttempt).where(LookupAttempt.at <= now - WINDOW))
+            recent = select(func.count()).select_from(LookupAttempt).where(LookupAttempt.step == step, LookupAttempt.at > now - WINDOW)
+            by_client = s.scalar(recent.where(LookupAttempt.client_bidx == client_idx))
+            by_waybill = s.scalar(recent.where(LookupAttempt.waybill_bidx == waybill_idx))
+            limited = by_client >= per_client or by_waybill >= per_waybill
+            if not limited:
+                s.add(LookupAttempt(id=uuid.uuid4(), client_bidx=client_idx, waybill_bidx=waybill_idx, step=step, at=now))
+        if limited:
+            raise lookup_too_many()
+        return number
+
+    def _phone_index(self, raw_phone: str) -> tuple[str, bytes] | None:
+        try:
+            phone = validation.phone(raw_phone)
+        except errors.AppError:
+            return None
+        return phone, self.vault.blind_index("phone", phone)
+
+    def request_code(self, raw_waybill: str, raw_phone: str, client_address: str, locale: str) -> None:
+        """Send a lookup code to the number if it is the waybill's sender's or recipient's. Answers the same
+        in every case (only the rate limit can refuse, and it does not depend on the number)."""
+        number = self._count("code", raw_waybill, client_address)
+        found = self._phone_index(raw_phone)
+        if found is None or self.c.shipping.order_for_phone(number, found[1]) is None:
+            return
+        try:
+            self.c.accounts.request_code(found[0], "lookup", client_address, locale)
+        except errors.AppError:
+            return  # a resend too soon or a daily cap would tell that the number matched
+
+    def lookup(self, raw_waybill: str, raw_phone: str, code: str, client_address: str):
+        """The parcel (an OrderView, masked) for a number proved by its code; one error for every failure."""
+        number = self._count("check", raw_waybill, client_address)
+        found = self._phone_index(raw_phone)
+        view = self.c.shipping.order_for_phone(number, found[1]) if found else None
+        if view is None:
+            raise lookup_failed()
+        try:
+            self.c.accounts.check_code("lookup", code, phone_idx=found[1])
+        except errors.AppError:
+            raise lookup_failed() from None
+        return view
+
+    def for_account(self, user_id: uuid.UUID, raw_waybill: str, client_address: str):
+        """A logged-in user's lookup: their verified number must be the sender's or recipient's (JD-1.1.2(2)a)."""
+        number = self._count("check", raw_waybill, client_address)
+        try:
+            return self.c.shipping.order_for(user_id, number)
+        except errors.AppError:
+            raise lookup_failed() from None

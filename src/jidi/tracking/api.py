@@ -1,0 +1,235 @@
+"""The tracking JSON API: batch ingestion of route events (scanners, partner systems) and the public lookup.
+
+POST /api/v1/tracking/events takes up to 1,000 events. How bad input is answered:
+
+* the batch as a whole is refused with 422 (nothing stored) when it is not a JSON object of the documented
+  shape: not JSON, more than 1,000 events, an item missing a field, with a field of the wrong type or length,
+  an unknown key, a control character or a time without a UTC offset. Such a batch comes from a broken client,
+  and refusing it whole means nothing half-understood is stored; the answer names the items and their fields
+  (`error.items`), never the values. Resending the fixed batch is safe: ingestion is idempotent;
+* everything else is judged per event, and the rest of the batch goes on: an unknown action, a malformed or
+  unknown waybill number, a delivery without how it was signed for, an exception without a known code, an
+  event time in the future (beyond 5 minutes of clock skew) or before 2000, an event id repeated inside the
+  batch, an unpaid or cancelled order, a change of status the order cannot make. Each gets `rejected` with a
+  code and a reason; an event id already stored for this source gets `duplicate`; the others `accepted`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from jidi.accounts.api import ErrorDetail, errors_for
+from jidi.i18n import N_, gettext_for
+from jidi.shipping import states
+from jidi.tracking import events as ev
+from jidi.tracking.service import MAX_BATCH, REASONS, TrackView
+from jidi.web.deps import ContainerDep, LocaleDep, client_address
+
+router = APIRouter(tags=["tracking"])
+Waybill = Annotated[str, Path(min_length=1, max_length=30, examples=["JD1234567890128"])]
+MAX_BODY_BYTES = 2 * 1024 * 1024
+# Text a person reads (site names): no control, formatting or bidirectional-override characters.
+_PLAIN_TEXT = r"^[^\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+$"
+_CODE = r"^[A-Za-z0-9_.:-]+$"
+
+
+class EventIn(BaseModel):
+    """One route event. There is deliberately no free-text field: jidi writes the description people read."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, title="RouteEventIn")
+
+    event_id: str = Field(min_length=1, max_length=64, pattern=_CODE, examples=["scan-2026-000001"],
+                          description="The scanner's or partner's own id for this event; unique per source (idempotency key)")
+    waybill_no: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9 -]+$", examples=["JD1234567890128"])
+    event_time: AwareDatetime = Field(description="When it happened, with a UTC offset (RFC 3339)",
+                                      examples=["2026-11-23T09:30:00+08:00"])
+    action: str = Field(min_length=1, max_length=32, pattern=r"^[a-z_]+$", examples=["arrived_facility"],
+                        description="One of: " + ", ".join(ev.ACTIONS) + ". An unknown action rejects only this event.")
+    site_code: str = Field(min_length=1, max_length=32, pattern=_CODE, examples=["BJ-HD-01"],
+                           description="The facility, station or locker bank")
+    site_name: str = Field(min_length=1, max_length=60, pattern=_PLAIN_TEXT, examples=["北京海淀分拣中心"])
+    operator: str | None = Field(None, min_length=1, max_length=32, pattern=_CODE, examples=["C10023"],
+                                 description="Internal staff or courier code: never a name or a phone number")
+    delivered_as: str | None = Field(None, min_length=1, max_length=16, pattern=r"^[a-z_]+$",
+                                     description="Delivered events only: " + ", ".join(states.DELIVERED_AS))
+    exception: str | None = Field(None, min_length=1, max_length=24, pattern=r"^[a-z_]+$",
+                                  description="Exception events only: " + ", ".join(states.EXCEPTIONS))
+
+
+class EventBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    events: list[EventIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+def _batch_schema() -> dict:
+    item = EventIn.model_json_schema()
+    return {
+        "title": "RouteEventBatch", "type": "object", "additionalProperties": False, "required": ["events"],
+        "properties": {"events": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH, "items": item,
+                                  "description": f"1 to {MAX_BATCH} route events"}},
+    }
+
+
+class EventResultOut(BaseModel):
+    event_id: str
+    result: Literal["accepted", "duplicate", "rejected"]
+    code: str | None = Field(description="Why it was rejected, e.g. unknown_waybill, invalid_transition")
+    reason: str | None = Field(description="The same, in the request's language")
+    applied: bool = Field(description="Accepted and moved the order's status (or flagged its exception); false for an event "
+                                      "older than the order's current status, which only joins the route")
+
+
+class BatchOut(BaseModel):
+    accepted: int
+    duplicate: int
+    rejected: int
+    results: list[EventResultOut] = Field(description="One per event, in the order sent")
+
+
+class ItemProblem(BaseModel):
+    index: int = Field(description="Position of the event in the batch (from 0)")
+    fields: list[str]
+
+
+class BatchErrorDetail(ErrorDetail):
+    items: list[ItemProblem] | None = None
+
+
+class BatchErrorResponse(BaseModel):
+    error: BatchErrorDetail
+
+
+class PlaceOut(BaseModel):
+    province: str | None
+    city: str | None
+
+
+class RouteStopOut(BaseModel):
+    time: dt.datetime
+    action: str
+    site_name: str
+    description: str = Field(description="Written by jidi from the action and the site, in the request's language")
+
+
+class TrackOut(BaseModel):
+    waybill_no: str
+    status: str
+    status_label: str
+    exception: str | None
+    exception_label: str | None
+    delivered_as: str | None
+    delivered_as_label: str | None
+    service_type: str
+    origin: PlaceOut = Field(description="Province and city only")
+    destination: PlaceOut = Field(description="Province and city only")
+    placed_at: dt.datetime
+    events: list[RouteStopOut] = Field(description="The route by event time, oldest first")
+
+
+def _item_fields(errors: list[dict]) -> tuple[list[str], list[ItemProblem]]:
+    """The fields a validation error is about, as the client may be told them (never a value it sent)."""
+    declared = set(EventIn.model_fields)
+    top: set[str] = set()
+    items: dict[int, set[str]] = {}
+    for err in errors:
+        loc = err.get("loc", ())
+        if err.get("type") == "json_invalid" or not loc:
+            top.add("body")
+        elif loc[0] == "events":
+            top.add("events")
+            if len(loc) >= 2 and isinstance(loc[1], int):
+                name = str(loc[2]) if len(loc) >= 3 else "item"
+                items.setdefault(loc[1], set()).add(name if name in declared else "item")
+        else:
+            top.add("body")  # an unknown top-level key is whatever the client sent: not named
+    problems = [ItemProblem(index=i, fields=sorted(f)) for i, f in sorted(items.items())][:100]
+    return sorted(top), problems
+
+
+def _invalid(request: Request, fields: list[str], items: list[ItemProblem] | None = None) -> JSONResponse:
+    message = gettext_for(request.state.locale)(N_("Some fields are missing or invalid: {fields}.")).format(fields=", ".join(fields))
+    error = {"code": "invalid_input", "message": message, "fields": fields}
+    if items:
+        error["items"] = [p.model_dump() for p in items]
+    return JSONResponse({"error": error}, status_code=422, headers={"Cache-Control": "no-store"})
+
+
+async def _body(request: Request) -> bytes | None:
+    """The raw body, or None when it is too large."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/tracking/events", response_model=BatchOut,
+    responses={**errors_for(401), 422: {"model": BatchErrorResponse}},
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _batch_schema()}}}},
+)
+async def ingest_events(request: Request, c: ContainerDep, loc: LocaleDep,
+                        x_api_key: Annotated[str | None, Header(max_length=200)] = None) -> Response:
+    """Route events from a scanner or partner system (API key in X-Api-Key), up to 1,000 per batch.
+
+    Idempotent by event id: a retried batch stores nothing twice and reports those events as `duplicate`.
+    Events may arrive out of order; the route is kept by event time, and an event older than the order's current
+    status joins the route without moving the status back. Each accepted event commits together with its order's
+    change of status. A malformed batch (see the module documentation) is refused whole with 422."""
+    source_id = await run_in_threadpool(c.tracking.source_for_key, x_api_key)
+    if "json" not in request.headers.get("content-type", "").lower():
+        return _invalid(request, ["body"])
+    raw = await _body(request)
+    if raw is None:
+        return _invalid(request, ["events"])
+    try:
+        batch = EventBatch.model_validate_json(raw)
+    except ValidationError as exc:
+        fields, items = _item_fields(exc.errors(include_input=False, include_url=False))
+        return _invalid(request, fields, items)
+    results = await run_in_threadpool(c.tracking.ingest, source_id, batch.events)
+    gettext = gettext_for(loc)
+    counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    out = []
+    for r in results:
+        counts[r.result] += 1
+        out.append({"event_id": r.event_id, "result": r.result, "code": r.code,
+                    "reason": gettext(REASONS[r.code]) if r.code else None, "applied": r.applied})
+    body = json.dumps({**counts, "results": out}, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(content=body, media_type="application/json")
+
+
+def track_out(view: TrackView, locale: str) -> TrackOut:
+    gettext = gettext_for(locale)
+    return TrackOut(
+        waybill_no=view.waybill_no, status=view.status, status_label=gettext(states.LABELS.get(view.status, view.status)),
+        exception=view.exception, exception_label=gettext(ev.EXCEPTION_LABELS[view.exception]) if view.exception in ev.EXCEPTION_LABELS else None,
+        delivered_as=view.delivered_as,
+        delivered_as_label=gettext(ev.DELIVERED_AS_LABELS[view.delivered_as]) if view.delivered_as in ev.DELIVERED_AS_LABELS else None,
+        service_type=view.service_type, origin=PlaceOut(province=view.origin.province, city=view.origin.city),
+        destination=PlaceOut(province=view.destination.province, city=view.destination.city), placed_at=view.placed_at,
+        events=[RouteStopOut(time=s.time, action=s.action, site_name=s.site_name,
+                             description=ev.describe(gettext, s.action, s.site_name, s.delivered_as, s.exception)) for s in view.route],
+    )
+
+
+@router.get("/tracking/{waybill_no}", response_model=TrackOut, responses=errors_for(404, 429))
+def track(waybill_no: Waybill, request: Request, response: Response, c: ContainerDep, loc: LocaleDep) -> TrackOut:
+    """Anyone may look a waybill number up: status and route, with no names, phone numbers or street addresses
+    (places at province and city level, facilities by name). Limited to 30 lookups a minute per client address;
+    an unknown number and a refused lookup say nothing about other numbers."""
+    view = c.tracking.lookup(waybill_no, client_address(request))
+    response.headers["Cache-Control"] = "no-store"
+    return track_out(view, loc)

@@ -1,0 +1,198 @@
+"""The privacy waybill label (隐私面单): a 100 mm × 150 mm PDF for the order's sender, with the waybill number, the
+route and the parties masked by the label rules of the privacy core — surname only, at least six digits of each
+phone hidden, the address without building, unit and room — and no ID number, item or value at all.
+
+The PDF's text is read back with pypdf; the barcodes are not decoded. Runs on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+import io
+import re
+import uuid
+
+import pytest
+from pypdf import PdfReader
+
+from jidi.privacy import Actor, Mask, Personal, Role, mask
+from jidi.shipping import label
+from tests.pii import ADDRESSES, ID_NUMBERS, ITEMS, NAMES, PHONES
+from tests.test_accounts_api import auth, register
+from tests.test_accounts_web import web_register
+from tests.test_shipping import RECIPIENT_PHONE, SENDER_PHONE, order_body
+
+MASKING = ("JD-2.2", "JD-5.1.1(4)a", "ZK-1.4.3", "ZK-4.1.1d")
+
+# Addresses with a building, unit and room below the street part that the label may show.
+SENDER_ADDRESS = ADDRESSES[1] + "1502室"  # 科技园路1号A座1502室, 深圳市南山区
+RECIPIENT_ADDRESS = ADDRESSES[0] + "3单元401室"  # 苏州街20号院2号楼3单元401室, 北京市海淀区
+
+
+def label_order(**over) -> dict:
+    body = order_body(**over)
+    body["sender"] = {**body["sender"], "region_code": "440305", "address": SENDER_ADDRESS}
+    body["recipient"] = {**body["recipient"], "region_code": "110108", "address": RECIPIENT_ADDRESS}
+    return body
+
+
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+# -- the mask rules --------------------------------------------------------------------------------------------
+@pytest.mark.promise(*MASKING)
+@pytest.mark.parametrize("phone, shown", [
+    ("13912345678", "139******78"),
+    ("+8613800138000", "138******00"),
+    ("0101234567", "01******67"),  # shorter numbers still lose six digits
+    ("12345678", "******78"),
+    ("1234567", "*******"),
+    ("", ""),
+])
+def test_label_phone_mask_hides_at_least_six_digits(phone, shown):
+    got = mask(Mask.PHONE_LABEL, phone)
+    assert got == shown
+    assert got.count("*") >= min(6, len(phone.removeprefix("+86")))
+
+
+@pytest.mark.promise(*MASKING)
+@pytest.mark.parametrize("address, shown", [
+    ("北京市海淀区苏州街20号院2号楼3单元401室", "北京市海淀区苏州街20号院****"),
+    ("苏州街20号院2号楼", "苏州街20号院****"),
+    ("科技园路1号A座1502室", "科技园路1号****"),
+    ("上海市浦东新区张江镇祖冲之路887弄84号202室", "上海市浦东新区张江镇祖冲之路887弄84号****"),
+    ("浙江省杭州市西湖区文三路90号东部软件园1号楼5层", "浙江省杭州市西湖区文三路90号东部软件园****"),
+    ("重庆市渝中区解放碑邹容路68号大都会商厦A座3201", "重庆市渝中区解放碑邹容路68号****"),
+    ("海淀区中关村南大街5号家属区12楼3门201", "海淀区中关村南大街5号****"),
+    ("广东省深圳市南山区粤海街道科技南十二路２号５F", "广东省深圳市南山区粤海街道科技南十二路2号****"),  # full-width
+    ("北京市朝阳区三里屯路19号院太古里南区3号楼", "北京市朝阳区三里屯路19号院****"),
+    ("阳光小区3-2-401", "阳光小区****"),  # the estate kept, the building-unit-room numbers not
+    ("南京西路1266号恒隆广场", "南京西路1266号恒隆广场"),  # nothing below the building: nothing to hide
+    ("世纪大道100号", "世纪大道100号"),
+    ("湖北省仙桃市沔城回族镇新建村3组15号", "湖北省仙桃市沔城回族镇新建村3组15号"),
+    ("2号楼3单元401室", "****"),  # only the inner part: nothing kept
+    ("北京市海淀区2号楼401室", "北京市海淀区****"),  # no street: the region names only
+    ("三门峡市湖滨区崤山路", "三门峡市湖滨区崤山路"),  # a numeral in a place name is not a building number
+])
+def test_label_address_mask_keeps_the_street_and_hides_building_unit_and_room(address, shown):
+    assert mask(Mask.ADDRESS_LABEL, address) == shown
+    for inner in ("号楼", "单元", "室", "层", "座"):
+        assert inner not in shown
+
+
+def test_a_label_is_drawn_from_masked_strings_only(container):
+    personal = Personal(NAMES[0], container.vault.catalog.spec("order_parties", "name"))
+    masked = label.LabelParty("王*", "139******78", "110108", "苏州街20号院****")
+    for party in (label.LabelParty(personal, "139******78", "110108", "苏州街20号院****"),  # type: ignore[arg-type]
+                  label.LabelParty("王*", "139******78", "110108", personal)):  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            label.LabelData("JD1234567890128", "/track/JD1234567890128", "standard", 1000, "110108", "110108", None, party, masked)
+
+
+def test_route_names_are_at_city_and_district_level():
+    assert label.route_name("110108") == "北京市海淀区"
+    assert label.route_name("440305") == "深圳市南山区"
+    assert label.route_name("441900") == "东莞市"  # a city without districts
+    assert label.full_region("440305") == "广东省深圳市南山区"
+
+
+# -- the API ---------------------------------------------------------------------------------------------------
+@pytest.mark.promise(*MASKING, "JD-1.1.2(1)a")
+def test_the_sender_prints_a_privacy_label_with_nothing_in_full(client, sms, container, clock):
+    token = register(client, sms, phone=SENDER_PHONE)
+    wb = client.post("/api/v1/orders", json=label_order(payment_mode="pay_later"), headers=auth(token)).json()["waybill_no"]
+    # Picked up with a real-name check: the ID number is on record, and must still not reach the label.
+    container.shipping.pickup(Actor(uuid.uuid4(), Role.COURIER), wb, "resident_id", ID_NUMBERS[0], NAMES[0])
+
+    r = client.get(f"/api/v1/orders/{wb}/label.pdf", headers=auth(token))
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"] == f'attachment; filename="{wb}.pdf"'
+    assert r.headers["cache-control"] == "no-store"
+    assert r.content.startswith(b"%PDF-")
+    page = PdfReader(io.BytesIO(r.content)).pages[0]
+    assert (round(float(page.mediabox.width) / 72 * 25.4), round(float(page.mediabox.height) / 72 * 25.4)) == (100, 150)
+    text = pdf_text(r.content)
+
+    # What the label shows.
+    assert wb in text
+    assert "王**" in text and "李*" in text  # surnames only
+    assert "139******78" in text and "137******11" in text
+    assert "深圳市南山区 → 北京市海淀区" in text  # the route at city and district level
+    assert "广东省深圳市南山区科技园路1号****" in text and "北京市海淀区苏州街20号院****" in text
+    assert clock.now.astimezone(label.CHINA).strftime("%Y-%m-%d") in text  # the pickup date
+    assert "1.5 kg" in text
+
+    # What it must not show.
+    for name in NAMES[:2]:
+        assert name not in text
+    for phone in (SENDER_PHONE, RECIPIENT_PHONE):
+        assert phone not in text
+        shown = [t for t in re.findall(r"[\d*]{8,}", text) if t[:1] == phone[0] and t[-2:] == phone[-2:] and "*" in t]
+        assert shown and all(t.count("*") >= 6 and sum(ch.isdigit() for ch in t) <= 5 for t in shown)
+    for detail in (SENDER_ADDRESS, RECIPIENT_ADDRESS, *ADDRESSES[:2], "2号楼", "3单元", "401室", "A座", "1502室"):
+        assert detail not in text
+    assert ID_NUMBERS[0] not in text and ID_NUMBERS[0][-6:] not in text and "1****************X" not in text
+    assert ITEMS[0] not in text and "祖" not in text  # no item (not even masked)
+    assert "500" not in text.replace(wb, "") and "¥" not in text and "元" not in text  # no declared value
+
+
+def test_the_label_speaks_the_users_language(client, sms):
+    token = register(client, sms, phone=SENDER_PHONE)
+    wb = client.post("/api/v1/orders", json=label_order(), headers=auth(token)).json()["waybill_no"]
+    zh = pdf_text(client.get(f"/api/v1/orders/{wb}/label.pdf", headers=auth(token)).content)
+    en = pdf_text(client.get(f"/api/v1/orders/{wb}/label.pdf?lang=en", headers=auth(token)).content)
+    assert "收件人" in zh and "寄件人" in zh
+    assert "Recipient" in en and "Sender" in en and "Scan to track" in en
+    assert "王**" in en and "北京市海淀区苏州街20号院****" in en  # the data itself is not translated
+
+
+@pytest.mark.promise("JD-1.1.2(2)a")
+def test_only_the_sender_gets_the_label(client, sms, container):
+    sender = register(client, sms, phone=SENDER_PHONE)
+    wb = client.post("/api/v1/orders", json=label_order(), headers=auth(sender)).json()["waybill_no"]
+    recipient = register(client, sms, phone=RECIPIENT_PHONE)
+    stranger = register(client, sms, phone=PHONES[2])
+    for other in (recipient, stranger):
+        r = client.get(f"/api/v1/orders/{wb}/label.pdf", headers=auth(other))
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+        assert r.headers["content-type"] == "application/json"
+    assert client.get(f"/api/v1/orders/{wb}/label.pdf").status_code == 401
+    assert client.get("/api/v1/orders/JD0000000000001/label.pdf", headers=auth(sender)).json()["error"]["code"] == "invalid_waybill"
+    # A merchant's imported order has no account as its sender: nobody prints it here.
+    _, key = container.shipping.create_merchant("示例商城")
+    imported = client.post("/api/v1/merchant/orders", json={**label_order(), "merchant_order_id": "shop-1"}, headers={"X-Api-Key": key})
+    assert client.get(f"/api/v1/orders/{imported.json()['waybill_no']}/label.pdf", headers=auth(sender)).status_code == 404
+
+
+def test_a_cancelled_order_has_no_label(client, sms):
+    token = register(client, sms, phone=SENDER_PHONE)
+    wb = client.post("/api/v1/orders", json=label_order(), headers=auth(token)).json()["waybill_no"]
+    assert client.post(f"/api/v1/orders/{wb}/cancel", headers=auth(token)).status_code == 204
+    r = client.get(f"/api/v1/orders/{wb}/label.pdf", headers=auth(token))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "order_cancelled"
+
+
+def test_the_label_is_documented_as_a_pdf(app):
+    op = app.openapi()["paths"]["/api/v1/orders/{waybill_no}/label.pdf"]["get"]
+    assert set(op["responses"]) == {"200", "401", "404", "409", "422"}
+    assert list(op["responses"]["200"]["content"]) == ["application/pdf"]
+    assert op["security"]
+
+
+# -- the page link ---------------------------------------------------------------------------------------------
+def test_the_order_page_link_serves_the_label_to_the_logged_in_sender(client, sms, clock):
+    token = register(client, sms, phone=SENDER_PHONE)
+    wb = client.post("/api/v1/orders", json=label_order(), headers=auth(token)).json()["waybill_no"]
+    anonymous = client.get(f"/orders/{wb}/label.pdf", follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login"
+    clock.advance(minutes=2)  # past the resend wait for another login code
+    web_register(client, sms, phone=SENDER_PHONE)
+    r = client.get(f"/orders/{wb}/label.pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"] == f'attachment; filename="{wb}.pdf"' and r.headers["cache-control"] == "no-store"
+    text = pdf_text(r.content)
+    assert wb in text and "王**" in text and SENDER_PHONE not in text
+    client.cookies.clear()
+    clock.advance(minutes=2)
+    web_register(client, sms, phone=RECIPIENT_PHONE)
+    assert client.get(f"/orders/{wb}/label.pdf").status_code == 404
