@@ -5,7 +5,19 @@ logged or shown without leaking personal data.
 """
 from __future__ import annotations
 
+import uuid
+
 from jidi.i18n import N_
+
+
+def id_or_not_found(raw: uuid.UUID | str) -> uuid.UUID:
+    """An id from a URL or form; anything that is not a UUID is simply not found."""
+    if isinstance(raw, uuid.UUID):
+        return raw
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise not_found() from None
 
 
 class AppError(Exception):

@@ -113,14 +113,6 @@ def validate(kind: str, name: str | None, phone: str | None, region_code: str | 
     )
 
 
-def _entry_id(raw: uuid.UUID | str) -> uuid.UUID:
-    if isinstance(raw, uuid.UUID):
-        return raw
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError:
-        raise errors.not_found() from None
-
 
 class AddressBook:
     def __init__(self, container):
@@ -132,7 +124,7 @@ class AddressBook:
 
     # -- reading -------------------------------------------------------------------------------------------
     def _own(self, s: Session, owner_id: uuid.UUID, entry_id: uuid.UUID | str, *, lock: bool = False) -> AddressEntry:
-        stmt = select(AddressEntry).where(AddressEntry.id == _entry_id(entry_id), AddressEntry.owner_id == owner_id)
+        stmt = select(AddressEntry).where(AddressEntry.id == errors.id_or_not_found(entry_id), AddressEntry.owner_id == owner_id)
         row = s.scalar(stmt.with_for_update() if lock else stmt)
         if row is None:
             raise errors.not_found()  # someone else's entry is indistinguishable from none

@@ -120,14 +120,6 @@ class FamilyGroup:
     parcels: list[FamilyParcel]
 
 
-def _binding_id(raw: uuid.UUID | str) -> uuid.UUID:
-    if isinstance(raw, uuid.UUID):
-        return raw
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError:
-        raise errors.not_found() from None
-
 
 class Family:
     def __init__(self, container):
@@ -141,7 +133,7 @@ class Family:
         return BindingView(b.id, b.role, self.vault.get(s, b, "phone"), b.status, b.created_at, b.activated_at)
 
     def _mine(self, s: Session, binder_id: uuid.UUID, binding_id, statuses=LIVE) -> FamilyBinding:
-        b = s.scalar(select(FamilyBinding).where(FamilyBinding.id == _binding_id(binding_id), FamilyBinding.binder_id == binder_id,
+        b = s.scalar(select(FamilyBinding).where(FamilyBinding.id == errors.id_or_not_found(binding_id), FamilyBinding.binder_id == binder_id,
                                                  FamilyBinding.status.in_(statuses)))
         if b is None:
             raise errors.not_found()
@@ -294,7 +286,7 @@ class Family:
     def end_as_relative(self, user_id: uuid.UUID, binding_id) -> None:
         with self.c.uow() as s:
             phone_idx = s.scalar(select(User.phone_bidx).where(User.id == user_id))
-            b = s.scalar(select(FamilyBinding).where(FamilyBinding.id == _binding_id(binding_id), FamilyBinding.status.in_(LIVE),
+            b = s.scalar(select(FamilyBinding).where(FamilyBinding.id == errors.id_or_not_found(binding_id), FamilyBinding.status.in_(LIVE),
                                                      FamilyBinding.phone_bidx == phone_idx)) if phone_idx else None
             if b is None:
                 raise errors.not_found()

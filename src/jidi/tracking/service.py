@@ -3,10 +3,10 @@ route SMS to the sender and the recipient.
 
 Ingestion is built for throughput: a batch of up to 1,000 events is checked in memory, then written in one
 transaction with a fixed number of statements whatever its size — lock the batch's orders, find the event ids
-already stored, insert the accepted events in one multi-row INSERT … ON CONFLICT DO NOTHING (INSERT OR IGNORE
-on SQLite), update the changed orders in one statement (UPDATE … FROM unnest(…) on PostgreSQL). Each event is
-judged on its own (accepted / duplicate / rejected with a code), and the accepted ones commit together with
-their orders' new status, or not at all.
+already stored, store the accepted events in one go (a binary COPY on PostgreSQL, SQLAlchemy's INSERT OR IGNORE
+on SQLite), update the changed orders in one statement (UPDATE … FROM json_array_elements(…) on PostgreSQL).
+Each event is judged on its own (accepted / duplicate / rejected with a code), and the accepted ones commit
+together with their orders' new status, or not at all. See README.md for the measurements behind these choices.
 """
 from __future__ import annotations
 
