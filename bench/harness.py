@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import subprocess
 import random
 import re
 import statistics
@@ -190,3 +191,13 @@ def make_variant(label: str, settings: Settings, engine, cipher=None) -> Variant
     sms, clock = RecordingSms(), Clock()
     c = bootstrap(settings, engine=engine, cipher=cipher, sms=sms, clock=clock)
     return Variant(label, c, sms, clock)
+
+
+def stop_process(proc) -> None:
+    """Stop a benchmark's server subprocess: politely, then for sure."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -46,7 +46,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from bench.harness import emit, log, settings_for, size, throwaway_database
+from bench.harness import emit, log, settings_for, size, stop_process, throwaway_database
 from bench.tracking import _cpu_seconds, _free_port
 from jidi.addressbook import regions
 from jidi.config import Settings
@@ -443,12 +443,7 @@ def run(settings: Settings, database_url: str, tmp_path: Path) -> dict:
                 if results[-1]["meets_goal"]:
                     break
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
     goal = results[0]
     common = {"rate": goal["rate"], "duration_s": goal["duration_s"], "orders": filled["orders"],
               "route_events": filled["route_events"], "requests": goal["requests"], "errors": goal["errors"],

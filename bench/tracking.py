@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from bench.harness import Phones, Variant, emit, log, median, size
+from bench.harness import Phones, Variant, emit, log, median, size, stop_process
 from jidi.shipping import states, waybill
 from jidi.shipping.models import Order, OrderParty
 from jidi.tracking.models import RouteEvent
@@ -173,12 +173,7 @@ def server(v: Variant, workers: int, tmp: Path) -> Iterator[tuple[str, int]]:
             time.sleep(0.2)
         yield url, proc.pid
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 # -- one measured run ---------------------------------------------------------------------------------------
