@@ -12,7 +12,17 @@ from jidi import errors
 from jidi.accounts.wechat import WechatIdentity
 from jidi.privacy import ROLE_PURPOSES, Purpose
 from jidi.web.deps import (
-    SESSION_COOKIE, STAFF_COOKIE, ContainerDep, Csrf, LocaleDep, OptionalPageUser, PageUser, StaffUser, client_address, render,
+    SESSION_COOKIE,
+    STAFF_COOKIE,
+    ContainerDep,
+    Csrf,
+    LocaleDep,
+    OptionalPageUser,
+    PageUser,
+    StaffUser,
+    client_address,
+    redirect,
+    render,
     render_error,
 )
 
@@ -28,15 +38,11 @@ def _login_cookie(c, response, name: str, token: str, staff: bool = False) -> No
     response.set_cookie(name, token, max_age=ttl, httponly=True, secure=c.settings.cookie_secure, samesite="strict" if staff else "lax")
 
 
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
 # -- SMS login / registration --------------------------------------------------------------------------
 @router.get("/login")
 def login_page(request: Request, user: OptionalPageUser, c: ContainerDep):
     if user:
-        return _redirect("/profile")
+        return redirect("/profile")
     return render(request, "login.html", phone="", sent=False, policy_version=c.settings.policy_version)
 
 
@@ -52,7 +58,7 @@ def login_submit(request: Request, c: ContainerDep, loc: LocaleDep, action: Text
     except errors.AppError as err:
         return render_error(request, "login.html", err, sent=action != "send", **form)
     pending = c.secrets.open_blob("wechat", request.cookies.get(WECHAT_PENDING_COOKIE))
-    response = _redirect("/profile?welcome=1" if result.created else "/profile")
+    response = redirect("/profile?welcome=1" if result.created else "/profile")
     if pending:
         c.accounts.bind_wechat(result.user_id, WechatIdentity(**pending), True)
         response.delete_cookie(WECHAT_PENDING_COOKIE)
@@ -75,7 +81,7 @@ def password_submit(request: Request, c: ContainerDep, login: Text(254) = "", pa
             c.accounts.bind_wechat(result.user_id, WechatIdentity(**pending), accept_policy == "on")
     except errors.AppError as err:
         return render_error(request, "login_password.html", err, login=login)
-    response = _redirect("/profile")
+    response = redirect("/profile")
     if pending:
         response.delete_cookie(WECHAT_PENDING_COOKIE)
     _login_cookie(c, response, SESSION_COOKIE, result.token)
@@ -84,7 +90,7 @@ def password_submit(request: Request, c: ContainerDep, login: Text(254) = "", pa
 
 def _logout(request: Request, c, cookie: str, target: str) -> RedirectResponse:
     c.accounts.logout(request.cookies.get(cookie))
-    response = _redirect(target)
+    response = redirect(target)
     response.delete_cookie(cookie)
     return response
 
@@ -125,7 +131,7 @@ def profile_submit(request: Request, user: PageUser, c: ContainerDep, nickname: 
                                   email=change(email, clear_email))
     except errors.AppError as err:
         return _profile_error(request, c, user, err)
-    return _redirect("/profile?saved=profile")
+    return redirect("/profile?saved=profile")
 
 
 @router.post("/profile/password", dependencies=[Csrf])
@@ -135,7 +141,7 @@ def password_change(request: Request, user: PageUser, c: ContainerDep, new_passw
         c.accounts.set_password(user.id, new_password, current_password or None)
     except errors.AppError as err:
         return _profile_error(request, c, user, err)
-    return _redirect("/profile?saved=password")
+    return redirect("/profile?saved=password")
 
 
 @router.post("/profile/phone", dependencies=[Csrf])
@@ -149,7 +155,7 @@ def phone_change(request: Request, user: PageUser, c: ContainerDep, loc: LocaleD
         c.accounts.change_phone(user.id, phone, code, loc)
     except errors.AppError as err:
         return _profile_error(request, c, user, err, new_phone=phone, phone_sent=action != "send")
-    return _redirect("/profile?saved=phone")
+    return redirect("/profile?saved=phone")
 
 
 # -- WeChat --------------------------------------------------------------------------------------------
@@ -157,7 +163,7 @@ def phone_change(request: Request, user: PageUser, c: ContainerDep, loc: LocaleD
 def wechat_start(request: Request, c: ContainerDep, profile: Annotated[int, Query(le=1)] = 1):
     state = secrets.token_urlsafe(16)
     url = c.wechat.authorize_url(state, "/auth/wechat/callback", want_profile=bool(profile))
-    response = _redirect(url)
+    response = redirect(url)
     response.set_cookie(WECHAT_STATE_COOKIE, state, max_age=600, httponly=True, secure=c.settings.cookie_secure, samesite="lax")
     return response
 
@@ -180,7 +186,7 @@ def wechat_callback(request: Request, c: ContainerDep, state: Annotated[str, Que
                                               "avatar_url": ident.avatar_url}, 900)
         response.set_cookie(WECHAT_PENDING_COOKIE, blob, max_age=900, httponly=True, secure=c.settings.cookie_secure, samesite="lax")
     else:
-        response = _redirect("/profile")
+        response = redirect("/profile")
         _login_cookie(c, response, SESSION_COOKIE, result.token)
     response.delete_cookie(WECHAT_STATE_COOKIE)
     return response
@@ -199,7 +205,7 @@ def staff_login_submit(request: Request, c: ContainerDep, username: Text(64) = "
         result = c.accounts.staff_login(username, password, totp)
     except errors.AppError as err:
         return render_error(request, "staff_login.html", err)
-    response = _redirect("/staff")
+    response = redirect("/staff")
     _login_cookie(c, response, STAFF_COOKIE, result.token, staff=True)
     return response
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse
 
 from jidi import errors
 from jidi.addressbook import regions, service
-from jidi.web.deps import ContainerDep, Csrf, PageUser, render, render_error
+from jidi.web.deps import ContainerDep, Csrf, PageUser, redirect, render, render_error
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,10 +20,6 @@ Text = lambda n: Annotated[str, Form(max_length=n)]  # noqa: E731
 FORM = "addressbook_form.html"
 # Form fields accept more than an entry may hold, so an over-long value gets the form back with a clear message.
 LONG = 500
-
-
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 def _form(*, kind: str = "recipient", name: str = "", phone: str = "", province: str = "", region_code: str = "",
@@ -88,7 +83,7 @@ def _submit(request: Request, user, c, action: str, form: dict, paste_text: str,
         if err.code == "not_found":
             raise
         return render_error(request, FORM, err, user=user, **_context(form, entry_id))
-    return _redirect("/address-book?saved=1")
+    return redirect("/address-book?saved=1")
 
 
 @router.post("/address-book/new", dependencies=[Csrf])
@@ -123,10 +118,10 @@ def edit_submit(request: Request, entry_id: str, user: PageUser, c: ContainerDep
 @router.post("/address-book/{entry_id}/default", dependencies=[Csrf])
 def default_submit(entry_id: str, user: PageUser, c: ContainerDep):
     c.addressbook.set_default(user.id, entry_id)
-    return _redirect("/address-book?saved=default")
+    return redirect("/address-book?saved=default")
 
 
 @router.post("/address-book/{entry_id}/delete", dependencies=[Csrf])
 def delete_submit(entry_id: str, user: PageUser, c: ContainerDep):
     c.addressbook.delete(user.id, entry_id)
-    return _redirect("/address-book?saved=deleted")
+    return redirect("/address-book?saved=deleted")

@@ -4,20 +4,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse
 
 from jidi import errors
 from jidi.family import service
 from jidi.shipping import states
-from jidi.web.deps import ContainerDep, Csrf, LocaleDep, OptionalPageUser, PageUser, client_address, render, render_error
+from jidi.web.deps import ContainerDep, Csrf, LocaleDep, OptionalPageUser, PageUser, client_address, redirect, render, render_error
 
 router = APIRouter(include_in_schema=False)
 
 Text = lambda n: Annotated[str, Form(max_length=n)]  # noqa: E731
-
-
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 # -- waybill lookup ------------------------------------------------------------------------------------
@@ -111,19 +106,19 @@ def activate_submit(request: Request, binding_id: str, user: PageUser, c: Contai
         if err.code == "not_found":
             raise
         return _family(request, c, user, err=err)
-    return _redirect("/family?saved=activated")
+    return redirect("/family?saved=activated")
 
 
 @router.post("/family/{binding_id}/end", dependencies=[Csrf])
 def end_submit(binding_id: str, user: PageUser, c: ContainerDep):
     c.family.end(user.id, binding_id)
-    return _redirect("/family?saved=ended")
+    return redirect("/family?saved=ended")
 
 
 @router.post("/family/watchers/{binding_id}/end", dependencies=[Csrf])
 def end_watcher_submit(binding_id: str, user: PageUser, c: ContainerDep):
     c.family.end_as_relative(user.id, binding_id)
-    return _redirect("/family?saved=ended")
+    return redirect("/family?saved=ended")
 
 
 @router.post("/family/parcels/{waybill_no}/collect", dependencies=[Csrf])
@@ -134,4 +129,4 @@ def collect_submit(request: Request, waybill_no: str, user: PageUser, c: Contain
         if err.code == "not_found":
             raise
         return _family(request, c, user, err=err)
-    return _redirect("/family?saved=collected")
+    return redirect("/family?saved=collected")

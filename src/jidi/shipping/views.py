@@ -5,7 +5,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
-from fastapi.responses import RedirectResponse
 
 from jidi import errors
 from jidi.i18n import N_
@@ -13,7 +12,7 @@ from jidi.shipping import states
 from jidi.shipping.api import label_response
 from jidi.shipping.service import SERVICE_TYPES, OrderIn
 from jidi.shipping.tariff import load
-from jidi.web.deps import ContainerDep, Csrf, PageUser, render, render_error
+from jidi.web.deps import ContainerDep, redirect, Csrf, PageUser, render, render_error
 
 router = APIRouter(include_in_schema=False)
 Waybill = Annotated[str, Path(max_length=30)]
@@ -65,7 +64,7 @@ def ship_submit(
         waybill_no, _ = c.shipping.place(user.id, order)
     except errors.AppError as err:
         return render_error(request, "ship.html", err, **_form(c, user, form=form))
-    return RedirectResponse(f"/orders/{waybill_no}?placed=1", status_code=303)
+    return redirect(f"/orders/{waybill_no}?placed=1")
 
 
 @router.get("/orders")
@@ -93,7 +92,7 @@ def label_pdf(request: Request, waybill_no: Waybill, user: PageUser, c: Containe
 @router.post("/orders/{waybill_no}/cancel", dependencies=[Csrf])
 def cancel(waybill_no: Waybill, user: PageUser, c: ContainerDep):
     c.shipping.cancel(user.id, waybill_no)
-    return RedirectResponse(f"/orders/{waybill_no}", status_code=303)
+    return redirect(f"/orders/{waybill_no}")
 
 
 @router.post("/dev/orders/{waybill_no}/pay", dependencies=[Csrf])
@@ -103,4 +102,4 @@ def simulated_payment(waybill_no: Waybill, user: PageUser, c: ContainerDep):
         raise errors.not_found()
     c.shipping.order_for(user.id, waybill_no)  # the sender or recipient only
     c.shipping.mark_paid(waybill_no)
-    return RedirectResponse(f"/orders/{waybill_no}", status_code=303)
+    return redirect(f"/orders/{waybill_no}")

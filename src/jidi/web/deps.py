@@ -11,6 +11,7 @@ from typing import Annotated
 import jinja2
 from fastapi import Depends, Form, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from jidi import errors
@@ -126,3 +127,8 @@ def render_error(request: Request, name: str, err: errors.AppError, **context):
     """Show a form again with the error above it, in the user's language and with the error's status."""
     message = err.render(gettext_for(request.state.locale))
     return render(request, name, status_code=err.status, error=message, error_code=err.code, **context)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a form post: see the result with a GET (303), so reloading does not post again."""
+    return RedirectResponse(url, status_code=303)
