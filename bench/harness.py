@@ -12,6 +12,7 @@ import re
 import statistics
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import psycopg
 
 from jidi.accounts import validation
+from jidi.addressbook import regions
 from jidi.bootstrap import Container, bootstrap
 from jidi.config import Settings
 from jidi.db import make_engine
@@ -201,3 +203,148 @@ def stop_process(proc) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+# -- bulk-loaded orders (set-based, PostgreSQL) -------------------------------------------------------------------
+SITES = [("SH-HUB-01", "上海华东转运中心"), ("NJ-HUB-02", "南京分拨中心"), ("BJ-HD-01", "北京海淀分拣中心"), ("GZ-BY-03", "广州白云转运中心"),
+         ("CD-SL-02", "成都双流分拨中心"), ("WH-DX-01", "武汉东西湖转运中心")]
+# Route of an order by its status: the actions of its events, oldest first.
+PLAN = {
+    "picked_up": ("picked_up",),
+    "in_transit": ("picked_up", "arrived_facility", "departed_facility"),
+    "out_for_delivery": ("picked_up", "arrived_facility", "out_for_delivery"),
+    "delivered": ("picked_up", "arrived_facility", "out_for_delivery", "delivered"),
+    "refused": ("picked_up", "arrived_facility", "out_for_delivery", "refused"),
+    "returning": ("picked_up", "arrived_facility", "returning"),
+    "returned": ("picked_up", "arrived_facility", "returning", "returned"),
+}
+# Cumulative shares (percent) of the statuses: mostly delivered, some on the way, awaiting pickup, cancelled …
+SHARES = (("awaiting_payment", 2), ("awaiting_pickup", 8), ("cancelled", 10), ("picked_up", 14), ("in_transit", 28),
+          ("out_for_delivery", 33), ("refused", 34), ("returning", 35), ("returned", 36), ("delivered", 100))
+
+
+def _luhn_sql(body: str, digits: int = 12) -> str:
+    """The Luhn check digit of a `digits`-long digit string expression, in SQL (stdnum.luhn.calc_check_digit)."""
+    terms = []
+    for i in range(1, digits + 1):
+        d = f"substr({body}, {i}, 1)::int"
+        # Counted from the right of body + check digit, the body's last digit is doubled, then every second one.
+        terms.append(f"(2 * {d} - 9 * ({d} / 5))" if (digits - i) % 2 == 0 else d)
+    return f"((10 - ({' + '.join(terms)}) %% 10) %% 10)"  # %% : psycopg's escape
+
+
+def _status_sql(shares) -> str:
+    cases = [f"WHEN s.r < {high / 100} THEN '{status}'" for status, high in shares]
+    return "CASE " + " ".join(cases) + " END"
+
+
+def fill_orders(database_url: str, n: int, seed: int = 20261123, *, shares=SHARES, created_days_ago: tuple[int, int] = (40, 38),
+                pickup_records: bool = False, subject_keys: bool = False) -> dict:
+    """n orders (two parties each) and the route events of those past pickup, set-based; returns counts and seconds.
+
+    Valid waybill numbers (JD + 12 digits + a Luhn check digit computed in SQL; the 12 digits are an affine bijection
+    of the row number modulo 10^12, so unique and scattered), statuses drawn by `shares`, real county-level region
+    codes, creation times spread over `created_days_ago` = (oldest, span) days ago, each status change 6 hours after
+    the one before. Personal columns hold random bytes (nothing is sealed: nothing here opens them). Optionally a
+    real-name pickup record for every order past pickup and a subject key row for every subject (order, parties,
+    pickup records), as the sweep that shreds them meets them. ANALYZE afterwards.
+    """
+    rng = random.Random(seed)
+    codes = [r.code for p in regions.provinces() for _, leaves in regions.leaves_under(p.code) for r in leaves]
+    mult = rng.randrange(10**11, 10**12) | 1
+    while mult % 5 == 0:
+        mult += 2
+    offset = rng.randrange(10**12)
+    oldest, span = created_days_ago
+    timings = {}
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("SET synchronous_commit = off")
+        conn.execute("SET maintenance_work_mem = '256MB'")
+        t = time.perf_counter()
+        source_id = conn.execute(
+            "INSERT INTO tracking_sources (id, name, kind, api_key_hash, active, created_at) "
+            "VALUES (gen_random_uuid(), 'bench scanners', 'scanner', sha256(uuid_send(gen_random_uuid())), true, now()) RETURNING id"
+        ).fetchone()[0]
+        b = f"lpad(((g::numeric * {mult} + {offset}) %% 1000000000000)::bigint::text, 12, '0')"
+        conn.execute(f"""
+            INSERT INTO orders (id, waybill_no, owner_id, subject_id, status, exception, service_type, payment_mode, paid_at,
+                                item_category, item_name, quantity, weight_g, declared_value_fen, price_fen, origin_region,
+                                dest_region, delivered_as, created_at, updated_at, status_at)
+            SELECT gen_random_uuid(), 'JD' || s.b || {_luhn_sql('s.b')}, NULL, gen_random_uuid(), st.status,
+                   CASE WHEN st.status = 'in_transit' AND s.r3 < 0.03 THEN 'recipient_unreachable' END,
+                   CASE WHEN s.r2 < 0.8 THEN 'standard' ELSE 'express' END,
+                   CASE WHEN s.r2 < 0.7 THEN 'pay_now' ELSE 'pay_later' END,
+                   CASE WHEN st.status <> 'awaiting_payment' THEN s.created END,
+                   (ARRAY['books','clothing','electronics','food','documents','daily'])[1 + floor(s.r3 * 6)::int],
+                   uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()), 1, 100 + floor(s.r2 * 20000)::int, 0,
+                   800 + floor(s.r3 * 4000)::int,
+                   (%(codes)s::text[])[1 + floor(random() * %(ncodes)s)::int],
+                   (%(codes)s::text[])[1 + floor(random() * %(ncodes)s)::int],
+                   CASE WHEN st.status = 'delivered' THEN (ARRAY['recipient','agent','locker','station'])[1 + floor(s.r3 * 4)::int] END,
+                   s.created, s.created + st.steps * interval '6 hours', s.created + st.steps * interval '6 hours'
+            FROM (SELECT g, {b} AS b, random() AS r, random() AS r2, random() AS r3,
+                         now() - %(oldest)s * interval '1 day' + random() * %(span)s * interval '1 day' AS created
+                  FROM generate_series(1, %(n)s) AS g) AS s
+            CROSS JOIN LATERAL (SELECT {_status_sql(shares)} AS status) AS st0
+            CROSS JOIN LATERAL (SELECT st0.status AS status,
+                                       COALESCE(jsonb_array_length(%(plan)s::jsonb -> st0.status), 0) AS steps) AS st
+        """, {"codes": codes, "ncodes": len(codes), "n": n, "plan": json.dumps(PLAN), "oldest": oldest, "span": span})
+        timings["orders_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        conn.execute("""
+            INSERT INTO order_parties (id, order_id, role, subject_id, name, phone, phone_bidx, region_code, address)
+            SELECT gen_random_uuid(), o.id, r.role, gen_random_uuid(), uuid_send(gen_random_uuid()),
+                   uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()), sha256(uuid_send(gen_random_uuid())),
+                   CASE WHEN r.role = 'sender' THEN o.origin_region ELSE o.dest_region END,
+                   uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())
+            FROM orders o CROSS JOIN (VALUES ('sender'), ('recipient')) AS r (role)
+        """)
+        timings["parties_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        conn.execute("""
+            INSERT INTO route_events (source_id, event_id, order_id, waybill_no, event_time, received_at, action, site_code,
+                                      site_name, operator, delivered_as, exception)
+            SELECT %(source)s, o.waybill_no || '-' || p.k, o.id, o.waybill_no, o.created_at + p.k * interval '6 hours',
+                   o.created_at + p.k * interval '6 hours' + interval '40 seconds', p.action,
+                   (%(site_codes)s::text[])[1 + (abs(hashtext(o.waybill_no)) + p.k) %% %(nsites)s],
+                   (%(site_names)s::text[])[1 + (abs(hashtext(o.waybill_no)) + p.k) %% %(nsites)s],
+                   'C' || (1000 + abs(hashtext(o.waybill_no)) %% 500),
+                   CASE WHEN p.action = 'delivered' THEN o.delivered_as END, NULL
+            FROM orders o
+            JOIN (SELECT e.key AS status, a.k::int AS k, a.action
+                  FROM jsonb_each(%(plan)s::jsonb) AS e, jsonb_array_elements_text(e.value) WITH ORDINALITY AS a (action, k)) AS p
+              ON p.status = o.status
+        """, {"source": source_id, "site_codes": [c for c, _ in SITES], "site_names": [nm for _, nm in SITES],
+              "nsites": len(SITES), "plan": json.dumps(PLAN)})
+        timings["events_s"] = time.perf_counter() - t
+        tables = ["orders", "order_parties", "route_events"]
+        if pickup_records:
+            t = time.perf_counter()
+            conn.execute("""
+                INSERT INTO pickup_records (id, order_id, subject_id, id_type, id_number, id_number_bidx, real_name, courier_id,
+                                            reused_identity, picked_up_at)
+                SELECT gen_random_uuid(), o.id, gen_random_uuid(), 'resident_id', uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()),
+                       sha256(uuid_send(gen_random_uuid())), uuid_send(gen_random_uuid()), gen_random_uuid(), false,
+                       o.created_at + interval '6 hours'
+                FROM orders o WHERE o.status = ANY(%(picked)s)
+            """, {"picked": list(PLAN)})
+            timings["pickups_s"] = time.perf_counter() - t
+            tables.append("pickup_records")
+        if subject_keys:
+            t = time.perf_counter()
+            subjects = "SELECT subject_id FROM orders UNION ALL SELECT subject_id FROM order_parties"
+            if pickup_records:
+                subjects += " UNION ALL SELECT subject_id FROM pickup_records"
+            conn.execute(f"""
+                INSERT INTO subject_keys (subject_id, master_version, wrapped_key, created_at)
+                SELECT s.subject_id, 1, uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()),
+                       now()
+                FROM ({subjects}) AS s
+            """)
+            timings["subject_keys_s"] = time.perf_counter() - t
+            tables.append("subject_keys")
+        t = time.perf_counter()
+        conn.execute("ANALYZE")
+        timings["analyze_s"] = time.perf_counter() - t
+        counts = {name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in tables}
+    return {**counts, **{k: round(v, 1) for k, v in timings.items()}}

@@ -7,12 +7,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import fields, lookup, orders, passwords, roundtrip, tracking
+from bench import fields, lookup, orders, passwords, retention, roundtrip, tracking
 from bench.harness import Phones, emit, log, make_variant, settings_for, size, throwaway_database
 from bench.noop import NoopCipher
 from jidi.db import make_engine
 
-BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking", "lookup")
+BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking", "lookup", "retention")
 
 
 def _selected() -> list[str]:
@@ -57,6 +57,10 @@ def main() -> int:
         # Its own database: it bulk-loads a million orders with waybill numbers of its own scheme.
         with tempfile.TemporaryDirectory(prefix="jidi-bench-") as tmp, throwaway_database() as url:
             lookup.run(settings_for(url, Path(tmp)), url, Path(tmp))
+    if "retention" in chosen:
+        # Its own database too: a million finished orders that the sweep anonymises.
+        with tempfile.TemporaryDirectory(prefix="jidi-bench-") as tmp:
+            retention.run(Path(tmp))
     load_after = os.getloadavg()
     emit("bench.wall_time", time.perf_counter() - started, "s", cpus=os.cpu_count(),
          loadavg_1min_before=round(load_before[0], 2), loadavg_1min_after=round(load_after[0], 2),

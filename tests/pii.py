@@ -10,7 +10,7 @@ NICKNAMES = ["小明的昵称", "快递达人", "微信演示用户", "Alice 微
 EMAILS = ["xiaoming@example.com", "lihua@example.org"]
 USERNAMES = ["xiaoming2026", "lihua_01"]
 STREETS = ["望京街道阜通东大街6号", "南京西路1266号恒隆广场"]
-ID_NUMBERS = ["11010519491231002X", "E12345678"]
+ID_NUMBERS = ["11010519491231002X", "E12345678", "310104198001011239"]
 ITEMS = ["祖传玉镯一对"]
 
 ALL = PHONES + NAMES + NICKNAMES + EMAILS + USERNAMES + ADDRESSES + STREETS + ID_NUMBERS + ITEMS

@@ -195,3 +195,49 @@ def test_binding_wechat_to_an_existing_account_by_password(client, sms, containe
     assert r.status_code == 303
     with container.uow() as s:
         assert len(s.scalars(select(WechatLink)).all()) == 1
+
+
+# -- what the request middleware adds to every response (jidi.web.app.RequestContext) ------------------------
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff", "referrer-policy": "same-origin", "x-frame-options": "DENY",
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def test_every_answer_carries_a_request_id_and_the_security_headers(client):
+    for path in ("/login", "/api/v1/privacy/policy", "/api/v1/no-such-thing", "/no-such-page"):
+        r = client.get(path)
+        assert {k: r.headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS, path
+        assert re.fullmatch(r"[0-9a-f]{32}", r.headers["x-request-id"]), path
+        assert len(r.headers.get_list("x-request-id")) == 1
+        assert "strict-transport-security" not in r.headers  # base_url is http:// in the tests
+    assert client.get("/login", headers={"X-Request-Id": "abcDEF123"}).headers["x-request-id"] == "abcDEF123"
+    for unusable in ("abc-def", "a" * 65, "a b", ""):
+        rid = client.get("/login", headers={"X-Request-Id": unusable}).headers["x-request-id"]
+        assert re.fullmatch(r"[0-9a-f]{32}", rid) and rid != unusable
+
+
+def test_the_csrf_cookie_is_set_once_and_the_language_comes_from_lang_cookie_or_header(client, app):
+    from starlette.responses import Response  # noqa: PLC0415
+
+    first = client.get("/login")
+    [cookie] = [h for h in first.headers.get_list("set-cookie") if h.startswith("jidi_csrf=")]
+    token = client.cookies["jidi_csrf"]
+    expected = Response()
+    expected.set_cookie("jidi_csrf", token, httponly=True, secure=True, samesite="lax")
+    assert cookie == expected.headers["set-cookie"]  # as Starlette writes it: HttpOnly, Path=/, SameSite=lax, Secure
+    again = client.get("/login")
+    assert not any(h.startswith("jidi_csrf=") for h in again.headers.get_list("set-cookie"))
+    assert f'value="{token}"' in again.text  # the form token is the cookie's
+    # Language: ?lang= (remembered in a cookie for a year), then the cookie, then Accept-Language, then zh_CN.
+    r = client.get("/login?lang=en")
+    [lang] = [h for h in r.headers.get_list("set-cookie") if h.startswith("jidi_lang=")]
+    expected = Response()
+    expected.set_cookie("jidi_lang", "en", max_age=365 * 86400, secure=True, samesite="lax")
+    assert lang == expected.headers["set-cookie"]
+    assert client.get("/api/v1/no-such-thing").json()["error"]["message"] == "The page or item was not found."
+    client.cookies.clear()
+    assert client.get("/api/v1/no-such-thing", headers={"Accept-Language": "en-US,en;q=0.9"}).json()["error"]["message"] \
+        == "The page or item was not found."
+    assert client.get("/api/v1/no-such-thing").json()["error"]["message"] != "The page or item was not found."
+    assert not any(h.startswith("jidi_lang=") for h in client.get("/login?lang=fr").headers.get_list("set-cookie"))

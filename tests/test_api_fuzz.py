@@ -182,6 +182,10 @@ VALID_BODIES = {
     "POST /api/v1/lookup": {"waybill_no": "JD1234567890128", "phone": "13800000000", "code": "123456"},
     "POST /api/v1/family": {"role": "parent", "phone": "13800000000"},
     "POST /api/v1/family/{binding_id}/activate": {"code": "123456"},
+    "POST /api/v1/courier/sessions": {"username": "courier_wang", "password": "correct horse battery", "totp_code": "123456"},
+    "POST /api/v1/courier/pickups": {"waybill_no": "JD1234567890128", "id_type": "resident_id", "id_number": "110108190001010019",
+                                     "real_name": "王先生", "site_code": "BJ-HD-07", "site_name": "北京海淀苏州街营业部"},
+    "POST /api/v1/courier/refusals": {"waybill_no": "JD1234567890128", "reason": "id_not_shown"},
     "POST /api/v1/tracking/events": {"events": [{
         "event_id": "scan-2026-000001", "waybill_no": "JD1234567890128", "event_time": "2026-11-23T09:30:00+08:00",
         "action": "arrived_facility", "site_code": "BJ-HD-01", "site_name": "北京海淀分拣中心", "operator": "C10023"}]},

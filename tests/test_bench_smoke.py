@@ -21,7 +21,7 @@ EXPECTED = {
     "vault.seal_per_field", "vault.open_per_field", "http.register_login_roundtrip", "argon2.hash",
     "password_login.argon2_verify.threads1", "password_login.argon2_verify.threads2",
     "password_login.service.threads1", "password_login.service.threads2", "bench.wall_time", "http.order_create",
-    "tracking.ingest_events", "http.lookup_latency_p50", "http.lookup_latency_p99",
+    "tracking.ingest_events", "http.lookup_latency_p50", "http.lookup_latency_p99", "retention.sweep_orders",
 }
 COMPARISONS = {
     "vault.seal_per_field", "vault.open_per_field", "http.register_login_roundtrip", "http.order_create",
@@ -63,3 +63,50 @@ def test_bench_smoke_prints_json_lines():
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         left = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dropped[0],)).fetchone()
     assert left is None, f"the throwaway database {dropped[0]} is still there"
+
+
+def test_the_lookup_generator_resends_on_a_keep_alive_connection_the_server_closed():
+    """Honest numbers: a request on a reused connection that the server closed without answering is sent again on a
+    new one (counted as retried, not as an error); an answer cut off midway is an error."""
+    import asyncio  # noqa: PLC0415
+
+    sys.path.insert(0, str(ROOT))
+    from bench.lookup import _Pool  # noqa: PLC0415
+
+    async def scenario() -> tuple[list, _Pool]:
+        async def serve(reader, writer):
+            # Answers the first request of a connection; closes on the second without a word, or cuts off an
+            # answer to /cut.
+            first = True
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    break
+                if not first:
+                    break
+                first = False
+                if b"/cut" in head:
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{\"a\"")
+                    await writer.drain()
+                    break
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+                await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        pool = _Pool("127.0.0.1", port, max_connections=4)
+        results = [await pool.get("/a"), await pool.get("/b"), await pool.get("/c")]
+        try:
+            await pool.get("/cut")
+        except asyncio.IncompleteReadError as exc:
+            results.append(type(exc).__name__)
+        pool.close()
+        server.close()
+        await server.wait_closed()
+        return results, pool
+
+    results, pool = asyncio.run(scenario())
+    assert results == [(200, b"{}"), (200, b"{}"), (200, b"{}"), "IncompleteReadError"]
+    assert pool.retried == 3 and pool.connects == 4  # /b, /c and /cut each found their connection closed

@@ -215,3 +215,34 @@ def test_the_key_file_is_private_and_file_keys_outside_development_warn(tmp_path
     monkeypatch.setenv("JIDI_KEYS", path.read_text())
     from_env = load_key_ring("env", development=False)
     assert from_env.derived("blind-index") == ring.derived("blind-index") and from_env.source == "env"
+
+
+@pytest.mark.promise("JD-6.3.2", "CN-8.2.3")
+def test_retiring_the_old_master_key_makes_backups_from_before_the_rotation_unreadable(container):
+    from jidi.privacy.rotation import KeyRingError, retire  # noqa: PLC0415
+
+    c = container
+    with c.uow() as s:
+        uid = _user(c, s).id
+        backup = {(r.subject_id, r.master_version, r.wrapped_key) for r in s.scalars(select(SubjectKey))}
+    old = c.vault.keys.current
+    from jidi.privacy.keys import add_master_version  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    add_master_version(Path(c.vault.keys.source))
+    c.vault.keys.maybe_reload(every=0)
+    with pytest.raises(KeyRingError):  # keys are still wrapped by the old version
+        retire(c, old)
+    rotate(c, new_version=False)
+    retire(c, old)
+    with pytest.raises(KeyRingError):
+        retire(c, c.vault.keys.current)  # never the current one
+    # Restore the backup's subject keys: nothing can unwrap them any more.
+    with c.uow() as s:
+        for sid, version, wrapped in backup:
+            row = s.get(SubjectKey, sid)
+            row.master_version, row.wrapped_key = version, wrapped
+    c.vault._cache = type(c.vault._cache)()
+    with c.uow() as s:
+        with pytest.raises(KeyRingError):
+            c.vault.get(s, s.get(User, uid), "phone")

@@ -14,7 +14,7 @@ from jidi.config import Settings
 from jidi.db import make_engine, make_session_factory, unit_of_work, utcnow
 from jidi.jobs import make_queue, register_tasks
 from jidi.notify.providers import SmsProvider, provider_for
-from jidi.privacy import Catalog, Secrets, Vault, load_key_ring
+from jidi.privacy import Catalog, DataMap, Secrets, TombstoneLedger, Vault, load_key_ring
 
 
 @dataclasses.dataclass
@@ -37,6 +37,10 @@ class Container:
     tracking: object = None
     family: object = None
     lookup: object = None
+    datamap: object = None
+    workdays: object = None
+    rights: object = None
+    retention: object = None
 
     def uow(self) -> AbstractContextManager[Session]:
         return unit_of_work(self.sessions)
@@ -58,7 +62,10 @@ def bootstrap(
     from jidi.family.service import Family  # noqa: PLC0415
     from jidi.notify.service import Notifier  # noqa: PLC0415
     from jidi.shipping.service import Shipping  # noqa: PLC0415
+    from jidi.retention.sweep import RetentionSweep  # noqa: PLC0415
+    from jidi.rights.service import Rights  # noqa: PLC0415
     from jidi.tracking.service import Tracking  # noqa: PLC0415
+    from jidi.workdays.calendar import WorkdayCalendar  # noqa: PLC0415
 
     settings = settings or Settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -70,7 +77,7 @@ def bootstrap(
         engine=engine,
         sessions=make_session_factory(engine),
         catalog=catalog,
-        vault=Vault(keys, catalog, cipher),
+        vault=Vault(keys, catalog, cipher, TombstoneLedger(settings.tombstone_path)),
         secrets=Secrets(keys),
         sms=sms or provider_for(settings.sms_provider),
         wechat=wechat or SimulatedWechat(),
@@ -85,4 +92,8 @@ def bootstrap(
     c.tracking = Tracking(c)
     c.family = Family(c)
     c.lookup = Lookup(c)
+    c.datamap = DataMap(models.Base, catalog)
+    c.workdays = WorkdayCalendar(c.sessions)
+    c.rights = Rights(c)
+    c.retention = RetentionSweep(c)
     return c

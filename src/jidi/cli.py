@@ -1,7 +1,8 @@
-"""The `jidi` command: serve, migrate, demo data, worker, key rotation, audit verification, staff accounts."""
+"""The `jidi` command: serve, migrate, demo data, worker, key rotation, audit verification, staff accounts, privacy tools."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -27,6 +28,15 @@ def migrate() -> None:
     c = _container()
     upgrade(c.engine)
     click.echo("database is up to date")
+    _reapply(c)
+
+
+def _reapply(c) -> None:
+    from jidi.privacy.tombstones import reapply  # noqa: PLC0415
+
+    shredded, erased = reapply(c.uow, c.vault, c.datamap, c.clock())
+    if shredded or erased:
+        click.echo(f"erasures re-applied after a restore: {shredded} data keys shredded, {erased} accounts erased")
 
 
 @main.command()
@@ -42,11 +52,14 @@ def demo() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=8000, type=int)
-def serve(host: str, port: int) -> None:
+@click.option("--workers", default=None, type=click.IntRange(min=1), help="Server processes (default: JIDI_WORKERS, 1).")
+def serve(host: str, port: int, workers: int | None) -> None:
     """Serve the web app and API."""
     import uvicorn  # noqa: PLC0415
 
-    uvicorn.run("jidi.web.app:app_from_env", factory=True, host=host, port=port, proxy_headers=False)
+    # No access log: its lines carry the client's address and the path (a waybill number, an order id).
+    uvicorn.run("jidi.web.app:app_from_env", factory=True, host=host, port=port, proxy_headers=False,
+                workers=workers or Settings().workers, access_log=False)
 
 
 @main.command()
@@ -73,6 +86,20 @@ def keys_rotate(resume: bool, batch: int) -> None:
     c = _container()
     version, done = rotate(c, new_version=not resume, batch=batch, progress=lambda n: click.echo(f"re-wrapped {n} subject keys"))
     click.echo(f"master key version {version} is current; {done} subject keys re-wrapped")
+
+
+@keys.command("retire")
+@click.argument("version", type=int)
+def keys_retire(version: int) -> None:
+    """Remove an old master key version once nothing is wrapped by it (after `jidi keys rotate` and the backup window)."""
+    from jidi.privacy.rotation import KeyRingError, retire  # noqa: PLC0415
+
+    try:
+        retire(_container(), version)
+    except KeyRingError as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
+    click.echo(f"master key version {version} retired: backups that need it can no longer be opened")
 
 
 @main.group()
@@ -146,3 +173,196 @@ def tracking_add_source(name: str, kind: str) -> None:
 def totp(username: str) -> None:
     """Development only: print a demo staff member's current authenticator code."""
     click.echo(_container().accounts.current_totp(username))
+
+
+@main.group()
+def privacy() -> None:
+    """Residue scans and erasures after a restore."""
+
+
+@privacy.command("residue")
+@click.argument("subject")
+@click.option("--phone", help="Also look for this mobile number (its keyed hash, and in plaintext).")
+@click.option("--email", help="Also look for this e-mail address.")
+@click.option("--username", help="Also look for this username.")
+def privacy_residue(subject: str, phone: str | None, email: str | None, username: str | None) -> None:
+    """What remains of SUBJECT (a user id) in every table, the outbox, the job queue and the audit log."""
+    import uuid  # noqa: PLC0415
+
+    from jidi.privacy import residue  # noqa: PLC0415
+
+    try:
+        subject_id = uuid.UUID(subject)
+    except ValueError:
+        raise click.BadParameter("SUBJECT is a user id (a UUID)") from None
+    c = _container()
+    identifiers = {k: v.strip().lower() if k != "phone" else v.strip() for k, v in
+                   (("phone", phone), ("email", email), ("username", username)) if v}
+    with c.uow() as s:
+        findings = residue.scan(s, c.vault, c.datamap, subject_id, identifiers, queue=c.queue)
+    unexpected = [f for f in findings if not f.kept]
+    for f in findings:
+        click.echo(f"{'KEPT' if f.kept else 'FOUND'} {f.where}: {f.count} × {f.what}" + (f" — {f.kept}" if f.kept else ""))
+    if not findings:
+        click.echo("nothing found")
+    sys.exit(1 if unexpected else 0)
+
+
+@privacy.command("reapply-tombstones")
+def privacy_reapply() -> None:
+    """After restoring a backup: shred and erase again everyone erased since (also run by `jidi migrate`)."""
+    c = _container()
+    _reapply(c)
+    click.echo("tombstones applied")
+
+
+@main.group()
+def holidays() -> None:
+    """The official holiday calendar that rights-request deadlines count working days with."""
+
+
+@holidays.command("load")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--source", help="Where the schedule comes from, e.g. the State Council notice's number "
+                               "(default: the file's \"source\", else the file name).")
+@click.option("--year", type=int, help="Refuse the file unless its dates are in this year.")
+def holidays_load(file: Path, source: str | None, year: int | None) -> None:
+    """Load one year's official schedule (holidays and make-up workdays) from a JSON or CSV file.
+
+    The file replaces whatever was loaded for that year, in one transaction; a file with any problem loads
+    nothing. See docs/holidays-2027.example.json for the format.
+    """
+    from jidi.workdays import LibraryCalendar  # noqa: PLC0415
+    from jidi.workdays.schedule import MAX_SOURCE, ScheduleError, parse_file  # noqa: PLC0415
+    from jidi.workdays.store import read_year, replace_year  # noqa: PLC0415
+
+    try:
+        schedule = parse_file(file)
+        problems = []
+        if year is not None and schedule.year != year:
+            problems.append(f"--year {year} was given but the file's dates are in {schedule.year}")
+        if schedule.example:
+            problems.append('the file is marked "example": true: it is a format sample, not an official schedule')
+        source = (source or schedule.source or file.name).strip()
+        if len(source) > MAX_SOURCE:
+            problems.append(f"--source is longer than {MAX_SOURCE} characters")
+        if problems:
+            raise ScheduleError(problems)
+    except ScheduleError as exc:
+        click.echo(f"{file} is not a valid holiday schedule; nothing was loaded:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(1)
+    c = _container()
+    with c.uow() as s:
+        before = read_year(s, schedule.year)
+        replace_year(s, schedule, source, c.clock())
+    click.echo(f"loaded {schedule.year} from {source}: {_count(len(schedule.holidays), 'holiday day')}, "
+               f"{_count(len(schedule.workdays), 'make-up workday')}")
+    if before is not None:
+        click.echo(f"  replaces the schedule loaded {before.loaded_at:%Y-%m-%d %H:%M} UTC from {before.source}")
+    if LibraryCalendar().year(schedule.year) is not None:
+        click.echo(f"  note: chinese-calendar ships {schedule.year} too; the loaded schedule now takes its place")
+    click.echo("  running servers pick it up within 5 minutes")
+
+
+@holidays.command("show")
+@click.argument("year", type=click.IntRange(1900, 2200))
+def holidays_show(year: int) -> None:
+    """List a year's holidays and make-up workdays, and say where they come from."""
+    from jidi.workdays import OFFICIAL, OPERATOR, WorkdayCalendar  # noqa: PLC0415
+
+    c = _container()
+    calendar = WorkdayCalendar(c.sessions)
+    with c.uow() as s:
+        sched = calendar.year(year, session=s)
+    if sched.status == OFFICIAL:
+        click.echo(f"{year}: official — the State Council's schedule as shipped in {sched.source}")
+    elif sched.status == OPERATOR:
+        click.echo(f"{year}: operator-loaded from {sched.source} on {sched.loaded_at:%Y-%m-%d %H:%M} UTC")
+        if calendar.library.year(year) is not None:
+            click.echo(f"  (takes the place of the {calendar.library.version} data for {year})")
+    else:
+        click.echo(f"{year}: provisional — no official schedule is loaded, so only weekends are skipped and every "
+                   f"deadline that counts a day in {year} is marked provisional.\n"
+                   "  Load the State Council's notice (published each November) with `jidi holidays load FILE`.")
+        return
+    click.echo(f"holidays ({_count(len(sched.holidays), 'day')}):")
+    for first, last, name in _date_runs(sched.holidays):
+        span = first.isoformat() if first == last else f"{first} – {last}"
+        click.echo(f"  {span:<25} {name}  ({_count((last - first).days + 1, 'day')})")
+    click.echo(f"make-up workdays ({len(sched.workdays)}):")
+    for day, name in sched.workdays:
+        click.echo(f"  {day} {day:%a}    {name}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _date_runs(days):
+    """[(date, name)] in date order → [(first, last, name)] of consecutive dates with the same name."""
+    runs = []
+    for day, name in days:
+        if runs and runs[-1][2] == name and (day - runs[-1][1]).days == 1:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day, name])
+    return [tuple(r) for r in runs]
+
+
+@main.group()
+def retention() -> None:
+    """Retention: data leaves when its time is up (the schedule, and the sweep that applies it)."""
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="Count what would go now; change nothing, write no audit record.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def retention_run(dry_run: bool, as_json: bool) -> None:
+    """Apply every time-based rule now (the nightly job does the same); print rows removed per rule and table."""
+    import json  # noqa: PLC0415
+
+    c = _container()
+    report = c.retention.run(dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, sort_keys=True))
+        return
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"retention {'dry run' if dry_run else 'run'} at {report.started_at:%Y-%m-%d %H:%M} UTC "
+               f"({report.seconds:.1f} s); rows {verb}:")
+    for rule, counts in report.rules.items():
+        shown = ", ".join(f"{table} {n}" for table, n in counts.items() if n) or "nothing"
+        click.echo(f"  {rule:<24} {shown}")
+    click.echo("kept on purpose:")
+    click.echo(f"  audit records older than the audit period: {report.kept['audit_log_past_retention']} "
+               "(the audit log is append-only and hash-chained; nothing is deleted from it)")
+    click.echo(f"  orders still in flight after the waybill period: {report.kept['orders_in_flight_past_period']} "
+               "(never touched by retention; look into them)")
+
+
+@retention.command("schedule")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en")
+@click.option("--json", "as_json", is_flag=True, help="Every rule and every personal field, as JSON.")
+def retention_schedule(lang: str, as_json: bool) -> None:
+    """Print the retention schedule: every table with its rule, then every personal field with its period."""
+    import json  # noqa: PLC0415
+
+    from jidi import models  # noqa: PLC0415
+    from jidi.retention.rules import schedule  # noqa: PLC0415
+
+    c = _container()
+    data = schedule(c.catalog, c.settings, set(models.metadata.tables))
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    text = "zh" if lang == "zh" else "en"
+    click.echo("tables:")
+    for r in data["rules"]:
+        period = r["period"] or "-"
+        click.echo(f"  {r['rule']:<24} {r['action']:<9} {period:<10} after {r['after']:<24} {', '.join(r['tables'])}")
+        click.echo(f"      {r[text]}  [{r['by']}]")
+    click.echo("personal fields:")
+    for f in data["fields"]:
+        flag = "  ** configured period differs from the policy text **" if f["mismatch"] else ""
+        click.echo(f"  {f['field']:<34} {f['label_' + text]}: {f['declared_' + text]}  [{f['rule']}]{flag}")

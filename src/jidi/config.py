@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,12 +24,29 @@ class Settings(BaseSettings):
     queue_url: str = "sqlite"
     # Run a queue consumer inside the web process (embedded default); production runs `jidi worker`.
     embedded_worker: bool = True
+    # Web server processes of `jidi serve` (production: one per core; the public lookup is CPU-bound Python).
+    workers: int = Field(1, ge=1)
+    # Redis for what every web process must share: the public tracking lookup's per-client rate limit. Empty: the
+    # queue's Redis when JIDI_QUEUE_URL is one, otherwise the database (the embedded default).
+    redis_url: str = ""
     sms_provider: Literal["outbox"] = "outbox"
     base_url: str = "http://127.0.0.1:8000"
     cookie_secure: bool = True
     default_locale: str = "zh_CN"
     # The version of the privacy policy users accept at registration and login.
     policy_version: str = "2026-11-01"
+    # The brand's deadline for answering rights requests (PROMISES A1, jidi.workdays): JD and ZK count PRC working
+    # days from receipt; Cainiao counts calendar days from the day identity verification completes.
+    rights_deadline: Literal["working_days_from_receipt", "calendar_days_from_verification"] = "working_days_from_receipt"
+    rights_deadline_days: int = Field(default=15, ge=1, le=90)
+    # Requests of one kind a person may make free of charge in 12 months; later ones are quoted this fee first
+    # (JD-6.8.3a, Ambiguity A16). 0 never charges.
+    rights_free_requests_per_year: int = Field(default=2, ge=1)
+    rights_fee_fen: int = Field(default=1000, ge=0)
+    # How long a copy of one's data may be downloaded.
+    rights_export_ttl_hours: int = Field(default=7 * 24, ge=1, le=30 * 24)
+    # The tombstone ledger (jidi.privacy.tombstones): outside the database and its backups. Default var_dir/tombstones.log.
+    tombstone_path: Path | None = None
 
     sms_code_ttl_seconds: int = 300
     sms_code_max_attempts: int = 5
@@ -39,12 +56,24 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = 14 * 24 * 3600
     staff_session_ttl_seconds: int = 8 * 3600
 
+    # Retention (jidi.retention; `jidi retention schedule` prints every rule). Orders are anonymised this many days
+    # after delivery or return (default: RETAIN_WAYBILL, the catalog's waybill record period) or after cancellation.
+    retention_waybill_days: int = Field(3 * 365, ge=1)
+    retention_cancelled_days: int = Field(31, ge=0)
+    # Audit records are kept at least 3 years (PIPL art. 56); 1,096 days cover 3 years with a leap day.
+    retention_audit_days: int = Field(1096, ge=1096)
+    retention_batch: int = Field(5000, ge=1, le=100_000)
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.var_dir / 'jidi.db').as_posix()}"
         if not self.key_source:
             self.key_source = str(self.var_dir / "keys.json")
+        if not self.redis_url and self.queue_url.startswith(("redis://", "rediss://", "unix://")):
+            self.redis_url = self.queue_url
+        if self.tombstone_path is None:
+            self.tombstone_path = self.var_dir / "tombstones.log"
         return self
 
     @property

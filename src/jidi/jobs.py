@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import threading
 import types
+import uuid
 from pathlib import Path
 
-from huey import MemoryHuey, RedisHuey, SqliteHuey
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from huey.consumer import Consumer
 
@@ -40,7 +41,30 @@ def register_tasks(queue: Huey, container) -> types.SimpleNamespace:
 
         return rewrap_all(container, batch)
 
-    return types.SimpleNamespace(deliver_sms=deliver_sms, rewrap_subject_keys=rewrap_subject_keys)
+    @queue.task(retries=5, retry_delay=30, name="build_export")
+    def build_export(request_id: str) -> None:
+        container.rights.build_export(uuid.UUID(request_id))
+
+    # A deletion either completes in one transaction or is retried until it does.
+    @queue.task(retries=10, retry_delay=60, name="erase_for_request")
+    def erase_for_request(request_id: str) -> None:
+        container.rights.erase_for_request(uuid.UUID(request_id))
+
+    @queue.periodic_task(crontab(minute="*/15"), name="rights_housekeeping")
+    def rights_housekeeping() -> None:
+        container.rights.purge_due_cancellations()
+        container.rights.purge_expired_exports()
+
+    # Retention (jidi.retention): nightly at 03:30 China time (19:30 UTC; Huey's crontab runs in UTC). The lock
+    # keeps two consumers' schedulers from running it side by side (a second run would only find less to do).
+    @queue.periodic_task(crontab(minute="30", hour="19"), name="retention_sweep")
+    @queue.lock_task("retention_sweep")
+    def retention_sweep() -> dict:
+        return container.retention.run().as_dict()
+
+    return types.SimpleNamespace(deliver_sms=deliver_sms, rewrap_subject_keys=rewrap_subject_keys, build_export=build_export,
+                                 erase_for_request=erase_for_request, rights_housekeeping=rights_housekeeping,
+                                 retention_sweep=retention_sweep)
 
 
 class _QuietConsumer(Consumer):

@@ -5,7 +5,10 @@ from jidi.db import Base
 from jidi.family import models as family_models  # noqa: F401
 from jidi.notify import models as notify_models  # noqa: F401
 from jidi.privacy import models as privacy_models  # noqa: F401
+from jidi.retention import models as retention_models  # noqa: F401
+from jidi.rights import models as rights_models  # noqa: F401
 from jidi.shipping import models as shipping_models  # noqa: F401
 from jidi.tracking import models as tracking_models  # noqa: F401
+from jidi.workdays import models as workdays_models  # noqa: F401
 
 metadata = Base.metadata

@@ -18,6 +18,9 @@ P = Purpose
 class User(Base):
     __tablename__ = "users"
     __subject__ = "id"  # an account holder's subject id is their user id
+    __label__ = ("账号", "Account")
+    # Erased accounts stay as an empty row: orders and records that point at them keep a valid reference.
+    __erase__ = {"status": "erased"}
     __nonpersonal__ = ("id", "role", "status", "created_at", "updated_at", "cancelled_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -63,6 +66,8 @@ class SmsCode(Base):
     """A one-time code: only keyed hashes of the phone, the client address and the code are stored."""
 
     __tablename__ = "sms_codes"
+    __label__ = ("短信验证码", "SMS verification codes")
+    __erase__ = "delete"
     __nonpersonal__ = ("id", "purpose", "code_hash", "attempts", "created_at", "expires_at", "used_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -80,6 +85,8 @@ class AuthSession(Base):
     """A login: a cookie for pages or a bearer token for the API. Only the token's keyed hash is stored."""
 
     __tablename__ = "auth_sessions"
+    __label__ = ("登录会话", "Login sessions")
+    __erase__ = "delete"
     __nonpersonal__ = ("id", "user_id", "kind", "token_hash", "created_at", "expires_at", "revoked_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -95,6 +102,8 @@ class Consent(Base):
     """Each consent event (JD-4.2d): what was accepted, which version, when and through which channel."""
 
     __tablename__ = "consents"
+    __label__ = ("同意记录", "Consents")
+    __erase__ = "delete"
     __nonpersonal__ = ("id", "subject_id", "kind", "version", "channel", "granted_at", "withdrawn_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -110,6 +119,8 @@ class WechatLink(Base):
     """A WeChat identity bound to an account: the de-identified OpenID/UnionID, profile only if authorised."""
 
     __tablename__ = "wechat_links"
+    __label__ = ("微信绑定", "WeChat link")
+    __erase__ = "delete"
     __subject__ = "user_id"
     __nonpersonal__ = ("id", "user_id", "profile_authorised", "created_at")
 
@@ -140,6 +151,8 @@ class LoginFailure(Base):
     """A failed password login, by keyed hash of the login name: enough to slow down guessing, nothing more."""
 
     __tablename__ = "login_failures"
+    __label__ = ("登录失败记录", "Failed logins")
+    __erase__ = "delete"
     __nonpersonal__ = ("id", "at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -23,9 +23,9 @@ from jidi.privacy import (
     Actor, Personal, Purpose, Role, hash_password, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
 )
 
-CODE_PURPOSES = ("login", "change_phone", "lookup", "family")
+CODE_PURPOSES = ("login", "change_phone", "lookup", "family", "rights")
 # The SMS template (jidi.notify.service.TEMPLATES) of each code purpose.
-CODE_TEMPLATES = {"login": "login_code", "change_phone": "change_phone_code", "lookup": "lookup_code", "family": "family_code"}
+CODE_TEMPLATES = {"login": "login_code", "change_phone": "change_phone_code", "lookup": "lookup_code", "family": "family_code", "rights": "rights_code"}
 # Password guessing: this many failures for one login name within the window blocks it for the window.
 LOGIN_FAILURES_ALLOWED = 10
 LOGIN_FAILURE_WINDOW = dt.timedelta(minutes=15)
@@ -406,6 +406,61 @@ class Accounts:
             if value is None:
                 raise errors.not_found()
             return self.vault.reveal(s, value, purpose, actor)
+
+    # -- for the rights centre ------------------------------------------------------------------------
+    def request_own_code(self, user_id: uuid.UUID, purpose: str, client_address: str, locale: str) -> int:
+        """A code to the account's own phone, to re-verify the holder before something sensitive."""
+        with self.c.uow() as s:
+            user = s.get(User, user_id)
+            phone = self.vault.get(s, user, "phone") if user is not None and user.status == "active" else None
+            if phone is None:
+                raise errors.not_authenticated()
+            plain = self.vault.use(phone, Purpose.NOTIFICATION)
+        return self.request_code(plain, purpose, client_address, locale, for_user=user_id)
+
+    def check_own_code(self, user_id: uuid.UUID, purpose: str, code: str) -> None:
+        with self.c.uow() as s:
+            user = s.get(User, user_id)
+            idx = user.phone_bidx if user is not None else None
+        if idx is None:
+            raise errors.code_invalid()
+        self.check_code(purpose, code, phone_idx=idx)
+
+    def user_id_for_phone(self, raw_phone: str) -> uuid.UUID | None:
+        phone = validation.phone(raw_phone)
+        with self.c.uow() as s:
+            user = self._user_by_index(s, "phone", phone)
+            return user.id if user is not None else None
+
+    def suspend(self, s: Session, user_id: uuid.UUID, now: dt.datetime) -> None:
+        """Account cancellation takes effect at once (JD-5.2.2a): no login, no sessions, no processing."""
+        s.execute(update(User).where(User.id == user_id).values(status="cancelled", cancelled_at=now))
+        s.execute(update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)).values(revoked_at=now))
+
+    def resume(self, s: Session, user_id: uuid.UUID) -> None:
+        s.execute(update(User).where(User.id == user_id, User.status == "cancelled").values(status="active", cancelled_at=None))
+
+    @staticmethod
+    def is_erased(s: Session, user_id: uuid.UUID | None) -> bool:
+        user = s.get(User, user_id) if user_id else None
+        return user is None or user.status == "erased"
+
+    def withdraw_wechat_profile(self, s: Session, user_id: uuid.UUID, now: dt.datetime) -> None:
+        for link in s.scalars(select(WechatLink).where(WechatLink.user_id == user_id)):
+            link.profile_authorised = False
+            self.vault.set(s, link, "nickname", None)
+            self.vault.set(s, link, "avatar_url", None)
+        self._withdraw_consents(s, user_id, "wechat_profile", now)
+
+    def withdraw_email(self, s: Session, user_id: uuid.UUID, now: dt.datetime) -> None:
+        user = s.get(User, user_id)
+        self.vault.set(s, user, "email", None)
+        user.updated_at = now
+
+    @staticmethod
+    def _withdraw_consents(s: Session, user_id: uuid.UUID, kind: str, now: dt.datetime) -> None:
+        s.execute(update(Consent).where(Consent.subject_id == user_id, Consent.kind == kind, Consent.withdrawn_at.is_(None))
+                  .values(withdrawn_at=now))
 
     # -- WeChat ----------------------------------------------------------------------------------------
     def wechat_login(self, ident: WechatIdentity, kind: str = "web") -> LoginResult | None:

@@ -22,6 +22,8 @@ _PURPOSES = {P.SELF_SERVICE, P.DELIVERY, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST}
 
 class AddressEntry(Base):
     __tablename__ = "address_entries"
+    __label__ = ("地址簿", "Address book")
+    __erase__ = "delete"
     __subject__ = "subject_id"  # a one-off subject per entry: the person the entry is about
     __holder__ = "owner_id"  # the account keeping it, the only one who may open it (Vault.reveal_held)
     __nonpersonal__ = ("id", "owner_id", "subject_id", "kind", "region_code", "is_default", "created_at", "updated_at")

@@ -24,6 +24,8 @@ class FamilyBinding(Base):
     """A customer (the binder) may see a relative's incoming parcels once the relative authorised it by SMS code."""
 
     __tablename__ = "family_bindings"
+    __label__ = ("亲情号", "Family numbers")
+    __erase__ = {"status": "ended", "ended_by": "erased", "ended_at": lambda now: now}
     __table_args__ = (UniqueConstraint("binder_id", "phone_bidx", name="uq_family_bindings_binder_phone"),)
     __subject__ = "subject_id"  # a one-off subject per binding: the relative the number belongs to
     __nonpersonal__ = ("id", "binder_id", "subject_id", "role", "status", "created_at", "activated_at", "ended_at", "ended_by")
@@ -50,6 +52,8 @@ class ProxyCollection(Base):
     """A parcel collected on the recipient's behalf (代取) by a family-number binder."""
 
     __tablename__ = "proxy_collections"
+    __label__ = ("代取记录", "Parcels collected on someone's behalf")
+    __erase__ = "delete"
     __nonpersonal__ = ("id", "order_id", "binding_id", "proxy_collected_by", "collected_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -65,6 +69,8 @@ class LookupAttempt(Base):
     deleted once older than the rate-limit window (jidi.family.lookup.WINDOW)."""
 
     __tablename__ = "lookup_attempts"
+    __label__ = ("运单查询记录", "Waybill lookups")
+    __erase__ = "delete"
     __nonpersonal__ = ("id", "step", "at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -217,6 +217,13 @@ class Family:
         with self.c.uow() as s:
             self._end(s, self._mine(s, binder_id, binding_id), "binder", Actor(binder_id, Role.CUSTOMER))
 
+    def end_all_for_binder(self, s: Session, binder_id: uuid.UUID, actor: Actor) -> int:
+        """End every pending or active binding of this binder (a withdrawn consent), in the caller's transaction."""
+        rows = s.scalars(select(FamilyBinding).where(FamilyBinding.binder_id == binder_id, FamilyBinding.status != ENDED)).all()
+        for b in rows:
+            self._end(s, b, "binder", actor)
+        return len(rows)
+
     def parcels(self, binder_id: uuid.UUID) -> list[FamilyGroup]:
         """Each active binding with the relative's incoming parcels created after its activation, masked."""
         with self.c.uow() as s:

@@ -17,6 +17,8 @@ class SmsMessage(Base):
     """An SMS to send. The embedded provider keeps it here as the outbox shown at /dev/outbox."""
 
     __tablename__ = "sms_outbox"
+    __label__ = ("发给您的短信", "Text messages sent to you")
+    __erase__ = "delete"
     __nonpersonal__ = ("id", "subject_id", "template", "status", "created_at", "sent_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -15,6 +15,7 @@ TEMPLATES = {
     "login_code": N_("[jidi] Your verification code is {code}. It expires in 5 minutes. Never tell it to anyone."),
     "change_phone_code": N_("[jidi] Your code to bind this number to your account is {code}. It expires in 5 minutes."),
     "lookup_code": N_("[jidi] Your code to view a parcel's details is {code}. It expires in 5 minutes. Never tell it to anyone."),
+    "rights_code": N_("[jidi] Your code to confirm a request about your personal data is {code}. It expires in 5 minutes. Never tell it to anyone."),
     "family_code": N_("[jidi] Your code is {code}. Giving it to someone lets them see parcels sent to this number and collect them for you "
                       "(family number). Give it only to a relative you trust. You can end this at any time in jidi. It expires in 5 minutes."),
     "phone_changed": N_("[jidi] The mobile number of your account was changed. If this was not you, contact customer service."),

@@ -8,18 +8,20 @@ from jidi.privacy.catalog import (
     LABELS, RETAIN_ACCOUNT, RETAIN_SMS, ROLE_PURPOSES, Catalog, Category,
     FieldSpec, LegalBasis, Purpose, Retention, Role, blind_index, personal,
 )
+from jidi.privacy.datamap import DataMap, LegalHold
 from jidi.privacy.credentials import (
     Secrets, hash_password, new_totp_secret, totp_now, totp_ok, totp_uri,
     verify_password,
 )
 from jidi.privacy.keys import load_key_ring
 from jidi.privacy.masking import Mask, mask
+from jidi.privacy.tombstones import TombstoneLedger
 from jidi.privacy.values import Personal
 from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault
 
 __all__ = [
-    "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor",
+    "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "DataMap", "LegalHold",
     "Catalog", "Category", "FieldSpec", "LegalBasis", "Mask", "Personal", "Purpose", "PurposeNotAllowed",
-    "Retention", "Role", "Secrets", "SubjectShredded", "Vault", "blind_index", "hash_password", "load_key_ring", "mask",
+    "Retention", "Role", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "mask",
     "new_totp_secret", "personal", "totp_now", "totp_ok", "totp_uri", "verify_password",
 ]

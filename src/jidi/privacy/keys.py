@@ -122,9 +122,24 @@ def add_master_version(path: Path) -> int:
     new = max(int(v) for v in data["master"]) + 1
     data["master"][str(new)] = _b64(os.urandom(KEY_BYTES))
     data["current"] = new
+    _replace(path, data)
+    return new
+
+
+def remove_master_version(path: Path, version: int) -> None:
+    """Delete a retired master key version from a key file (never the current one)."""
+    data = json.loads(path.read_text())
+    if int(data["current"]) == version:
+        raise KeyRingError("the current master key version cannot be retired")
+    if str(version) not in data["master"]:
+        raise KeyRingError(f"master key version {version} is not in the key file")
+    del data["master"][str(version)]
+    _replace(path, data)
+
+
+def _replace(path: Path, data: dict) -> None:
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(json.dumps(data, indent=2))
     os.replace(tmp, path)
-    return new

@@ -14,6 +14,7 @@ class SubjectKey(Base):
     """A data subject's own data key, wrapped by a master key version. Deleting the row shreds the subject."""
 
     __tablename__ = "subject_keys"
+    __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone
     __nonpersonal__ = ("subject_id", "master_version", "wrapped_key", "created_at")
 
     subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -26,6 +27,7 @@ class AuditRecord(Base):
     """Append-only, hash-chained. Subjects and actors appear only as keyed pseudonyms; no plaintext."""
 
     __tablename__ = "audit_log"
+    __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone
     __nonpersonal__ = (
         "seq", "at", "actor", "actor_role", "action", "subject", "fields", "purpose", "request_id", "detail",
         "prev_hash", "hash",
@@ -49,8 +51,39 @@ class AuditHead(Base):
     """One row: the sequence number and hash of the newest audit record. Updating it serialises appends."""
 
     __tablename__ = "audit_head"
+    __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone
     __nonpersonal__ = ("id", "seq", "hash")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
     hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+
+
+class Tombstone(Base):
+    """A subject whose data key was shredded on request (not by routine retention). The same list is kept in a
+    ledger file outside the database (`jidi.privacy.tombstones`), so a restored backup is erased again."""
+
+    __tablename__ = "tombstones"
+    __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone
+    __nonpersonal__ = ("subject_id", "reason", "created_at")
+
+    subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Restriction(Base):
+    """A record kept only because a law requires it after its subject asked for deletion (PIPL art. 47):
+    no longer processed or shown, deleted when `until` passes."""
+
+    __tablename__ = "restrictions"
+    __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone
+    __nonpersonal__ = ("id", "table_name", "row_id", "subject", "law", "until", "created_at")
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    subject: Mapped[str] = mapped_column(String(40), index=True)  # the audit pseudonym of whoever asked for the deletion
+    law: Mapped[str] = mapped_column(String(200))
+    until: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

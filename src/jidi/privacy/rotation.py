@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from jidi.privacy.keys import add_master_version
+from jidi.privacy.keys import KeyRingError, add_master_version, remove_master_version
 from jidi.privacy.models import SubjectKey
 
 
@@ -41,3 +41,21 @@ def rotate(container, *, new_version: bool, batch: int = 500, progress: Callable
         add_master_version(Path(keys.source))
     keys.maybe_reload(every=0)
     return keys.current, rewrap_all(container, batch, progress)
+
+
+def retire(container, version: int) -> None:
+    """`jidi keys retire VERSION`: remove an old master key once no subject key is wrapped by it. Backups taken before
+    the rotation hold only keys wrapped by that version: from then on they cannot be opened at all (JD-6.3.2)."""
+    keys = container.vault.keys
+    if keys.source == "env":
+        raise SystemExit("keys come from JIDI_KEYS: remove the version there once `jidi keys rotate` has finished")
+    keys.maybe_reload(every=0)
+    with container.uow() as s:
+        left = s.scalar(select(func.count()).select_from(SubjectKey).where(SubjectKey.master_version == version))
+    if left:
+        raise KeyRingError(f"{left} subject keys are still wrapped by version {version}: run `jidi keys rotate --resume` first")
+    remove_master_version(Path(keys.source), version)
+    keys.maybe_reload(every=0)
+
+
+__all__ = ["KeyRingError", "pending", "retire", "rewrap_all", "rotate"]

@@ -14,15 +14,16 @@ import time
 import uuid
 from collections import OrderedDict
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from jidi.db import after_commit
+from jidi.db import after_commit, utcnow
 from jidi.privacy import audit
 from jidi.privacy.catalog import ROLE_PURPOSES, Catalog, FieldSpec, Purpose
 from jidi.privacy.cipher import AesGcmCipher, DecryptionError, FieldCipher
 from jidi.privacy.keys import KEY_BYTES, KeyRing
-from jidi.privacy.models import SubjectKey
+from jidi.privacy.models import SubjectKey, Tombstone
+from jidi.privacy.tombstones import TombstoneLedger
 from jidi.privacy.values import Personal
 
 
@@ -67,8 +68,10 @@ class _KeyCache:
 
 
 class Vault:
-    def __init__(self, keys: KeyRing, catalog: Catalog, cipher: FieldCipher | None = None):
+    def __init__(self, keys: KeyRing, catalog: Catalog, cipher: FieldCipher | None = None,
+                 ledger: TombstoneLedger | None = None):
         self.keys = keys
+        self.ledger = ledger or TombstoneLedger(None)
         self.catalog = catalog
         self.cipher = cipher or AesGcmCipher()
         self._cache = _KeyCache()
@@ -95,16 +98,54 @@ class Vault:
         if dek is not None:
             return dek
         row = session.get(SubjectKey, sid)
-        if row is None:
+        if row is None or self.ledger.contains(sid):
             raise SubjectShredded(str(sid))
         dek = self.cipher.decrypt(self.keys.master(row.master_version), row.wrapped_key, self._wrap_aad(sid))
         self._cache.put(sid, dek)
         return dek
 
-    def shred_subject(self, session: Session, subject_id: uuid.UUID) -> None:
-        session.execute(delete(SubjectKey).where(SubjectKey.subject_id == subject_id))
-        self._cache.drop(subject_id)
-        after_commit(session, lambda: self._cache.drop(subject_id))
+    def preload(self, session: Session, subject_ids) -> None:
+        """Unwrap many subjects' keys with one query (before opening rows of many subjects, e.g. an export)."""
+        wanted = [sid for sid in dict.fromkeys(subject_ids) if self._cache.get(sid) is None]
+        for i in range(0, len(wanted), 1000):
+            chunk = wanted[i:i + 1000]
+            for row in session.scalars(select(SubjectKey).where(SubjectKey.subject_id.in_(chunk))):
+                if not self.ledger.contains(row.subject_id):
+                    key = self.cipher.decrypt(self.keys.master(row.master_version), row.wrapped_key, self._wrap_aad(row.subject_id))
+                    self._cache.put(row.subject_id, key)
+
+    def shred_subject(self, session: Session, subject_id: uuid.UUID, *, reason: str = "deleted") -> None:
+        self.shred_subjects(session, [subject_id], reason=reason)
+
+    def shred_subjects(self, session: Session, subject_ids, *, reason: str, tombstone: bool = True) -> None:
+        """Delete these subjects' data keys: their fields become unreadable everywhere, backups included.
+
+        Deletions on request are tombstoned (here and, after the commit, in the ledger outside the database),
+        so a restored backup is erased again; routine retention, which reruns by itself, passes tombstone=False.
+        """
+        ids = list(dict.fromkeys(subject_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            session.execute(delete(SubjectKey).where(SubjectKey.subject_id.in_(chunk)))
+            if tombstone:
+                known = set(session.scalars(select(Tombstone.subject_id).where(Tombstone.subject_id.in_(chunk))))
+                fresh = [sid for sid in chunk if sid not in known]
+                if fresh:
+                    session.execute(insert(Tombstone), [{"subject_id": sid, "reason": reason, "created_at": utcnow()} for sid in fresh])
+        self.forget(session, ids, tombstone=tombstone)
+
+    def forget(self, session: Session, subject_ids, *, tombstone: bool) -> None:
+        """After their keys were deleted: drop them from the cache and, if erased on request, tombstone them."""
+        subject_ids = list(subject_ids)
+        for sid in subject_ids:
+            self._cache.drop(sid)
+
+        def _after() -> None:
+            for sid in subject_ids:
+                self._cache.drop(sid)
+            if tombstone:
+                self.ledger.append(subject_ids, utcnow().date().isoformat())
+        after_commit(session, _after)
 
     def rewrap_batch(self, session: Session, batch: int = 500) -> int:
         """Re-wrap up to `batch` subject keys still under an older master version; returns how many."""

@@ -1,15 +1,20 @@
-"""The shipping JSON API: quotes, orders (placed by users or imported by merchants), cancellation."""
+"""The shipping JSON API: quotes, orders (placed by users or imported by merchants), cancellation, and the
+courier's real-name pickup."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Depends, Header, Path, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from jidi import errors
 from jidi.accounts.api import PHONE_EXAMPLE, Strict, errors_for
-from jidi.shipping import waybill
-from jidi.shipping.service import OrderIn, PartyIn
+from jidi.i18n import gettext_for
+from jidi.privacy import Actor, Role
+from jidi.shipping import states, waybill
+from jidi.shipping.service import ID_TYPES, OrderIn, PartyIn
 from jidi.web.deps import ApiUser, ContainerDep, LocaleDep
 
 router = APIRouter(tags=["shipping"])
@@ -171,3 +176,145 @@ def import_order(body: MerchantOrderBody, c: ContainerDep, response: Response,
     if not created:
         response.status_code = 200
     return OrderCreated(waybill_no=waybill_no, created=created)
+
+
+# -- couriers: real-name pickup from a courier's device (JD-1.1.2(6)b) ----------------------------------------------
+# A courier's device logs in like the staff console (password + authenticator code) and sends the staff session
+# token as a bearer token. The token is checked inside each operation, after the body: a malformed request is a
+# 422 whoever sends it. ID numbers travel in request bodies only, are never echoed back, and are stored encrypted.
+_courier_bearer = HTTPBearer(auto_error=False, scheme_name="CourierSession",
+                             description="A courier's staff session token from POST /api/v1/courier/sessions")
+CourierCreds = Annotated[HTTPAuthorizationCredentials | None, Depends(_courier_bearer)]
+_SITE_CODE = r"^[A-Za-z0-9_.:-]+$"
+_SITE_NAME = r"^[^\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+$"
+ID_NUMBER_EXAMPLE = "110108190001010019"  # well-formed (GB 11643 check digit), born 1900: for the docs only
+
+
+def _courier(c, creds: HTTPAuthorizationCredentials | None) -> Actor:
+    found = c.accounts.authenticate(creds.credentials if creds else None, ("staff",))
+    if found is None:
+        raise errors.not_authenticated()
+    return Actor(*found)
+
+
+class CourierLogin(Strict):
+    username: str = Field(min_length=1, max_length=64, examples=["courier_wang"])
+    password: str = Field(min_length=1, max_length=128, examples=["correct horse battery"])
+    totp_code: str = Field(min_length=1, max_length=10, description="The authenticator app's current code", examples=["123456"])
+
+
+class CourierSession(BaseModel):
+    token: str = Field(description="Send as `Authorization: Bearer <token>` to the courier operations")
+    token_type: Literal["bearer"] = "bearer"
+    expires_in_seconds: int
+
+
+class PickupOrderOut(BaseModel):
+    """A parcel as the courier at the door sees it: masked, no street address, no item description."""
+
+    waybill_no: str
+    status: str
+    status_label: str
+    not_accepted_reason: str | None = Field(description="Why an earlier pickup was not accepted (e.g. id_not_shown)")
+    sender_name: str = Field(description="Masked: surname only")
+    sender_phone: str = Field(description="Masked: 138****5678")
+    origin: str = Field(description="Province, city and district")
+    destination: str
+    item_category: str
+    quantity: int
+    weight_g: int
+    identity_verified: bool = Field(description="The sender's account has a verified identity: the pickup reuses it, no ID is "
+                                                "entered (and none is shown)")
+    can_pick_up: bool
+
+
+class PickupIn(Strict):
+    """A real-name pickup. Leave the ID fields out when the sender's account is verified (identity_verified)."""
+
+    waybill_no: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9 -]+$", examples=["JD1234567890128"])
+    id_type: Literal[ID_TYPES] | None = Field(None, examples=["resident_id"],  # type: ignore[valid-type]
+                                              description="One of: " + ", ".join(ID_TYPES))
+    id_number: str | None = Field(None, min_length=1, max_length=30, examples=[ID_NUMBER_EXAMPLE],
+                                  description="Checked against the ID type (a resident ID by its GB 11643 check digit); stored "
+                                              "encrypted, never returned")
+    real_name: str | None = Field(None, min_length=1, max_length=40, examples=["王小明"], description="The legal name on the ID")
+    site_code: str | None = Field(None, min_length=1, max_length=32, pattern=_SITE_CODE, examples=["BJ-HD-07"],
+                                  description="The courier's station; default: the pickup station of the origin district")
+    site_name: str | None = Field(None, min_length=1, max_length=60, pattern=_SITE_NAME, examples=["北京海淀苏州街营业部"],
+                                  description="Given together with site_code")
+
+
+class PickupOut(BaseModel):
+    waybill_no: str
+    status: str
+    identity: Literal["reused", "recorded"] = Field(description="reused: the account's verified identity; recorded: the ID shown now")
+    picked_up_at: dt.datetime
+    repeated: bool = Field(description="This courier had recorded this pickup already: nothing changed")
+
+
+class RefusalIn(Strict):
+    waybill_no: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9 -]+$", examples=["JD1234567890128"])
+    reason: Literal[states.NOT_ACCEPTED_REASONS] = Field("id_not_shown",  # type: ignore[valid-type]
+                                                          description="id_not_shown: the sender would not show an ID")
+
+
+class RefusalOut(BaseModel):
+    waybill_no: str
+    status: Literal["not_accepted"]
+    reason: str
+
+
+@router.post("/courier/sessions", status_code=201, response_model=CourierSession, tags=["courier"],
+             responses=errors_for(401, 403, 429))
+def courier_login(body: CourierLogin, c: ContainerDep) -> CourierSession:
+    """A courier's device logs in: user name, password and authenticator code. Couriers only."""
+    result = c.accounts.staff_login(body.username, body.password, body.totp_code)
+    found = c.accounts.authenticate(result.token, ("staff",))
+    if found is None or found[1] is not Role.COURIER:
+        c.accounts.logout(result.token)
+        raise errors.forbidden()
+    return CourierSession(token=result.token, expires_in_seconds=c.settings.staff_session_ttl_seconds)
+
+
+@router.post("/courier/logout", status_code=204, tags=["courier"], responses=errors_for(401))
+def courier_logout(c: ContainerDep, creds: CourierCreds) -> Response:
+    _courier(c, creds)
+    c.accounts.logout(creds.credentials)
+    return Response(status_code=204)
+
+
+@router.get("/courier/orders/{waybill_no}", response_model=PickupOrderOut, tags=["courier"], responses=errors_for(401, 403, 404))
+def courier_order(waybill_no: Waybill, c: ContainerDep, creds: CourierCreds, locale: LocaleDep) -> PickupOrderOut:
+    """Scan a waybill: the parcel to pick up, masked."""
+    v = c.shipping.pickup_view(_courier(c, creds), waybill_no)
+    return PickupOrderOut(
+        waybill_no=v.waybill_no, status=v.status, status_label=gettext_for(locale)(states.LABELS[v.status]),
+        not_accepted_reason=v.exception if v.status == states.NOT_ACCEPTED else None, sender_name=v.sender_name.masked,
+        sender_phone=v.sender_phone.masked, origin=v.origin, destination=v.destination, item_category=v.item_category,
+        quantity=v.quantity, weight_g=v.weight_g, identity_verified=v.identity_on_file, can_pick_up=v.can_pick_up,
+    )
+
+
+@router.post("/courier/pickups", status_code=201, response_model=PickupOut, tags=["courier"],
+             responses={200: {"model": PickupOut, "description": "A retry of a pickup this courier already recorded"},
+                        **errors_for(401, 403, 404, 409)})
+def courier_pickup(body: PickupIn, c: ContainerDep, creds: CourierCreds, response: Response) -> PickupOut:
+    """Real-name pickup (实名收寄, JD-1.1.2(6)b). The parcel is picked up, a "picked_up" route event is added at the
+    courier's site and the sender and the recipient get the route SMS. 422 `identity_required` when the sender's
+    account is not verified and no ID was given, 422 `invalid_id_number` for an ID that fails its check; 409 when the
+    parcel is unpaid, cancelled or already picked up by someone else. Idempotent for the same courier (200)."""
+    courier = _courier(c, creds)
+    out = c.shipping.pick_up(courier, body.waybill_no, body.id_type, body.id_number, body.real_name,
+                             site_code=body.site_code, site_name=body.site_name)
+    if out.repeated:
+        response.status_code = 200
+    return PickupOut(waybill_no=out.waybill_no, status=out.status, identity="reused" if out.reused_identity else "recorded",
+                     picked_up_at=out.picked_up_at, repeated=out.repeated)
+
+
+@router.post("/courier/refusals", response_model=RefusalOut, tags=["courier"], responses=errors_for(401, 403, 404, 409))
+def courier_refusal(body: RefusalIn, c: ContainerDep, creds: CourierCreds) -> RefusalOut:
+    """The sender would not show an ID (拒收): the parcel is not accepted. The order becomes `not_accepted` with the
+    reason and stays out of the network until a later real-name pickup; the sender may cancel it."""
+    status = c.shipping.refuse_pickup(_courier(c, creds), body.waybill_no, body.reason)
+    return RefusalOut(waybill_no=waybill.normalise(body.waybill_no), status=status, reason=body.reason)

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, new_id, utcnow
-from jidi.privacy import RETAIN_ACCOUNT, Category, LegalBasis, Mask, Purpose, Retention, blind_index, personal
+from jidi.privacy import RETAIN_ACCOUNT, LegalHold, Category, LegalBasis, Mask, Purpose, Retention, blind_index, personal
 
 P = Purpose
 # Waybill records: kept for the express-delivery record period after delivery (快递暂行条例 / 实名收寄管理办法).
@@ -32,6 +32,7 @@ class Merchant(Base):
 
 class Order(Base):
     __tablename__ = "orders"
+    __label__ = ("寄件订单", "Shipping orders")
     __table_args__ = (UniqueConstraint("merchant_id", "merchant_order_ref", name="uq_orders_merchant_ref"),)
     __subject__ = "subject_id"
     __nonpersonal__ = (
@@ -45,7 +46,7 @@ class Order(Base):
     waybill_no: Mapped[str] = mapped_column(String(24), unique=True)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True, nullable=True)
     # The order's own subject: the item description is the sender's data about their shipment.
-    subject_id: Mapped[uuid.UUID] = mapped_column()
+    subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
     merchant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("merchants.id"), nullable=True)
     merchant_order_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(24), index=True)
@@ -76,13 +77,14 @@ class OrderParty(Base):
     """The sender or the recipient of an order, as written on the waybill."""
 
     __tablename__ = "order_parties"
+    __label__ = ("运单上的寄件人/收件人", "Senders and recipients on waybills")
     __table_args__ = (UniqueConstraint("order_id", "role", name="uq_order_parties_role"),)
     __nonpersonal__ = ("id", "order_id", "role", "subject_id", "region_code")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(10))  # sender | recipient
-    subject_id: Mapped[uuid.UUID] = mapped_column()
+    subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
     name = personal("姓名", "Name", Category.IDENTITY, purposes=ORDER_PURPOSES, basis=LegalBasis.CONTRACT,
                     retention=RETAIN_WAYBILL, mask=Mask.NAME)
     phone = personal("联系电话", "Phone", Category.CONTACT, purposes=ORDER_PURPOSES | {P.LOGIN}, basis=LegalBasis.CONTRACT,
@@ -97,6 +99,8 @@ class VerifiedIdentity(Base):
     """An account's real-name identity, verified once at a pickup and reused for the next ones (JD-1.1.2(6)b)."""
 
     __tablename__ = "verified_identities"
+    __label__ = ("实名认证信息", "Verified identity")
+    __erase__ = "delete"
     __subject__ = "user_id"
     __nonpersonal__ = ("id", "user_id", "id_type", "verified_at", "verified_by")
 
@@ -115,11 +119,16 @@ class PickupRecord(Base):
     """The real-name pickup record of one parcel (快递暂行条例 art. 22): who sent it, checked by which courier."""
 
     __tablename__ = "pickup_records"
+    __label__ = ("实名收寄记录", "Real-name pickup records")
+    __legal_hold__ = LegalHold(
+        "《快递暂行条例》第二十二条及《邮件快件实名收寄管理办法》:实名收寄信息须依法留存", "Real-name pickup records must be kept"
+        " by law (Interim Regulations on Express Delivery art. 22; Measures on Real-Name Mailing)", "picked_up_at", RETAIN_WAYBILL.days,
+    )
     __nonpersonal__ = ("id", "order_id", "subject_id", "id_type", "courier_id", "reused_identity", "picked_up_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
-    subject_id: Mapped[uuid.UUID] = mapped_column()
+    subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
     id_type: Mapped[str] = mapped_column(String(24))
     id_number = personal("寄件人证件号码(实名收寄)", "Sender's ID number (real-name pickup)", Category.IDENTITY,
                          purposes={P.RIGHTS_REQUEST}, basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_WAYBILL,

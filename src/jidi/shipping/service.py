@@ -32,6 +32,8 @@ PAYMENT_MODES = ("pay_now", "pay_later", "recipient_pays")
 ID_TYPES = ("resident_id", "passport", "hk_macau_permit", "taiwan_permit", "foreign_permanent_resident")
 MAX_WEIGHT_G = 50_000
 MAX_DECLARED_FEN = 10_000_000  # ¥100,000
+# A courier picks a parcel up while it waits for pickup, or again after it was not accepted for lack of an ID.
+PICKUP_FROM = frozenset({states.AWAITING_PICKUP, states.NOT_ACCEPTED})
 
 
 @dataclasses.dataclass
@@ -83,6 +85,44 @@ class OrderView:
     recipient: PartyView
     created_at: dt.datetime
     mine_as: str  # sender | recipient | staff
+
+
+@dataclasses.dataclass
+class PickupView:
+    """A parcel as the courier at the door sees it (Shipping.pickup_view): masked, nothing the pickup does not need."""
+
+    waybill_no: str
+    status: str
+    exception: str | None
+    sender_name: Personal
+    sender_phone: Personal
+    origin: str       # province, city and district names
+    destination: str
+    item_category: str
+    quantity: int
+    weight_g: int
+    identity_on_file: bool  # the sender's account has a verified identity, which the pickup reuses (JD-1.1.2(6)b)
+    can_pick_up: bool
+
+
+@dataclasses.dataclass
+class PickupOutcome:
+    waybill_no: str
+    status: str
+    reused_identity: bool
+    picked_up_at: dt.datetime
+    repeated: bool  # the same courier's retry of a pickup already recorded: nothing new was written
+
+
+def _region_name(code: str) -> str:
+    names = regions.lookup(code)
+    return names.full if names else code
+
+
+def pickup_site(origin_region: str) -> tuple[str, str]:
+    """The site a pickup is recorded at when the courier's device does not name one: the pickup station of the
+    origin district (a business site, not a home)."""
+    return f"ST{origin_region}", f"{_region_name(origin_region)}营业部"
 
 
 def _text(value: str, max_len: int, label: str) -> str:
@@ -254,11 +294,12 @@ class Shipping:
                                .order_by(Order.created_at.desc()).limit(limit)).all()
             return [self._view(s, o, None, phone_idx) for o in orders]
 
-    def _by_waybill(self, s: Session, waybill_no: str) -> Order | None:
+    def _by_waybill(self, s: Session, waybill_no: str, *, lock: bool = False) -> Order | None:
         value = waybill.normalise(waybill_no)
         if not waybill.is_valid(value):
             raise errors.invalid_waybill()
-        return s.scalar(select(Order).where(Order.waybill_no == value))
+        query = select(Order).where(Order.waybill_no == value)
+        return s.scalar(query.with_for_update() if lock else query)
 
     def _view(self, s: Session, order: Order, user_id: uuid.UUID | None, phone_idx: bytes | None) -> OrderView:
         parties = {p.role: p for p in s.scalars(select(OrderParty).where(OrderParty.order_id == order.id))}
@@ -329,27 +370,70 @@ class Shipping:
             self._move(order, states.AWAITING_PICKUP)
 
     # -- real-name pickup -----------------------------------------------------------------------------
-    def pickup(self, courier: Actor, waybill_no: str, id_type: str | None = None, id_number: str | None = None,
-               real_name: str | None = None) -> bool:
-        """A courier picks the parcel up after checking the sender's identity (快递暂行条例 art. 22).
-
-        An account already verified reuses its identity; otherwise the courier records it, and it becomes the
-        account's verified identity. Without an identity the parcel is not accepted. Returns whether an
-        existing identity was reused. Only name, address and phone ever appear on the waybill itself.
-        """
-        if courier.role is not Role.COURIER:
+    @staticmethod
+    def _courier_only(actor: Actor) -> None:
+        if actor.role is not Role.COURIER:
             raise errors.forbidden()
+
+    def _locked_order(self, s: Session, waybill_no: str) -> Order:
+        order = self._by_waybill(s, waybill_no, lock=True)
+        if order is None:
+            raise errors.not_found()
+        return order
+
+    def pickup_view(self, courier: Actor, waybill_no: str) -> PickupView:
+        """A parcel as the courier at the door sees it: the sender masked, places at district level, the item's
+        category and weight, and whether the sender's account has a verified identity (shown as such, never its
+        values). No street address, no full number, no item description."""
+        self._courier_only(courier)
         with self.c.uow() as s:
             order = self._by_waybill(s, waybill_no)
             if order is None:
                 raise errors.not_found()
-            if order.status != states.AWAITING_PICKUP:
+            sender = s.scalar(select(OrderParty).where(OrderParty.order_id == order.id, OrderParty.role == "sender"))
+            verified = order.owner_id is not None and s.scalar(
+                select(VerifiedIdentity.id).where(VerifiedIdentity.user_id == order.owner_id)) is not None
+            return PickupView(
+                order.waybill_no, order.status, order.exception, self.vault.get(s, sender, "name"), self.vault.get(s, sender, "phone"),
+                _region_name(order.origin_region), _region_name(order.dest_region), order.item_category, order.quantity,
+                order.weight_g, verified, order.status in PICKUP_FROM,
+            )
+
+    def pickup(self, courier: Actor, waybill_no: str, id_type: str | None = None, id_number: str | None = None,
+               real_name: str | None = None) -> bool:
+        """`pick_up`, answering only whether an existing verified identity was reused."""
+        return self.pick_up(courier, waybill_no, id_type, id_number, real_name).reused_identity
+
+    def pick_up(self, courier: Actor, waybill_no: str, id_type: str | None = None, id_number: str | None = None,
+                real_name: str | None = None, *, site_code: str | None = None, site_name: str | None = None) -> PickupOutcome:
+        """A courier picks the parcel up after checking the sender's identity (快递暂行条例 art. 22, JD-1.1.2(6)b).
+
+        An account already verified reuses its identity; otherwise the courier records it, and it becomes the
+        account's verified identity. Without an identity the parcel is not accepted (`refuse_pickup`). Only name,
+        address and phone ever appear on the waybill itself.
+
+        In the same transaction, the route gets a "picked_up" event at the courier's site (by default the pickup
+        station of the origin district) through the tracking service, which queues the route SMS to the sender and
+        the recipient after the commit, as for scanned events. A retry by the same courier of a pickup already
+        recorded changes nothing and answers the same (`repeated`); any other state is a 409.
+        """
+        self._courier_only(courier)
+        if (site_code is None) != (site_name is None):
+            raise errors.invalid_field(N_("site (code and name together)"))
+        with self.c.uow() as s:
+            order = self._locked_order(s, waybill_no)
+            if order.status in states.FULFILMENT:
+                done = s.scalar(select(PickupRecord).where(PickupRecord.order_id == order.id))
+                if done is not None and done.courier_id == courier.user_id:
+                    return PickupOutcome(order.waybill_no, order.status, done.reused_identity, done.picked_up_at, True)
+            if order.status not in PICKUP_FROM:
                 raise errors.pickup_not_allowed()
             verified = s.scalar(select(VerifiedIdentity).where(VerifiedIdentity.user_id == order.owner_id)) if order.owner_id else None
-            record = PickupRecord(id=uuid.uuid4(), order_id=order.id, courier_id=courier.user_id, picked_up_at=self.c.clock(),
+            now = self.c.clock()
+            record = PickupRecord(id=uuid.uuid4(), order_id=order.id, courier_id=courier.user_id, picked_up_at=now,
                                   reused_identity=False)
             record.subject_id = self.vault.create_subject(s)
-            if id_number is None and verified is not None:
+            if not id_number and verified is not None:
                 record.id_type = verified.id_type
                 number = self.vault.use(self.vault.get(s, verified, "id_number"), Purpose.DELIVERY)
                 name = self.vault.use(self.vault.get(s, verified, "real_name"), Purpose.DELIVERY)
@@ -361,15 +445,41 @@ class Shipping:
                 record.id_type = id_type
                 if order.owner_id and verified is None:
                     verified = VerifiedIdentity(id=uuid.uuid4(), user_id=order.owner_id, id_type=id_type, verified_by=courier.user_id,
-                                                verified_at=self.c.clock())
+                                                verified_at=now)
                     self.vault.set(s, verified, "id_number", number)
                     self.vault.set(s, verified, "real_name", name)
                     s.add(verified)
             self.vault.set(s, record, "id_number", number)
             self.vault.set(s, record, "real_name", name)
             s.add(record)
+            if order.status == states.NOT_ACCEPTED:
+                self._move(order, states.AWAITING_PICKUP)  # the sender shows the ID this time
             self._move(order, states.PICKED_UP)
-            return record.reused_identity
+            order.exception = None
+            if site_code is None:
+                site_code, site_name = pickup_site(order.origin_region)
+            self.c.tracking.record_courier_event(s, order_id=order.id, waybill_no=order.waybill_no, action=states.PICKED_UP,
+                                                 when=now, site_code=site_code, site_name=site_name)
+            return PickupOutcome(order.waybill_no, order.status, record.reused_identity, now, False)
+
+    def refuse_pickup(self, courier: Actor, waybill_no: str, reason: str = "id_not_shown") -> str:
+        """The sender would not show an ID: the parcel is not accepted (快递暂行条例 art. 22). The order becomes
+        `not_accepted` with the reason, and the courier's decision is written to the audit log; the order does not
+        enter the network (no route event, no route SMS) until a later real-name pickup. Returns the status."""
+        self._courier_only(courier)
+        if reason not in states.NOT_ACCEPTED_REASONS:
+            raise errors.invalid_field(N_("reason"))
+        with self.c.uow() as s:
+            order = self._locked_order(s, waybill_no)
+            if order.status == states.NOT_ACCEPTED and order.exception == reason:
+                return order.status  # recorded already: a retry changes nothing
+            if order.status not in PICKUP_FROM:
+                raise errors.pickup_not_allowed()
+            if order.status != states.NOT_ACCEPTED:
+                self._move(order, states.NOT_ACCEPTED)
+            order.exception = reason
+            self.vault.record(s, actor=courier, action="pickup_not_accepted", subject_id=order.subject_id, detail=reason)
+            return order.status
 
     @staticmethod
     def _identity(id_type: str, id_number: str, real_name: str) -> tuple[str, str, str]:

@@ -13,10 +13,15 @@ REFUSED = "refused"
 RETURNING = "returning"
 RETURNED = "returned"
 CANCELLED = "cancelled"
+# The courier came, but the parcel was not accepted: real-name pickup (快递暂行条例 art. 22) could not be done.
+# Kept with its reason (Order.exception, one of NOT_ACCEPTED_REASONS). The parcel enters the network only through
+# a later real-name pickup (Shipping.pick_up), never through a scan; the sender may also cancel.
+NOT_ACCEPTED = "not_accepted"
 
 NEXT: dict[str, frozenset[str]] = {
     AWAITING_PAYMENT: frozenset({AWAITING_PICKUP, CANCELLED}),
-    AWAITING_PICKUP: frozenset({PICKED_UP, CANCELLED}),
+    AWAITING_PICKUP: frozenset({PICKED_UP, NOT_ACCEPTED, CANCELLED}),
+    NOT_ACCEPTED: frozenset({AWAITING_PICKUP, CANCELLED}),
     PICKED_UP: frozenset({IN_TRANSIT}),
     IN_TRANSIT: frozenset({IN_TRANSIT, OUT_FOR_DELIVERY}),
     OUT_FOR_DELIVERY: frozenset({DELIVERED, REFUSED, IN_TRANSIT}),
@@ -26,11 +31,14 @@ NEXT: dict[str, frozenset[str]] = {
     RETURNED: frozenset(),
     CANCELLED: frozenset(),
 }
-CANCELLABLE = frozenset({AWAITING_PAYMENT, AWAITING_PICKUP})
+CANCELLABLE = frozenset({AWAITING_PAYMENT, AWAITING_PICKUP, NOT_ACCEPTED})
 # Fulfilment (pickup and everything after) starts only after payment or an accepted pay-later (JD-1.1.2(6)a).
 FULFILMENT = frozenset({PICKED_UP, IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED, REFUSED, RETURNING, RETURNED})
 EXCEPTIONS = ("address_unknown", "recipient_unreachable", "damaged", "held")
 DELIVERED_AS = ("recipient", "agent", "locker", "station")
+# Why a courier did not accept a parcel at pickup. Set by the courier (Shipping.refuse_pickup) only: not a route
+# exception a scanner or partner may send (EXCEPTIONS).
+NOT_ACCEPTED_REASONS = ("id_not_shown",)
 
 LABELS = {
     AWAITING_PAYMENT: N_("Awaiting payment"),
@@ -43,6 +51,7 @@ LABELS = {
     RETURNING: N_("Returning to the sender"),
     RETURNED: N_("Returned to the sender"),
     CANCELLED: N_("Cancelled"),
+    NOT_ACCEPTED: N_("Not accepted at pickup"),
 }
 
 
@@ -54,6 +63,7 @@ EXCEPTION_LABELS = {
     "recipient_unreachable": N_("Recipient could not be reached"),
     "damaged": N_("Parcel damaged"),
     "held": N_("Parcel held"),
+    "id_not_shown": N_("The sender did not show an ID document for real-name pickup"),
 }
 # Words for the tariff's item categories (tariff.json) and service types, shown on pages.
 CATEGORY_LABELS = {

@@ -1,21 +1,37 @@
-"""Shipping pages: send a parcel from the address book, my parcels, one parcel's details."""
+"""Shipping pages: send a parcel from the address book, my parcels, one parcel's details and route, and the
+courier's real-name pickup."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 
 from jidi import errors
 from jidi.i18n import N_
-from jidi.shipping import states
+from jidi.privacy import Role
+from jidi.shipping import states, waybill
 from jidi.shipping.api import label_response
-from jidi.shipping.service import SERVICE_TYPES, OrderIn
+from jidi.shipping.service import ID_TYPES, SERVICE_TYPES, OrderIn
 from jidi.shipping.tariff import load
-from jidi.web.deps import ContainerDep, redirect, Csrf, PageUser, render, render_error
+from jidi.tracking import events as ev
+from jidi.web.deps import ContainerDep, Csrf, PageUser, StaffUser, redirect, render, render_error
 
 router = APIRouter(include_in_schema=False)
 Waybill = Annotated[str, Path(max_length=30)]
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8))  # mainland China: UTC+8 all year
+ID_TYPE_LABELS = {
+    "resident_id": N_("Resident identity card"), "passport": N_("Passport"),
+    "hk_macau_permit": N_("Mainland travel permit for Hong Kong and Macao residents"),
+    "taiwan_permit": N_("Mainland travel permit for Taiwan residents"),
+    "foreign_permanent_resident": N_("Foreign permanent resident ID card"),
+}
+
+
+def _when(value: dt.datetime) -> str:
+    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def _form(c, user, **extra) -> dict:
@@ -78,9 +94,12 @@ def my_parcels(request: Request, user: PageUser, c: ContainerDep):
 @router.get("/orders/{waybill_no}")
 def order_page(request: Request, waybill_no: Waybill, user: PageUser, c: ContainerDep):
     order = c.shipping.order_for(user.id, waybill_no)
+    # Its sender or recipient only (order_for): the route as a timeline, newest first, as on the tracking page.
+    route = list(reversed(c.tracking.route(order.waybill_no)))
     return render(request, "order.html", user=user, order=order, status_labels=states.LABELS, exception_labels=states.EXCEPTION_LABELS,
                   cancellable=order.mine_as == "sender" and order.status in states.CANCELLABLE,
-                  payable=order.mine_as == "sender" and order.status == states.AWAITING_PAYMENT)
+                  payable=order.mine_as == "sender" and order.status == states.AWAITING_PAYMENT,
+                  route=route, ev=ev, when=_when)
 
 
 @router.get("/orders/{waybill_no}/label.pdf")
@@ -103,3 +122,63 @@ def simulated_payment(waybill_no: Waybill, user: PageUser, c: ContainerDep):
     c.shipping.order_for(user.id, waybill_no)  # the sender or recipient only
     c.shipping.mark_paid(waybill_no)
     return redirect(f"/orders/{waybill_no}")
+
+
+# -- the courier's real-name pickup page (JD-1.1.2(6)b) --------------------------------------------------------
+# Under /staff: a courier logs in at /staff/login like all staff (password + authenticator code). The waybill number
+# may travel in the URL (it names no one); the ID number and the legal name travel in the POST body only, and
+# are never put back into the page, an error or a URL.
+PICKUP_PAGE = "courier_pickup.html"
+PICKUP_DONE = ("reused", "recorded", "not_accepted")
+
+
+def _courier(staff) -> None:
+    if staff.role is not Role.COURIER:
+        raise errors.forbidden()
+
+
+def _pickup_page(request: Request, c, staff, waybill_no: str, *, err: errors.AppError | None = None, done: str = "",
+                 id_type: str = ""):
+    order = None
+    if waybill_no and (err is None or err.code not in ("invalid_waybill", "not_found")):
+        try:
+            order = c.shipping.pickup_view(staff.actor, waybill_no)
+        except errors.AppError as lookup_err:
+            if lookup_err.code not in ("invalid_waybill", "not_found"):
+                raise
+            err = err or lookup_err
+    context = {"staff": staff, "waybill_no": waybill_no[:30], "order": order, "done": done if done in PICKUP_DONE else "",
+               "id_types": ID_TYPES, "id_type": id_type if id_type in ID_TYPES else "resident_id", "id_type_labels": ID_TYPE_LABELS,
+               "status_labels": states.LABELS, "exception_labels": states.EXCEPTION_LABELS,
+               "category_labels": states.CATEGORY_LABELS}
+    if err is not None:
+        return render_error(request, PICKUP_PAGE, err, **context)
+    return render(request, PICKUP_PAGE, **context)
+
+
+@router.get("/staff/pickup")
+def pickup_page(request: Request, staff: StaffUser, c: ContainerDep, waybill_no: Annotated[str, Query(max_length=40)] = "",
+                done: Annotated[str, Query(max_length=20)] = ""):
+    """Scan or type a waybill number; see the parcel masked; pick it up with the sender's ID, or record a refusal."""
+    _courier(staff)
+    return _pickup_page(request, c, staff, waybill_no.strip(), done=done)
+
+
+@router.post("/staff/pickup", dependencies=[Csrf])
+def pickup_submit(request: Request, staff: StaffUser, c: ContainerDep, waybill_no: Annotated[str, Form(max_length=40)] = "",
+                  action: Annotated[str, Form(max_length=10)] = "pickup", id_type: Annotated[str, Form(max_length=30)] = "",
+                  id_number: Annotated[str, Form(max_length=40)] = "", real_name: Annotated[str, Form(max_length=60)] = ""):
+    _courier(staff)
+    waybill_no = waybill_no.strip()
+    try:
+        if action == "refuse":
+            c.shipping.refuse_pickup(staff.actor, waybill_no, "id_not_shown")
+            done = "not_accepted"
+        else:
+            out = c.shipping.pick_up(staff.actor, waybill_no, id_type or None, id_number or None, real_name or None)
+            done = "reused" if out.reused_identity else "recorded"
+    except errors.AppError as err:
+        if err.code == "forbidden":
+            raise
+        return _pickup_page(request, c, staff, waybill_no, err=err, id_type=id_type)
+    return redirect("/staff/pickup?" + urlencode({"waybill_no": waybill.normalise(waybill_no), "done": done}))

@@ -11,7 +11,9 @@ None of these tables holds personal data, by construction:
 * a tracking source is a scanner fleet or a partner system, identified by a business name; its API key is
   stored only as a keyed hash;
 * a lookup window counts public lookups per client address, and holds that address only as a keyed blind
-  index (pseudonymised, like `SmsCode.client_bidx`), deleted minutes later.
+  index (pseudonymised, like `SmsCode.client_bidx`), deleted minutes later. When Redis is configured
+  (JIDI_REDIS_URL, production) the same counts live there instead (`jidi.tracking.service.RedisLookupCounter`):
+  one key per blind index and minute, expiring two minutes later; this table is then the fallback for a Redis outage.
 """
 from __future__ import annotations
 
@@ -75,6 +77,7 @@ class LookupWindow(Base):
     """Public lookups of one client address in one minute (fixed window), for the rate limit."""
 
     __tablename__ = "tracking_lookup_windows"
+    __erase__ = "delete"
     __table_args__ = (UniqueConstraint("window_start", "client_bidx", name="uq_tracking_lookup_windows_client"),)
     __nonpersonal__ = ("id", "window_start", "hits")
 

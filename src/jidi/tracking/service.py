@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from redis.exceptions import RedisError
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -41,6 +44,9 @@ FUTURE_SKEW = dt.timedelta(minutes=5)  # scanner clocks run a little fast; more 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 LOOKUPS_PER_MINUTE = 30
 SOURCE_KINDS = ("scanner", "partner")
+# Route events that jidi's own courier pages and API record (real-name pickups) come from this one source.
+COURIER_SOURCE_ID = uuid.UUID("6a1d0c3e-5b7f-5e0a-9c41-2f8e7d6b5a90")
+COURIER_SOURCE_NAME = "jidi courier app"
 _UTC = dt.timezone.utc
 # A mainland mobile number inside a site name, site code or operator code: someone's phone, not a facility or staff code.
 _PHONE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -122,13 +128,65 @@ def valid_waybill(normalised: str) -> bool:
             and _luhn_ok(body))
 
 
+def _lookup_statement():
+    """The public lookup's one read (Core, built once): the order, and its route events oldest first (none: one row
+    with NULL event columns)."""
+    o, e = Order.__table__, RouteEvent.__table__
+    return (
+        select(o.c.waybill_no, o.c.status, o.c.status_at, o.c.exception, o.c.delivered_as.label("order_delivered_as"),
+               o.c.service_type, o.c.origin_region, o.c.dest_region, o.c.created_at, e.c.event_time, e.c.action, e.c.site_code,
+               e.c.site_name, e.c.delivered_as, e.c.exception.label("event_exception"))
+        .select_from(o.outerjoin(e, e.c.waybill_no == o.c.waybill_no))
+        .where(o.c.waybill_no == bindparam("waybill_no"))
+        .order_by(e.c.event_time, e.c.received_at, e.c.event_id)
+    )
+
+
+_LOOKUP = _lookup_statement()
+
+
+class RedisLookupCounter:
+    """Public lookups per client and minute, counted in Redis so that the limit holds across every web process.
+
+    The key names the client by its blind index (a keyed hash of the address, never the address) and the window by
+    its minute; it expires two minutes after its first lookup. One round trip per lookup: INCR, and EXPIRE on the
+    window's first lookup, in one server-side script."""
+
+    _SCRIPT = "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
+    TTL_SECONDS = 120
+
+    def __init__(self, client, prefix: str = "jidi:"):
+        self.redis = client
+        self.prefix = prefix
+        self._incr = client.register_script(self._SCRIPT)
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = "jidi:") -> "RedisLookupCounter":
+        import redis  # noqa: PLC0415
+        from redis.backoff import NoBackoff  # noqa: PLC0415
+        from redis.retry import Retry  # noqa: PLC0415
+
+        # One immediate retry (a pooled connection that a Redis restart closed), then the database counts instead.
+        return cls(redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1, health_check_interval=30,
+                                        retry=Retry(NoBackoff(), 1)), prefix)
+
+    def hit(self, client: bytes, window: dt.datetime) -> int:
+        key = f"{self.prefix}tracking:lookups:{int(window.timestamp()) // 60}:{client.hex()}"
+        return int(self._incr(keys=[key], args=[self.TTL_SECONDS]))
+
+
 class _Race(Exception):
     """Another batch stored one of these event ids between our check and our insert: run the batch again."""
 
 
-def _place(code: str) -> Place:
+@functools.lru_cache(maxsize=8192)
+def _region_names(code: str) -> tuple[str | None, str | None]:
     names = regions.lookup(code)
-    return Place(names.province, names.city) if names else Place(None, None)
+    return (names.province, names.city) if names else (None, None)
+
+
+def _place(code: str) -> Place:
+    return Place(*_region_names(code))
 
 
 def too_many_lookups() -> errors.AppError:
@@ -196,6 +254,14 @@ class Tracking:
     def __init__(self, container):
         self.c = container
         self.lookups_per_minute = LOOKUPS_PER_MINUTE
+        # The public lookup's per-client counters: in Redis when one is configured (every web process and machine
+        # shares them), otherwise in the database.
+        redis_url = container.settings.redis_url
+        self.lookup_counter = RedisLookupCounter.from_url(redis_url) if redis_url else None
+        self._counter_warned_at = -60.0
+        # The lookup's read on PostgreSQL runs without a transaction around it (one statement: no BEGIN, no ROLLBACK).
+        pg = container.engine.dialect.name == "postgresql"
+        self._read_engine = container.engine.execution_options(isolation_level="AUTOCOMMIT") if pg else container.engine
         # The job that sends route SMS after an ingestion commits; it carries route-event ids only.
         self._notify_job = container.queue.task(retries=3, retry_delay=10, name="tracking_notify")(self.notify)
 
@@ -227,6 +293,45 @@ class Tracking:
     @staticmethod
     def key_invalid() -> errors.AppError:
         return errors.AppError("source_key_invalid", N_("The tracking API key is missing or invalid."), 401)
+
+    # -- events recorded by jidi's own courier app ----------------------------------------------------
+    def record_courier_event(self, s: Session, *, order_id: uuid.UUID, waybill_no: str, action: str, when: dt.datetime,
+                             site_code: str, site_name: str, operator: str | None = None) -> bool:
+        """Append a route event that a use case of jidi itself recorded (a real-name pickup), in the caller's
+        transaction, which has already moved the order's status. Idempotent: one event per (action, order) from the
+        courier-app source; returns whether it was stored now. The route SMS is queued after the commit, through
+        the same job as ingested events."""
+        if action not in ev.TARGET:
+            raise ValueError(action)
+        if _PHONE_LIKE.search(site_code) or _PHONE_LIKE.search(site_name) or (operator and _PHONE_LIKE.search(operator)):
+            raise errors.AppError("personal_data", REASONS["personal_data"], 422)
+        pg = s.get_bind().dialect.name == "postgresql"
+        dialect = postgresql if pg else sqlite
+        sources = TrackingSource.__table__
+        # The source row is created on first use; it has no usable API key (a hash of a discarded random token).
+        s.execute(dialect.insert(sources).values(
+            id=COURIER_SOURCE_ID, name=COURIER_SOURCE_NAME, kind="courier_app", active=False, created_at=self.c.clock(),
+            api_key_hash=self.c.secrets.token_hash(self.c.secrets.new_token()),
+        ).on_conflict_do_nothing(index_elements=["id"]))
+        table = RouteEvent.__table__
+        stored = s.execute(dialect.insert(table).values(
+            source_id=COURIER_SOURCE_ID, event_id=f"{action}:{order_id.hex}", order_id=order_id, waybill_no=waybill_no,
+            event_time=when.astimezone(_UTC), received_at=self.c.clock(), action=action, site_code=site_code,
+            site_name=site_name, operator=operator, delivered_as=None, exception=None,
+        ).on_conflict_do_nothing(index_elements=["source_id", "event_id"]).returning(table.c.event_id)).first() is not None
+        if stored and ev.notify_template(action):
+            updates = [(str(order_id), action, None)]
+            after_commit(s, lambda: self._queue_notify_safely(updates))
+        return stored
+
+    def route(self, waybill_no: str) -> list[RouteStop]:
+        """The route of a parcel, oldest first, for a page that has already checked who may see it (no rate limit)."""
+        with self.c.uow() as s:
+            return [RouteStop(*row) for row in s.execute(
+                select(RouteEvent.event_time, RouteEvent.action, RouteEvent.site_code, RouteEvent.site_name, RouteEvent.delivered_as,
+                       RouteEvent.exception)
+                .where(RouteEvent.waybill_no == waybill_no).order_by(RouteEvent.event_time, RouteEvent.received_at, RouteEvent.event_id)
+            )]
 
     # -- ingestion ------------------------------------------------------------------------------------
     def ingest(self, source_id: uuid.UUID, items: Sequence) -> list[EventResult]:
@@ -469,48 +574,69 @@ class Tracking:
         return queued
 
     # -- public lookup --------------------------------------------------------------------------------
-    def _count_lookup(self, client_address: str) -> None:
-        """Count this lookup for the client's address (a keyed hash); refuse past the per-minute limit.
+    def _count_in_database(self, s: Session, client: bytes, window: dt.datetime) -> int:
+        """Count this lookup of the client (its address's blind index) in tracking_lookup_windows, in the caller's
+        transaction; the count of this minute so far (the embedded default: no Redis configured)."""
+        table = LookupWindow.__table__
+        pg = s.get_bind().dialect.name == "postgresql"
+        stmt = (postgresql.insert(table) if pg else sqlite.insert(table)).values(
+            id=uuid.uuid4(), client_bidx=client, window_start=window, hits=1)
+        stmt = stmt.on_conflict_do_update(index_elements=["window_start", "client_bidx"],
+                                          set_={"hits": table.c.hits + 1}).returning(table.c.hits)
+        hits = s.execute(stmt).scalar_one()
+        if hits == 1:
+            # Keep the counters only as long as the limit needs them: swept when a client's window starts, not on
+            # every lookup.
+            s.execute(delete(table).where(table.c.window_start < window - dt.timedelta(minutes=2)))
+        return hits
 
-        Counted before the number is even looked at, so a refused lookup says nothing about the number.
-        """
-        now = self.c.clock()
-        window = now.replace(second=0, microsecond=0)
-        client = self.c.vault.blind_index("client_address", client_address or "-")
-        with self.c.uow() as s:
-            pg = s.get_bind().dialect.name == "postgresql"
-            table = LookupWindow.__table__
-            stmt = (postgresql.insert(table) if pg else sqlite.insert(table)).values(
-                id=uuid.uuid4(), client_bidx=client, window_start=window, hits=1)
-            stmt = stmt.on_conflict_do_update(index_elements=["window_start", "client_bidx"],
-                                              set_={"hits": table.c.hits + 1}).returning(table.c.hits)
-            hits = s.execute(stmt).scalar_one()
-            # Keep the counters only as long as the limit needs them.
-            s.execute(delete(LookupWindow).where(LookupWindow.window_start < window - dt.timedelta(minutes=2)))
-        if hits > self.lookups_per_minute:
-            raise too_many_lookups()
+    def _counter_unavailable(self, exc: Exception) -> None:
+        """Redis failed: this lookup is counted in the database instead; said in the log at most once a minute."""
+        now = time.monotonic()
+        if now - self._counter_warned_at >= 60:
+            self._counter_warned_at = now
+            log.warning("lookup counter: Redis unavailable (%s), counting lookups in the database", type(exc).__name__)
 
     def lookup(self, raw_waybill: str, client_address: str) -> TrackView:
-        """The status and route of a waybill, for anyone holding its number; masked to region and site level."""
-        self._count_lookup(client_address)
+        """The status and route of a waybill, for anyone holding its number; masked to region and site level.
+
+        Counted (per client address, as a keyed hash) before the number is even looked at, and refused past the
+        per-minute limit whatever the number, so a refused lookup says nothing about it. One round trip to Redis and
+        one read statement per lookup when Redis holds the counters; one transaction (count, then read) otherwise.
+        """
+        window = self.c.clock().replace(second=0, microsecond=0)
+        client = self.c.vault.blind_index("client_address", client_address or "-")
         value = waybill.normalise(raw_waybill)
-        if not waybill.is_valid(value):
+        hits = None
+        if self.lookup_counter is not None:
+            try:
+                hits = self.lookup_counter.hit(client, window)
+            except RedisError as exc:
+                self._counter_unavailable(exc)
+        if hits is not None:
+            rows = None
+            if hits <= self.lookups_per_minute and waybill.is_valid(value):
+                with self._read_engine.connect() as conn:
+                    rows = conn.execute(_LOOKUP, {"waybill_no": value}).all()
+        else:
+            # No Redis (or it is down: the database still holds the limit across processes). Not raised inside the
+            # transaction: that would roll the count back.
+            with self.c.uow() as s:
+                hits = self._count_in_database(s, client, window)
+                rows = None
+                if hits <= self.lookups_per_minute and waybill.is_valid(value):
+                    rows = s.connection().execute(_LOOKUP, {"waybill_no": value}).all()
+        if hits > self.lookups_per_minute:
+            raise too_many_lookups()
+        if rows is None:
             raise errors.invalid_waybill()
-        with self.c.uow() as s:
-            order = s.execute(
-                select(Order.waybill_no, Order.status, Order.status_at, Order.exception, Order.delivered_as, Order.service_type,
-                       Order.origin_region, Order.dest_region, Order.created_at).where(Order.waybill_no == value)
-            ).one_or_none()
-            if order is None:
-                raise parcel_not_found()
-            stops = s.execute(
-                select(RouteEvent.event_time, RouteEvent.action, RouteEvent.site_code, RouteEvent.site_name, RouteEvent.delivered_as,
-                       RouteEvent.exception)
-                .where(RouteEvent.waybill_no == value).order_by(RouteEvent.event_time, RouteEvent.received_at, RouteEvent.event_id)
-            ).all()
+        if not rows:
+            raise parcel_not_found()
+        order = rows[0]
         return TrackView(
             waybill_no=order.waybill_no, status=order.status, status_at=order.status_at, exception=order.exception,
-            delivered_as=order.delivered_as, service_type=order.service_type, origin=_place(order.origin_region),
+            delivered_as=order.order_delivered_as, service_type=order.service_type, origin=_place(order.origin_region),
             destination=_place(order.dest_region), placed_at=order.created_at,
-            route=[RouteStop(*row) for row in stops],
+            route=[RouteStop(r.event_time, r.action, r.site_code, r.site_name, r.delivered_as, r.event_exception)
+                   for r in rows if r.action is not None],
         )

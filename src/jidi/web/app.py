@@ -12,11 +12,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import cookie_parser
+from starlette.responses import Response
 from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jidi import errors
-from jidi.i18n import N_, gettext_for, negotiate
+from jidi.i18n import LOCALES, N_, gettext_for, negotiate, translations
 from jidi.jobs import EmbeddedWorker
 from jidi.privacy import PurposeNotAllowed
 from jidi.privacy.audit import request_id as request_id_var
@@ -32,6 +36,8 @@ def create_app(container) -> FastAPI:
     from jidi.addressbook import views as addressbook_views  # noqa: PLC0415
     from jidi.family import api as family_api  # noqa: PLC0415
     from jidi.family import views as family_views  # noqa: PLC0415
+    from jidi.rights import api as rights_api  # noqa: PLC0415
+    from jidi.rights import views as rights_views  # noqa: PLC0415
     from jidi.shipping import api as shipping_api  # noqa: PLC0415
     from jidi.shipping import views as shipping_views  # noqa: PLC0415
     from jidi.tracking import api as tracking_api  # noqa: PLC0415
@@ -39,6 +45,9 @@ def create_app(container) -> FastAPI:
     from jidi.web import dev, pages  # noqa: PLC0415
 
     settings = container.settings
+    # The message catalogs are compiled at first use: do it now rather than in the first requests' time.
+    for loc in LOCALES:
+        translations(loc)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -61,31 +70,7 @@ def create_app(container) -> FastAPI:
     )
     app.state.container = container
 
-    @app.middleware("http")
-    async def context(request: Request, call_next):
-        rid = request.headers.get("x-request-id", "")
-        rid = rid if rid.isalnum() and len(rid) <= 64 else uuid.uuid4().hex
-        token = request_id_var.set(rid)
-        request.state.request_id = rid
-        requested = request.query_params.get("lang") or request.cookies.get(deps.LANG_COOKIE)
-        request.state.locale = negotiate(requested, request.headers.get("accept-language"), settings.default_locale)
-        request.state.csrf = request.cookies.get(deps.CSRF_COOKIE) or deps.new_csrf()
-        try:
-            response = await call_next(request)
-        finally:
-            request_id_var.reset(token)
-        response.headers["X-Request-Id"] = rid
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
-        if settings.base_url.startswith("https://"):
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        if deps.CSRF_COOKIE not in request.cookies:
-            response.set_cookie(deps.CSRF_COOKIE, request.state.csrf, httponly=True, secure=settings.cookie_secure, samesite="lax")
-        if request.query_params.get("lang") in ("zh_CN", "en"):
-            response.set_cookie(deps.LANG_COOKIE, request.query_params["lang"], max_age=365 * 86400, secure=settings.cookie_secure, samesite="lax")
-        return response
+    app.add_middleware(RequestContext, settings=settings)
 
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")
@@ -151,16 +136,95 @@ def create_app(container) -> FastAPI:
     app.include_router(shipping_api.router, prefix="/api/v1")
     app.include_router(tracking_api.router, prefix="/api/v1")
     app.include_router(family_api.router, prefix="/api/v1")
+    app.include_router(rights_api.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.include_router(accounts_views.router)
     app.include_router(shipping_views.router)
     app.include_router(tracking_views.router)
     app.include_router(addressbook_views.router)
     app.include_router(family_views.router)
+    app.include_router(rights_views.router)
     if settings.env != "production":
         app.include_router(dev.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app
+
+
+_CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+
+
+def _cookie_header(name: str, max_age: int | None, httponly: bool, secure: bool) -> tuple[bytes, bytes, bytes]:
+    """A Set-Cookie header exactly as Starlette's Response.set_cookie writes it, split around the value (the values
+    set here, a token_urlsafe token or a locale name, need no quoting)."""
+    probe = Response()
+    probe.set_cookie(name, "VALUE0", max_age=max_age, httponly=httponly, secure=secure, samesite="lax")
+    key, value = probe.raw_headers[-1]
+    before, _, after = value.partition(b"VALUE0")
+    return key, before, after
+
+
+class RequestContext:
+    """Every HTTP request: a request id (from X-Request-Id when sane, else new; in the audit log's context), the
+    language (?lang=, the language cookie, Accept-Language), the CSRF token (the cookie's, or a new one set as a
+    cookie), and security headers on every response the app sends.
+
+    Pure ASGI, not Starlette's BaseHTTPMiddleware: that one runs every request in a task group through memory
+    streams, which cost more CPU than a whole cached public lookup. Here the request is read from the scope and the
+    headers are added to the response's start message."""
+
+    def __init__(self, app: ASGIApp, settings) -> None:
+        self.app = app
+        self.default_locale = settings.default_locale
+        fixed = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY"),
+                 (b"content-security-policy", _CSP.encode())]
+        if settings.base_url.startswith("https://"):
+            fixed.append((b"strict-transport-security", b"max-age=31536000"))
+        self.fixed = fixed
+        self.replaced = frozenset({b"x-request-id"} | {name for name, _ in fixed})
+        self.csrf_cookie = _cookie_header(deps.CSRF_COOKIE, None, True, settings.cookie_secure)
+        self.lang_cookie = _cookie_header(deps.LANG_COOKIE, 365 * 86400, False, settings.cookie_secure)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = cookie = accept_language = None
+        for name, value in scope["headers"]:  # the first of each, as Request.headers.get gives it
+            if name == b"x-request-id":
+                rid = rid if rid is not None else value.decode("latin-1")
+            elif name == b"cookie":
+                cookie = cookie if cookie is not None else value.decode("latin-1")
+            elif name == b"accept-language":
+                accept_language = accept_language if accept_language is not None else value.decode("latin-1")
+        rid = rid if rid and rid.isalnum() and len(rid) <= 64 else uuid.uuid4().hex
+        cookies = cookie_parser(cookie) if cookie else {}
+        query = scope.get("query_string", b"")
+        lang = QueryParams(query).get("lang") if query else None
+        state = scope.setdefault("state", {})
+        state["request_id"] = rid
+        state["locale"] = negotiate(lang or cookies.get(deps.LANG_COOKIE), accept_language, self.default_locale)
+        csrf = state["csrf"] = cookies.get(deps.CSRF_COOKIE) or deps.new_csrf()
+        added = [(b"x-request-id", rid.encode("latin-1")), *self.fixed]
+        if deps.CSRF_COOKIE not in cookies:
+            key, before, after = self.csrf_cookie
+            added.append((key, before + csrf.encode("latin-1") + after))
+        if lang in ("zh_CN", "en"):
+            key, before, after = self.lang_cookie
+            added.append((key, before + lang.encode("latin-1") + after))
+        replaced = self.replaced
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", ()) if h[0].lower() not in replaced]
+                headers.extend(added)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        token = request_id_var.set(rid)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            request_id_var.reset(token)
 
 
 _FIELD_NAME = re.compile(r"[a-z_]{1,32}")

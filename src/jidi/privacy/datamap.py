@@ -1,0 +1,441 @@
+"""The data map: every row jidi holds about one person, found from the schema and the catalog, not from a
+hand-written list per feature, and the erasure of those rows.
+
+How a table's rows are tied to a person (an account holder, by user id) follows from its columns:
+
+* subject — the table's subject column (`__subject__`, default `subject_id`) is the user id: the account
+  itself, its verified identity, its consents, messages sent to it;
+* account — a foreign key to `users.id` is the user id: rows the account keeps (orders it placed, its
+  address book, its sessions, the family numbers it bound);
+* identifier — a blind-index column holds the keyed hash of one of the person's own identifiers (their
+  phone number on parcels others sent them, as someone's family number). In a table whose rows another
+  account holds (`__holder__`), such a row is that account's record about the person: `HELD_BY_OTHERS`;
+* part — a foreign key to a row already found (the parties and the pickup record of an order placed).
+
+A table added later is covered without new code; `DataMap.unindexed_links` names any link column without an
+index (a test keeps it empty, so finding a person never scans a table).
+
+Erasure follows each model's `__erase__`: "delete" removes the rows; otherwise personal columns and their blind
+indexes are cleared, account links that may be NULL are cut, and the listed columns set (a value may be a
+callable taking the time of erasure). The data keys of every erased row's subject are shredded, so copies of
+the ciphertext elsewhere (replicas, backups) cannot be opened either, and each shredded subject is tombstoned.
+Rows a law requires to keep (`__legal_hold__`) are not erased but restricted: kept, listed to the person with
+their legal basis and end date, and no longer shown.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from jidi.privacy import audit
+from jidi.privacy.catalog import Catalog, FieldSpec, Purpose
+from jidi.privacy.models import Restriction
+from jidi.privacy.values import Personal
+
+ACCOUNT_TABLE = "users"
+CHUNK = 500  # ids per IN (…) list
+
+
+class Relation(enum.Enum):
+    SUBJECT = "subject"                 # about the person, sealed under their own key
+    ACCOUNT = "account"                 # kept by the person's account
+    PART = "part"                       # part of a row found for the person
+    IDENTIFIER = "identifier"           # names the person by one of their identifiers
+    HELD_BY_OTHERS = "held_by_others"   # another account's record naming the person
+    OTHER_ACCOUNT = "other_account"     # another account's own data that points at the person's account
+
+
+RELATION_LABELS = {
+    Relation.SUBJECT: ("您本人的信息", "About you"),
+    Relation.ACCOUNT: ("您的账号保存的信息", "Kept by your account"),
+    Relation.PART: ("所属记录的组成部分", "Part of one of your records"),
+    Relation.IDENTIFIER: ("他人寄给您或与您相关的记录", "Records that name you (e.g. parcels sent to you)"),
+    Relation.HELD_BY_OTHERS: ("其他用户保存的您的联系方式", "Your contact details kept by other users"),
+    Relation.OTHER_ACCOUNT: ("其他用户与您相关的记录", "Other users' records that refer to you"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class LegalHold:
+    """A law requires the rows to be kept `days` after the time in column `after`, even if the person asks for
+    deletion; until then they are restricted (PIPL art. 47)."""
+
+    law_zh: str
+    law_en: str
+    after: str
+    days: int
+
+    def until(self, row) -> dt.datetime:
+        return getattr(row, self.after) + dt.timedelta(days=self.days)
+
+
+@dataclasses.dataclass
+class TableMap:
+    table: Table
+    model: type
+    label: tuple[str, str]
+    subject_column: str | None
+    account_columns: tuple[str, ...]
+    identifier_columns: dict[str, str]  # blind-index column -> domain
+    parent_columns: dict[str, str]      # foreign-key column -> parent table
+    personal_columns: tuple[str, ...]
+    erase: object                        # "delete" | dict[str, value or callable(now)]
+    legal_hold: LegalHold | None
+    holder_column: str | None
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+    def link_columns(self) -> list[str]:
+        cols = list(self.account_columns) + list(self.identifier_columns) + list(self.parent_columns)
+        if self.subject_column:
+            cols.append(self.subject_column)
+        return cols
+
+
+@dataclasses.dataclass
+class FoundRow:
+    row: object
+    relation: Relation
+
+
+@dataclasses.dataclass
+class SubjectData:
+    """What the data map found for one person. Only `DataMap.find` makes one."""
+
+    user_id: uuid.UUID
+    tables: dict[str, list[FoundRow]]
+    _token: object = dataclasses.field(repr=False, default=None)
+
+    def count(self) -> int:
+        return sum(len(rows) for rows in self.tables.values())
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldValue:
+    spec: FieldSpec
+    value: Personal | str | None  # masked Personal, plaintext (disclosed), or None (empty)
+    withheld: bool = False        # a credential or secret: its existence is listed, never its value
+
+
+@dataclasses.dataclass(frozen=True)
+class RowView:
+    table: str
+    label: tuple[str, str]
+    relation: Relation
+    row_id: str
+    fields: tuple[FieldValue, ...]
+    details: dict[str, str]      # non-personal columns (status, times, region codes…)
+
+
+@dataclasses.dataclass(frozen=True)
+class Restricted:
+    table: str
+    label: tuple[str, str]
+    row_id: str
+    law_zh: str
+    law_en: str
+    until: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ErasureReport:
+    erased: dict[str, int]
+    restricted: tuple[Restricted, ...]
+    shredded_subjects: int
+
+
+_TOKEN = object()
+# Columns never shown in "my data": internal keys and keyed hashes.
+_HIDDEN_DETAIL_TYPES = ("LargeBinary",)
+
+
+class DataMap:
+    def __init__(self, base, catalog: Catalog):
+        self.catalog = catalog
+        self.metadata = base.metadata
+        self.maps: dict[str, TableMap] = {}
+        models = {m.class_.__tablename__: m.class_ for m in base.registry.mappers}
+        for table in base.metadata.sorted_tables:
+            model = models.get(table.name)
+            if model is None or not getattr(model, "__datamap__", True):
+                continue
+            self.maps[table.name] = self._table_map(table, model)
+
+    def _table_map(self, table: Table, model: type) -> TableMap:
+        subject = getattr(model, "__subject__", "subject_id")
+        subject = subject if subject in table.c else None
+        account, parents = [], {}
+        for col in table.columns:
+            for fk in col.foreign_keys:
+                target = fk.column.table.name
+                if target == ACCOUNT_TABLE and fk.column.name == "id":
+                    if col.name != subject:
+                        account.append(col.name)
+                elif target != table.name:
+                    parents[col.name] = target
+        identifiers = {c.name: c.info["blind_index"] for c in table.columns if "blind_index" in c.info}
+        personal_cols = tuple(c.name for c in table.columns if "personal" in c.info)
+        return TableMap(
+            table=table, model=model, label=getattr(model, "__label__", (table.name, table.name)),
+            subject_column=subject, account_columns=tuple(account), identifier_columns=identifiers,
+            parent_columns=parents, personal_columns=personal_cols, erase=getattr(model, "__erase__", {}),
+            legal_hold=getattr(model, "__legal_hold__", None), holder_column=getattr(model, "__holder__", None),
+        )
+
+    # -- checks kept by tests ---------------------------------------------------------------------------
+    def unindexed_links(self) -> list[str]:
+        """Link columns without an index of their own (or leading a composite one): finding would scan."""
+        missing = []
+        for tm in self.maps.values():
+            if not (tm.account_columns or tm.identifier_columns or tm.parent_columns or tm.subject_column):
+                continue
+            indexed = {c.name for c in tm.table.primary_key.columns} if len(tm.table.primary_key.columns) == 1 else set()
+            for ix in tm.table.indexes:
+                indexed.add(list(ix.columns)[0].name)
+            for uc in tm.table.constraints:
+                cols = list(getattr(uc, "columns", []))
+                if cols and uc.__class__.__name__ == "UniqueConstraint":
+                    indexed.add(cols[0].name)
+            for col in tm.table.columns:
+                if col.unique or col.index:
+                    indexed.add(col.name)
+            missing += [f"{tm.name}.{c}" for c in tm.link_columns() if c not in indexed]
+        return missing
+
+    def erase_problems(self) -> list[str]:
+        """Erase rules that could not work: clearing a NOT NULL personal column."""
+        out = []
+        for tm in self.maps.values():
+            if tm.erase == "delete":
+                continue
+            out += [f"{tm.name}.{c} is NOT NULL: the table's __erase__ must be 'delete'" for c in tm.personal_columns
+                    if not tm.table.c[c].nullable]
+        return out
+
+    # -- finding ----------------------------------------------------------------------------------------
+    def identifiers(self, session: Session, user_id: uuid.UUID) -> dict[str, set[bytes]]:
+        """The keyed hashes of the person's own identifiers (phone, username, e-mail, WeChat id), by domain."""
+        found: dict[str, set[bytes]] = defaultdict(set)
+        for tm in self.maps.values():
+            if not (tm.subject_column and tm.identifier_columns) or tm.holder_column:
+                continue
+            cols = [tm.table.c[c] for c in tm.identifier_columns]
+            for values in session.execute(select(*cols).where(tm.table.c[tm.subject_column] == user_id)):
+                for col, value in zip(tm.identifier_columns, values):
+                    if value is not None:
+                        found[tm.identifier_columns[col]].add(value)
+        return found
+
+    def find(self, session: Session, user_id: uuid.UUID) -> SubjectData:
+        idents = self.identifiers(session, user_id)
+        tables: dict[str, list[FoundRow]] = {}
+        found_ids: dict[str, list] = {}
+        found_sets: dict[str, set] = {}
+        for name, tm in self.maps.items():
+            t = tm.table
+            conds = []
+            if tm.subject_column:
+                conds.append(t.c[tm.subject_column] == user_id)
+            conds += [t.c[c] == user_id for c in tm.account_columns]
+            for col, domain in tm.identifier_columns.items():
+                if idents.get(domain):
+                    conds.append(t.c[col].in_(list(idents[domain])))
+            for col, parent in tm.parent_columns.items():
+                ids = found_ids.get(parent)
+                for chunk in _chunks(ids or []):
+                    conds.append(t.c[col].in_(chunk))
+            if not conds:
+                continue
+            rows = session.scalars(select(tm.model).where(or_(*conds))).all()
+            if not rows:
+                continue
+            parents = {col: found_sets.get(parent, set()) for col, parent in tm.parent_columns.items()}
+            tables[name] = [FoundRow(r, self._relation(tm, r, user_id, parents)) for r in rows]
+            if "id" in t.c:
+                found_ids[name] = [r.id for r in rows]
+                found_sets[name] = set(found_ids[name])
+        self._mark_other_accounts(session, user_id, tables)
+        return SubjectData(user_id, tables, _TOKEN)
+
+    def _mark_other_accounts(self, session: Session, user_id: uuid.UUID, tables: dict[str, list[FoundRow]]) -> None:
+        """Rows sealed under another account's own key are that person's data, not this one's: they are only
+        counted, and erasure only cuts their link to this account (it never shreds another account's key)."""
+        subjects = {getattr(fr.row, self.maps[name].subject_column) for name, found in tables.items()
+                    if self.maps[name].subject_column for fr in found} - {user_id}
+        if not subjects:
+            return
+        users = self.maps[ACCOUNT_TABLE].table
+        accounts = set()
+        for chunk in _chunks(list(subjects)):
+            accounts.update(session.scalars(select(users.c.id).where(users.c.id.in_(chunk))))
+        for name, found in tables.items():
+            col = self.maps[name].subject_column
+            if col:
+                for fr in found:
+                    if getattr(fr.row, col) in accounts:
+                        fr.relation = Relation.OTHER_ACCOUNT
+
+    @staticmethod
+    def _relation(tm: TableMap, row, user_id, parents: dict[str, set]) -> Relation:
+        if tm.subject_column and getattr(row, tm.subject_column) == user_id:
+            return Relation.SUBJECT
+        if any(getattr(row, c) == user_id for c in tm.account_columns):
+            return Relation.ACCOUNT
+        if any(getattr(row, col) in ids for col, ids in parents.items()):
+            return Relation.PART
+        if tm.holder_column and getattr(row, tm.holder_column) != user_id:
+            return Relation.HELD_BY_OTHERS
+        return Relation.IDENTIFIER
+
+    def _on_hold(self, tm: TableMap, row, now: dt.datetime) -> bool:
+        return tm.legal_hold is not None and tm.legal_hold.until(row) > now
+
+    # -- showing --------------------------------------------------------------------------------------
+    def rows(self, session: Session, vault, data: SubjectData, *, actor: audit.Actor | None = None,
+             now: dt.datetime, disclose: bool = False) -> tuple[list[RowView], list[Restricted]]:
+        """The person's data as rows of labelled fields: masked, or in full when `disclose` (for the person
+        themself after re-verification, or the privacy officer answering a request). A disclosure is audited
+        once, listing every field opened. Values another account holds are counted, never shown."""
+        _check(data)
+        vault.preload(session, [getattr(fr.row, self.maps[name].subject_column) for name, found in data.tables.items()
+                                if self.maps[name].subject_column for fr in found])
+        views, restricted, opened = [], [], set()
+        for name, found in data.tables.items():
+            tm = self.maps[name]
+            held = self._restricted_ids(session, tm, found)
+            for fr in found:
+                if fr.row.id in held:
+                    restricted.append(self._restricted(tm, fr.row))
+                    continue
+                if fr.relation in (Relation.HELD_BY_OTHERS, Relation.OTHER_ACCOUNT):
+                    views.append(RowView(name, tm.label, fr.relation, "", (), {}))
+                    continue
+                fields = []
+                for col in tm.personal_columns:
+                    spec = self.catalog.spec(name, col)
+                    if not (spec.allows(Purpose.RIGHTS_REQUEST) or spec.allows(Purpose.SELF_SERVICE)):
+                        fields.append(FieldValue(spec, None, withheld=getattr(fr.row, col) is not None))
+                        continue
+                    value = vault.get(session, fr.row, col)
+                    if disclose and value is not None:
+                        opened.add(spec.key)
+                        value = value._plain
+                    fields.append(FieldValue(spec, value))
+                views.append(RowView(name, tm.label, fr.relation, str(getattr(fr.row, "id", "")), tuple(fields),
+                                     self._details(tm, fr.row)))
+        if disclose and opened:
+            if actor is None:
+                raise ValueError("a disclosure needs an actor for the audit record")
+            vault.record(session, actor=actor, action="disclose", subject_id=data.user_id, fields=sorted(opened),
+                         purpose=Purpose.RIGHTS_REQUEST.value, detail=f"{len(views)} records")
+        return views, restricted
+
+    @staticmethod
+    def _restricted_ids(session: Session, tm: TableMap, found: list[FoundRow]) -> set:
+        if tm.legal_hold is None:
+            return set()
+        ids = [fr.row.id for fr in found]
+        return {rid for chunk in _chunks(ids) for rid in session.scalars(select(Restriction.row_id).where(Restriction.row_id.in_(chunk)))}
+
+    def holds(self, data: SubjectData, now: dt.datetime) -> list[Restricted]:
+        """What an erasure now would have to keep because a law requires it."""
+        _check(data)
+        return [self._restricted(self.maps[name], fr.row) for name, found in data.tables.items()
+                for fr in found if self._on_hold(self.maps[name], fr.row, now)]
+
+    @staticmethod
+    def _details(tm: TableMap, row) -> dict[str, str]:
+        out = {}
+        skip = set(tm.personal_columns) | set(tm.identifier_columns) | set(tm.account_columns) | {"id"}
+        if tm.subject_column:
+            skip.add(tm.subject_column)
+        for col in tm.table.columns:
+            if col.name in skip or col.foreign_keys or type(col.type).__name__ in _HIDDEN_DETAIL_TYPES:
+                continue
+            value = getattr(row, col.name)
+            if value is None:
+                continue
+            out[col.name] = value.isoformat() if isinstance(value, dt.datetime) else str(value)
+        return out
+
+    @staticmethod
+    def _restricted(tm: TableMap, row) -> Restricted:
+        hold = tm.legal_hold
+        return Restricted(tm.name, tm.label, str(row.id), hold.law_zh, hold.law_en, hold.until(row))
+
+    # -- erasing --------------------------------------------------------------------------------------
+    def erase(self, session: Session, vault, data: SubjectData, *, actor: audit.Actor, now: dt.datetime,
+              reason: str) -> ErasureReport:
+        """Erase everything found for the person in this transaction (all or nothing)."""
+        _check(data)
+        erased: dict[str, int] = {}
+        restricted: list[Restricted] = []
+        shred: set[uuid.UUID] = set()
+        keep_subjects: set[uuid.UUID] = set()
+        # Children before parents, so deleting a parent never trips over a child still pointing at it.
+        for name in reversed(list(self.maps)):
+            found = data.tables.get(name)
+            if not found:
+                continue
+            tm = self.maps[name]
+            pk = tm.table.c.id
+            held = [fr.row for fr in found if self._on_hold(tm, fr.row, now)]
+            for row in held:
+                restricted.append(self._restricted(tm, row))
+                session.add(Restriction(table_name=name, row_id=row.id, law=tm.legal_hold.law_en,
+                                        subject=vault.pseudonym(data.user_id),
+                                        until=tm.legal_hold.until(row), created_at=now))
+                if tm.subject_column:
+                    keep_subjects.add(getattr(row, tm.subject_column))
+            held_ids = {row.id for row in held}
+            others = [fr.row.id for fr in found if fr.relation is Relation.OTHER_ACCOUNT and fr.row.id not in held_ids]
+            ids = [fr.row.id for fr in found if fr.row.id not in held_ids and fr.relation is not Relation.OTHER_ACCOUNT]
+            if tm.subject_column:
+                shred.update(getattr(fr.row, tm.subject_column) for fr in found if fr.row.id in set(ids))
+            for fr in found:
+                session.expunge(fr.row)
+            for chunk in _chunks(ids):
+                if tm.erase == "delete":
+                    session.execute(delete(tm.table).where(pk.in_(chunk)))
+                    continue
+                values = {c: None for c in tm.personal_columns}
+                values.update({c: None for c in tm.identifier_columns})
+                for col, value in dict(tm.erase).items():
+                    values[col] = value(now) if callable(value) else value
+                if values:
+                    session.execute(update(tm.table).where(pk.in_(chunk)).values(**values))
+            for chunk in _chunks(ids + others):
+                for col in tm.account_columns:
+                    if tm.table.c[col].nullable:
+                        session.execute(update(tm.table).where(pk.in_(chunk), tm.table.c[col] == data.user_id)
+                                        .values(**{col: None}))
+            if ids:
+                erased[name] = len(ids)
+        shred -= keep_subjects
+        vault.shred_subjects(session, shred, reason=reason)
+        vault.record(session, actor=actor, action="erase", subject_id=data.user_id,
+                     detail=f"{reason}: " + ", ".join(f"{k}={v}" for k, v in sorted(erased.items())))
+        return ErasureReport(erased, tuple(restricted), len(shred))
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _check(data: SubjectData) -> None:
+    if data._token is not _TOKEN:
+        raise TypeError("SubjectData comes only from DataMap.find")
+
+
+__all__ = ["DataMap", "ErasureReport", "FieldValue", "LegalHold", "Relation", "RELATION_LABELS", "Restricted",
+           "RowView", "SubjectData"]

@@ -1,0 +1,511 @@
+"""The rights centre: what a person may demand of their data, answered in time and completely.
+
+Everything shown, copied or erased comes from the data map (jidi.privacy.datamap), which finds a person's rows
+across every table from the schema and the catalog. Every request passes identity verification by an SMS code
+to the account's phone first (JD-6.8.1a); next-of-kin requests are reviewed by the privacy officer with their
+proof documents. Deadlines count working days on the official calendar (jidi.workdays).
+"""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import uuid
+
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from jidi import errors
+from jidi.i18n import N_
+from jidi.privacy import Actor, Purpose, Role
+from jidi.privacy.datamap import Restricted, RowView
+from jidi.rights import export, kinds as K
+from jidi.rights.models import DataExport, KinProof, RequestEvent, RightsRequest
+from jidi.shipping.obligations import open_obligations
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_TEXT = 2000
+MAX_PROOF_BYTES = 5 * 1024 * 1024
+DUE_SOON = dt.timedelta(days=3)
+
+
+def duplicate_request() -> errors.AppError:
+    return errors.AppError("duplicate_request", N_("You already have an open request of this kind. You can follow it under My requests."), 409)
+
+
+def blocked() -> errors.AppError:
+    return errors.AppError("cancellation_blocked", N_("This cannot be done yet while parcels are on their way or shipments are "
+                                                      "unpaid. The preview lists what is still open."), 409)
+
+
+def already_erased() -> errors.AppError:
+    return errors.AppError("already_erased", N_("This account's data has already been deleted."), 409)
+
+
+def not_allowed_now() -> errors.AppError:
+    return errors.AppError("request_state", N_("This request cannot be changed in its current state."), 409)
+
+
+def refusal_needs_ground() -> errors.AppError:
+    return errors.AppError("refusal_ground", N_("A refusal must name one of the lawful grounds and give a written reason."), 422)
+
+
+def bad_proof() -> errors.AppError:
+    return errors.AppError("bad_proof", N_("Each proof must be a PDF, JPEG or PNG file of at most 5 MB, and all four are needed."), 422)
+
+
+@dataclasses.dataclass(frozen=True)
+class RequestView:
+    id: uuid.UUID
+    kind: str
+    scope: str
+    status: str
+    received_at: dt.datetime
+    due_on: dt.date | None
+    due_provisional: bool
+    overdue: bool
+    due_soon: bool
+    fee_fen: int
+    refusal_ground: str | None
+    answer: str | None
+    erase_after: dt.datetime | None
+    history: tuple[tuple[dt.datetime, str, str], ...]
+    export_id: uuid.UUID | None = None
+    export_expires_at: dt.datetime | None = None
+    relationship: str | None = None
+    proofs: tuple[tuple[uuid.UUID, str, str, int], ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Preview:
+    """What a deletion, cancellation or withdrawal will do, shown before the person confirms."""
+
+    kind: str
+    blocked_by: tuple[str, ...]
+    will_erase: tuple[tuple[tuple[str, str], int], ...]  # (table label, records)
+    will_keep: tuple[Restricted, ...]
+    erase_after: dt.datetime | None
+
+
+def _end_of_day_in_china(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), SHANGHAI).astimezone(dt.timezone.utc)
+
+
+class Rights:
+    def __init__(self, container):
+        self.c = container
+
+    @property
+    def vault(self):
+        return self.c.vault
+
+    @property
+    def datamap(self):
+        return self.c.datamap
+
+    # -- deadlines ---------------------------------------------------------------------------------------
+    def _set_due(self, s: Session, req: RightsRequest) -> None:
+        deadline = self.c.workdays.rights_deadline(self.c.settings, req.received_at, req.verified_at, session=s)
+        req.due_on = deadline.due if deadline else None
+        req.due_provisional = bool(deadline and deadline.provisional)
+
+    def _event(self, s: Session, req: RightsRequest, action: str, role: Role) -> None:
+        now = self.c.clock()
+        s.flush()
+        seq = (s.scalar(select(func.max(RequestEvent.seq)).where(RequestEvent.request_id == req.id)) or 0) + 1
+        s.add(RequestEvent(id=uuid.uuid4(), request_id=req.id, seq=seq, at=now, action=action, actor_role=role.value))
+        req.updated_at = now
+
+    # -- identity verification ------------------------------------------------------------------------
+    def request_code(self, user_id: uuid.UUID, client_address: str, locale: str) -> int:
+        """An SMS code to the account's own phone, asked for before showing full values or filing a request."""
+        return self.c.accounts.request_own_code(user_id, "rights", client_address, locale)
+
+    def _verify(self, user_id: uuid.UUID, code: str) -> None:
+        self.c.accounts.check_own_code(user_id, "rights", code)
+
+    # -- my data ------------------------------------------------------------------------------------------
+    def my_data(self, user_id: uuid.UUID) -> tuple[list[RowView], list[Restricted]]:
+        """Everything held about the person, masked (JD-6.1.1, CN-8.1.1a)."""
+        with self.c.uow() as s:
+            data = self.datamap.find(s, user_id)
+            return self.datamap.rows(s, self.vault, data, now=self.c.clock())
+
+    def disclose(self, user_id: uuid.UUID, code: str) -> tuple[list[RowView], list[Restricted]]:
+        """The same in full, after re-verification by SMS code; recorded as an access request, answered at once."""
+        self._verify(user_id, code)
+        with self.c.uow() as s:
+            user_role = self._role(s, user_id)
+            req = self._new(s, user_id, K.ACCESS, verified=True)
+            data = self.datamap.find(s, user_id)
+            out = self.datamap.rows(s, self.vault, data, actor=Actor(user_id, user_role), now=self.c.clock(), disclose=True)
+            self._close(s, req, K.FULFILLED, user_role)
+            return out
+
+    def _role(self, s: Session, user_id: uuid.UUID) -> Role:
+        from jidi.accounts.models import User  # noqa: PLC0415  (accounts owns users)
+
+        user = s.get(User, user_id)
+        if user is None or user.status != "active":
+            raise errors.not_authenticated()
+        return Role(user.role)
+
+    # -- filing requests ----------------------------------------------------------------------------------
+    def _new(self, s: Session, requester_id: uuid.UUID, kind: str, *, scope: str = "", verified: bool,
+             subject_user_id: uuid.UUID | None = None) -> RightsRequest:
+        now = self.c.clock()
+        if kind != K.ACCESS:
+            open_same = s.scalar(select(func.count()).select_from(RightsRequest).where(
+                RightsRequest.requester_id == requester_id, RightsRequest.kind == kind, RightsRequest.scope == scope,
+                RightsRequest.status.in_(K.OPEN)))
+            if open_same:
+                raise duplicate_request()
+        req = RightsRequest(id=uuid.uuid4(), kind=kind, scope=scope, status=K.RECEIVED, requester_id=requester_id,
+                            subject_user_id=subject_user_id or requester_id, received_at=now,
+                            verified_at=now if verified else None, updated_at=now)
+        s.add(req)
+        self._set_due(s, req)
+        self._event(s, req, "received", Role.CUSTOMER)
+        if verified:
+            self._event(s, req, "verified", Role.CUSTOMER)
+        s.flush()
+        return req
+
+    def _fee(self, s: Session, req: RightsRequest) -> bool:
+        """Quote a fee for requests past the free number of this kind in 12 months (JD-6.8.3a, Ambiguity A16)."""
+        st = self.c.settings
+        since = req.received_at - dt.timedelta(days=365)
+        earlier = s.scalar(select(func.count()).select_from(RightsRequest).where(
+            RightsRequest.requester_id == req.requester_id, RightsRequest.kind == req.kind, RightsRequest.id != req.id,
+            RightsRequest.received_at > since, RightsRequest.status != K.REFUSED))
+        if earlier < st.rights_free_requests_per_year or st.rights_fee_fen <= 0:
+            return False
+        req.fee_fen, req.status = st.rights_fee_fen, K.AWAITING_FEE
+        self._event(s, req, "fee_quoted", Role.ADMIN)
+        return True
+
+    def _close(self, s: Session, req: RightsRequest, status: str, role: Role, action: str | None = None) -> None:
+        now = self.c.clock()
+        req.status, req.closed_at = status, now
+        req.decided_at = req.decided_at or now
+        self._event(s, req, action or status, role)
+
+    def preview(self, user_id: uuid.UUID, kind: str) -> Preview:
+        """What deleting or cancelling would do now: blocking reasons, what goes, what the law keeps."""
+        if kind not in (K.DELETION, K.CANCELLATION):
+            raise errors.not_found()
+        now = self.c.clock()
+        with self.c.uow() as s:
+            self._role(s, user_id)
+            data = self.datamap.find(s, user_id)
+            views, _restricted = self.datamap.rows(s, self.vault, data, now=now)
+            holds = self.datamap.holds(data, now)
+            kept = {(h.table, h.row_id) for h in holds}
+            counts: dict[tuple[str, str], int] = {}
+            for v in views:
+                if (v.table, v.row_id) not in kept:
+                    counts[v.label] = counts.get(v.label, 0) + 1
+            return Preview(kind, tuple(self._blockers(s, user_id)), tuple(counts.items()), tuple(holds),
+                           now + relativedelta(months=1) if kind == K.CANCELLATION else None)
+
+    def _blockers(self, s: Session, user_id: uuid.UUID) -> list[str]:
+        from jidi.accounts.models import User  # noqa: PLC0415
+
+        user = s.get(User, user_id)
+        return open_obligations(s, user_id, user.phone_bidx if user else None)
+
+    def submit(self, user_id: uuid.UUID, kind: str, code: str, *, scope: str = "", details: str | None = None) -> uuid.UUID:
+        """File a request about one's own data, after checking the SMS code."""
+        if kind not in K.SELF_KINDS or kind == K.ACCESS:
+            raise errors.invalid_field(N_("kind of request"))
+        if kind == K.WITHDRAWAL and scope not in K.WITHDRAWABLE:
+            raise errors.invalid_field(N_("consent to withdraw"))
+        if kind != K.WITHDRAWAL:
+            scope = ""
+        text = (details or "").strip()
+        if kind in (K.CORRECTION, K.EXPLANATION) and not text:
+            raise errors.invalid_field(N_("what you would like us to do"))
+        if len(text) > MAX_TEXT:
+            raise errors.invalid_field(N_("what you would like us to do"))
+        with self.c.uow() as s:
+            self._role(s, user_id)
+            if kind in (K.DELETION, K.CANCELLATION) and self._blockers(s, user_id):
+                raise blocked()
+        self._verify(user_id, code)
+        with self.c.uow() as s:
+            role = self._role(s, user_id)
+            req = self._new(s, user_id, kind, scope=scope, verified=True)
+            if text:
+                self.vault.set(s, req, "details", text)
+            if not self._fee(s, req):
+                self._start(s, req, role)
+            return req.id
+
+    def accept_fee(self, user_id: uuid.UUID, request_id: uuid.UUID) -> None:
+        with self.c.uow() as s:
+            req = self._own(s, user_id, request_id, lock=True)
+            if req.status != K.AWAITING_FEE:
+                raise not_allowed_now()
+            req.fee_accepted_at = self.c.clock()
+            self._event(s, req, "fee_accepted", Role.CUSTOMER)
+            self._start(s, req, self._role(s, user_id))
+
+    def _start(self, s: Session, req: RightsRequest, role: Role) -> None:
+        """Move a verified (and, if charged, accepted) request on: act at once, queue a job, or pass to review."""
+        if req.kind == K.COPY:
+            req.status = K.PROCESSING
+            self._queue(s, "build_export", req.id)
+        elif req.kind == K.DELETION:
+            req.status = K.PROCESSING
+            self._queue(s, "erase_for_request", req.id)
+        elif req.kind == K.CANCELLATION:
+            now = self.c.clock()
+            req.status, req.erase_after = K.SCHEDULED, now + relativedelta(months=1)
+            self.c.accounts.suspend(s, req.requester_id, now)
+            self._event(s, req, "scheduled", role)
+        elif req.kind == K.WITHDRAWAL:
+            self._withdraw(s, req)
+            self._close(s, req, K.FULFILLED, role)
+        else:  # correction, explanation: answered by the privacy officer
+            req.status = K.IN_REVIEW
+            self._event(s, req, "in_review", Role.ADMIN)
+
+    def _queue(self, s: Session, task: str, request_id: uuid.UUID) -> None:
+        from jidi.db import after_commit  # noqa: PLC0415
+
+        after_commit(s, lambda: getattr(self.c.tasks, task)(str(request_id)))
+
+    def _withdraw(self, s: Session, req: RightsRequest) -> None:
+        """Withdrawal stops the processing from now on; what was done before stays lawful (JD-6.4.3b)."""
+        actor = Actor(req.requester_id, Role.CUSTOMER)
+        if req.scope == "wechat_profile":
+            self.c.accounts.withdraw_wechat_profile(s, req.requester_id, self.c.clock())
+        elif req.scope == "email":
+            self.c.accounts.withdraw_email(s, req.requester_id, self.c.clock())
+        elif req.scope == "family_numbers":
+            self.c.family.end_all_for_binder(s, req.requester_id, actor)
+        self.vault.record(s, actor=actor, action="consent_withdrawn", subject_id=req.requester_id, detail=req.scope)
+
+    # -- reading requests ------------------------------------------------------------------------------
+    def _own(self, s: Session, user_id: uuid.UUID, request_id, *, lock: bool = False) -> RightsRequest:
+        rid = errors.id_or_not_found(request_id)
+        stmt = select(RightsRequest).where(RightsRequest.id == rid, RightsRequest.requester_id == user_id)
+        req = s.scalar(stmt.with_for_update() if lock else stmt)
+        if req is None:
+            raise errors.not_found()
+        return req
+
+    def _view(self, s: Session, req: RightsRequest, *, reveal_answer: bool = True) -> RequestView:
+        now = self.c.clock()
+        history = tuple((e.at, e.action, e.actor_role) for e in s.scalars(
+            select(RequestEvent).where(RequestEvent.request_id == req.id).order_by(RequestEvent.seq)))
+        exp = s.scalar(select(DataExport).where(DataExport.request_id == req.id))
+        answer = self.vault.get(s, req, "answer") if reveal_answer else None
+        due_end = _end_of_day_in_china(req.due_on) if req.due_on else None
+        is_open = req.status in K.OPEN
+        proofs = tuple((p.id, p.kind, p.content_type, p.size_bytes) for p in s.scalars(
+            select(KinProof).where(KinProof.request_id == req.id).order_by(KinProof.kind)))
+        return RequestView(
+            req.id, req.kind, req.scope, req.status, req.received_at, req.due_on, req.due_provisional,
+            bool(is_open and due_end and now >= due_end), bool(is_open and due_end and now < due_end <= now + DUE_SOON),
+            req.fee_fen, req.refusal_ground, answer._plain if answer is not None and reveal_answer else None,
+            req.erase_after, history, exp.id if exp and exp.expires_at > now else None, exp.expires_at if exp else None,
+            req.relationship, proofs,
+        )
+
+    def my_requests(self, user_id: uuid.UUID) -> list[RequestView]:
+        with self.c.uow() as s:
+            rows = s.scalars(select(RightsRequest).where(RightsRequest.requester_id == user_id)
+                             .order_by(RightsRequest.received_at.desc()).limit(200)).all()
+            return [self._view(s, r) for r in rows]
+
+    def my_request(self, user_id: uuid.UUID, request_id) -> RequestView:
+        with self.c.uow() as s:
+            return self._view(s, self._own(s, user_id, request_id))
+
+    # -- copies ------------------------------------------------------------------------------------------
+    def build_export(self, request_id: uuid.UUID, locale: str = "zh_CN") -> None:
+        """The job behind a copy request: assemble, seal under the owner's key, keep for a limited time."""
+        now = self.c.clock()
+        with self.c.uow() as s:
+            req = s.get(RightsRequest, request_id, with_for_update=True)
+            if req is None or req.status != K.PROCESSING or req.kind not in (K.COPY, K.NEXT_OF_KIN):
+                return  # done already, or withdrawn: running twice changes nothing
+            if s.scalar(select(DataExport.id).where(DataExport.request_id == req.id)):
+                return
+            actor = Actor(req.requester_id, Role.CUSTOMER if req.kind == K.COPY else Role.PRIVACY_OFFICER)
+            data = self.datamap.find(s, req.subject_user_id)
+            views, restricted = self.datamap.rows(s, self.vault, data, actor=actor, now=now, disclose=True)
+            blob = export.archive(export.document(views, restricted, locale=locale, generated_at=now), locale)
+            exp = DataExport(id=uuid.uuid4(), request_id=req.id, owner_id=req.requester_id, size_bytes=len(blob),
+                             created_at=now, expires_at=now + dt.timedelta(hours=self.c.settings.rights_export_ttl_hours))
+            self.vault.set(s, exp, "archive", base64.b64encode(blob).decode())
+            s.add(exp)
+            self._event(s, req, "export_ready", Role.ADMIN)
+            self._close(s, req, K.FULFILLED, Role.ADMIN)
+
+    def download(self, user_id: uuid.UUID, export_id) -> bytes:
+        """The owner's copy, while it is still offered. Anyone else gets "not found"."""
+        eid = errors.id_or_not_found(export_id)
+        with self.c.uow() as s:
+            exp = s.get(DataExport, eid)
+            if exp is None or exp.owner_id != user_id or exp.expires_at <= self.c.clock() or exp.archive is None:
+                raise errors.not_found()
+            exp.downloads += 1
+            self.vault.record(s, actor=Actor(user_id, Role.CUSTOMER), action="export_download", subject_id=user_id,
+                              fields=["data_exports.archive"], purpose=Purpose.SELF_SERVICE.value)
+            return base64.b64decode(self.vault.use(self.vault.get(s, exp, "archive"), Purpose.SELF_SERVICE))
+
+    # -- erasure -----------------------------------------------------------------------------------------
+    def erase_for_request(self, request_id: uuid.UUID) -> None:
+        """The job behind a deletion (and a cancellation that fell due): all or nothing, retried until done."""
+        now = self.c.clock()
+        with self.c.uow() as s:
+            req = s.get(RightsRequest, request_id, with_for_update=True)
+            if req is None or req.status not in (K.PROCESSING, K.SCHEDULED):
+                return
+            data = self.datamap.find(s, req.subject_user_id)
+            self.datamap.erase(s, self.vault, data, actor=Actor.system(), now=now, reason=f"rights:{req.kind}")
+            req = s.get(RightsRequest, request_id)  # erasure detached the rows it found, this one among them
+            self._event(s, req, "erased", Role.ADMIN)
+            self._close(s, req, K.FULFILLED, Role.ADMIN)
+
+    def purge_due_cancellations(self) -> int:
+        """Erase accounts whose cancellation month has passed (JD-5.2.1b); the periodic job calls this."""
+        now = self.c.clock()
+        with self.c.uow() as s:
+            due = s.scalars(select(RightsRequest.id).where(RightsRequest.kind == K.CANCELLATION, RightsRequest.status == K.SCHEDULED,
+                                                           RightsRequest.erase_after <= now).limit(100)).all()
+        for rid in due:
+            self.erase_for_request(rid)
+        return len(due)
+
+    def purge_expired_exports(self) -> int:
+        with self.c.uow() as s:
+            return s.execute(delete(DataExport).where(DataExport.expires_at <= self.c.clock())).rowcount or 0
+
+    # -- next of kin ------------------------------------------------------------------------------------
+    def submit_kin(self, applicant_id: uuid.UUID, code: str, *, deceased_phone: str, relationship: str, right: str,
+                   details: str | None, proofs: dict[str, tuple[str, bytes]]) -> uuid.UUID:
+        """A close relative's request about a deceased user (JD-6.8.2, PIPL art. 49): reviewed by hand."""
+        if relationship not in K.RELATIONSHIPS:
+            raise errors.invalid_field(N_("relationship"))
+        if right not in K.KIN_RIGHTS:
+            raise errors.invalid_field(N_("what you ask for"))
+        if set(proofs) != set(K.KIN_PROOFS):
+            raise bad_proof()
+        for content_type, content in proofs.values():
+            magic = K.PROOF_TYPES.get(content_type)
+            if magic is None or not content.startswith(magic) or len(content) > MAX_PROOF_BYTES:
+                raise bad_proof()
+        text = (details or "").strip()
+        if len(text) > MAX_TEXT:
+            raise errors.invalid_field(N_("what you would like us to do"))
+        deceased = self.c.accounts.user_id_for_phone(deceased_phone)
+        self._verify(applicant_id, code)
+        with self.c.uow() as s:
+            self._role(s, applicant_id)
+            # Filed whether or not the number has an account, so the form does not tell who is a user.
+            req = self._new(s, applicant_id, K.NEXT_OF_KIN, scope=right, verified=True)
+            req.subject_user_id = deceased if deceased != applicant_id else None
+            req.relationship = relationship
+            req.status = K.IN_REVIEW
+            if text:
+                self.vault.set(s, req, "details", text)
+            proof_subject = self.vault.create_subject(s)
+            for kind, (content_type, content) in proofs.items():
+                p = KinProof(id=uuid.uuid4(), request_id=req.id, subject_id=proof_subject, kind=kind, content_type=content_type,
+                             size_bytes=len(content), uploaded_at=self.c.clock())
+                self.vault.set(s, p, "content", base64.b64encode(content).decode())
+                s.add(p)
+            self._event(s, req, "in_review", Role.ADMIN)
+            return req.id
+
+    # -- the privacy officer -------------------------------------------------------------------------------
+    @staticmethod
+    def _officer(actor: Actor) -> None:
+        if actor.role is not Role.PRIVACY_OFFICER:
+            raise errors.forbidden()
+
+    def queue(self, actor: Actor, *, include_closed: bool = False) -> list[RequestView]:
+        """Open requests, the soonest due first; overdue and due-soon ones are flagged."""
+        self._officer(actor)
+        with self.c.uow() as s:
+            stmt = select(RightsRequest)
+            if not include_closed:
+                stmt = stmt.where(RightsRequest.status.in_(K.OPEN))
+            rows = s.scalars(stmt.order_by(RightsRequest.due_on.is_(None), RightsRequest.due_on, RightsRequest.received_at).limit(500)).all()
+            return [self._view(s, r, reveal_answer=False) for r in rows]
+
+    def officer_request(self, actor: Actor, request_id) -> tuple[RequestView, str | None]:
+        """One request with its history, and what the requester wrote (opened for the rights request, audited)."""
+        self._officer(actor)
+        with self.c.uow() as s:
+            req = s.get(RightsRequest, errors.id_or_not_found(request_id))
+            if req is None:
+                raise errors.not_found()
+            details = self.vault.get(s, req, "details")
+            text = self.vault.reveal(s, details, Purpose.RIGHTS_REQUEST, actor) if details is not None else None
+            return self._view(s, req), text
+
+    def officer_proof(self, actor: Actor, request_id, proof_id) -> tuple[str, bytes]:
+        self._officer(actor)
+        with self.c.uow() as s:
+            p = s.get(KinProof, errors.id_or_not_found(proof_id))
+            if p is None or str(p.request_id) != str(request_id):
+                raise errors.not_found()
+            content = self.vault.reveal(s, self.vault.get(s, p, "content"), Purpose.RIGHTS_REQUEST, actor)
+            return p.content_type, base64.b64decode(content)
+
+    def approve(self, actor: Actor, request_id, answer: str | None = None) -> None:
+        """Fulfil a reviewed request: answer a correction or explanation; act on a next-of-kin request."""
+        self._officer(actor)
+        text = (answer or "").strip()
+        if len(text) > MAX_TEXT:
+            raise errors.invalid_field(N_("answer"))
+        with self.c.uow() as s:
+            req = s.get(RightsRequest, errors.id_or_not_found(request_id), with_for_update=True)
+            if req is None:
+                raise errors.not_found()
+            if req.status != K.IN_REVIEW:
+                raise not_allowed_now()
+            if req.kind == K.NEXT_OF_KIN and req.scope == K.DELETION and self.c.accounts.is_erased(s, req.subject_user_id):
+                raise already_erased()
+            if text:
+                self.vault.set(s, req, "answer", text)
+            req.decided_at = self.c.clock()
+            self._event(s, req, "approved", actor.role)
+            if req.kind == K.NEXT_OF_KIN and req.subject_user_id is not None and req.scope in (K.ACCESS, K.COPY):
+                req.status = K.PROCESSING
+                self._queue(s, "build_export", req.id)
+            elif req.kind == K.NEXT_OF_KIN and req.subject_user_id is not None and req.scope == K.DELETION:
+                req.status = K.PROCESSING
+                self._queue(s, "erase_for_request", req.id)
+            else:
+                if not text:
+                    raise errors.invalid_field(N_("answer"))
+                self._close(s, req, K.FULFILLED, actor.role, "answered")
+
+    def refuse(self, actor: Actor, request_id, ground: str, reason: str) -> None:
+        """Refuse only on a lawful ground, with a written reason the requester sees (JD-6.8.3c)."""
+        self._officer(actor)
+        reason = (reason or "").strip()
+        if ground not in K.REFUSAL_GROUNDS or not reason or len(reason) > MAX_TEXT:
+            raise refusal_needs_ground()
+        with self.c.uow() as s:
+            req = s.get(RightsRequest, errors.id_or_not_found(request_id), with_for_update=True)
+            if req is None:
+                raise errors.not_found()
+            if req.status not in K.OPEN:
+                raise not_allowed_now()
+            if req.kind == K.CANCELLATION:
+                self.c.accounts.resume(s, req.requester_id)
+            req.refusal_ground = ground
+            self.vault.set(s, req, "answer", reason)
+            self._close(s, req, K.REFUSED, actor.role)
+
+
+__all__ = ["Rights", "RequestView", "Preview"]

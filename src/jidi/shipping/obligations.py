@@ -1,0 +1,33 @@
+"""What an account still owes or is owed in shipping: reasons it cannot be cancelled yet (Ambiguity A17)."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from jidi.i18n import N_
+from jidi.shipping import states
+from jidi.shipping.models import Order, OrderParty
+
+# Parcels on their way: picked up and not yet delivered or returned.
+IN_FLIGHT = (states.PICKED_UP, states.IN_TRANSIT, states.OUT_FOR_DELIVERY, states.REFUSED, states.RETURNING)
+REASONS = {
+    "parcels_in_transit": N_("Parcels you sent or that are addressed to you are still on their way."),
+    "unpaid_bills": N_("Some of your shipments are not paid yet."),
+}
+
+
+def open_obligations(s: Session, user_id: uuid.UUID, phone_idx: bytes | None) -> list[str]:
+    """Reason codes (keys of REASONS), empty when nothing blocks closing the account."""
+    reasons = []
+    sent = select(Order.id).where(Order.owner_id == user_id, Order.status.in_(IN_FLIGHT))
+    incoming = (select(Order.id).join(OrderParty, OrderParty.order_id == Order.id)
+                .where(OrderParty.role == "recipient", OrderParty.phone_bidx == phone_idx, Order.status.in_(IN_FLIGHT)))
+    if s.scalar(select(exists(sent))) or (phone_idx is not None and s.scalar(select(exists(incoming)))):
+        reasons.append("parcels_in_transit")
+    unpaid = select(Order.id).where(Order.owner_id == user_id, Order.paid_at.is_(None), Order.payment_mode != "recipient_pays",
+                                    Order.status.in_(states.FULFILMENT))
+    if s.scalar(select(exists(unpaid))):
+        reasons.append("unpaid_bills")
+    return reasons

@@ -1,0 +1,26 @@
+"""Working days: the PRC holiday calendar (library + operator-loaded years) and rights-request deadlines.
+
+See `jidi.workdays.calendar` for how days are counted, and README "Working days and rights-request deadlines".
+"""
+from jidi.workdays.calendar import (
+    CALENDAR_DAYS_FROM_VERIFICATION,
+    OFFICIAL,
+    OPERATOR,
+    PROVISIONAL,
+    RULES,
+    SHANGHAI,
+    WORKING_DAYS_FROM_RECEIPT,
+    Deadline,
+    LibraryCalendar,
+    WorkdayCalendar,
+    YearSchedule,
+    describe,
+    due_date,
+    local_date,
+)
+
+__all__ = [
+    "CALENDAR_DAYS_FROM_VERIFICATION", "OFFICIAL", "OPERATOR", "PROVISIONAL", "RULES", "SHANGHAI",
+    "WORKING_DAYS_FROM_RECEIPT", "Deadline", "LibraryCalendar", "WorkdayCalendar", "YearSchedule", "describe",
+    "due_date", "local_date",
+]
