@@ -239,13 +239,14 @@ def _status_sql(shares) -> str:
 
 
 def fill_orders(database_url: str, n: int, seed: int = 20261123, *, shares=SHARES, created_days_ago: tuple[int, int] = (40, 38),
-                pickup_records: bool = False, subject_keys: bool = False) -> dict:
+                time_ordered: bool = False, pickup_records: bool = False, subject_keys: bool = False) -> dict:
     """n orders (two parties each) and the route events of those past pickup, set-based; returns counts and seconds.
 
     Valid waybill numbers (JD + 12 digits + a Luhn check digit computed in SQL; the 12 digits are an affine bijection
     of the row number modulo 10^12, so unique and scattered), statuses drawn by `shares`, real county-level region
-    codes, creation times spread over `created_days_ago` = (oldest, span) days ago, each status change 6 hours after
-    the one before. Personal columns hold random bytes (nothing is sealed: nothing here opens them). Optionally a
+    codes, creation times spread over `created_days_ago` = (oldest, span) days ago — in random order, or with
+    `time_ordered` rising with the row number (give or take an hour) as a live system appends them — each status
+    change 6 hours after the one before. Personal columns hold random bytes (nothing is sealed: nothing here opens them). Optionally a
     real-name pickup record for every order past pickup and a subject key row for every subject (order, parties,
     pickup records), as the sweep that shreds them meets them. ANALYZE afterwards.
     """
@@ -256,6 +257,10 @@ def fill_orders(database_url: str, n: int, seed: int = 20261123, *, shares=SHARE
         mult += 2
     offset = rng.randrange(10**12)
     oldest, span = created_days_ago
+    if time_ordered:
+        created_at = "(g::float8 / %(n)s * %(span)s) * interval '1 day' + random() * interval '1 hour'"
+    else:
+        created_at = "random() * %(span)s * interval '1 day'"
     timings = {}
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("SET synchronous_commit = off")
@@ -283,7 +288,7 @@ def fill_orders(database_url: str, n: int, seed: int = 20261123, *, shares=SHARE
                    CASE WHEN st.status = 'delivered' THEN (ARRAY['recipient','agent','locker','station'])[1 + floor(s.r3 * 4)::int] END,
                    s.created, s.created + st.steps * interval '6 hours', s.created + st.steps * interval '6 hours'
             FROM (SELECT g, {b} AS b, random() AS r, random() AS r2, random() AS r3,
-                         now() - %(oldest)s * interval '1 day' + random() * %(span)s * interval '1 day' AS created
+                         now() - %(oldest)s * interval '1 day' + {created_at} AS created
                   FROM generate_series(1, %(n)s) AS g) AS s
             CROSS JOIN LATERAL (SELECT {_status_sql(shares)} AS status) AS st0
             CROSS JOIN LATERAL (SELECT st0.status AS status,

@@ -241,6 +241,10 @@ def test_withdrawing_a_consent_says_what_it_stops_then_ends_the_family_numbers(c
     for _title, stops in K.WITHDRAWABLE.values():
         assert ZH(stops) in page.text
     assert re.search(r'value="family_numbers" checked data-testid="scope-family_numbers"', page.text)
+    en = client.get("/privacy/confirm/withdrawal?lang=en")
+    english_page(en)
+    assert EN(K.WITHDRAWABLE["email"][1]) in en.text and "Withdrawal of consent" in en.text
+    client.get("/privacy/me?lang=zh_CN")
     code = page_code(client, sms, clock, "/privacy/confirm/withdrawal/code", scope="family_numbers")
     r = client.post("/privacy/confirm/withdrawal", data={"csrf_token": tok(client), "code": code, "scope": ""})
     assert r.status_code == 422 and error_code(r) == "invalid_field"  # which consent? (the code is not used up)
@@ -345,6 +349,10 @@ def test_the_privacy_officer_answers_and_refuses_on_a_lawful_ground_and_the_user
     page = officer.get(f"/staff/privacy/{corr}")
     chinese_page(page)
     assert "收件地址写错了" in page.text and 'data-testid="approve-form"' in page.text
+    en = officer.get(f"/staff/privacy/{corr}?lang=en")
+    english_page(en)
+    assert "Correction of my data" in en.text and "Lawful ground" in en.text and EN(K.REFUSAL_GROUNDS["trade_secrets"]) in en.text
+    officer.get("/staff/privacy?lang=zh_CN")
     r = officer.post(f"/staff/privacy/{corr}/approve", data={"csrf_token": tok(officer), "answer": ""})
     assert r.status_code == 422 and error_code(r) == "invalid_field"  # a correction is answered in writing
     assert officer.post(f"/staff/privacy/{corr}/approve", data={"answer": "已更正"}).status_code == 403  # CSRF

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from jidi.bootstrap import bootstrap
 from jidi.config import Settings
 from jidi.i18n import gettext_for
+from jidi.privacy import Actor, Role
 from jidi.shipping import waybill
 from jidi.shipping.models import Order
 from jidi.shipping.service import OrderIn, PartyIn
@@ -26,6 +27,7 @@ from jidi.tracking.models import LookupWindow, RouteEvent, TrackingSource
 from jidi.web.app import create_app
 from tests import pii
 from tests.pii import ADDRESSES, ITEMS, NAMES, PHONES, STREETS
+from tests.test_pickup import REAL_NAME, identity
 
 SENDER_PHONE, RECIPIENT_PHONE = PHONES[0], PHONES[1]
 URL = "/api/v1/tracking/events"
@@ -40,6 +42,17 @@ def place(container, payment_mode="pay_later", paid=False) -> str:
     if paid:
         container.shipping.mark_paid(wb)
     return wb
+
+
+def pick_up(container, clock, wb, at: dt.datetime, **site) -> None:
+    """Take the parcel into the network the only way there is: a courier's real-name pickup (Shipping.pick_up,
+    JD-1.1.2(6)b), which records the sender's ID and its own "picked_up" route event. Recorded at `at`: the clock is
+    set back for it, so that the tests' scans can follow the pickup."""
+    now, clock.now = clock.now, at
+    try:
+        container.shipping.pick_up(Actor(uuid.uuid4(), Role.COURIER), wb, **identity(), **site)
+    finally:
+        clock.now = now
 
 
 @pytest.fixture
@@ -102,31 +115,35 @@ def test_the_cli_creates_a_source_and_prints_its_key_once(container, monkeypatch
 def test_out_of_order_events_build_the_route_by_time_and_move_the_order(client, container, key, clock):
     wb = place(container)
     t = clock.now - dt.timedelta(hours=10)
-    steps = ["picked_up", "arrived_facility", "departed_facility", "in_transit", "out_for_delivery", "delivered"]
-    events = [event(wb, a, t + dt.timedelta(hours=i), f"ev-{i}") for i, a in enumerate(steps)]
-    shuffled = [events[i] for i in (5, 2, 0, 4, 1, 3)]
+    pick_up(container, clock, wb, t)
+    steps = ["arrived_facility", "departed_facility", "in_transit", "out_for_delivery", "delivered"]
+    events = [event(wb, a, t + dt.timedelta(hours=i + 1), f"ev-{i}") for i, a in enumerate(steps)]
+    shuffled = [events[i] for i in (4, 1, 3, 0, 2)]
     r = post(client, key, shuffled)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert (body["accepted"], body["duplicate"], body["rejected"]) == (6, 0, 0)
+    assert (body["accepted"], body["duplicate"], body["rejected"]) == (5, 0, 0)
     assert [x["event_id"] for x in body["results"]] == [e["event_id"] for e in shuffled]  # in the order sent
     assert all(x["result"] == "accepted" and x["applied"] and x["code"] is None for x in body["results"])
     assert status_of(container, wb) == ("delivered", None, "locker")
     got = client.get(f"/api/v1/tracking/{wb}", headers={"Accept-Language": "en"}).json()
-    assert [e["action"] for e in got["events"]] == steps  # by event time, oldest first
+    assert [e["action"] for e in got["events"]] == ["picked_up", *steps]  # by event time, oldest first
     assert got["status"] == "delivered" and got["delivered_as_label"] == "In a parcel locker"
     assert got["events"][1]["description"] == "Arrived at 南京分拨中心"
 
 
 def test_a_retried_batch_creates_nothing_twice(client, container, key, clock, sms):
     wb = place(container)
+    pick_up(container, clock, wb, clock.now - dt.timedelta(hours=3))
+    sent = len(sms.sent)
+    # The scanner's own pickup scan of a parcel the courier picked up is a second scan of that step: route only.
     events = [event(wb, "picked_up", clock.now - dt.timedelta(hours=2)), event(wb, "arrived_facility", clock.now - dt.timedelta(hours=1))]
     first = post(client, key, events).json()
-    sent = len(sms.sent)
+    assert [x["applied"] for x in first["results"]] == [False, True]
     again = post(client, key, events).json()
     assert (first["accepted"], again["accepted"], again["duplicate"]) == (2, 0, 2)
     assert {x["result"] for x in again["results"]} == {"duplicate"}
-    assert count(container, RouteEvent) == 2 and len(sms.sent) == sent  # no second pickup SMS either
+    assert count(container, RouteEvent) == 3 and len(sms.sent) == sent  # no second pickup SMS either
     # The same event ids from another source are that source's own events.
     other = container.tracking.create_source("另一家合作伙伴", "partner")[1]
     later = [event(wb, "departed_facility", clock.now, events[0]["event_id"])]
@@ -136,8 +153,8 @@ def test_a_retried_batch_creates_nothing_twice(client, container, key, clock, sm
 def test_an_older_event_joins_the_route_without_moving_the_status_back(client, container, key, clock):
     wb = place(container)
     t = clock.now - dt.timedelta(hours=5)
-    post(client, key, [event(wb, "picked_up", t), event(wb, "in_transit", t + dt.timedelta(hours=2)),
-                       event(wb, "out_for_delivery", t + dt.timedelta(hours=3))])
+    pick_up(container, clock, wb, t)
+    post(client, key, [event(wb, "in_transit", t + dt.timedelta(hours=2)), event(wb, "out_for_delivery", t + dt.timedelta(hours=3))])
     late = post(client, key, [event(wb, "arrived_facility", t + dt.timedelta(hours=1))]).json()
     assert late["results"][0]["result"] == "accepted" and late["results"][0]["applied"] is False
     assert status_of(container, wb).status == "out_for_delivery"
@@ -148,13 +165,14 @@ def test_an_older_event_joins_the_route_without_moving_the_status_back(client, c
 def test_returns_and_exceptions_follow_the_state_machine(client, container, key, clock, sms):
     wb = place(container)
     t = clock.now - dt.timedelta(hours=9)
-    plan = ["picked_up", "in_transit", "out_for_delivery", "refused", "returning", "arrived_facility", "returned"]
-    r = post(client, key, [event(wb, a, t + dt.timedelta(hours=i)) for i, a in enumerate(plan)]).json()
-    assert r["accepted"] == 7, r
+    pick_up(container, clock, wb, t)
+    plan = ["in_transit", "out_for_delivery", "refused", "returning", "arrived_facility", "returned"]
+    r = post(client, key, [event(wb, a, t + dt.timedelta(hours=i + 1)) for i, a in enumerate(plan)]).json()
+    assert r["accepted"] == 6, r
     assert status_of(container, wb).status == "returned"
 
     wb2 = place(container)
-    post(client, key, [event(wb2, "picked_up", t)])
+    pick_up(container, clock, wb2, t)
     r = post(client, key, [event(wb2, "exception", t + dt.timedelta(hours=1), exception="address_unknown")]).json()
     assert r["results"][0]["applied"] is True and status_of(container, wb2) == ("picked_up", "address_unknown", None)
     texts = [text for to, text in route_sms(sms) if wb2 in text]
@@ -167,7 +185,8 @@ def test_bad_events_are_rejected_one_by_one_and_the_rest_is_accepted(client, con
     paid = place(container)
     unknown = "JD" + "000000000001"
     unknown += str(next(d for d in range(10) if waybill.is_valid(unknown + str(d))))
-    good = event(paid, "picked_up", clock.now - dt.timedelta(minutes=30), "good-1")
+    pick_up(container, clock, paid, clock.now - dt.timedelta(minutes=40))
+    good = event(paid, "arrived_facility", clock.now - dt.timedelta(minutes=30), "good-1")
     batch = [
         good,
         event(unknown, "picked_up", clock.now, "bad-unknown"),
@@ -179,7 +198,7 @@ def test_bad_events_are_rejected_one_by_one_and_the_rest_is_accepted(client, con
         event(paid, "in_transit", clock.now + dt.timedelta(hours=1), "bad-future"),
         event(paid, "in_transit", dt.datetime(1999, 12, 31, tzinfo=dt.timezone.utc), "bad-ancient"),
         event(paid, "in_transit", clock.now - dt.timedelta(minutes=20), "good-1"),  # the same id again in this batch
-        event(paid, "delivered", clock.now - dt.timedelta(minutes=10), "bad-transition"),  # picked up -> delivered
+        event(paid, "delivered", clock.now - dt.timedelta(minutes=10), "bad-transition"),  # in transit -> delivered
         event(paid, "in_transit", clock.now + dt.timedelta(minutes=4), "good-2"),  # within the clock skew
         event(paid, "in_transit", clock.now, "bad-personal", operator=PHONES[3]),  # a phone number is no staff code
         event(paid, "in_transit", clock.now, "bad-personal-2", site_name=f"驿站{PHONES[4]}"),
@@ -200,7 +219,7 @@ def test_bad_events_are_rejected_one_by_one_and_the_rest_is_accepted(client, con
     assert r.json()["results"][0]["result"] == results["good-2"]["result"] == "accepted"
     assert (r.json()["accepted"], r.json()["rejected"]) == (2, 12)
     assert PHONES[3] not in r.text and PHONES[4] not in r.text
-    assert count(container, RouteEvent) == 2 and status_of(container, paid).status == "in_transit"
+    assert count(container, RouteEvent) == 3 and status_of(container, paid).status == "in_transit"  # and the pickup
     zh = post(client, key, [event(unknown, "picked_up", clock.now)]).json()["results"][0]
     assert zh["code"] == "unknown_waybill" and zh["reason"] == gettext_for("zh_CN")(REASONS["unknown_waybill"])  # Chinese by default
 
@@ -213,13 +232,59 @@ def test_an_unpaid_order_cannot_start_fulfilment(client, container, key, clock, 
     assert (r["result"], r["code"]) == ("rejected", "order_unpaid")
     assert status_of(container, wb).status == "awaiting_payment" and count(container, RouteEvent) == 0 and not route_sms(sms)
     container.shipping.mark_paid(wb)
-    assert post(client, key, [pickup]).json()["results"][0]["result"] == "accepted"  # the rejected event may be sent again
+    r = post(client, key, [pickup]).json()["results"][0]  # paid, but only a courier's real-name pickup takes it in
+    assert (r["result"], r["code"]) == ("rejected", "real_name_pickup_required")
+    pick_up(container, clock, wb, clock.now)
+    r = post(client, key, [pickup]).json()["results"][0]  # a rejected event may be sent again: now a route-only scan
+    assert (r["result"], r["applied"]) == ("accepted", False)
     assert status_of(container, wb).status == "picked_up"
     cancelled = place(container)
     with container.uow() as s:
         s.execute(Order.__table__.update().where(Order.waybill_no == cancelled).values(status="cancelled"))
     r = post(client, key, [event(cancelled, "picked_up", clock.now)]).json()["results"][0]
     assert r["code"] == "order_cancelled"
+
+
+@pytest.mark.promise(REAL_NAME)
+def test_a_scanned_pickup_cannot_take_a_parcel_into_the_network(client, container, key, clock, sms):
+    """Only a courier's real-name pickup (which checks and records the sender's ID) moves a parcel out of "awaiting
+    pickup" or "not accepted": a scanner's or partner's events for it are rejected one by one, and change nothing,
+    while the rest of the batch is applied."""
+    waiting, refused, moving = place(container), place(container), place(container)
+    t = clock.now - dt.timedelta(hours=2)
+    container.shipping.refuse_pickup(Actor(uuid.uuid4(), Role.COURIER), refused)  # no ID shown: not accepted
+    pick_up(container, clock, moving, t)
+    sent = len(route_sms(sms))
+    batch = [
+        event(waiting, "picked_up", t + dt.timedelta(minutes=10), "scan-pickup"),
+        event(moving, "arrived_facility", t + dt.timedelta(minutes=20), "scan-moving"),
+        event(waiting, "arrived_facility", t + dt.timedelta(minutes=30), "scan-later"),  # nor by skipping the pickup
+        event(refused, "picked_up", t + dt.timedelta(minutes=10), "scan-refused"),
+        event(moving, "picked_up", t + dt.timedelta(minutes=5), "scan-again"),  # picked up already: route only
+    ]
+    r = post(client, key, batch, **{"Accept-Language": "en"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    results = {x["event_id"]: x for x in body["results"]}
+    for event_id in ("scan-pickup", "scan-later", "scan-refused"):
+        assert (results[event_id]["result"], results[event_id]["code"]) == ("rejected", "real_name_pickup_required")
+        assert results[event_id]["reason"] == REASONS["real_name_pickup_required"] and not results[event_id]["applied"]
+    assert (results["scan-moving"]["result"], results["scan-moving"]["applied"]) == ("accepted", True)
+    assert (results["scan-again"]["result"], results["scan-again"]["applied"]) == ("accepted", False)
+    assert (body["accepted"], body["duplicate"], body["rejected"]) == (2, 0, 3)
+    # Nothing changed for the parcels not picked up: status, reason, route, SMS.
+    assert status_of(container, waiting) == ("awaiting_pickup", None, None)
+    assert status_of(container, refused) == ("not_accepted", "id_not_shown", None)
+    assert count(container, RouteEvent, RouteEvent.waybill_no.in_([waiting, refused])) == 0
+    assert status_of(container, moving).status == "in_transit" and count(container, RouteEvent, RouteEvent.waybill_no == moving) == 3
+    assert len(route_sms(sms)) == sent
+    zh = post(client, key, [batch[0]]).json()["results"][0]  # in Chinese by default
+    assert zh["reason"] == gettext_for("zh_CN")(REASONS["real_name_pickup_required"])
+    # After the courier's real-name pickup, the rejected scan may be sent again: it joins the route, nothing more.
+    pick_up(container, clock, waiting, clock.now)
+    again = post(client, key, [batch[0]]).json()["results"][0]
+    assert (again["result"], again["applied"]) == ("accepted", False) and status_of(container, waiting).status == "picked_up"
+    assert [e["action"] for e in client.get(f"/api/v1/tracking/{waiting}").json()["events"]] == ["picked_up", "picked_up"]
 
 
 @pytest.mark.parametrize("events, fields, items", [
@@ -265,21 +330,25 @@ def test_malformed_items_name_the_field_never_the_value(client, container, key, 
 def test_a_full_batch_of_1000_is_accepted(client, container, key, clock):
     orders = [place(container) for _ in range(10)]
     t = clock.now - dt.timedelta(days=1)
+    for wb in orders:
+        pick_up(container, clock, wb, t - dt.timedelta(minutes=1))
     events = []
     for i in range(100):
         for n, wb in enumerate(orders):
-            action = "picked_up" if i == 0 else "arrived_facility" if i % 2 else "departed_facility"
+            action = "arrived_facility" if i % 2 == 0 else "departed_facility"
             events.append(event(wb, action, t + dt.timedelta(minutes=i, seconds=n)))
     r = post(client, key, events)
     assert r.status_code == 200 and r.json()["accepted"] == 1000
-    assert count(container, RouteEvent) == 1000 and {status_of(container, wb).status for wb in orders} == {"in_transit"}
+    assert count(container, RouteEvent) == 1000 + len(orders) and {status_of(container, wb).status for wb in orders} == {"in_transit"}
 
 
 def test_concurrent_retries_store_each_event_once(container, key, clock):
     source = container.tracking.source_for_key(key)
     orders = [place(container) for _ in range(5)]
+    for wb in orders:
+        pick_up(container, clock, wb, clock.now - dt.timedelta(hours=4))
     items = [EventIn.model_validate_json(json.dumps(event(wb, a, clock.now - dt.timedelta(hours=3 - i), f"{wb}-{a}")))
-             for wb in orders for i, a in enumerate(("picked_up", "arrived_facility", "departed_facility"))]
+             for wb in orders for i, a in enumerate(("arrived_facility", "departed_facility", "in_transit"))]
     outcomes: list = []
     barrier = threading.Barrier(3)
 
@@ -292,7 +361,7 @@ def test_concurrent_retries_store_each_event_once(container, key, clock):
         th.start()
     for th in threads:
         th.join()
-    assert len(outcomes) == 3 and count(container, RouteEvent) == 15
+    assert len(outcomes) == 3 and count(container, RouteEvent) == 15 + len(orders)
     for i in range(15):
         assert sorted(o[i].result for o in outcomes) == ["accepted", "duplicate", "duplicate"]
     assert {status_of(container, wb).status for wb in orders} == {"in_transit"}
@@ -306,17 +375,18 @@ def test_sender_and_recipient_get_route_sms_at_the_key_steps(client, container, 
     monkeypatch.setattr(container.tracking, "_notify_job", lambda ids: (jobs.append(ids), real(ids)))
     wb = place(container)
     t = clock.now - dt.timedelta(hours=6)
-    steps = ["picked_up", "arrived_facility", "departed_facility", "out_for_delivery", "delivered"]
-    post(client, key, [event(wb, a, t + dt.timedelta(hours=i)) for i, a in enumerate(steps)])
+    pick_up(container, clock, wb, t)
+    steps = ["arrived_facility", "departed_facility", "out_for_delivery", "delivered"]
+    post(client, key, [event(wb, a, t + dt.timedelta(hours=i + 1)) for i, a in enumerate(steps)])
     sent = route_sms(sms)
     assert len(sent) == 6  # picked up, out for delivery, delivered: to each of the two
     assert {to for to, _ in sent} == {SENDER_PHONE, RECIPIENT_PHONE}
     assert all(wb in text for _, text in sent)
     assert not any(name in text for _, text in sent for name in NAMES)
-    # The job carries the order's id and the event's codes only, and is queued after the commit.
-    assert len(jobs) == 1 and len(jobs[0]) == 3
-    assert all(uuid.UUID(order_id) and action in ("picked_up", "out_for_delivery", "delivered") and exc is None
-               for order_id, action, exc in jobs[0])
+    # The jobs carry the order's id and the event's codes only, and are queued after the commit: one for the courier's
+    # pickup, one for the batch.
+    assert [[action for _, action, _ in job] for job in jobs] == [["picked_up"], ["out_for_delivery", "delivered"]]
+    assert all(uuid.UUID(order_id) and exc is None for job in jobs for order_id, _, exc in job)
     assert not pii.find_in(json.dumps(jobs))
 
 
@@ -326,9 +396,10 @@ def test_a_queue_outage_after_the_commit_does_not_fail_the_batch(client, contain
 
     monkeypatch.setattr(container.tracking, "_notify_job", down)
     wb = place(container)
-    r = post(client, key, [event(wb, "picked_up", clock.now)])
-    assert r.status_code == 200 and r.json()["accepted"] == 1 and status_of(container, wb).status == "picked_up"
-    assert "could not be queued: ConnectionError" in caplog.text and not route_sms(sms)
+    pick_up(container, clock, wb, clock.now - dt.timedelta(hours=1))  # its route SMS cannot be queued either
+    r = post(client, key, [event(wb, "exception", clock.now, exception="held")])
+    assert r.status_code == 200 and r.json()["accepted"] == 1 and status_of(container, wb) == ("picked_up", "held", None)
+    assert caplog.text.count("could not be queued: ConnectionError") == 2 and not route_sms(sms)
 
 
 def test_rejected_or_stale_events_send_nothing(client, container, key, clock, sms):
@@ -336,7 +407,10 @@ def test_rejected_or_stale_events_send_nothing(client, container, key, clock, sm
     post(client, key, [event(wb, "picked_up", clock.now)])
     assert not route_sms(sms)
     container.shipping.mark_paid(wb)
+    post(client, key, [event(wb, "picked_up", clock.now)])  # not without a real-name pickup
+    assert not route_sms(sms)
     t = clock.now - dt.timedelta(hours=2)
+    pick_up(container, clock, wb, t)
     post(client, key, [event(wb, "picked_up", t), event(wb, "in_transit", t + dt.timedelta(hours=1))])
     before = len(route_sms(sms))
     post(client, key, [event(wb, "out_for_delivery", t + dt.timedelta(minutes=30))])  # older than in_transit
@@ -347,7 +421,8 @@ def test_rejected_or_stale_events_send_nothing(client, container, key, clock, sm
 def _tracked(client, container, key, clock):
     wb = place(container)
     t = clock.now - dt.timedelta(hours=3)
-    post(client, key, [event(wb, "picked_up", t, site_name="南京玄武营业部"), event(wb, "arrived_facility", t + dt.timedelta(hours=1)),
+    pick_up(container, clock, wb, t, site_code="NJ-XW-01", site_name="南京玄武营业部")
+    post(client, key, [event(wb, "arrived_facility", t + dt.timedelta(hours=1)),
                        event(wb, "exception", t + dt.timedelta(hours=2), exception="damaged")])
     return wb
 
@@ -498,8 +573,10 @@ def test_an_event_stored_concurrently_between_check_and_copy_is_reported_as_dupl
 
     source = container.tracking.source_for_key(key)
     first, second, third = place(container), place(container), place(container)
-    contested = EventIn.model_validate_json(json.dumps(event(first, "picked_up", clock.now - dt.timedelta(minutes=9), "same-id")))
-    other = EventIn.model_validate_json(json.dumps(event(third, "picked_up", clock.now - dt.timedelta(minutes=8), "other-id")))
+    for wb in (first, second, third):
+        pick_up(container, clock, wb, clock.now - dt.timedelta(minutes=10))
+    contested = EventIn.model_validate_json(json.dumps(event(first, "arrived_facility", clock.now - dt.timedelta(minutes=9), "same-id")))
+    other = EventIn.model_validate_json(json.dumps(event(third, "arrived_facility", clock.now - dt.timedelta(minutes=8), "other-id")))
     real_insert = Tracking._insert
     calls = []
 
@@ -513,6 +590,6 @@ def test_an_event_stored_concurrently_between_check_and_copy_is_reported_as_dupl
     monkeypatch.setattr(Tracking, "_insert", staticmethod(insert))
     results = container.tracking.ingest(source, [contested, other])
     assert [r.result for r in results] == ["duplicate", "accepted"] and len(calls) > 2
-    assert status_of(container, first).status == "awaiting_pickup"  # nothing of the refused attempt was kept
-    assert status_of(container, second).status == status_of(container, third).status == "picked_up"
-    assert count(container, RouteEvent) == 2
+    assert status_of(container, first).status == "picked_up"  # nothing of the refused attempt was kept
+    assert status_of(container, second).status == status_of(container, third).status == "in_transit"
+    assert count(container, RouteEvent) == 2 + 3  # and the three pickups

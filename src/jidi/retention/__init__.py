@@ -3,6 +3,4 @@
 * `rules` — the schedule: every table, its end event, its period and what happens then (`jidi retention schedule`);
 * `sweep` — `RetentionSweep`, which applies the time-based rules in batches (`jidi retention run`, nightly job);
 * `models` — the anonymous `delivery_statistics` that finished orders are counted into.
-
-See README.md in this package for the design.
 """

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 import time
 from collections.abc import Callable
 
@@ -37,6 +38,7 @@ from jidi.retention.models import TERMINAL, DeliveryStatistic
 from jidi.shipping.models import Order, OrderParty, PickupRecord
 from jidi.tracking.models import LookupWindow, RouteEvent
 
+log = logging.getLogger("jidi.retention")
 CHINA_TZ = "Asia/Shanghai"  # statistics days are China days (UTC+8 all year)
 _CODE_TEMPLATES = tuple(CODE_TEMPLATES.values())
 
@@ -101,13 +103,17 @@ class RetentionSweep:
         finally:
             report.seconds = time.perf_counter() - t0
             if not dry_run:
-                self._record(report)  # also when interrupted: what was committed before the failure
+                try:
+                    self._record(report)  # also when interrupted: what was committed before the failure
+                except Exception:
+                    if report.complete:
+                        raise
+                    log.exception("retention: the audit record of an interrupted run could not be written")
         return report
 
     def _record(self, report: Report) -> None:
-        detail = {"complete": report.complete, "rules": {r: {t: n for t, n in c.items() if n} for r, c in report.rules.items()},
-                  "kept": report.kept}
-        detail["rules"] = {r: c for r, c in detail["rules"].items() if c}
+        done = {r: {t: n for t, n in c.items() if n} for r, c in report.rules.items()}
+        detail = {"complete": report.complete, "rules": {r: c for r, c in done.items() if c}, "kept": report.kept}
         with self.c.uow() as s:
             self.c.vault.record(s, actor=Actor.system(), action="retention", subject_id=None, purpose="retention",
                                 detail=json.dumps(detail, sort_keys=True, separators=(",", ":")))
@@ -130,12 +136,13 @@ class RetentionSweep:
             self.after_batch(rule.name, counts)
 
     # -- simple deletes ---------------------------------------------------------------------------------------
-    def _delete(self, rule: rules.Rule, report: Report, model, where, dry_run: bool,
-                returning: tuple = (), then: Callable[[Session, list], dict[str, int]] | None = None) -> None:
-        """Delete the rows of `model` matching `where`, a batch per transaction, until none is left."""
+    def _delete(self, rule: rules.Rule, report: Report, model, where, returning: tuple = (),
+                then: Callable[[Session, list], dict[str, int]] | None = None) -> None:
+        """Delete the rows of `model` matching `where`, a batch per transaction, until none is left; `then` runs in the
+        batch's transaction with the `returning` columns of the deleted rows."""
         table = model.__table__
         pk = table.primary_key.columns.values()[0]
-        if dry_run:
+        if report.dry_run:
             with self.c.uow() as s:
                 report.add(rule.name, {table.name: s.scalar(select(func.count()).select_from(table).where(where))})
             return
@@ -159,11 +166,11 @@ class RetentionSweep:
     def _sms_codes(self, rule, now, report):
         t = SmsCode.__table__
         where = and_(t.c.expires_at < now - rules.SMS_CODE_GRACE, t.c.created_at < now - rules.SMS_CODE_LIMIT_WINDOW)
-        self._delete(rule, report, SmsCode, where, report.dry_run)
+        self._delete(rule, report, SmsCode, where)
 
     def _auth_sessions(self, rule, now, report):
         t = AuthSession.__table__
-        self._delete(rule, report, AuthSession, or_(t.c.expires_at <= now, t.c.revoked_at <= now), report.dry_run)
+        self._delete(rule, report, AuthSession, or_(t.c.expires_at <= now, t.c.revoked_at <= now))
 
     def _sms_outbox(self, rule, now, report):
         t = SmsMessage.__table__
@@ -176,29 +183,28 @@ class RetentionSweep:
             subjects = {r.subject_id for r in rows if r.template in _CODE_TEMPLATES}
             if not subjects:
                 return {"subject_keys": 0}
-            k = K
-            n = s.execute(delete(k).where(
-                k.c.subject_id.in_(subjects),
-                ~exists().where(User.__table__.c.id == k.c.subject_id),
-                ~exists().where(t.c.subject_id == k.c.subject_id),
-                ~exists().where(FamilyBinding.__table__.c.subject_id == k.c.subject_id),
-                ~exists().where(AddressEntry.__table__.c.subject_id == k.c.subject_id),
+            n = s.execute(delete(K).where(
+                K.c.subject_id.in_(subjects),
+                ~exists().where(User.__table__.c.id == K.c.subject_id),
+                ~exists().where(t.c.subject_id == K.c.subject_id),  # another message still waiting under it
+                ~exists().where(FamilyBinding.__table__.c.subject_id == K.c.subject_id),
+                ~exists().where(AddressEntry.__table__.c.subject_id == K.c.subject_id),
             )).rowcount
             return {"subject_keys": n}
 
-        self._delete(rule, report, SmsMessage, where, report.dry_run, returning=(t.c.subject_id, t.c.template), then=shred_one_off)
+        self._delete(rule, report, SmsMessage, where, returning=(t.c.subject_id, t.c.template), then=shred_one_off)
 
     def _tracking_windows(self, rule, now, report):
         t = LookupWindow.__table__
-        self._delete(rule, report, LookupWindow, t.c.window_start < now - rule.period_of(self.c.settings), report.dry_run)
+        self._delete(rule, report, LookupWindow, t.c.window_start < now - rule.period_of(self.c.settings))
 
     def _lookup_attempts(self, rule, now, report):
         t = LookupAttempt.__table__
-        self._delete(rule, report, LookupAttempt, t.c.at < now - rule.period_of(self.c.settings), report.dry_run)
+        self._delete(rule, report, LookupAttempt, t.c.at < now - rule.period_of(self.c.settings))
 
     def _login_failures(self, rule, now, report):
         t = LoginFailure.__table__
-        self._delete(rule, report, LoginFailure, t.c.at < now - rule.period_of(self.c.settings), report.dry_run)
+        self._delete(rule, report, LoginFailure, t.c.at < now - rule.period_of(self.c.settings))
 
     @staticmethod
     def _shred(s: Session, rows) -> dict[str, int]:
@@ -207,13 +213,13 @@ class RetentionSweep:
     def _family_pending(self, rule, now, report):
         t = FamilyBinding.__table__
         where = and_(t.c.status == "pending", t.c.created_at < now - rule.period_of(self.c.settings))
-        self._delete(rule, report, FamilyBinding, where, report.dry_run, returning=(t.c.subject_id,), then=self._shred)
+        self._delete(rule, report, FamilyBinding, where, returning=(t.c.subject_id,), then=self._shred)
 
     def _family_ended(self, rule, now, report):
         t = FamilyBinding.__table__
         where = and_(t.c.status == "ended", t.c.ended_at < now - rule.period_of(self.c.settings),
                      ~exists().where(PX.c.binding_id == t.c.id))
-        self._delete(rule, report, FamilyBinding, where, report.dry_run, returning=(t.c.subject_id,), then=self._shred)
+        self._delete(rule, report, FamilyBinding, where, returning=(t.c.subject_id,), then=self._shred)
 
     # -- finished orders: anonymise -----------------------------------------------------------------------------
     def _orders(self, rule, now, report):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from jidi.accounts.api import errors_for
 from jidi.i18n import gettext_for
@@ -26,14 +26,16 @@ Code = Annotated[str, Field(min_length=1, max_length=10, description="The code s
 
 
 class Body(BaseModel):
-    """Request bodies: unknown fields refused; control characters refused except line breaks in free text."""
+    """Request bodies: unknown fields refused; control characters refused, except line breaks in free text."""
 
     model_config = ConfigDict(extra="forbid")
+    MULTILINE: ClassVar[frozenset[str]] = frozenset({"details"})
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_control_characters(cls, value):
-        if isinstance(value, str) and any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t" for ch in value):
+    def _no_control_characters(cls, value, info: ValidationInfo):
+        allowed = "\n\r\t" if info.field_name in cls.MULTILINE else ""
+        if isinstance(value, str) and any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value):
             raise ValueError("control characters")
         return value
 

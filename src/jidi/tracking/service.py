@@ -52,6 +52,9 @@ _UTC = dt.timezone.utc
 _PHONE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+# Before pickup, or not accepted at pickup: only a courier's real-name pickup (Shipping.pick_up, 快递暂行条例 art. 22,
+# JD-1.1.2(6)b) moves such an order on, never a route event from a scanner or partner (real_name_pickup_required).
+_BEFORE_PICKUP = frozenset({states.AWAITING_PICKUP, states.NOT_ACCEPTED})
 
 # Per-event rejection codes and their reasons (translated when shown).
 REASONS = {
@@ -66,6 +69,7 @@ REASONS = {
     "duplicate_in_batch": N_("This event id appears more than once in the batch."),
     "order_unpaid": N_("The order is not paid yet, so its fulfilment cannot start."),
     "order_cancelled": N_("The order was cancelled."),
+    "real_name_pickup_required": N_("The parcel has not been picked up: it enters the network only through a courier's real-name pickup, not through a scan."),
     "invalid_transition": N_("This change of status is not possible now."),
 }
 
@@ -464,8 +468,13 @@ class Tracking:
             return "order_unpaid", False  # fulfilment starts only after payment or an accepted pay-later (JD-1.1.2(6)a)
         if status == states.CANCELLED:
             return "order_cancelled", False
-        # Before pickup the order's status time is when it was placed or paid, not a scan: scanner clocks may
-        # differ, so the first scan is not compared with it. Afterwards an older event joins the route only.
+        if status in _BEFORE_PICKUP and action != ev.EXCEPTION:
+            # The parcel enters the network only through a courier's real-name pickup (JD-1.1.2(6)b), which records the
+            # sender's ID and its own "picked_up" event: a scanned pickup (or any later step) would skip that check.
+            # Once picked up, a scanner's "picked_up" is a second scan of the same step below (route only).
+            return "real_name_pickup_required", False
+        # Before pickup (only an exception gets here) the order's status time is when it was placed or paid, not a
+        # scan: scanner clocks may differ, so it is not compared with it. Afterwards an older event joins the route only.
         on_route = status in states.FULFILMENT
         if on_route and when < order.status_at:
             return None, False
