@@ -5,15 +5,17 @@ Measured through the HTTP API of a real server process, from request to completi
 
 * access: POST /api/v1/privacy/my-data/full {code} for a subject with 10 orders and one with 1,010 (the complete,
   unmasked document; the time runs until the whole response has arrived);
-* erasure: POST /api/v1/privacy/requests {kind: "deletion", code}, then GET /api/v1/privacy/requests/{id} every
-  POLL_S until the request is done, for a subject with 10 orders and one with 1,010 (Fides: 1,010 orders). The
+* erasure: POST /api/v1/privacy/requests {kind: "deletion", code}, then GET /api/v1/privacy/requests/{id} until the
+  request is done (pausing POLL_S, or 2% of the time waited so far, between polls), for a subject with 10 orders and
+  one with 1,010 (Fides: 1,010 orders). The
   erasure deletes the account's sessions in its own transaction, so the poll that first finds it done is answered
   401 (the request's own page is gone with the account): the benchmark then checks in the database that the
   request is `fulfilled` and the account `erased` (outside the timing) and fails otherwise. `server_side_s` is the
   request's own record of it: closed_at - received_at;
 * a backlog: 100 subjects with 10 orders each file a deletion (4 clients at once), then the database is polled until
   all 100 requests are fulfilled; value = 100 / (end - first POST);
-* the peak RSS (VmHWM) of the server and the worker processes over the whole run.
+* the peak RSS (VmHWM) of the server and the worker processes over the whole run, and their largest simultaneous
+  total sampled every 20 ms during the measurements.
 
 Each single-subject figure is the median over REPEATS fresh subjects (spread: min, max, samples), after one
 unrecorded warm-up of each kind. Anchors (Fides 2.86 here): 0.31 s access (10 orders), 0.50 s erasure (10 orders),
@@ -28,6 +30,7 @@ separate consumer process, what `jidi worker` runs (`bench.rights:worker_main`: 
 consumer with 2 workers as `jidi worker`'s default, JIDI_BENCH_RIGHTS_JOB_THREADS overrides; periodic tasks off so
 the nightly retention sweep or the housekeeping cannot land in a measurement). Both use a Huey queue named for
 this run (`jidi-bench-<random>`) on JIDI_BENCH_REDIS_URL (default redis://127.0.0.1:6379/0), flushed at the end.
+JIDI_BENCH_RIGHTS_CONSUMER=embedded runs the jobs in the server's embedded worker instead (one process).
 
 Data (setup, not timed; reported as setup_s):
 * background: `fill` (bench.harness, or bench.lookup before it moved) bulk-loads 1,000,000 orders with two parties
@@ -509,85 +512,93 @@ def _spread(xs: list[float]) -> dict:
 
 NOTE = ("through the HTTP API of a real uvicorn server process ({workers} worker process, uvloop, httptools) on "
         "PostgreSQL (same machine) with {orders:,} bulk-loaded orders and {users:,} users; jobs on Redis (a Huey queue "
-        "named for this run) run by a separate consumer process as `jidi worker` ({threads} threads, periodic tasks off); "
-        "subjects real, made through the services in-process (SMS login, 2 address-book entries, orders placed with "
-        "Shipping.place: N sent + M addressed to them by another account, then marked delivered with 4 route events); SMS "
-        "codes asked for in-process before the timing; median over fresh subjects after an unrecorded warm-up")
+        "named for this run) run by {consumer}; subjects real, made through the services in-process (SMS login, 2 "
+        "address-book entries, orders placed with Shipping.place: N sent + M addressed to them by another account, then "
+        "marked delivered with 4 route events); SMS codes asked for in-process before the timing; median over fresh "
+        "subjects after an unrecorded warm-up")
 
 
-def run(tmp_path: Path) -> list[dict]:
-    from jidi.bootstrap import bootstrap  # noqa: PLC0415
+def _consumer() -> str:
+    """Who runs the jobs: `process` (default: a separate consumer process, as `jidi worker`) or `embedded` (the
+    server's embedded worker: 2 consumer threads in the server process, periodic tasks on), JIDI_BENCH_RIGHTS_CONSUMER."""
+    consumer = os.environ.get("JIDI_BENCH_RIGHTS_CONSUMER", "process").strip()
+    if consumer not in ("process", "embedded"):
+        raise SystemExit("JIDI_BENCH_RIGHTS_CONSUMER must be 'process' or 'embedded'")
+    return consumer
 
-    p = _params()
+
+def make_subjects(c, sms: RecordingSms, clock: ShiftedClock, database_url: str, p: dict) -> tuple[Subjects, dict, int]:
+    """The real subjects of every measurement (warm-ups included), their orders delivered; returns them by use."""
+    subjects = Subjects(c, sms, clock, Phones())
+    source_id, _ = c.tracking.create_source(f"rights bench scanners {uuid.uuid4().hex[:6]}", "scanner")
+    small, big, n = p["small"], p["big"], p["repeats"]
+    made = {"warm_access": [subjects.make(*small)], "warm_erasure": [subjects.make(*small)],
+            "access_small": [], "access_big": [], "erasure_small": [], "erasure_big": []}
+    for _ in range(n):
+        for key, shape in (("access_small", small), ("access_big", big), ("erasure_small", small), ("erasure_big", big)):
+            made[key].append(subjects.make(*shape))
+    made["backlog"] = [subjects.make(*small) for _ in range(p["backlog"])]
+    return subjects, made, _deliver_all(database_url, source_id)
+
+
+def measure_all(settings: Settings, database_url: str, subjects: Subjects, made: dict, tmp_path: Path) -> dict:
+    """Start the server (and the worker), run every measurement, stop them; the raw results."""
     redis_url = os.environ.get("JIDI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    started = time.perf_counter()
-    lines = []
-    with throwaway_database() as url:
-        settings = settings_for(url, tmp_path)
-        log(f"rights: filling {p['orders']:,} orders and {p['users']:,} users")
-        t = time.perf_counter()
-        filled = _fill()(url, p["orders"])
-        filled.update(fill_users(url, p["users"]))
-        fill_s = time.perf_counter() - t
-        log(f"rights: filled in {fill_s:.1f} s: {filled}")
-
-        sms, clock = RecordingSms(), ShiftedClock()
-        clock.offset = -dt.timedelta(days=3)
-        c = bootstrap(settings, sms=sms, clock=clock)  # queue "immediate": the SMS codes reach the recording provider
+    consumer = _consumer()
+    huey_name = f"jidi-bench-{uuid.uuid4().hex[:12]}"
+    cfg = {"huey_name": huey_name, "job_threads": int(os.environ.get("JIDI_BENCH_RIGHTS_JOB_THREADS", "2")),
+           "settings": {"env": "test", "var_dir": str(settings.var_dir), "key_source": settings.key_source,
+                        "database_url": database_url, "queue_url": redis_url, "redis_url": redis_url,
+                        "embedded_worker": consumer == "embedded", "cookie_secure": settings.cookie_secure}}
+    procs = _start(settings, cfg, tmp_path)
+    profiler = _Profiler(procs)
+    results: dict[str, list[dict]] = {k: [] for k in ("access_small", "access_big", "erasure_small", "erasure_big")}
+    sampler = _RssSampler(procs)
+    try:
+        with httpx.Client(base_url=procs.url, timeout=120) as client:
+            measure_access(client, subjects, made["warm_access"][0])
+            measure_erasure(client, subjects, made["warm_erasure"][0], procs)
+            sampler.start()
+            for key in ("access_small", "access_big"):
+                with profiler.phase(key):
+                    for s in made[key]:
+                        results[key].append(measure_access(client, subjects, s))
+            for key in ("erasure_small", "erasure_big"):
+                with profiler.phase(key):
+                    for s in made[key]:
+                        results[key].append(measure_erasure(client, subjects, s, procs))
+        with profiler.phase("backlog"):
+            backlog = measure_backlog(procs.url, subjects, made["backlog"], database_url, procs)
+        sampler.stop()
+        procs.check_alive()
+        hwm = {role: {pid: round(_vm_hwm_mib(pid), 1) for pid in pids} for role, pids in procs.pids().items()}
+    finally:
+        if sampler.is_alive():
+            sampler.stop()
+        procs.stop()
         try:
-            t = time.perf_counter()
-            subjects = Subjects(c, sms, clock, Phones())
-            source_id, _ = c.tracking.create_source("rights bench scanners", "scanner")
-            small, big, n = p["small"], p["big"], p["repeats"]
-            made = {"warm_access": [subjects.make(*small)], "warm_erasure": [subjects.make(*small)],
-                    "access_small": [], "access_big": [], "erasure_small": [], "erasure_big": []}
-            for _ in range(n):
-                for key, shape in (("access_small", small), ("access_big", big), ("erasure_small", small), ("erasure_big", big)):
-                    made[key].append(subjects.make(*shape))
-            made["backlog"] = [subjects.make(*small) for _ in range(p["backlog"])]
-            delivered = _deliver_all(url, source_id)
-            subjects_s = time.perf_counter() - t
-            log(f"rights: {sum(map(len, made.values()))} subjects with {delivered:,} orders made in {subjects_s:.1f} s")
+            from huey import RedisHuey  # noqa: PLC0415
 
-            huey_name = f"jidi-bench-{uuid.uuid4().hex[:12]}"
-            cfg = {"huey_name": huey_name, "job_threads": int(os.environ.get("JIDI_BENCH_RIGHTS_JOB_THREADS", "2")),
-                   "settings": {"env": "test", "var_dir": str(settings.var_dir), "key_source": settings.key_source,
-                                "database_url": url, "queue_url": redis_url, "redis_url": redis_url,
-                                "embedded_worker": False, "cookie_secure": settings.cookie_secure}}
-            procs = _start(settings, cfg, tmp_path)
-            profiler = _Profiler(procs)
-            results: dict[str, list[dict]] = {k: [] for k in ("access_small", "access_big", "erasure_small", "erasure_big")}
-            try:
-                with httpx.Client(base_url=procs.url, timeout=120) as client:
-                    measure_access(client, subjects, made["warm_access"][0])
-                    measure_erasure(client, subjects, made["warm_erasure"][0], procs)
-                    for key in ("access_small", "access_big"):
-                        with profiler.phase(key):
-                            for s in made[key]:
-                                results[key].append(measure_access(client, subjects, s))
-                    for key in ("erasure_small", "erasure_big"):
-                        with profiler.phase(key):
-                            for s in made[key]:
-                                results[key].append(measure_erasure(client, subjects, s, procs))
-                with profiler.phase("backlog"):
-                    backlog = measure_backlog(procs.url, subjects, made["backlog"], url, procs)
-                procs.check_alive()
-                rss = {role: {pid: round(_vm_hwm_mib(pid), 1) for pid in pids} for role, pids in procs.pids().items()}
-            finally:
-                stop_process(procs.server)
-                stop_process(procs.worker)
-                try:
-                    from huey import RedisHuey  # noqa: PLC0415
+            RedisHuey(huey_name, url=redis_url).flush()
+        except Exception as exc:  # noqa: BLE001 - cleanup only
+            log(f"rights: could not flush the queue {huey_name}: {exc}")
+    sampled = {role: {pid: round(sampler.max_each.get(pid, 0.0), 1) for pid in pids} for role, pids in hwm.items()}
+    return {"results": results, "backlog": backlog, "hwm": hwm, "sampled": sampled, "sampled_total": sampler.max_total,
+            "profiled": profiler.on, "consumer": consumer, "job_threads": cfg["job_threads"]}
 
-                    RedisHuey(huey_name, url=redis_url).flush()
-                except Exception as exc:  # noqa: BLE001 - cleanup only
-                    log(f"rights: could not flush the queue {huey_name}: {exc}")
-        finally:
-            c.engine.dispose()
 
+NOTES = {"process": "a separate consumer process as `jidi worker` ({threads} threads, periodic tasks off)",
+         "embedded": "the server's embedded worker ({threads} consumer threads in the server process)"}
+
+
+def report(m: dict, p: dict, made: dict, filled: dict, setup_s: float) -> list[dict]:
+    """One JSON line per figure."""
+    results, backlog, small, big = m["results"], m["backlog"], p["small"], p["big"]
     common = {"note": NOTE.format(workers=os.environ.get("JIDI_BENCH_RIGHTS_WORKERS", "1"), orders=filled["orders"],
-                                  users=filled["users"], threads=cfg["job_threads"]),
-              "profiled": profiler.on, "cpus": os.cpu_count(), "loadavg_1min": round(os.getloadavg()[0], 2)}
+                                  users=filled["users"], consumer=NOTES[m["consumer"]].format(threads=m["job_threads"])),
+              "consumer": m["consumer"], "profiled": m["profiled"], "cpus": os.cpu_count(),
+              "loadavg_1min": round(os.getloadavg()[0], 2)}
+    lines = []
 
     def single(name: str, key: str, shape: tuple[int, int], anchor: float | None, what: str, **extra) -> dict:
         xs = [r["s"] for r in results[key]]
@@ -601,9 +612,10 @@ def run(tmp_path: Path) -> list[dict]:
                         records=results["access_small"][0]["records"], response_bytes=results["access_small"][0]["bytes"]))
     lines.append(single("rights.access_1000_orders", "access_big", big, None, access_what + " (no Fides anchor given)",
                         records=results["access_big"][0]["records"], response_bytes=results["access_big"][0]["bytes"]))
-    erasure_what = (f"POST /privacy/requests {{kind: deletion, code}}, then GET /privacy/requests/{{id}} every {POLL_S * 1000:g} ms "
-                    "until done (answered 401 once the erasure has removed the account's sessions; fulfilled and erased "
-                    "checked in the database afterwards); server_side_s = the request's closed_at - received_at")
+    erasure_what = (f"POST /privacy/requests {{kind: deletion, code}}, then GET /privacy/requests/{{id}} until done, pausing "
+                    f"{POLL_S * 1000:g} ms or {POLL_SHARE:.0%} of the time waited so far between polls (the poll that finds it "
+                    "done is answered 401: the erasure removed the account's sessions; fulfilled and erased checked in the "
+                    "database afterwards); server_side_s = the request's closed_at - received_at")
     for name, key, shape, anchor in (("rights.erasure_10_orders", "erasure_small", small, ANCHORS["erasure_10"]),
                                      ("rights.erasure_1000_orders", "erasure_big", big, ANCHORS["erasure_1000"])):
         server_side = [r["server_side_s"] for r in results[key]]
@@ -620,12 +632,43 @@ def run(tmp_path: Path) -> list[dict]:
                            f"database polled every {BACKLOG_POLL_S * 1000:g} ms until all are fulfilled; value = requests / "
                            "(last fulfilled - first POST); server_side_per_s from the requests' own received_at/closed_at",
                       **common))
-    total = sum(v for pids in rss.values() for v in pids.values())
+    total = sum(v for pids in m["hwm"].values() for v in pids.values())
     lines.append(emit("rights.peak_rss", total, "MiB", anchor_fides=ANCHORS["rss_mib"], goal=GOAL_RSS_MIB, met=total <= GOAL_RSS_MIB,
-                      processes={role: {str(pid): v for pid, v in pids.items()} for role, pids in rss.items()},
-                      what="sum of the peak RSS (VmHWM, /proc) of the server and the worker processes over the whole run "
-                           "(PostgreSQL and Redis not included)",
-                      setup_s=round(fill_s + subjects_s, 1), fill=filled, **common))
+                      processes={role: {str(pid): v for pid, v in pids.items()} for role, pids in m["hwm"].items()},
+                      sampled_max_total_mib=round(m["sampled_total"], 1),
+                      sampled_max_mib={role: {str(pid): v for pid, v in pids.items()} for role, pids in m["sampled"].items()},
+                      what="sum over the server and worker processes of each one's peak RSS (VmHWM from /proc: start-up "
+                           "included) over the whole run; sampled_max_total_mib = the largest simultaneous total of their "
+                           "RSS sampled every 20 ms during the measurements (PostgreSQL and Redis not included)",
+                      setup_s=round(setup_s, 1), fill=filled, **common))
+    return lines
+
+
+def run(tmp_path: Path) -> list[dict]:
+    from jidi.bootstrap import bootstrap  # noqa: PLC0415
+
+    p = _params()
+    started = time.perf_counter()
+    with throwaway_database() as url:
+        settings = settings_for(url, tmp_path)
+        log(f"rights: filling {p['orders']:,} orders and {p['users']:,} users")
+        t = time.perf_counter()
+        filled = _fill()(url, p["orders"])
+        filled.update(fill_users(url, p["users"]))
+        fill_s = time.perf_counter() - t
+        log(f"rights: filled in {fill_s:.1f} s: {filled}")
+        sms, clock = RecordingSms(), ShiftedClock()
+        clock.offset = -dt.timedelta(days=3)
+        c = bootstrap(settings, sms=sms, clock=clock)  # queue "immediate": the SMS codes reach the recording provider
+        try:
+            t = time.perf_counter()
+            subjects, made, delivered = make_subjects(c, sms, clock, url, p)
+            subjects_s = time.perf_counter() - t
+            log(f"rights: {sum(map(len, made.values()))} subjects with {delivered:,} orders made in {subjects_s:.1f} s")
+            m = measure_all(settings, url, subjects, made, tmp_path)
+        finally:
+            c.engine.dispose()
+    lines = report(m, p, made, filled, fill_s + subjects_s)
     log(f"rights: done in {time.perf_counter() - started:.1f} s")
     return lines
 

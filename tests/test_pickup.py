@@ -227,7 +227,7 @@ def test_no_id_shown_means_the_parcel_is_not_accepted_until_a_real_name_pickup(c
     scan = {"event_id": "scan-1", "waybill_no": wb, "event_time": clock.now.isoformat(), "action": "picked_up",
             "site_code": "BJ-CY-01", "site_name": "北京朝阳营业部"}
     result = client.post("/api/v1/tracking/events", json={"events": [scan]}, headers={"X-Api-Key": key}).json()["results"][0]
-    assert (result["result"], result["code"]) == ("rejected", "invalid_transition")
+    assert (result["result"], result["code"]) == ("rejected", "real_name_pickup_required")
     view = client.get(f"/api/v1/courier/orders/{wb}", headers=headers).json()
     assert view["status"] == "not_accepted" and view["not_accepted_reason"] == "id_not_shown" and view["can_pick_up"] is True
 

@@ -443,3 +443,34 @@ def test_a_code_works_once_and_only_for_its_own_account(client, sms, clock, worl
     assert client.post("/api/v1/privacy/my-data/full", json={"code": c}, headers=h).status_code == 200
     replay = client.post("/api/v1/privacy/my-data/full", json={"code": c}, headers=h)
     assert replay.status_code == 400 and replay.json()["error"]["code"] == "code_invalid"
+
+
+@pytest.mark.promise("JD-5.2.1a")
+def test_request_records_proofs_and_restrictions_leave_when_their_periods_end(client, sms, clock, container, world):
+    from jidi.rights.models import KinProof, RequestEvent  # noqa: PLC0415
+
+    with container.uow() as s:
+        applicant = s.scalar(select(User.id).where(User.phone_bidx == container.vault.blind_index("phone", FRIEND)))
+    clock.advance(seconds=61)
+    container.rights.request_code(applicant, "127.0.0.1", "zh_CN")
+    rid = container.rights.submit_kin(applicant, sms.last_code(FRIEND), deceased_phone=SHOP, relationship="sibling", right="access",
+                                      details=None, proofs={k: ("application/pdf", PDF) for k in K.KIN_PROOFS})
+    officer = Actor(container.accounts.create_staff(Role.PRIVACY_OFFICER, "dpo", "a long officer password")[0], Role.PRIVACY_OFFICER)
+    container.rights.refuse(officer, rid, "not_proven", "死亡证明无法核实")
+    h = world["me"]
+    r = client.post("/api/v1/privacy/requests", json={"kind": "deletion", "code": code(client, sms, clock, h)}, headers=h)
+    assert r.status_code == 201
+    with container.uow() as s:
+        proof_subject = s.scalar(select(KinProof.subject_id).limit(1))
+        assert s.get(SubjectKey, proof_subject) is not None
+    assert count(container, Restriction) == 1
+    clock.advance(days=181)
+    container.retention.run()
+    assert count(container, KinProof) == 0 and count(container, RightsRequest, RightsRequest.id == rid) == 1
+    with container.uow() as s:
+        assert s.get(SubjectKey, proof_subject) is None
+    clock.advance(days=3 * 365)
+    container.retention.run()
+    assert count(container, RightsRequest, RightsRequest.id == rid) == 0
+    assert count(container, RequestEvent, RequestEvent.request_id == rid) == 0
+    assert count(container, Restriction) == 0

@@ -27,6 +27,7 @@ from jidi.accounts.service import LOGIN_FAILURE_WINDOW
 from jidi.config import Settings
 from jidi.family.lookup import WINDOW as LOOKUP_WINDOW
 from jidi.privacy import RETAIN_SMS
+from jidi.rights.models import RETAIN_PROOF, RETAIN_REQUEST
 from jidi.shipping import states
 
 # Fixed periods of the housekeeping rules: each is what its feature's own checks need, and no more.
@@ -127,18 +128,20 @@ RULES: tuple[Rule, ...] = (
          by="jidi.family (ending a binding), " + RIGHTS, catalog_after=("ended",)),
     Rule("subject_keys", ("subject_keys",), "data deleted", ACCOUNT,
          "随所保护的数据一并销毁", "Shredded with the data it protects (the rules above, and account cancellation)", by="the rules above, " + RIGHTS),
-    Rule("rights_requests", ("rights_requests", "rights_request_events"), "request closed", OWNER,
-         "权利请求及其处理记录:处理完毕后按目录所列期限保存", "Data-rights requests and their history: kept the period the "
-         "catalog declares after closing", by="jidi.rights", catalog_after=("closed",)),
-    Rule("rights_kin_proofs", ("rights_kin_proofs",), "request closed", OWNER,
-         "近亲属申请证明材料:审核完毕后按目录所列期限删除", "Next-of-kin proof documents: deleted the period the catalog declares "
-         "after the review", by="jidi.rights", catalog_after=("closed",)),
+    Rule("rights_kin_proofs", ("rights_kin_proofs", "subject_keys"), "request closed", DELETE,
+         "近亲属申请证明材料:" + RETAIN_PROOF.zh + "删除,密钥销毁",
+         "Next-of-kin proof documents: deleted " + RETAIN_PROOF.en.lower() + ", their key shredded",
+         _fixed(dt.timedelta(days=RETAIN_PROOF.days)), catalog_after=("closed",)),
+    Rule("rights_requests", ("rights_requests", "rights_request_events"), "request closed",
+         DELETE, RETAIN_REQUEST.zh + ":请求及其处理记录删除", RETAIN_REQUEST.en + ": the request and its history are deleted",
+         _fixed(dt.timedelta(days=RETAIN_REQUEST.days)), catalog_after=("closed",)),
     Rule("rights_exports", ("data_exports",), "expired", OWNER,
          "个人信息副本:下载期满即删除", "Copies of one's data: deleted when the download period ends",
          by="jidi.rights (housekeeping job, every 15 minutes)", catalog_after=("collected",)),
-    Rule("restrictions", ("restrictions",), "legal hold ends", OWNER,
-         "因法定留存而限制处理的记录:留存期满随所限制的记录删除", "Records kept only under a legal hold after a deletion request: "
-         "deleted with the held record when the hold ends", by="jidi.rights"),
+    Rule("restrictions", ("restrictions",), "legal hold ends", DELETE,
+         "因法定留存而限制处理的记录:留存期满后删除限制记录(所限制的记录按其自身规则删除)",
+         "Records kept only under a legal hold after a deletion request: the restriction is deleted when the hold ends "
+         "(the held record goes by its own rule)", _fixed(dt.timedelta(0))),
     Rule("tombstones", ("tombstones",), "erased on request", KEEP,
          "应请求删除的主体清单:用于从备份恢复后再次删除", "Subjects erased on request: re-applied after any restore from backup",
          by="jidi.privacy"),

@@ -32,9 +32,10 @@ from jidi.addressbook.models import AddressEntry
 from jidi.family.models import FamilyBinding, LookupAttempt, ProxyCollection
 from jidi.notify.models import SmsMessage
 from jidi.privacy import Actor
-from jidi.privacy.models import AuditRecord, SubjectKey
+from jidi.privacy.models import AuditRecord, Restriction, SubjectKey
 from jidi.retention import rules
 from jidi.retention.models import TERMINAL, DeliveryStatistic
+from jidi.rights.models import KinProof, RightsRequest
 from jidi.shipping.models import Order, OrderParty, PickupRecord
 from jidi.tracking.models import LookupWindow, RouteEvent
 
@@ -92,6 +93,7 @@ class RetentionSweep:
             "tracking_lookup_windows": self._tracking_windows, "lookup_attempts": self._lookup_attempts,
             "login_failures": self._login_failures, "orders_delivered": self._orders, "orders_returned": self._orders,
             "orders_cancelled": self._orders, "family_pending": self._family_pending, "family_ended": self._family_ended,
+            "rights_requests": self._rights_requests, "rights_kin_proofs": self._kin_proofs, "restrictions": self._restrictions,
         }
         try:
             for rule in rules.RULES:
@@ -220,6 +222,21 @@ class RetentionSweep:
         where = and_(t.c.status == "ended", t.c.ended_at < now - rule.period_of(self.c.settings),
                      ~exists().where(PX.c.binding_id == t.c.id))
         self._delete(rule, report, FamilyBinding, where, returning=(t.c.subject_id,), then=self._shred)
+
+    # -- the rights centre's records ------------------------------------------------------------------------
+    def _rights_requests(self, rule, now, report):
+        t = RightsRequest.__table__
+        # Its history, copy and proofs go with it (ON DELETE CASCADE); the proofs' own rule has run first.
+        self._delete(rule, report, RightsRequest, and_(t.c.closed_at.is_not(None),
+                                                      t.c.closed_at < now - rule.period_of(self.c.settings)))
+
+    def _kin_proofs(self, rule, now, report):
+        t, r = KinProof.__table__, RightsRequest.__table__
+        closed = select(r.c.id).where(r.c.closed_at.is_not(None), r.c.closed_at < now - rule.period_of(self.c.settings))
+        self._delete(rule, report, KinProof, t.c.request_id.in_(closed), returning=(t.c.subject_id,), then=self._shred)
+
+    def _restrictions(self, rule, now, report):
+        self._delete(rule, report, Restriction, Restriction.__table__.c.until < now)
 
     # -- finished orders: anonymise -----------------------------------------------------------------------------
     def _orders(self, rule, now, report):
