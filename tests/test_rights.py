@@ -474,3 +474,50 @@ def test_request_records_proofs_and_restrictions_leave_when_their_periods_end(cl
     assert count(container, RightsRequest, RightsRequest.id == rid) == 0
     assert count(container, RequestEvent, RequestEvent.request_id == rid) == 0
     assert count(container, Restriction) == 0
+
+
+@pytest.mark.promise("JD-6.2.1", "CN-8.1.2")
+def test_the_sender_corrects_a_recipient_until_pickup_and_the_wrong_details_are_shredded(client, sms, clock, container, world):
+    h = world["shop"]
+    wb = world["incoming"]  # the shop's order to me, pay-now and unpaid
+    with container.uow() as s:
+        order = s.scalar(select(Order).where(Order.waybill_no == wb))
+        old_subject = s.scalar(select(OrderParty.subject_id).where(OrderParty.order_id == order.id, OrderParty.role == "recipient"))
+        old_price = order.price_fen
+    fixed = {"name": NAMES[4], "phone": FRIEND, "region_code": "110108", "address": ADDRESSES[0]}  # same city now
+    r = client.put(f"/api/v1/orders/{wb}/recipient", json=fixed, headers=h)
+    assert r.status_code == 204, r.text
+    got = client.get(f"/api/v1/orders/{wb}", headers=h).json()
+    assert got["recipient"]["phone"] == "137****1111" and got["recipient"]["region_code"] == "110108"
+    with container.uow() as s:
+        assert s.get(SubjectKey, old_subject) is None  # the wrong details can no longer be opened anywhere
+        assert s.scalar(select(Order.price_fen).where(Order.waybill_no == wb)) != old_price  # re-quoted while unpaid
+    # Only its sender, and only before pickup; a paid order keeps its price or is refused.
+    assert client.put(f"/api/v1/orders/{wb}/recipient", json=fixed, headers=world["me"]).status_code == 404
+    container.shipping.mark_paid(wb)
+    far = {**fixed, "region_code": "440305"}
+    r = client.put(f"/api/v1/orders/{wb}/recipient", json=far, headers=h)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "price_changes"
+    set_status(container, wb, states.PICKED_UP)
+    r = client.put(f"/api/v1/orders/{wb}/recipient", json=fixed, headers=h)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "order_not_correctable"
+    assert client.put(f"/api/v1/orders/{wb}/recipient", json={**fixed, "region_code": "999999"}, headers=h).status_code == 422
+
+
+def test_the_order_page_corrects_the_recipient_from_the_address_book(client, sms, clock, container, world):
+    from tests.test_accounts_web import csrf as csrf_of, web_register  # noqa: PLC0415
+
+    wb = client.post("/api/v1/orders", headers=world["me"], json=order_body(
+        sender={"name": NAMES[0], "phone": ME, "region_code": "110105", "address": ADDRESSES[1]},
+        recipient={"name": NAMES[3], "phone": SHOP, "region_code": "310106", "address": ADDRESSES[2]})).json()["waybill_no"]
+    entry = client.get("/api/v1/address-book", headers=world["me"]).json()["entries"][0]["id"]
+    clock.advance(seconds=61)
+    web_register(client, sms, ME)  # logs the existing account in
+    page = client.get(f"/orders/{wb}")
+    assert page.status_code == 200 and 'data-testid="correct-recipient"' in page.text
+    csrf = csrf_of(client)
+    r = client.post(f"/orders/{wb}/recipient", data={"recipient_entry": entry, "csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert client.get(f"/api/v1/orders/{wb}", headers=world["me"]).json()["recipient"]["phone"] == "137****1111"
+    assert client.post(f"/orders/{wb}/recipient", data={"recipient_entry": str(uuid.uuid4()), "csrf_token": csrf}).status_code == 404
+    assert client.post(f"/orders/{wb}/recipient", data={"recipient_entry": entry}).status_code == 403

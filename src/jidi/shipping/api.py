@@ -41,6 +41,9 @@ class PartyBody(Strict):
     region_code: str = Field(min_length=6, max_length=6, examples=["110108"])
     address: str = Field(min_length=1, max_length=120, examples=["苏州街20号院2号楼"])
 
+    def to_input(self) -> PartyIn:
+        return PartyIn(self.name, self.phone, self.region_code, self.address)
+
 
 class OrderBody(Strict):
     sender: PartyBody
@@ -56,10 +59,7 @@ class OrderBody(Strict):
     pickup_until: dt.datetime | None = None
 
     def to_input(self) -> OrderIn:
-        def party(p: PartyBody) -> PartyIn:
-            return PartyIn(p.name, p.phone, p.region_code, p.address)
-
-        return OrderIn(party(self.sender), party(self.recipient), self.item_name, self.item_category, self.quantity,
+        return OrderIn(self.sender.to_input(), self.recipient.to_input(), self.item_name, self.item_category, self.quantity,
                        self.weight_g, self.declared_value_fen, self.service_type, self.payment_mode, self.pickup_from,
                        self.pickup_until)
 
@@ -164,6 +164,13 @@ def label_response(pdf: bytes, waybill_no: str) -> PdfResponse:
 @router.post("/orders/{waybill_no}/cancel", status_code=204, responses=errors_for(401, 404, 409))
 def cancel_order(waybill_no: Waybill, user: ApiUser, c: ContainerDep) -> Response:
     c.shipping.cancel(user.id, waybill_no)
+    return Response(status_code=204)
+
+
+@router.put("/orders/{waybill_no}/recipient", status_code=204, responses=errors_for(401, 404, 409))
+def correct_recipient(waybill_no: Waybill, body: PartyBody, user: ApiUser, c: ContainerDep) -> Response:
+    """Correct the recipient of an order I sent, until the parcel is picked up (JD-6.2.1, CN-8.1.2)."""
+    c.shipping.correct_recipient(user.id, waybill_no, body.to_input())
     return Response(status_code=204)
 
 

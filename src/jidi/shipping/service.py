@@ -358,6 +358,36 @@ class Shipping:
                 raise errors.order_not_cancellable()
             self._move(order, states.CANCELLED)
 
+    def correct_recipient(self, user_id: uuid.UUID, waybill_no: str, p: PartyIn) -> None:
+        """The sender corrects the recipient's details until the parcel is picked up (JD-6.2.1, CN-8.1.2).
+
+        The recipient's data is sealed under a fresh subject and the old one shredded: no copy of the wrong
+        details stays readable. A new district may change the price: allowed while unpaid, refused once paid."""
+        name, phone = _text(p.name, 30, N_("name")), validation.phone(p.phone)
+        code, address = region(p.region_code), _text(p.address, 120, N_("street address"))
+        with self.c.uow() as s:
+            order = self._by_waybill(s, waybill_no, lock=True)
+            if order is None or order.owner_id != user_id:
+                raise errors.not_found()
+            if order.status not in states.CANCELLABLE:
+                raise errors.AppError("order_not_correctable", N_("The parcel has been picked up: its recipient can no "
+                                                                  "longer be changed here. Please contact customer service."), 409)
+            quote = self.quote(order.origin_region, code, order.weight_g, order.service_type)
+            if quote.price_fen != order.price_fen and order.paid_at is not None:
+                raise errors.AppError("price_changes", N_("The new address changes the price of a paid order. Cancel the "
+                                                          "order and ship again instead."), 409)
+            party = s.scalar(select(OrderParty).where(OrderParty.order_id == order.id, OrderParty.role == "recipient"))
+            old_subject = party.subject_id
+            party.subject_id = self.vault.create_subject(s)
+            party.region_code = code
+            for column, value in (("name", name), ("phone", phone), ("address", address)):
+                self.vault.set(s, party, column, value)
+            self.vault.shred_subject(s, old_subject, reason="corrected")
+            order.dest_region, order.price_fen, order.updated_at = code, quote.price_fen, self.c.clock()
+            self.vault.record(s, actor=Actor(user_id, Role.CUSTOMER), action="correct", subject_id=party.subject_id,
+                              fields=["order_parties.name", "order_parties.phone", "order_parties.address"],
+                              purpose=Purpose.SELF_SERVICE.value, detail="recipient corrected before pickup")
+
     def mark_paid(self, waybill_no: str) -> None:
         """Payment confirmed (the payment integration arrives with the payments feature)."""
         with self.c.uow() as s:

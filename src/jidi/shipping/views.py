@@ -91,15 +91,36 @@ def my_parcels(request: Request, user: PageUser, c: ContainerDep):
                   family_groups=c.family.parcels(user.id))
 
 
-@router.get("/orders/{waybill_no}")
-def order_page(request: Request, waybill_no: Waybill, user: PageUser, c: ContainerDep):
+def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppError | None = None):
     order = c.shipping.order_for(user.id, waybill_no)
     # Its sender or recipient only (order_for): the route as a timeline, newest first, as on the tracking page.
     route = list(reversed(c.tracking.route(order.waybill_no)))
-    return render(request, "order.html", user=user, order=order, status_labels=states.LABELS, exception_labels=states.EXCEPTION_LABELS,
-                  cancellable=order.mine_as == "sender" and order.status in states.CANCELLABLE,
-                  payable=order.mine_as == "sender" and order.status == states.AWAITING_PAYMENT,
-                  route=route, ev=ev, when=_when)
+    cancellable = order.mine_as == "sender" and order.status in states.CANCELLABLE
+    ctx = dict(user=user, order=order, status_labels=states.LABELS, exception_labels=states.EXCEPTION_LABELS,
+               cancellable=cancellable, payable=order.mine_as == "sender" and order.status == states.AWAITING_PAYMENT,
+               route=route, ev=ev, when=_when, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [])
+    if error is not None:
+        return render_error(request, "order.html", error, **ctx)
+    return render(request, "order.html", **ctx)
+
+
+@router.get("/orders/{waybill_no}")
+def order_page(request: Request, waybill_no: Waybill, user: PageUser, c: ContainerDep):
+    return _order_page(request, waybill_no, user, c)
+
+
+@router.post("/orders/{waybill_no}/recipient", dependencies=[Csrf])
+def correct_recipient(request: Request, waybill_no: Waybill, user: PageUser, c: ContainerDep,
+                      recipient_entry: Annotated[str, Form(max_length=40)] = ""):
+    """Correct the recipient from the address book, until pickup (JD-6.2.1)."""
+    try:
+        party = c.shipping.party_from_address_book(user.id, errors.id_or_not_found(recipient_entry))
+        c.shipping.correct_recipient(user.id, waybill_no, party)
+    except errors.AppError as err:
+        if err.status == 404:  # not their order, or not their address-book entry
+            raise
+        return _order_page(request, waybill_no, user, c, err)
+    return redirect(f"/orders/{waybill_no}?corrected=1")
 
 
 @router.get("/orders/{waybill_no}/label.pdf")
