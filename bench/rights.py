@@ -49,6 +49,9 @@ Data (setup, not timed; reported as setup_s):
   asked for in-process with the real clock just before each measurement (untimed) and read from the recording
   provider; the server checks them against the same database.
 
+Each erasure is also split into its parts (`breakdown_median_s`: the POST, the wait in the queue, the job, the time
+until a poll noticed), from the times the consumer records for each job through Huey's signals (jobs.txt).
+
 JIDI_BENCH_SMOKE=1: 2,000 orders, 200 users, 2 subjects per figure (8+2 and 20+2 orders), a backlog of 4.
 JIDI_BENCH_RIGHTS_PROFILE=<dir>: py-spy (if installed) samples the server and the worker during each measured phase
 into <dir>/<phase>-<process>.txt (collapsed stacks); the lines then say "profiled": the figures are not clean.
@@ -119,7 +122,32 @@ def _container_from_env():
     c = bootstrap(Settings(**cfg["settings"]))
     c.queue = RedisHuey(cfg["huey_name"], url=c.settings.queue_url)
     c.tasks = register_tasks(c.queue, c)
+    _record_signals(c.queue, cfg["signals_path"])
     return c, cfg
+
+
+def _record_signals(queue, path: str) -> None:
+    """Whoever consumes the queue writes when each job starts and ends (wall clock, ids only) to `path`: the
+    benchmark splits each erasure into filing, waiting in the queue, running and being noticed."""
+    from huey.signals import SIGNAL_COMPLETE, SIGNAL_ERROR, SIGNAL_EXECUTING  # noqa: PLC0415
+
+    lock = threading.Lock()
+
+    @queue.signal(SIGNAL_EXECUTING, SIGNAL_COMPLETE, SIGNAL_ERROR)
+    def _record(signal, task, exc=None) -> None:
+        line = f"{time.time():.6f} {signal} {task.name} {task.args[0] if task.args else '-'}\n"
+        with lock, open(path, "a") as fh:
+            fh.write(line)
+
+
+def _job_times(path: Path) -> dict[str, dict[str, float]]:
+    """request id -> {"executing": t, "complete": t} (wall clock) from the consumer's record."""
+    out: dict[str, dict[str, float]] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            at, signal, _name, arg = line.split()
+            out.setdefault(arg, {})[signal] = float(at)
+    return out
 
 
 def server_app():
@@ -452,9 +480,10 @@ def _request_state(c, request_id: uuid.UUID, user_id: uuid.UUID) -> tuple[str, f
 def measure_erasure(client: httpx.Client, subjects: Subjects, s: Subject, procs: Processes) -> dict:
     code = subjects.code(s)
     polls = 0
-    t0 = time.perf_counter()
+    wall0, t0 = time.time(), time.perf_counter()
     r = _expect(client.post("/api/v1/privacy/requests", json={"kind": "deletion", "code": code}, headers=s.headers), 201,
                 "file deletion")
+    filed = time.perf_counter() - t0
     rid = r.json()["id"]
     while True:
         g = client.get(f"/api/v1/privacy/requests/{rid}", headers=s.headers)
@@ -469,7 +498,12 @@ def measure_erasure(client: httpx.Client, subjects: Subjects, s: Subject, procs:
     elapsed = time.perf_counter() - t0
     status, server_s, user_status = _request_state(subjects.c, uuid.UUID(rid), s.user_id)
     assert status == "fulfilled" and user_status == "erased", (status, user_status)
-    return {"s": elapsed, "server_side_s": server_s, "polls": polls}
+    job = _job_times(procs.logs / "jobs.txt").get(rid, {})
+    parts = {"file_s": filed}
+    if "executing" in job and "complete" in job:
+        parts.update(queue_wait_s=job["executing"] - (wall0 + filed), job_s=job["complete"] - job["executing"],
+                     noticed_after_s=(wall0 + elapsed) - job["complete"])
+    return {"s": elapsed, "server_side_s": server_s, "polls": polls, "parts": parts}
 
 
 def measure_backlog(base_url: str, subjects: Subjects, batch: list[Subject], database_url: str, procs: Processes) -> dict:
@@ -500,7 +534,10 @@ def measure_backlog(base_url: str, subjects: Subjects, batch: list[Subject], dat
         erased = conn.execute("SELECT count(*) FROM users WHERE id = ANY(%s::uuid[]) AND status = 'erased'",
                               ([s.user_id for s in batch],)).fetchone()[0]
     assert erased == len(batch), f"{erased} of {len(batch)} accounts erased"
-    return {"s": elapsed, "filed_s": filed, "server_span_s": float(span)}
+    jobs = _job_times(procs.logs / "jobs.txt")
+    runs = [jobs[i]["complete"] - jobs[i]["executing"] for i in ids if "executing" in jobs.get(i, {}) and "complete" in jobs[i]]
+    return {"s": elapsed, "filed_s": filed, "server_span_s": float(span),
+            "job_s_median": statistics.median(runs) if runs else float("nan")}
 
 
 # -- the benchmark --------------------------------------------------------------------------------------------
@@ -547,6 +584,7 @@ def measure_all(settings: Settings, database_url: str, subjects: Subjects, made:
     consumer = _consumer()
     huey_name = f"jidi-bench-{uuid.uuid4().hex[:12]}"
     cfg = {"huey_name": huey_name, "job_threads": int(os.environ.get("JIDI_BENCH_RIGHTS_JOB_THREADS", "2")),
+           "signals_path": str(tmp_path / "jobs.txt"),
            "settings": {"env": "test", "var_dir": str(settings.var_dir), "key_source": settings.key_source,
                         "database_url": database_url, "queue_url": redis_url, "redis_url": redis_url,
                         "embedded_worker": consumer == "embedded", "cookie_secure": settings.cookie_secure}}
@@ -615,12 +653,17 @@ def report(m: dict, p: dict, made: dict, filled: dict, setup_s: float) -> list[d
     erasure_what = (f"POST /privacy/requests {{kind: deletion, code}}, then GET /privacy/requests/{{id}} until done, pausing "
                     f"{POLL_S * 1000:g} ms or {POLL_SHARE:.0%} of the time waited so far between polls (the poll that finds it "
                     "done is answered 401: the erasure removed the account's sessions; fulfilled and erased checked in the "
-                    "database afterwards); server_side_s = the request's closed_at - received_at")
+                    "database afterwards); server_side_s = the request's closed_at - received_at; breakdown_median_s: "
+                    "file_s = the POST, queue_wait_s = POST answered -> the consumer starts the job (negative: the job, queued at "
+                    "the commit, started before the answer was back), job_s = the job, "
+                    "noticed_after_s = job done -> the poll that saw it (wall clocks of the processes, from Huey's signals)")
     for name, key, shape, anchor in (("rights.erasure_10_orders", "erasure_small", small, ANCHORS["erasure_10"]),
                                      ("rights.erasure_1000_orders", "erasure_big", big, ANCHORS["erasure_1000"])):
         server_side = [r["server_side_s"] for r in results[key]]
+        parts = {k: round(statistics.median([r["parts"][k] for r in results[key] if k in r["parts"]]), 4)
+                 for k in ("file_s", "queue_wait_s", "job_s", "noticed_after_s") if any(k in r["parts"] for r in results[key])}
         lines.append(single(name, key, shape, anchor, erasure_what, server_side_s=round(statistics.median(server_side), 4),
-                            server_side_samples=[round(x, 4) for x in server_side],
+                            server_side_samples=[round(x, 4) for x in server_side], breakdown_median_s=parts,
                             polls=[r["polls"] for r in results[key]]))
     rate = len(made["backlog"]) / backlog["s"]
     goal = ANCHORS["backlog"] * 10
@@ -628,6 +671,7 @@ def report(m: dict, p: dict, made: dict, filled: dict, setup_s: float) -> list[d
                       requests=len(made["backlog"]), orders_per_subject=sum(small), seconds=round(backlog["s"], 3),
                       filing_s=round(backlog["filed_s"], 3),
                       server_side_per_s=round(len(made["backlog"]) / backlog["server_span_s"], 2),
+                      job_s_median=round(backlog["job_s_median"], 4), job_threads=m["job_threads"],
                       what=f"{len(made['backlog'])} deletions filed by 4 clients at once (POST /privacy/requests), then the "
                            f"database polled every {BACKLOG_POLL_S * 1000:g} ms until all are fulfilled; value = requests / "
                            "(last fulfilled - first POST); server_side_per_s from the requests' own received_at/closed_at",

@@ -22,10 +22,11 @@ jobs wait in the queue (no worker runs during the measurement, as in production 
 machines), so the number is ingestion alone.
 
 Comparable with the runs before the scanned pickup was refused (when the first wave was a `picked_up` scan of
-orders awaiting pickup): the same six events per order, each moving its order, the same shares of late scans and
-retries, route_events holding the same number of rows per order (the pickup's row now written by the setup).
-The one difference: two waves of six queue route-SMS jobs instead of three — a queue insert per 500 events,
-small next to the per-event cost.
+orders awaiting pickup): the same six timed events per order, each moving its order, the same shares of late scans
+and retries. The differences: route_events holds one more row per order (the pickup's, written by the setup: 7
+instead of 6), and two waves of six queue route-SMS jobs instead of three (a queue insert per 500 events). Measured
+back to back on the 2-core machine (load about 3), the old and the new traffic gave the same rate within noise
+(about 22,400 events/s each) and the same CPU per event (server 31.5 µs, PostgreSQL 36 µs, client 5 µs).
 """
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ def _batch_schema() -> dict:
 class EventResultOut(BaseModel):
     event_id: str
     result: Literal["accepted", "duplicate", "rejected"]
-    code: str | None = Field(description="Why it was rejected, e.g. unknown_waybill, invalid_transition")
+    code: str | None = Field(description="Why it was rejected, e.g. unknown_waybill, invalid_transition, real_name_pickup_required")
     reason: str | None = Field(description="The same, in the request's language")
     applied: bool = Field(description="Accepted and moved the order's status (or flagged its exception); false for an event "
                                       "older than the order's current status, which only joins the route")
