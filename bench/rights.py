@@ -656,7 +656,8 @@ def report(m: dict, p: dict, made: dict, filled: dict, setup_s: float) -> list[d
                     "database afterwards); server_side_s = the request's closed_at - received_at; breakdown_median_s: "
                     "file_s = the POST, queue_wait_s = POST answered -> the consumer starts the job (negative: the job, queued at "
                     "the commit, started before the answer was back), job_s = the job, "
-                    "noticed_after_s = job done -> the poll that saw it (wall clocks of the processes, from Huey's signals)")
+                    "noticed_after_s = job done -> the poll that saw it (slightly negative when a poll saw the commit before Huey "
+                    "signalled the end; wall clocks of the processes, from Huey's signals)")
     for name, key, shape, anchor in (("rights.erasure_10_orders", "erasure_small", small, ANCHORS["erasure_10"]),
                                      ("rights.erasure_1000_orders", "erasure_big", big, ANCHORS["erasure_1000"])):
         server_side = [r["server_side_s"] for r in results[key]]

@@ -12,9 +12,7 @@ from bench.harness import Phones, emit, log, make_variant, settings_for, size, t
 from bench.noop import NoopCipher
 from jidi.db import make_engine
 
-BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking", "lookup", "retention")
-# Run only when named in JIDI_BENCH_ONLY (not part of the default run that tests/test_bench_smoke.py checks).
-OPT_IN = ("rights",)
+BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking", "lookup", "retention", "rights")
 
 
 def _selected() -> list[str]:
@@ -22,9 +20,9 @@ def _selected() -> list[str]:
     if not only:
         return list(BENCHMARKS)
     chosen = [b.strip() for b in only.split(",") if b.strip()]
-    unknown = set(chosen) - set(BENCHMARKS) - set(OPT_IN)
+    unknown = set(chosen) - set(BENCHMARKS)
     if unknown:
-        raise SystemExit(f"JIDI_BENCH_ONLY: unknown benchmark(s) {sorted(unknown)}; choose from {BENCHMARKS + OPT_IN}")
+        raise SystemExit(f"JIDI_BENCH_ONLY: unknown benchmark(s) {sorted(unknown)}; choose from {BENCHMARKS}")
     return chosen
 
 

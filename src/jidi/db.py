@@ -107,6 +107,30 @@ def _drop_after_commit(session: Session) -> None:
     session.info.pop("after_commit", None)
 
 
+def is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def id_batches(ids: list, postgresql: bool, size: int = 500) -> Iterator[list]:
+    """Ids to match in one statement each: all at once on PostgreSQL (one array parameter), else 500 at a time."""
+    if postgresql:
+        if ids:
+            yield list(ids)
+        return
+    for i in range(0, len(ids), size):
+        yield list(ids[i:i + size])
+
+
+def one_of(column, ids: list, postgresql: bool):
+    """column IN ids. On PostgreSQL `= ANY(array)`: one parameter, so the statement is cached and never re-parsed."""
+    if postgresql:
+        from sqlalchemy import any_, bindparam  # noqa: PLC0415
+        from sqlalchemy.dialects.postgresql import ARRAY  # noqa: PLC0415
+
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(column.type)))
+    return column.in_(list(ids))
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A transaction for one use case: commits on success, rolls back on any exception."""

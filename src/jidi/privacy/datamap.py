@@ -29,18 +29,17 @@ import datetime as dt
 import enum
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
 
-from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy import Table, case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from jidi.db import id_batches, is_postgresql, one_of
 from jidi.privacy import audit
 from jidi.privacy.catalog import Catalog, FieldSpec, Purpose
 from jidi.privacy.models import Restriction
 from jidi.privacy.values import Personal
 
 ACCOUNT_TABLE = "users"
-CHUNK = 500  # ids per IN (…) list
 
 
 class Relation(enum.Enum):
@@ -236,6 +235,7 @@ class DataMap:
         return found
 
     def find(self, session: Session, user_id: uuid.UUID) -> SubjectData:
+        pg = is_postgresql(session)
         idents = self.identifiers(session, user_id)
         tables: dict[str, list[FoundRow]] = {}
         found_ids: dict[str, list] = {}
@@ -250,9 +250,8 @@ class DataMap:
                 if idents.get(domain):
                     conds.append(t.c[col].in_(list(idents[domain])))
             for col, parent in tm.parent_columns.items():
-                ids = found_ids.get(parent)
-                for chunk in _chunks(ids or []):
-                    conds.append(t.c[col].in_(chunk))
+                for batch in id_batches(found_ids.get(parent) or [], pg):
+                    conds.append(one_of(t.c[col], batch, pg))
             if not conds:
                 continue
             rows = session.scalars(select(tm.model).where(or_(*conds))).all()
@@ -263,10 +262,10 @@ class DataMap:
             if "id" in t.c:
                 found_ids[name] = [r.id for r in rows]
                 found_sets[name] = set(found_ids[name])
-        self._mark_other_accounts(session, user_id, tables)
+        self._mark_other_accounts(session, user_id, tables, pg)
         return SubjectData(user_id, tables, _TOKEN)
 
-    def _mark_other_accounts(self, session: Session, user_id: uuid.UUID, tables: dict[str, list[FoundRow]]) -> None:
+    def _mark_other_accounts(self, session: Session, user_id: uuid.UUID, tables: dict[str, list[FoundRow]], pg: bool) -> None:
         """Rows sealed under another account's own key are that person's data, not this one's: they are only
         counted, and erasure only cuts their link to this account (it never shreds another account's key)."""
         subjects = {getattr(fr.row, self.maps[name].subject_column) for name, found in tables.items()
@@ -275,8 +274,8 @@ class DataMap:
             return
         users = self.maps[ACCOUNT_TABLE].table
         accounts = set()
-        for chunk in _chunks(list(subjects)):
-            accounts.update(session.scalars(select(users.c.id).where(users.c.id.in_(chunk))))
+        for batch in id_batches(list(subjects), pg):
+            accounts.update(session.scalars(select(users.c.id).where(one_of(users.c.id, batch, pg))))
         for name, found in tables.items():
             col = self.maps[name].subject_column
             if col:
@@ -343,8 +342,9 @@ class DataMap:
     def _restricted_ids(session: Session, tm: TableMap, found: list[FoundRow]) -> set:
         if tm.legal_hold is None:
             return set()
-        ids = [fr.row.id for fr in found]
-        return {rid for chunk in _chunks(ids) for rid in session.scalars(select(Restriction.row_id).where(Restriction.row_id.in_(chunk)))}
+        ids, pg = [fr.row.id for fr in found], is_postgresql(session)
+        return {rid for batch in id_batches(ids, pg)
+                for rid in session.scalars(select(Restriction.row_id).where(one_of(Restriction.row_id, batch, pg)))}
 
     def holds(self, data: SubjectData, now: dt.datetime) -> list[Restricted]:
         """What an erasure now would have to keep because a law requires it."""
@@ -377,6 +377,7 @@ class DataMap:
               reason: str) -> ErasureReport:
         """Erase everything found for the person in this transaction (all or nothing)."""
         _check(data)
+        pg = is_postgresql(session)
         erased: dict[str, int] = {}
         restricted: list[Restricted] = []
         shred: set[uuid.UUID] = set()
@@ -404,21 +405,22 @@ class DataMap:
                 shred.update(getattr(fr.row, tm.subject_column) for fr in found if fr.row.id in erasing)
             for fr in found:
                 session.expunge(fr.row)
-            for chunk in _chunks(ids):
-                if tm.erase == "delete":
-                    session.execute(delete(tm.table).where(pk.in_(chunk)))
-                    continue
-                values = {c: None for c in tm.personal_columns}
-                values.update({c: None for c in tm.identifier_columns})
+            # Account links that may be NULL are cut in the same statement: CASE keeps other accounts' links.
+            cut = {col: case((tm.table.c[col] == data.user_id, None), else_=tm.table.c[col])
+                   for col in tm.account_columns if tm.table.c[col].nullable}
+            values = {c: None for c in tm.personal_columns}
+            values.update({c: None for c in tm.identifier_columns})
+            if tm.erase != "delete":
                 for col, value in dict(tm.erase).items():
                     values[col] = value(now) if callable(value) else value
-                if values:
-                    session.execute(update(tm.table).where(pk.in_(chunk)).values(**values))
-            for chunk in _chunks(ids + others):
-                for col in tm.account_columns:
-                    if tm.table.c[col].nullable:
-                        session.execute(update(tm.table).where(pk.in_(chunk), tm.table.c[col] == data.user_id)
-                                        .values(**{col: None}))
+            for batch in id_batches(ids, pg):
+                if tm.erase == "delete":
+                    session.execute(delete(tm.table).where(one_of(pk, batch, pg)))
+                elif values or cut:
+                    session.execute(update(tm.table).where(one_of(pk, batch, pg)).values(**values, **cut))
+            for batch in id_batches(others, pg):
+                if cut:
+                    session.execute(update(tm.table).where(one_of(pk, batch, pg)).values(**cut))
             if ids:
                 erased[name] = len(ids)
         shred -= keep_subjects
@@ -426,11 +428,6 @@ class DataMap:
         vault.record(session, actor=actor, action="erase", subject_id=data.user_id,
                      detail=f"{reason}: " + ", ".join(f"{k}={v}" for k, v in sorted(erased.items())))
         return ErasureReport(erased, tuple(restricted), len(shred))
-
-
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 def _check(data: SubjectData) -> None:

@@ -14,10 +14,11 @@ import time
 import uuid
 from collections import OrderedDict
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Uuid, bindparam, delete, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from jidi.db import after_commit, utcnow
+from jidi.db import after_commit, id_batches, is_postgresql, one_of, utcnow
 from jidi.privacy import audit
 from jidi.privacy.catalog import ROLE_PURPOSES, Catalog, FieldSpec, Purpose
 from jidi.privacy.cipher import AesGcmCipher, DecryptionError, FieldCipher
@@ -107,9 +108,9 @@ class Vault:
     def preload(self, session: Session, subject_ids) -> None:
         """Unwrap many subjects' keys with one query (before opening rows of many subjects, e.g. an export)."""
         wanted = [sid for sid in dict.fromkeys(subject_ids) if self._cache.get(sid) is None]
-        for i in range(0, len(wanted), 1000):
-            chunk = wanted[i:i + 1000]
-            for row in session.scalars(select(SubjectKey).where(SubjectKey.subject_id.in_(chunk))):
+        pg = is_postgresql(session)
+        for batch in id_batches(wanted, pg):
+            for row in session.scalars(select(SubjectKey).where(one_of(SubjectKey.subject_id, batch, pg))):
                 if not self.ledger.contains(row.subject_id):
                     key = self.cipher.decrypt(self.keys.master(row.master_version), row.wrapped_key, self._wrap_aad(row.subject_id))
                     self._cache.put(row.subject_id, key)
@@ -124,12 +125,18 @@ class Vault:
         so a restored backup is erased again; routine retention, which reruns by itself, passes tombstone=False.
         """
         ids = list(dict.fromkeys(subject_ids))
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            session.execute(delete(SubjectKey).where(SubjectKey.subject_id.in_(chunk)))
-            if tombstone:
-                known = set(session.scalars(select(Tombstone.subject_id).where(Tombstone.subject_id.in_(chunk))))
-                fresh = [sid for sid in chunk if sid not in known]
+        pg = is_postgresql(session)
+        for batch in id_batches(ids, pg):
+            session.execute(delete(SubjectKey).where(one_of(SubjectKey.subject_id, batch, pg)))
+            if tombstone and pg:
+                # One statement for any number: the ids travel as one array parameter.
+                session.execute(text(
+                    "INSERT INTO tombstones (subject_id, reason, created_at) SELECT unnest(:ids), :reason, :at "
+                    "ON CONFLICT (subject_id) DO NOTHING"
+                ).bindparams(bindparam("ids", type_=ARRAY(Uuid))), {"ids": batch, "reason": reason, "at": utcnow()})
+            elif tombstone:
+                known = set(session.scalars(select(Tombstone.subject_id).where(one_of(Tombstone.subject_id, batch, pg))))
+                fresh = [sid for sid in batch if sid not in known]
                 if fresh:
                     session.execute(insert(Tombstone), [{"subject_id": sid, "reason": reason, "created_at": utcnow()} for sid in fresh])
         self.forget(session, ids, tombstone=tombstone)

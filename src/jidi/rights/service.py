@@ -114,9 +114,12 @@ class Rights:
 
     def _event(self, s: Session, req: RightsRequest, action: str, role: Role) -> None:
         now = self.c.clock()
-        s.flush()
-        seq = (s.scalar(select(func.max(RequestEvent.seq)).where(RequestEvent.request_id == req.id)) or 0) + 1
-        s.add(RequestEvent(id=uuid.uuid4(), request_id=req.id, seq=seq, at=now, action=action, actor_role=role.value))
+        # Numbered here: the last number of a request is read once per transaction (a new request has none).
+        last = s.info.setdefault("rights_event_seq", {})
+        if req.id not in last:
+            last[req.id] = s.scalar(select(func.max(RequestEvent.seq)).where(RequestEvent.request_id == req.id)) or 0
+        last[req.id] += 1
+        s.add(RequestEvent(id=uuid.uuid4(), request_id=req.id, seq=last[req.id], at=now, action=action, actor_role=role.value))
         req.updated_at = now
 
     # -- identity verification ------------------------------------------------------------------------
@@ -167,6 +170,8 @@ class Rights:
                             subject_user_id=subject_user_id or requester_id, received_at=now,
                             verified_at=now if verified else None, updated_at=now)
         s.add(req)
+        s.flush()  # the request row first: its history rows refer to it
+        s.info.setdefault("rights_event_seq", {})[req.id] = 0  # no history yet
         self._set_due(s, req)
         self._event(s, req, "received", Role.CUSTOMER)
         if verified:
