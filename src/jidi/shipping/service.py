@@ -23,7 +23,7 @@ from jidi.addressbook import regions
 from jidi.addressbook.models import AddressEntry
 from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
 from jidi.privacy import Actor, Mask, Personal, Purpose, Role, mask
-from jidi.shipping import label, states, waybill
+from jidi.shipping import states, waybill
 from jidi.shipping.models import Merchant, Order, OrderParty, PickupRecord, VerifiedIdentity
 from jidi.shipping.tariff import Quote, load
 
@@ -323,6 +323,8 @@ class Shipping:
         The parties' phone numbers and addresses are opened for delivery only to be masked with the label rules:
         the label is drawn from masked strings, and no full value reaches it.
         """
+        from jidi.shipping import label  # noqa: PLC0415  (reportlab: only processes that print labels load it)
+
         with self.c.uow() as s:
             order = self._by_waybill(s, waybill_no)
             if order is None or order.owner_id != user_id:
