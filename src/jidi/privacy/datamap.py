@@ -346,11 +346,31 @@ class DataMap:
         return {rid for batch in id_batches(ids, pg)
                 for rid in session.scalars(select(Restriction.row_id).where(one_of(Restriction.row_id, batch, pg)))}
 
-    def holds(self, data: SubjectData, now: dt.datetime) -> list[Restricted]:
-        """What an erasure now would have to keep because a law requires it."""
+    def _split(self, tm: TableMap, found: list[FoundRow], now: dt.datetime) -> tuple[list, list, list]:
+        """Rows an erasure now would (kept by law, erased, only unlinked: another account's own records)."""
+        held, erased, unlinked = [], [], []
+        for fr in found:
+            if self._on_hold(tm, fr.row, now):
+                held.append(fr.row)
+            elif fr.relation is Relation.OTHER_ACCOUNT:
+                unlinked.append(fr.row)
+            else:
+                erased.append(fr.row)
+        return held, erased, unlinked
+
+    def plan(self, data: SubjectData, now: dt.datetime) -> tuple[dict[tuple[str, str], int], list[Restricted]]:
+        """What an erasure now would do, without opening anything: records erased per table label, and what a law
+        requires to keep."""
         _check(data)
-        return [self._restricted(self.maps[name], fr.row) for name, found in data.tables.items()
-                for fr in found if self._on_hold(self.maps[name], fr.row, now)]
+        counts: dict[tuple[str, str], int] = {}
+        kept: list[Restricted] = []
+        for name, found in data.tables.items():
+            tm = self.maps[name]
+            held, erased, _unlinked = self._split(tm, found, now)
+            kept += [self._restricted(tm, row) for row in held]
+            if erased:
+                counts[tm.label] = counts.get(tm.label, 0) + len(erased)
+        return counts, kept
 
     @staticmethod
     def _details(tm: TableMap, row) -> dict[str, str]:
@@ -389,7 +409,7 @@ class DataMap:
                 continue
             tm = self.maps[name]
             pk = tm.table.c.id
-            held = [fr.row for fr in found if self._on_hold(tm, fr.row, now)]
+            held, erased_rows, unlinked = self._split(tm, found, now)
             for row in held:
                 restricted.append(self._restricted(tm, row))
                 session.add(Restriction(table_name=name, row_id=row.id, law=tm.legal_hold.law_en,
@@ -397,12 +417,9 @@ class DataMap:
                                         until=tm.legal_hold.until(row), created_at=now))
                 if tm.subject_column:
                     keep_subjects.add(getattr(row, tm.subject_column))
-            held_ids = {row.id for row in held}
-            others = [fr.row.id for fr in found if fr.relation is Relation.OTHER_ACCOUNT and fr.row.id not in held_ids]
-            ids = [fr.row.id for fr in found if fr.row.id not in held_ids and fr.relation is not Relation.OTHER_ACCOUNT]
+            ids, others = [row.id for row in erased_rows], [row.id for row in unlinked]
             if tm.subject_column:
-                erasing = set(ids)  # built once: rebuilding it per row made this quadratic (~1 s for 1,010 orders)
-                shred.update(getattr(fr.row, tm.subject_column) for fr in found if fr.row.id in erasing)
+                shred.update(getattr(row, tm.subject_column) for row in erased_rows)
             for fr in found:
                 session.expunge(fr.row)
             # Account links that may be NULL are cut in the same statement: CASE keeps other accounts' links.

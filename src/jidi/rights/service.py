@@ -205,14 +205,7 @@ class Rights:
         now = self.c.clock()
         with self.c.uow() as s:
             self._role(s, user_id)
-            data = self.datamap.find(s, user_id)
-            views, _restricted = self.datamap.rows(s, self.vault, data, now=now)
-            holds = self.datamap.holds(data, now)
-            kept = {(h.table, h.row_id) for h in holds}
-            counts: dict[tuple[str, str], int] = {}
-            for v in views:
-                if (v.table, v.row_id) not in kept:
-                    counts[v.label] = counts.get(v.label, 0) + 1
+            counts, holds = self.datamap.plan(self.datamap.find(s, user_id), now)
             return Preview(kind, tuple(self._blockers(s, user_id)), tuple(counts.items()), tuple(holds),
                            now + relativedelta(months=1) if kind == K.CANCELLATION else None)
 
