@@ -68,9 +68,7 @@ def _family(request: Request, c, user, *, err: errors.AppError | None = None, **
         "status_labels": states.LABELS,
         **extra,
     }
-    if err is not None:
-        return render_error(request, FAMILY, err, **context)
-    return render(request, FAMILY, **context)
+    return render_error(request, FAMILY, err, **context)
 
 
 @router.get("/family")

@@ -8,6 +8,7 @@ URLs: the URLs carry request ids, copy ids and the kind of request. Everything s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
@@ -123,9 +124,17 @@ def _me(request: Request, c, user, loc: str, *, data=None, err: errors.AppError 
         "user": user, "doc": export.document(views, restricted, locale=loc, generated_at=c.clock()), "full": data is not None,
         "confirm_kinds": CONFIRM_KINDS, "path": "/privacy/me", **_common(loc), **extra,
     }
-    if err is not None:
-        return render_error(request, ME, err, **context)
-    return render(request, ME, **context)
+    return render_error(request, ME, err, **context)
+
+
+def _send_code(request: Request, c, user, loc: str, page):
+    """Send the SMS code to the account's phone, then show `page` again: with "sent", or with why it was not."""
+    try:
+        wait = c.rights.request_code(user.id, client_address(request), loc)
+    except errors.AppError as err:
+        _reraise(err)
+        return page(err=err)
+    return page(sent=True, wait=wait)
 
 
 @router.get("/privacy/me")
@@ -136,12 +145,7 @@ def my_data_page(request: Request, user: PageUser, c: ContainerDep, loc: LocaleD
 
 @router.post("/privacy/me/code", dependencies=[Csrf])
 def my_data_code(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep):
-    try:
-        wait = c.rights.request_code(user.id, client_address(request), loc)
-    except errors.AppError as err:
-        _reraise(err)
-        return _me(request, c, user, loc, err=err)
-    return _me(request, c, user, loc, sent=True, wait=wait)
+    return _send_code(request, c, user, loc, functools.partial(_me, request, c, user, loc))
 
 
 @router.post("/privacy/me/full", dependencies=[Csrf])
@@ -171,9 +175,7 @@ def _confirm(request: Request, c, user, loc: str, kind: str, *, scope: str = "",
         "erase_after": _day(preview.erase_after) if preview and preview.erase_after else "",
         "path": f"/privacy/confirm/{kind}", **_common(loc), **extra,
     }
-    if err is not None:
-        return render_error(request, CONFIRM, err, **context)
-    return render(request, CONFIRM, **context)
+    return render_error(request, CONFIRM, err, **context)
 
 
 @router.get("/privacy/confirm/{kind}")
@@ -187,12 +189,7 @@ def confirm_code(request: Request, kind: KindPath, user: PageUser, c: ContainerD
     """Step 1: a code to the account's own phone, to confirm it is me (JD-6.8.1a)."""
     if kind not in CONFIRM_KINDS:
         raise errors.not_found()
-    try:
-        wait = c.rights.request_code(user.id, client_address(request), loc)
-    except errors.AppError as err:
-        _reraise(err)
-        return _confirm(request, c, user, loc, kind, scope=scope, err=err)
-    return _confirm(request, c, user, loc, kind, scope=scope, sent=True, wait=wait)
+    return _send_code(request, c, user, loc, functools.partial(_confirm, request, c, user, loc, kind, scope=scope))
 
 
 @router.post("/privacy/confirm/{kind}", dependencies=[Csrf])
@@ -231,9 +228,7 @@ def requests_page(request: Request, user: PageUser, c: ContainerDep, loc: Locale
 def _request(request: Request, c, user, loc: str, request_id: str, *, err: errors.AppError | None = None, **extra):
     context = {"user": user, "r": c.rights.my_request(user.id, request_id), **_common(loc), **extra}
     context["path"] = f"/privacy/requests/{context['r'].id}"
-    if err is not None:
-        return render_error(request, REQUEST, err, **context)
-    return render(request, REQUEST, **context)
+    return render_error(request, REQUEST, err, **context)
 
 
 @router.get("/privacy/requests/{request_id}")
@@ -264,9 +259,7 @@ def copy_download(export_id: ItemId, user: PageUser, c: ContainerDep):
 # -- next of kin -----------------------------------------------------------------------------------------
 def _kin(request: Request, c, user, loc: str, *, err: errors.AppError | None = None, **extra):
     context = {"user": user, "form": {}, "max_mb": MAX_PROOF_BYTES // (1024 * 1024), "path": "/privacy/kin", **_common(loc), **extra}
-    if err is not None:
-        return render_error(request, KIN, err, **context)
-    return render(request, KIN, **context)
+    return render_error(request, KIN, err, **context)
 
 
 @router.get("/privacy/kin")
@@ -276,12 +269,7 @@ def kin_page(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep):
 
 @router.post("/privacy/kin/code", dependencies=[Csrf])
 def kin_code(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep):
-    try:
-        wait = c.rights.request_code(user.id, client_address(request), loc)
-    except errors.AppError as err:
-        _reraise(err)
-        return _kin(request, c, user, loc, err=err)
-    return _kin(request, c, user, loc, sent=True, wait=wait)
+    return _send_code(request, c, user, loc, functools.partial(_kin, request, c, user, loc))
 
 
 def _proof(upload: UploadFile | None) -> tuple[str, bytes] | None:
@@ -327,9 +315,7 @@ def _officer_request(request: Request, c, staff, loc: str, request_id: str, *, e
     view, text = c.rights.officer_request(staff.actor, request_id)
     context = {"staff": staff, "r": view, "text": text, "answer": "", "ground": "", "reason": "",
                "path": f"/staff/privacy/{view.id}", **_common(loc), **extra}
-    if err is not None:
-        return render_error(request, OFFICER_REQUEST, err, **context)
-    return render(request, OFFICER_REQUEST, **context)
+    return render_error(request, OFFICER_REQUEST, err, **context)
 
 
 @router.get("/staff/privacy")

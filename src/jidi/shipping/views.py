@@ -99,9 +99,7 @@ def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppErr
     ctx = dict(user=user, order=order, status_labels=states.LABELS, exception_labels=states.EXCEPTION_LABELS,
                cancellable=cancellable, payable=order.mine_as == "sender" and order.status == states.AWAITING_PAYMENT,
                route=route, ev=ev, when=_when, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [])
-    if error is not None:
-        return render_error(request, "order.html", error, **ctx)
-    return render(request, "order.html", **ctx)
+    return render_error(request, "order.html", error, **ctx)
 
 
 @router.get("/orders/{waybill_no}")
@@ -172,9 +170,7 @@ def _pickup_page(request: Request, c, staff, waybill_no: str, *, err: errors.App
                "id_types": ID_TYPES, "id_type": id_type if id_type in ID_TYPES else "resident_id", "id_type_labels": ID_TYPE_LABELS,
                "status_labels": states.LABELS, "exception_labels": states.EXCEPTION_LABELS,
                "category_labels": states.CATEGORY_LABELS}
-    if err is not None:
-        return render_error(request, PICKUP_PAGE, err, **context)
-    return render(request, PICKUP_PAGE, **context)
+    return render_error(request, PICKUP_PAGE, err, **context)
 
 
 @router.get("/staff/pickup")

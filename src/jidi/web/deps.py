@@ -123,8 +123,11 @@ StaffUser = Annotated[CurrentUser, Depends(staff_user)]
 Csrf = Depends(check_csrf)
 
 
-def render_error(request: Request, name: str, err: errors.AppError, **context):
-    """Show a form again with the error above it, in the user's language and with the error's status."""
+def render_error(request: Request, name: str, err: errors.AppError | None, **context):
+    """Show a form again with the error above it, in the user's language and with the error's status (without an
+    error: the page as usual)."""
+    if err is None:
+        return render(request, name, **context)
     message = err.render(gettext_for(request.state.locale))
     return render(request, name, status_code=err.status, error=message, error_code=err.code, **context)
 
