@@ -19,6 +19,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from jidi import errors
+from jidi.accounts.models import User
+from jidi.db import after_commit
 from jidi.i18n import N_
 from jidi.privacy import Actor, Purpose, Role
 from jidi.privacy.datamap import Restricted, RowView
@@ -149,8 +151,6 @@ class Rights:
             return out
 
     def _role(self, s: Session, user_id: uuid.UUID) -> Role:
-        from jidi.accounts.models import User  # noqa: PLC0415  (accounts owns users)
-
         user = s.get(User, user_id)
         if user is None or user.status != "active":
             raise errors.not_authenticated()
@@ -210,8 +210,6 @@ class Rights:
                            now + relativedelta(months=1) if kind == K.CANCELLATION else None)
 
     def _blockers(self, s: Session, user_id: uuid.UUID) -> list[str]:
-        from jidi.accounts.models import User  # noqa: PLC0415
-
         user = s.get(User, user_id)
         return open_obligations(s, user_id, user.phone_bidx if user else None)
 
@@ -272,8 +270,6 @@ class Rights:
             self._event(s, req, "in_review", Role.ADMIN)
 
     def _queue(self, s: Session, task: str, request_id: uuid.UUID) -> None:
-        from jidi.db import after_commit  # noqa: PLC0415
-
         after_commit(s, lambda: getattr(self.c.tasks, task)(str(request_id)))
 
     def _withdraw(self, s: Session, req: RightsRequest) -> None:
