@@ -16,6 +16,11 @@ import threading
 import uuid
 from pathlib import Path
 
+from sqlalchemy import delete, select
+
+from jidi.privacy.audit import Actor
+from jidi.privacy.models import SubjectKey, Tombstone
+
 
 class TombstoneLedger:
     def __init__(self, path: Path | None):
@@ -74,11 +79,6 @@ def reapply(uow, vault, datamap, now, *, batch: int = 500) -> tuple[int, int]:
 
     Returns (subjects whose keys were shredded again, accounts erased again). Safe to run at any time.
     """
-    from sqlalchemy import delete, select  # noqa: PLC0415
-
-    from jidi.privacy.audit import Actor  # noqa: PLC0415
-    from jidi.privacy.models import SubjectKey, Tombstone  # noqa: PLC0415
-
     ledger = vault.ledger
     with uow() as s:
         in_db = set(s.scalars(select(Tombstone.subject_id)))
