@@ -128,11 +128,14 @@ class RecordingSms:
         self._codes: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def deliver(self, phone: str, text: str) -> None:
+    def deliver(self, phone: str, text: str, reference: str) -> None:
         m = _CODE.search(text)
         if m:
             with self._lock:
                 self._codes[phone] = m.group(1)
+
+    def request_deletion(self, references: list[str]) -> None:
+        return None
 
     def take_code(self, phone: str) -> str:
         with self._lock:

@@ -61,9 +61,15 @@ class RecordingSms:
 
     def __init__(self):
         self.sent: list[tuple[str, str]] = []
+        self.references: list[str] = []
+        self.deletion_requests: list[list[str]] = []  # each notice: the references the provider must delete
 
-    def deliver(self, phone: str, text: str) -> None:
+    def deliver(self, phone: str, text: str, reference: str) -> None:
         self.sent.append((phone, text))
+        self.references.append(reference)
+
+    def request_deletion(self, references: list[str]) -> None:
+        self.deletion_requests.append(list(references))
 
     def last_code(self, phone: str) -> str:
         import re  # noqa: PLC0415

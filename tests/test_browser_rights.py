@@ -147,6 +147,7 @@ def test_a_user_sees_reveals_copies_withdraws_and_deletes_and_the_officer_sees_w
     page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("due-on")).to_have_attribute("data-date", due_dec.due.isoformat())
     expect(page.get_by_test_id("provisional")).to_contain_text(ZH("provisional"))
+    expect(page.get_by_test_id("details")).to_have_text("我的昵称应改为简体字")  # the user's own words, on their request
     correction_id = page.get_by_test_id("request").get_attribute("data-id")
 
     # The privacy officer: the queue sorted by due date, the September question overdue, the December one provisional.
@@ -170,10 +171,16 @@ def test_a_user_sees_reveals_copies_withdraws_and_deletes_and_the_officer_sees_w
     expect(dec_row).to_have_attribute("data-due", due_dec.due.isoformat())
     expect(dec_row.get_by_test_id("provisional")).to_contain_text(ZH("provisional"))
     expect(dec_row.get_by_test_id("overdue")).to_have_count(0)
+    expect(dec_row.get_by_test_id("requester")).to_have_text(masked_phone(phone))
+    _page_has_no(page, phone, email, nickname)
 
-    # The officer reads the correction and answers it; the user sees the answer and where else to turn.
+    # The officer reads the correction, sees who asked (masked, in full on a recorded reveal) and answers it;
+    # the user sees the answer and where else to turn.
     dec_row.get_by_test_id("open-request").click()
     expect(page.get_by_test_id("requester-text")).to_have_text("我的昵称应改为简体字")
+    expect(page.get_by_test_id("requester")).to_contain_text(masked_phone(phone))
+    page.get_by_test_id("reveal-requester").click()
+    expect(page.get_by_test_id("requester-full")).to_have_text(phone)
     page.get_by_test_id("answer-text").fill("已将昵称改为简体字")
     page.get_by_test_id("approve").click()
     expect(page.get_by_test_id("done")).to_be_visible()
@@ -195,4 +202,5 @@ def test_a_user_sees_reveals_copies_withdraws_and_deletes_and_the_officer_sees_w
     web.goto("/staff/privacy")  # the question of September is still to be answered, overdue
     expect(page.get_by_test_id("queue-row")).to_have_count(1)
     expect(page.get_by_test_id("queue-row")).to_have_attribute("data-id", explanation_id)
+    expect(page.get_by_test_id("queue-row").get_by_test_id("requester")).to_have_text(ZH("Account deleted"))
     _page_has_no(page, phone, email, nickname)

@@ -235,7 +235,7 @@ def test_deletion_erases_every_field_keeps_legal_records_restricted_and_leaves_n
     r = client.post("/api/v1/privacy/requests", json={"kind": "deletion", "code": code(client, sms, clock, h)}, headers=h)
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "fulfilled"
-    assert [e["action"] for e in r.json()["history"]][-2:] == ["erased", "fulfilled"]
+    assert [e["action"] for e in r.json()["history"]][-3:] == ["erased", "recipients_told", "fulfilled"]
     me = world["my_id"]
     with container.uow() as s:
         user = s.get(User, me)
@@ -298,6 +298,76 @@ def test_the_privacy_officer_works_a_queue_sorted_by_due_date_and_refuses_only_o
     clock.advance(days=40)
     assert [v.overdue for v in container.rights.queue(officer)] == [True]
 
+
+
+@pytest.mark.promise("JD-6.2.1", "JD-6.1.3")
+def test_the_requester_sees_what_they_wrote_and_nobody_else_does(client, sms, clock, container, world):
+    h = world["me"]
+    words = f"收件人姓名写错了，\n应为{NAMES[1]}"
+    r = client.post("/api/v1/privacy/requests", json={"kind": "correction", "details": words, "code": code(client, sms, clock, h)},
+                    headers=h)
+    assert r.status_code == 201 and r.json()["details"] == words, r.text
+    rid = r.json()["id"]
+    assert client.get(f"/api/v1/privacy/requests/{rid}", headers=h).json()["details"] == words
+    assert [q["details"] for q in client.get("/api/v1/privacy/requests", headers=h).json()] == [words]
+    # Anyone else: not found, and not in their own list.
+    other = client.get(f"/api/v1/privacy/requests/{rid}", headers=world["friend"])
+    assert other.status_code == 404 and NAMES[1] not in other.text
+    assert client.get("/api/v1/privacy/requests", headers=world["friend"]).json() == []
+    with container.uow() as s:
+        assert NAMES[1].encode() not in s.get(RightsRequest, uuid.UUID(rid)).details  # sealed, under the requester's key
+        # Reading one's own words is no staff access: nothing to record.
+        assert s.scalar(select(func.count()).select_from(AuditRecord).where(AuditRecord.action == "reveal")) == 0
+
+
+@pytest.mark.promise("JD-2.2", "JD-5.1.1(4)a", "JD-5.1.2(1)a", "JD-5.1.2(2)")
+def test_the_officer_sees_requesters_masked_and_a_full_number_only_on_an_audited_reveal(client, sms, clock, container, world):
+    h = world["me"]
+    corr = client.post("/api/v1/privacy/requests", json={"kind": "correction", "details": "昵称写错了",
+                                                         "code": code(client, sms, clock, h)}, headers=h).json()["id"]
+    with container.uow() as s:
+        applicant = s.scalar(select(User.id).where(User.phone_bidx == container.vault.blind_index("phone", FRIEND)))
+    proofs = {k: ("application/pdf", PDF) for k in K.KIN_PROOFS}
+    kin = {}
+    for right, deceased in (("access", ME), ("copy", PHONES[3])):  # PHONES[3] has no account
+        clock.advance(seconds=61)
+        container.rights.request_code(applicant, "127.0.0.1", "zh_CN")
+        kin[deceased] = str(container.rights.submit_kin(applicant, sms.last_code(FRIEND), deceased_phone=deceased,
+                                                        relationship="spouse", right=right, details=None, proofs=proofs))
+    officer = Actor(container.accounts.create_staff(Role.PRIVACY_OFFICER, "dpo", "a long officer password")[0], Role.PRIVACY_OFFICER)
+
+    def reveals() -> list[tuple[str, str, str, str]]:
+        with container.uow() as s:
+            return [(r.actor_role, r.subject, r.fields, r.purpose) for r in s.scalars(
+                select(AuditRecord).where(AuditRecord.action == "reveal", AuditRecord.fields == "users.phone").order_by(AuditRecord.seq))]
+
+    q = {str(v.id): v for v in container.rights.queue(officer)}
+    assert (q[corr].requester, q[corr].deceased) == ("139****5678", None)
+    assert (q[kin[ME]].requester, q[kin[ME]].deceased) == ("137****1111", "139****5678")
+    assert (q[kin[PHONES[3]]].requester, q[kin[PHONES[3]]].deceased) == ("137****1111", None)
+    view, _text = container.rights.officer_request(officer, kin[ME])
+    assert (view.requester, view.deceased, view.details) == ("137****1111", "139****5678", None)
+    assert reveals() == []  # masked values are not a reveal
+
+    assert container.rights.officer_reveal(officer, kin[ME], "requester") == FRIEND
+    assert container.rights.officer_reveal(officer, kin[ME], "deceased") == ME
+    assert container.rights.officer_reveal(officer, corr, "requester") == ME
+    pseudonym = container.vault.pseudonym
+    assert reveals() == [("privacy_officer", pseudonym(applicant), "users.phone", "rights_request"),
+                         ("privacy_officer", pseudonym(world["my_id"]), "users.phone", "rights_request"),
+                         ("privacy_officer", pseudonym(world["my_id"]), "users.phone", "rights_request")]
+    # Only the privacy officer; only the people of the request; "not found" without saying why.
+    agent = Actor(container.accounts.create_staff(Role.SUPPORT_AGENT, "agent", "a long agent password")[0], Role.SUPPORT_AGENT)
+    for actor in (agent, Actor(world["my_id"], Role.CUSTOMER)):
+        with pytest.raises(Exception) as e:
+            container.rights.officer_reveal(actor, corr, "requester")
+        assert e.value.code == "forbidden"
+    for rid, who in ((corr, "deceased"), (kin[PHONES[3]], "deceased"), (corr, "owner"), (str(uuid.uuid4()), "requester"),
+                     ("not-an-id", "requester")):
+        with pytest.raises(Exception) as e:
+            container.rights.officer_reveal(officer, rid, who)
+        assert e.value.code == "not_found" and pii.find_in(str(e.value)) == []
+    assert len(reveals()) == 3
 
 PDF = b"%PDF-1.4 proof"
 

@@ -383,6 +383,49 @@ def test_the_privacy_officer_answers_and_refuses_on_a_lawful_ground_and_the_user
     assert "people&#39;s court" in detail.text and "market regulation" in detail.text
 
 
+@pytest.mark.promise("JD-6.2.1", "JD-6.1.3", "JD-2.2", "JD-5.1.1(4)a", "JD-5.1.2(1)a", "JD-5.1.2(2)")
+def test_the_requester_reads_their_words_and_the_officer_sees_them_masked_until_a_recorded_reveal(app, client, sms, clock,
+                                                                                                   container, world):
+    from jidi.privacy.models import AuditRecord  # noqa: PLC0415
+
+    web_login(client, sms, clock, ME)
+    words = f"收件人应为{NAMES[1]}"
+    rid = file_request(client, sms, clock, K.CORRECTION, details=words)
+    page = client.get(f"/privacy/requests/{rid}")
+    chinese_page(page)
+    assert re.search(r'data-testid="details">' + re.escape(str(escape(words))) + "<", page.text) and ZH("What you wrote") in page.text
+    assert "What you wrote" in client.get(f"/privacy/requests/{rid}?lang=en").text
+    client.get("/privacy/me?lang=zh_CN")
+    with TestClient(app, base_url="https://testserver") as other:  # anyone else: not found, their words nowhere
+        web_login(other, sms, clock, FRIEND)
+        r = other.get(f"/privacy/requests/{rid}")
+        assert r.status_code == 404 and NAMES[1] not in r.text and NAMES[1] not in other.get("/privacy/requests").text
+
+    def reveals() -> int:
+        with container.uow() as s:
+            return len(s.scalars(select(AuditRecord).where(AuditRecord.action == "reveal", AuditRecord.fields == "users.phone")).all())
+
+    officer = staff_client(app, container, Role.PRIVACY_OFFICER, "dpo1")
+    queue = officer.get("/staff/privacy")
+    chinese_page(queue)
+    assert ZH("Requester") in queue.text and '<td data-testid="requester">139****5678' in queue.text and ME not in queue.text
+    page = officer.get(f"/staff/privacy/{rid}")
+    chinese_page(page)
+    assert '<td data-testid="requester">139****5678' in page.text and 'data-testid="reveal-requester"' in page.text and ME not in page.text
+    assert 'data-testid="deceased"' not in page.text and reveals() == 0
+    # The full number: a POST with the CSRF token, the number in the page only, recorded for the rights request.
+    assert officer.post(f"/staff/privacy/{rid}/reveal", data={"who": "requester"}).status_code == 403
+    r = officer.post(f"/staff/privacy/{rid}/reveal", data={"csrf_token": tok(officer), "who": "requester"})
+    chinese_page(r)
+    assert f'data-testid="requester-full">{ME}<' in r.text and ME not in str(r.url) and reveals() == 1
+    assert 'data-testid="approve-form"' in r.text and words in r.text  # the page as before, to answer it
+    r = officer.post(f"/staff/privacy/{rid}/reveal", data={"csrf_token": tok(officer), "who": "deceased"})
+    assert r.status_code == 404 and error_code(r) == "not_found" and ME not in r.text
+    agent = staff_client(app, container, Role.SUPPORT_AGENT, "agent1")
+    r = agent.post(f"/staff/privacy/{rid}/reveal", data={"csrf_token": tok(agent), "who": "requester"})
+    assert r.status_code == 403 and ME not in r.text and reveals() == 1
+
+
 # -- next of kin -----------------------------------------------------------------------------------------
 @pytest.mark.promise("JD-6.8.2a", "JD-6.8.2b")
 def test_next_of_kin_uploads_refuse_a_wrong_file_clearly_then_the_officer_reviews_the_four_proofs(app, client, sms, clock,
@@ -426,6 +469,9 @@ def test_next_of_kin_uploads_refuse_a_wrong_file_clearly_then_the_officer_review
     chinese_page(page)
     proofs = re.findall(r'href="(/staff/privacy/[0-9a-f-]{36}/proofs/[0-9a-f-]{36})" data-testid="proof" data-kind="([a-z_]+)"', page.text)
     assert sorted(kind for _, kind in proofs) == sorted(K.KIN_PROOFS) and ZH(K.RELATIONSHIPS["spouse"]) in page.text
+    # The applicant and the deceased's account, masked.
+    assert '<td data-testid="requester">137****1111' in page.text and '<td data-testid="deceased">139****5678' in page.text
+    assert 'data-testid="reveal-deceased"' in page.text and ME not in page.text and FRIEND not in page.text
     expected = {"deceased_id": ("image/jpeg", JPEG), "death_certificate": ("image/png", PNG), "applicant_id": ("application/pdf", PDF),
                 "kinship": ("application/pdf", PDF)}
     for url, kind in proofs:
@@ -440,6 +486,8 @@ def test_next_of_kin_uploads_refuse_a_wrong_file_clearly_then_the_officer_review
     with container.uow() as s:
         assert s.get(User, world["my_id"]).status == "erased"
     assert 'data-status="fulfilled"' in client.get(f"/privacy/requests/{rid}").text
+    page = officer.get(f"/staff/privacy/{rid}")  # the deceased's data is deleted: nothing left to show or reveal
+    assert ZH("No account has the number given, or its data was deleted") in page.text and 'data-testid="reveal-deceased"' not in page.text
 
 
 # -- login and CSRF ------------------------------------------------------------------------------------------

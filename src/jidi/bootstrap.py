@@ -13,8 +13,8 @@ from jidi import models
 from jidi.config import Settings
 from jidi.db import make_engine, make_session_factory, unit_of_work, utcnow
 from jidi.jobs import make_queue, register_tasks
-from jidi.notify.providers import SmsProvider, provider_for
-from jidi.privacy import Catalog, DataMap, Secrets, TombstoneLedger, Vault, load_key_ring
+from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
+from jidi.privacy import Catalog, DataMap, Secrets, ShareRegister, TombstoneLedger, Vault, load_key_ring
 
 
 @dataclasses.dataclass
@@ -24,6 +24,7 @@ class Container:
     sessions: sessionmaker[Session]
     catalog: Catalog
     vault: Vault
+    shares: ShareRegister
     secrets: Secrets
     sms: SmsProvider
     wechat: object
@@ -72,14 +73,18 @@ def bootstrap(
     engine = engine or make_engine(settings.database_url)
     keys = load_key_ring(settings.key_source, development=settings.env != "production")
     catalog = Catalog.from_base(models.Base)
+    vault = Vault(keys, catalog, cipher, TombstoneLedger(settings.tombstone_path))
+    sms = sms or provider_for(settings.sms_provider)
     c = Container(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         catalog=catalog,
-        vault=Vault(keys, catalog, cipher, TombstoneLedger(settings.tombstone_path)),
+        vault=vault,
+        # Every recipient declared, with where its deletion notices go.
+        shares=ShareRegister(vault.pseudonym, vault.blind_index, {SMS_GATEWAY.key: sms}),
         secrets=Secrets(keys),
-        sms=sms or provider_for(settings.sms_provider),
+        sms=sms,
         wechat=wechat or SimulatedWechat(),
         clock=clock,
     )
@@ -92,7 +97,7 @@ def bootstrap(
     c.tracking = Tracking(c)
     c.family = Family(c)
     c.lookup = Lookup(c)
-    c.datamap = DataMap(models.Base, catalog)
+    c.datamap = DataMap(models.Base, catalog, c.shares)
     c.workdays = WorkdayCalendar(c.sessions)
     c.rights = Rights(c)
     c.retention = RetentionSweep(c)

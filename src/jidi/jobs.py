@@ -50,10 +50,17 @@ def register_tasks(queue: Huey, container) -> types.SimpleNamespace:
     def erase_for_request(request_id: str) -> None:
         container.rights.erase_for_request(uuid.UUID(request_id))
 
+    # Deletion notices to the recipients of erased subjects' data; retried until each recipient has taken them.
+    @queue.task(retries=10, retry_delay=60, name="send_share_deletion_notices")
+    @queue.lock_task("send_share_deletion_notices")
+    def send_share_deletion_notices() -> int:
+        return container.shares.send_deletion_notices(container.uow, container.clock())
+
     @queue.periodic_task(crontab(minute="*/15"), name="rights_housekeeping")
     def rights_housekeeping() -> None:
         container.rights.purge_due_cancellations()
         container.rights.purge_expired_exports()
+        container.shares.send_deletion_notices(container.uow, container.clock())  # any a failed job left behind
 
     # Retention (jidi.retention): nightly at 03:30 China time (19:30 UTC; Huey's crontab runs in UTC). The lock
     # keeps two consumers' schedulers from running it side by side (a second run would only find less to do).
@@ -63,7 +70,8 @@ def register_tasks(queue: Huey, container) -> types.SimpleNamespace:
         return container.retention.run().as_dict()
 
     return types.SimpleNamespace(deliver_sms=deliver_sms, rewrap_subject_keys=rewrap_subject_keys, build_export=build_export,
-                                 erase_for_request=erase_for_request, rights_housekeeping=rights_housekeeping,
+                                 erase_for_request=erase_for_request, send_share_deletion_notices=send_share_deletion_notices,
+                                 rights_housekeeping=rights_housekeeping,
                                  retention_sweep=retention_sweep)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from jidi.db import after_commit, utcnow
 from jidi.i18n import N_, gettext_for
 from jidi.notify.models import SmsMessage
+from jidi.notify.providers import SMS_GATEWAY
 from jidi.privacy import Purpose
 
 TEMPLATES = {
@@ -42,14 +43,16 @@ class Notifier:
         return msg.id
 
     def deliver(self, message_id: str) -> None:
-        """The job: open the number and text for delivery only, hand them to the provider, mark sent."""
+        """The job: open the number and text for the SMS provider (recorded in the share register), hand them
+        over, mark sent."""
         with self.c.uow() as session:
             msg = session.get(SmsMessage, uuid.UUID(message_id))
             if msg is None or msg.status == "sent":
                 return
-            phone = self.c.vault.use(self.c.vault.get(session, msg, "phone"), Purpose.NOTIFICATION)
-            text = self.c.vault.use(self.c.vault.get(session, msg, "body"), Purpose.NOTIFICATION)
-            self.c.sms.deliver(phone, text)
+            phone, text = self.c.shares.disclose(
+                session, SMS_GATEWAY, [self.c.vault.get(session, msg, "phone"), self.c.vault.get(session, msg, "body")],
+                reference=message_id, now=self.c.clock())
+            self.c.sms.deliver(phone, text, message_id)
             msg.status, msg.sent_at = "sent", utcnow()
 
     def outbox(self, session: Session, limit: int = 50) -> list[dict]:

@@ -14,6 +14,7 @@ from jidi.privacy.credentials import (
     verify_password,
 )
 from jidi.privacy.keys import load_key_ring
+from jidi.privacy.sharing import RecipientRole, ShareRegister, recipient
 from jidi.privacy.masking import Mask, mask
 from jidi.privacy.tombstones import TombstoneLedger
 from jidi.privacy.values import Personal
@@ -22,6 +23,6 @@ from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault
 __all__ = [
     "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "DataMap", "LegalHold",
     "Catalog", "Category", "FieldSpec", "LegalBasis", "Mask", "Personal", "Purpose", "PurposeNotAllowed",
-    "Retention", "Role", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "mask",
-    "new_totp_secret", "personal", "totp_now", "totp_ok", "totp_uri", "verify_password",
+    "RecipientRole", "Retention", "Role", "ShareRegister", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "mask",
+    "new_totp_secret", "personal", "recipient", "totp_now", "totp_ok", "totp_uri", "verify_password",
 ]

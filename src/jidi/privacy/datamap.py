@@ -37,6 +37,7 @@ from jidi.db import id_batches, is_postgresql, one_of
 from jidi.privacy import audit
 from jidi.privacy.catalog import Catalog, FieldSpec, Purpose
 from jidi.privacy.models import Restriction
+from jidi.privacy.sharing import ShareRegister
 from jidi.privacy.values import Personal
 
 ACCOUNT_TABLE = "users"
@@ -113,6 +114,7 @@ class SubjectData:
     user_id: uuid.UUID
     tables: dict[str, list[FoundRow]]
     _token: object = dataclasses.field(repr=False, default=None)
+    identifiers: dict[str, set[bytes]] = dataclasses.field(repr=False, default_factory=dict)  # keyed hashes, by domain
 
     def count(self) -> int:
         return sum(len(rows) for rows in self.tables.values())
@@ -150,6 +152,7 @@ class ErasureReport:
     erased: dict[str, int]
     restricted: tuple[Restricted, ...]
     shredded_subjects: int
+    recipients_told: dict[str, int] = dataclasses.field(default_factory=dict)  # recipient key -> shared records
 
 
 _TOKEN = object()
@@ -158,8 +161,9 @@ _HIDDEN_DETAIL_TYPES = ("LargeBinary",)
 
 
 class DataMap:
-    def __init__(self, base, catalog: Catalog):
+    def __init__(self, base, catalog: Catalog, shares: ShareRegister | None = None):
         self.catalog = catalog
+        self.shares = shares  # whom to tell when data is erased
         self.metadata = base.metadata
         self.maps: dict[str, TableMap] = {}
         models = {m.class_.__tablename__: m.class_ for m in base.registry.mappers}
@@ -263,7 +267,7 @@ class DataMap:
                 found_ids[name] = [r.id for r in rows]
                 found_sets[name] = set(found_ids[name])
         self._mark_other_accounts(session, user_id, tables, pg)
-        return SubjectData(user_id, tables, _TOKEN)
+        return SubjectData(user_id, tables, _TOKEN, idents)
 
     def _mark_other_accounts(self, session: Session, user_id: uuid.UUID, tables: dict[str, list[FoundRow]], pg: bool) -> None:
         """Rows sealed under another account's own key are that person's data, not this one's: they are only
@@ -392,6 +396,12 @@ class DataMap:
         hold = tm.legal_hold
         return Restricted(tm.name, tm.label, str(row.id), hold.law_zh, hold.law_en, hold.until(row))
 
+    def subjects(self, data: SubjectData) -> set[uuid.UUID]:
+        """The subject ids of everything found: whose keys an erasure shreds, whose shares were made."""
+        _check(data)
+        return {getattr(fr.row, tm.subject_column) for name, found in data.tables.items()
+                if (tm := self.maps[name]).subject_column for fr in found}
+
     # -- erasing --------------------------------------------------------------------------------------
     def erase(self, session: Session, vault, data: SubjectData, *, actor: audit.Actor, now: dt.datetime,
               reason: str) -> ErasureReport:
@@ -440,11 +450,13 @@ class DataMap:
                     session.execute(update(tm.table).where(one_of(pk, batch, pg)).values(**cut))
             if ids:
                 erased[name] = len(ids)
+        # Every recipient of the data is told to delete it, the legally kept records' subjects included (JD-6.3.1c).
+        told = self.shares.ask_deletion(session, shred | keep_subjects, data.identifiers, now) if self.shares else {}
         shred -= keep_subjects
         vault.shred_subjects(session, shred, reason=reason)
         vault.record(session, actor=actor, action="erase", subject_id=data.user_id,
                      detail=f"{reason}: " + ", ".join(f"{k}={v}" for k, v in sorted(erased.items())))
-        return ErasureReport(erased, tuple(restricted), len(shred))
+        return ErasureReport(erased, tuple(restricted), len(shred), told)
 
 
 def _check(data: SubjectData) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, utcnow
+from jidi.privacy.catalog import blind_index
 
 
 class SubjectKey(Base):
@@ -87,3 +88,32 @@ class Restriction(Base):
     law: Mapped[str] = mapped_column(String(200))
     until: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+_PENDING = text("deletion_asked_at IS NOT NULL AND deletion_notified_at IS NULL")
+
+
+class ShareRecord(Base):
+    """One handing-over of a subject's personal data to a declared recipient (`jidi.privacy.sharing`), and the
+    deletion notice sent to that recipient when the subject was erased."""
+
+    __tablename__ = "share_register"
+    __datamap__ = False  # the privacy core's own bookkeeping: pseudonyms and catalog keys, no personal data
+    # The notices still to send: a handful among millions of shares, found without scanning them.
+    __table_args__ = (Index("ix_share_register_pending", "recipient", "id", postgresql_where=_PENDING, sqlite_where=_PENDING),)
+    __nonpersonal__ = ("id", "recipient", "subject", "fields", "purpose", "basis", "reference", "shared_at",
+                       "deletion_asked_at", "deletion_notified_at")
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    recipient: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(40), index=True)  # the audit pseudonym of the data's subject
+    # The keyed hash of the phone number handed over, so that an erasure of whoever holds that number later finds the
+    # share too (a code sent before the account existed has a subject of its own); cleared once deletion is asked.
+    phone_bidx = blind_index("phone")
+    fields: Mapped[str] = mapped_column(Text)                     # catalog keys, comma-separated
+    purpose: Mapped[str] = mapped_column(String(32))
+    basis: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(80))           # what the recipient knows the data by
+    shared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    deletion_asked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    deletion_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

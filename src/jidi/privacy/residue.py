@@ -4,7 +4,7 @@ their identifiers (`jidi privacy residue`), and the re-application of erasures a
 A scan looks for the subject id in every id-like column, for the keyed hashes of the identifiers given (phone,
 e-mail, username) in every blind-index column, for those identifiers in plaintext in every text and binary
 column (there should never be any: personal columns hold ciphertext), for the audit pseudonym in the audit
-log, and for the subject id in queued jobs. Each finding says whether it is expected after an erasure, and why.
+log and the share register, and for the subject id in queued jobs. Each finding says whether it is expected after an erasure, and why.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy import LargeBinary, String, Text, Uuid, func, select
 from sqlalchemy.orm import Session
 
 from jidi.privacy.datamap import DataMap
-from jidi.privacy.models import AuditRecord, Restriction, SubjectKey, Tombstone
+from jidi.privacy.models import AuditRecord, Restriction, ShareRecord, SubjectKey, Tombstone
 
 # Why a reference may remain after an erasure, per table; anything else found is residue.
 KEPT = {
@@ -25,6 +25,8 @@ KEPT = {
     "rights_request_events": "The history of a request",
     "tombstones": "The record that the subject was erased, so a restored backup is erased again (A19)",
     "audit_log": "Audit records are kept at least 3 years (PIPL art. 56); they hold only a keyed pseudonym",
+    "share_register": "The record of what was handed to which recipient and that it was told to delete it "
+                      "(JD-6.3.1c); a keyed pseudonym only",
 }
 
 
@@ -66,6 +68,14 @@ def scan(session: Session, vault, datamap: DataMap, subject_id: uuid.UUID, ident
         found.append(Finding("audit_log.subject", n, "audit pseudonym", KEPT["audit_log"]))
     if session.get(SubjectKey, subject_id) is not None:
         found.append(Finding("subject_keys", 1, "the subject's data key"))
+    shares = session.execute(
+        select(ShareRecord.deletion_notified_at.is_not(None), func.count()).where(ShareRecord.subject == pseudonym)
+        .group_by(ShareRecord.deletion_notified_at.is_not(None))).all()
+    for notified, n in shares:
+        if notified:
+            found.append(Finding("share_register", n, "shares whose recipients were told to delete", KEPT["share_register"]))
+        else:
+            found.append(Finding("share_register", n, "shares whose recipients have not been told to delete"))
     held = session.scalar(select(func.count()).select_from(Restriction).where(Restriction.subject == pseudonym))
     if held:
         found.append(Finding("restrictions", held, "records kept by law", "Restricted: kept only because a law requires it"))

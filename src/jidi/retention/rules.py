@@ -142,6 +142,10 @@ RULES: tuple[Rule, ...] = (
          "因法定留存而限制处理的记录:留存期满后删除限制记录(所限制的记录按其自身规则删除)",
          "Records kept only under a legal hold after a deletion request: the restriction is deleted when the hold ends "
          "(the held record goes by its own rule)", _fixed(dt.timedelta(0))),
+    Rule("share_register", ("share_register",), "shared", DELETE,
+         "对外提供个人信息的记录(仅含化名):保存 3 年;尚未通知接收方删除的,通知后再删",
+         "Records of personal data handed to others (pseudonyms only): kept 3 years; one whose deletion notice has "
+         "not gone out yet stays until it has", _days("retention_audit_days")),
     Rule("tombstones", ("tombstones",), "erased on request", KEEP,
          "应请求删除的主体清单:用于从备份恢复后再次删除", "Subjects erased on request: re-applied after any restore from backup",
          by="jidi.privacy"),

@@ -32,7 +32,7 @@ from jidi.addressbook.models import AddressEntry
 from jidi.family.models import FamilyBinding, LookupAttempt, ProxyCollection
 from jidi.notify.models import SmsMessage
 from jidi.privacy import Actor
-from jidi.privacy.models import AuditRecord, Restriction, SubjectKey
+from jidi.privacy.models import AuditRecord, Restriction, ShareRecord, SubjectKey
 from jidi.retention import rules
 from jidi.retention.models import TERMINAL, DeliveryStatistic
 from jidi.rights.models import KinProof, RightsRequest
@@ -94,6 +94,7 @@ class RetentionSweep:
             "login_failures": self._login_failures, "orders_delivered": self._orders, "orders_returned": self._orders,
             "orders_cancelled": self._orders, "family_pending": self._family_pending, "family_ended": self._family_ended,
             "rights_requests": self._rights_requests, "rights_kin_proofs": self._kin_proofs, "restrictions": self._restrictions,
+            "share_register": self._share_register,
         }
         try:
             for rule in rules.RULES:
@@ -237,6 +238,12 @@ class RetentionSweep:
 
     def _restrictions(self, rule, now, report):
         self._delete(rule, report, Restriction, Restriction.__table__.c.until < now)
+
+    def _share_register(self, rule, now, report):
+        t = ShareRecord.__table__
+        # A record whose recipient has yet to be told of a deletion is the notice itself: it waits for it.
+        self._delete(rule, report, ShareRecord, and_(t.c.shared_at < now - rule.period_of(self.c.settings),
+                                                     or_(t.c.deletion_asked_at.is_(None), t.c.deletion_notified_at.is_not(None))))
 
     # -- finished orders: anonymise -----------------------------------------------------------------------------
     def _orders(self, rule, now, report):

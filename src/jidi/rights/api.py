@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from jidi.accounts.api import errors_for
 from jidi.i18n import gettext_for
+from jidi.privacy import LABELS
+from jidi.privacy.sharing import ROLE_LABELS
 from jidi.rights import export, kinds as K
 from jidi.web.deps import ApiUser, ContainerDep, LocaleDep, client_address
 
@@ -82,6 +84,7 @@ class RequestOut(BaseModel):
     copy_url: str | None = Field(description="Where to download the copy while it is offered")
     copy_expires_at: dt.datetime | None
     history: list[HistoryItem]
+    details: str | None = Field(description="What you wrote with the request, in your own words")
 
 
 class Blocker(BaseModel):
@@ -100,11 +103,19 @@ class Kept(BaseModel):
     kept_until: dt.date
 
 
+class ToNotify(BaseModel):
+    recipient: str
+    role: str = Field(description="Whether it processes for us or on its own account")
+    purpose: str
+    records: int = Field(description="How many times your data was handed to it")
+
+
 class PreviewOut(BaseModel):
     kind: Literal["deletion", "cancellation"]
     blocked_by: list[Blocker] = Field(description="Empty when nothing blocks it")
     will_erase: list[WillErase]
     will_keep: list[Kept] = Field(description="Records the law requires us to keep: restricted, not used, deleted at the date")
+    will_notify: list[ToNotify] = Field(description="Those we shared your data with: each is told to delete it")
     erase_after: dt.datetime | None
 
 
@@ -117,6 +128,7 @@ def request_out(v, loc: str) -> RequestOut:
         answer=v.answer, erase_after=v.erase_after,
         copy_url=f"/api/v1/privacy/copies/{v.export_id}" if v.export_id else None, copy_expires_at=v.export_expires_at,
         history=[HistoryItem(at=at, action=a, label=_(K.EVENT_LABELS.get(a, a))) for at, a, _role in v.history],
+        details=v.details,
     )
 
 
@@ -155,6 +167,8 @@ def preview(kind: Annotated[str, Path(max_length=20, examples=["deletion", "canc
         kind=p.kind, blocked_by=[Blocker(code=b, message=_(REASONS[b])) for b in p.blocked_by],
         will_erase=[WillErase(what=pick(label), records=n) for label, n in p.will_erase],
         will_keep=[Kept(what=pick(r.label), legal_basis=pick((r.law_zh, r.law_en)), kept_until=r.until.date()) for r in p.will_keep],
+        will_notify=[ToNotify(recipient=pick((x.recipient.name_zh, x.recipient.name_en)), role=pick(ROLE_LABELS[x.recipient.role]),
+                              purpose=pick(LABELS[x.recipient.purpose]), records=x.records) for x in p.will_notify],
         erase_after=p.erase_after,
     )
 

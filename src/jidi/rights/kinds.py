@@ -79,6 +79,7 @@ EVENT_LABELS = {
     "scheduled": N_("Scheduled"),
     "export_ready": N_("Copy ready to download"),
     "erased": N_("Data deleted"),
+    "recipients_told": N_("Those we shared your data with were told to delete it"),
     "fulfilled": N_("Done"),
     "refused": N_("Refused"),
     "answered": N_("Answered"),

@@ -22,8 +22,9 @@ from jidi import errors
 from jidi.accounts.models import User
 from jidi.db import after_commit
 from jidi.i18n import N_
-from jidi.privacy import Actor, Purpose, Role
+from jidi.privacy import Actor, Purpose, Role, SubjectShredded
 from jidi.privacy.datamap import Restricted, RowView
+from jidi.privacy.sharing import ShareSummary
 from jidi.rights import export, kinds as K
 from jidi.rights.models import DataExport, KinProof, RequestEvent, RightsRequest
 from jidi.shipping.obligations import open_obligations
@@ -79,6 +80,11 @@ class RequestView:
     export_expires_at: dt.datetime | None = None
     relationship: str | None = None
     proofs: tuple[tuple[uuid.UUID, str, str, int], ...] = ()
+    details: str | None = None    # what the requester wrote: in the requester's own views only
+    # In the officer's views only, masked: the requester's mobile number and, for a next-of-kin request, the deceased
+    # account's. None when that account's data is deleted (or no account matched the number the relative gave).
+    requester: str | None = None
+    deceased: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +95,7 @@ class Preview:
     blocked_by: tuple[str, ...]
     will_erase: tuple[tuple[tuple[str, str], int], ...]  # (table label, records)
     will_keep: tuple[Restricted, ...]
+    will_notify: tuple[ShareSummary, ...]  # recipients of the data who will be told to delete it
     erase_after: dt.datetime | None
 
 
@@ -205,8 +212,10 @@ class Rights:
         now = self.c.clock()
         with self.c.uow() as s:
             self._role(s, user_id)
-            counts, holds = self.datamap.plan(self.datamap.find(s, user_id), now)
-            return Preview(kind, tuple(self._blockers(s, user_id)), tuple(counts.items()), tuple(holds),
+            data = self.datamap.find(s, user_id)
+            counts, holds = self.datamap.plan(data, now)
+            shared = self.c.shares.summary(s, self.datamap.subjects(data), data.identifiers)
+            return Preview(kind, tuple(self._blockers(s, user_id)), tuple(counts.items()), tuple(holds), tuple(shared),
                            now + relativedelta(months=1) if kind == K.CANCELLATION else None)
 
     def _blockers(self, s: Session, user_id: uuid.UUID) -> list[str]:
@@ -310,15 +319,21 @@ class Rights:
             req.relationship, proofs,
         )
 
+    def _own_view(self, s: Session, req: RightsRequest) -> RequestView:
+        """The requester's view, with what they wrote: their own data, shown only to them (_own checked it)."""
+        details = self.vault.get(s, req, "details")
+        text = self.vault.use(details, Purpose.SELF_SERVICE) if details is not None else None
+        return dataclasses.replace(self._view(s, req), details=text)
+
     def my_requests(self, user_id: uuid.UUID) -> list[RequestView]:
         with self.c.uow() as s:
             rows = s.scalars(select(RightsRequest).where(RightsRequest.requester_id == user_id)
                              .order_by(RightsRequest.received_at.desc()).limit(200)).all()
-            return [self._view(s, r) for r in rows]
+            return [self._own_view(s, r) for r in rows]
 
     def my_request(self, user_id: uuid.UUID, request_id) -> RequestView:
         with self.c.uow() as s:
-            return self._view(s, self._own(s, user_id, request_id))
+            return self._own_view(s, self._own(s, user_id, request_id))
 
     # -- copies ------------------------------------------------------------------------------------------
     def build_export(self, request_id: uuid.UUID, locale: str = "zh_CN") -> None:
@@ -362,9 +377,13 @@ class Rights:
             if req is None or req.status not in (K.PROCESSING, K.SCHEDULED):
                 return
             data = self.datamap.find(s, req.subject_user_id)
-            self.datamap.erase(s, self.vault, data, actor=Actor.system(), now=now, reason=f"rights:{req.kind}")
+            report = self.datamap.erase(s, self.vault, data, actor=Actor.system(), now=now, reason=f"rights:{req.kind}")
             req = s.get(RightsRequest, request_id)  # erasure detached the rows it found, this one among them
             self._event(s, req, "erased", Role.ADMIN)
+            if report.recipients_told:
+                # Everyone we shared the data with is told to delete it (JD-6.3.1c), by a job after the commit.
+                self._event(s, req, "recipients_told", Role.ADMIN)
+                after_commit(s, self.c.tasks.send_share_deletion_notices)
             self._close(s, req, K.FULFILLED, Role.ADMIN)
 
     def purge_due_cancellations(self) -> int:
@@ -424,15 +443,34 @@ class Rights:
         if actor.role is not Role.PRIVACY_OFFICER:
             raise errors.forbidden()
 
+    def _phone(self, s: Session, user_id: uuid.UUID | None):
+        """An account's mobile number (a Personal), or None: no account, or its data is deleted."""
+        user = s.get(User, user_id) if user_id is not None else None
+        try:
+            return self.vault.get(s, user, "phone") if user is not None else None
+        except SubjectShredded:  # erased: nothing left to open
+            return None
+
+    def _officer_view(self, s: Session, req: RightsRequest, *, reveal_answer: bool = True) -> RequestView:
+        """With the requester (and the deceased of a next-of-kin request) masked, 138****5678: enough to tell people
+        apart; the full number only through officer_reveal."""
+        def masked(user_id):
+            phone = self._phone(s, user_id)
+            return phone.masked if phone is not None else None
+
+        return dataclasses.replace(self._view(s, req, reveal_answer=reveal_answer), requester=masked(req.requester_id),
+                                   deceased=masked(req.subject_user_id) if req.kind == K.NEXT_OF_KIN else None)
+
     def queue(self, actor: Actor, *, include_closed: bool = False) -> list[RequestView]:
-        """Open requests, the soonest due first; overdue and due-soon ones are flagged."""
+        """Open requests, the soonest due first; overdue and due-soon ones are flagged; requesters masked."""
         self._officer(actor)
         with self.c.uow() as s:
             stmt = select(RightsRequest)
             if not include_closed:
                 stmt = stmt.where(RightsRequest.status.in_(K.OPEN))
             rows = s.scalars(stmt.order_by(RightsRequest.due_on.is_(None), RightsRequest.due_on, RightsRequest.received_at).limit(500)).all()
-            return [self._view(s, r, reveal_answer=False) for r in rows]
+            self.vault.preload(s, {uid for r in rows for uid in (r.requester_id, r.subject_user_id) if uid is not None})
+            return [self._officer_view(s, r, reveal_answer=False) for r in rows]
 
     def officer_request(self, actor: Actor, request_id) -> tuple[RequestView, str | None]:
         """One request with its history, and what the requester wrote (opened for the rights request, audited)."""
@@ -443,7 +481,20 @@ class Rights:
                 raise errors.not_found()
             details = self.vault.get(s, req, "details")
             text = self.vault.reveal(s, details, Purpose.RIGHTS_REQUEST, actor) if details is not None else None
-            return self._view(s, req), text
+            return self._officer_view(s, req), text
+
+    def officer_reveal(self, actor: Actor, request_id, who: str) -> str:
+        """The full mobile number of the requester or (next of kin) the deceased account, to contact or check them
+        for this request: opened for the rights request, audited."""
+        self._officer(actor)
+        with self.c.uow() as s:
+            req = s.get(RightsRequest, errors.id_or_not_found(request_id))
+            if req is None or who not in ("requester", "deceased") or (who == "deceased" and req.kind != K.NEXT_OF_KIN):
+                raise errors.not_found()
+            phone = self._phone(s, req.requester_id if who == "requester" else req.subject_user_id)
+            if phone is None:
+                raise errors.not_found()
+            return self.vault.reveal(s, phone, Purpose.RIGHTS_REQUEST, actor)
 
     def officer_proof(self, actor: Actor, request_id, proof_id) -> tuple[str, bytes]:
         self._officer(actor)

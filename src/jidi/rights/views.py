@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from jidi import errors
 from jidi.i18n import N_
 from jidi.privacy import Role
+from jidi.privacy.sharing import ROLE_LABELS
 from jidi.rights import export, kinds as K
 from jidi.rights.service import MAX_PROOF_BYTES
 from jidi.shipping.obligations import REASONS
@@ -172,6 +173,8 @@ def _confirm(request: Request, c, user, loc: str, kind: str, *, scope: str = "",
         "blocked_by": list(preview.blocked_by) if preview else [], "reasons": REASONS,
         "will_erase": [(pick(label), n) for label, n in preview.will_erase] if preview else [],
         "will_keep": [(pick(r.label), pick((r.law_zh, r.law_en)), _day(r.until)) for r in preview.will_keep] if preview else [],
+        "will_notify": [(pick((x.recipient.name_zh, x.recipient.name_en)), pick(ROLE_LABELS[x.recipient.role]), x.records)
+                        for x in preview.will_notify] if preview else [],
         "erase_after": _day(preview.erase_after) if preview and preview.erase_after else "",
         "path": f"/privacy/confirm/{kind}", **_common(loc), **extra,
     }
@@ -313,7 +316,7 @@ def _officer(staff) -> None:
 
 def _officer_request(request: Request, c, staff, loc: str, request_id: str, *, err: errors.AppError | None = None, **extra):
     view, text = c.rights.officer_request(staff.actor, request_id)
-    context = {"staff": staff, "r": view, "text": text, "answer": "", "ground": "", "reason": "",
+    context = {"staff": staff, "r": view, "text": text, "answer": "", "ground": "", "reason": "", "revealed": {},
                "path": f"/staff/privacy/{view.id}", **_common(loc), **extra}
     return render_error(request, OFFICER_REQUEST, err, **context)
 
@@ -332,6 +335,15 @@ def officer_request_page(request: Request, request_id: ItemId, staff: StaffUser,
                          done: Annotated[str, Query(max_length=20)] = ""):
     _officer(staff)
     return _officer_request(request, c, staff, loc, request_id, done=done if done in ("approved", "refused") else "")
+
+
+@router.post("/staff/privacy/{request_id}/reveal", dependencies=[Csrf])
+def officer_reveal(request: Request, request_id: ItemId, staff: StaffUser, c: ContainerDep, loc: LocaleDep, who: Text(20) = ""):
+    """The requester's (or the deceased account's) full mobile number, shown on this page only: a POST, so the number
+    never appears in a URL; audited as opened for the rights request."""
+    _officer(staff)
+    shown = c.rights.officer_reveal(staff.actor, request_id, who)
+    return _officer_request(request, c, staff, loc, request_id, revealed={who: shown})
 
 
 @router.get("/staff/privacy/{request_id}/proofs/{proof_id}")

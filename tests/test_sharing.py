@@ -1,0 +1,142 @@
+"""The share register: every handing-over of personal data to another organisation is recorded with its recipient,
+fields, purpose and basis; undeclared fields never leave; an erasure tells every recipient to delete."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from sqlalchemy import func, select, update
+
+from jidi.accounts.models import User
+from jidi.notify.models import SmsMessage
+from jidi.notify.providers import SMS_GATEWAY
+from jidi.privacy import residue
+from jidi.privacy.models import ShareRecord
+from jidi.privacy.sharing import UndeclaredShare
+from tests.pii import PHONES
+from tests.test_accounts_api import auth, register
+
+ME, FRIEND = PHONES[0], PHONES[1]
+
+
+def user_id(container, phone) -> uuid.UUID:
+    with container.uow() as s:
+        return s.scalar(select(User.id).where(User.phone_bidx == container.vault.blind_index("phone", phone)))
+
+
+def shares(container, **where) -> list[ShareRecord]:
+    with container.uow() as s:
+        rows = s.scalars(select(ShareRecord).filter_by(**where).order_by(ShareRecord.shared_at)).all()
+        s.expunge_all()
+        return rows
+
+
+def delete_me(client, sms, clock, h) -> dict:
+    clock.advance(seconds=61)
+    assert client.post("/api/v1/privacy/codes", headers=h).status_code == 202
+    r = client.post("/api/v1/privacy/requests", json={"kind": "deletion", "code": sms.last_code(ME)}, headers=h)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+@pytest.mark.promise("JD-4.2a", "CN-5.1a", "ZK-3.1.1", "JD-4.1", "CN-5.1.4")
+def test_every_sms_handed_to_the_provider_is_recorded_with_its_recipient_basis_and_fields(client, sms, container):
+    register(client, sms, phone=ME)
+    me = user_id(container, ME)
+    assert len(sms.references) == 1
+    [record] = shares(container)
+    assert record.recipient == SMS_GATEWAY.key == "sms_gateway"
+    # A keyed pseudonym and a keyed hash, never the number. The code went out before the account existed, under
+    # a subject of its own: the hash is what ties it to whoever holds the number.
+    assert record.subject != container.vault.pseudonym(me) and record.phone_bidx == container.vault.blind_index("phone", ME)
+    assert record.fields == "sms_outbox.body,sms_outbox.phone"
+    assert (record.purpose, record.basis) == ("notification", "contract")
+    # The provider knows the message by our reference, and the register keeps exactly that reference.
+    assert record.reference == sms.references[0]
+    with container.uow() as s:
+        assert container.vault.pseudonym(s.get(SmsMessage, uuid.UUID(record.reference)).subject_id) == record.subject
+    assert container.shares.problems(container.catalog) == []
+
+
+@pytest.mark.promise("JD-4.2b", "ZK-3.1.3a")
+def test_a_field_the_recipient_is_not_declared_for_never_leaves(client, sms, container):
+    register(client, sms, phone=ME)
+    me = user_id(container, ME)
+    before = len(shares(container))
+    with container.uow() as s:
+        user = s.get(User, me)
+        phone = container.vault.get(s, user, "phone")  # the account's number: not what the SMS provider may receive
+        with pytest.raises(UndeclaredShare):
+            container.shares.disclose(s, SMS_GATEWAY, [phone], reference="x", now=container.clock())
+        msg = s.scalar(select(SmsMessage).limit(1))
+        mixed = [container.vault.get(s, msg, "body"), phone]  # two subjects' data in one share
+        with pytest.raises(UndeclaredShare):
+            container.shares.disclose(s, SMS_GATEWAY, mixed, reference="y", now=container.clock())
+    assert len(shares(container)) == before
+
+
+@pytest.mark.promise("JD-6.3.1c", "CN-8.2.2")
+def test_a_deletion_tells_the_sms_provider_to_delete_every_message_it_took_for_me_and_nothing_else(client, sms, clock, container):
+    h = auth(register(client, sms, phone=ME))
+    clock.advance(seconds=61)
+    register(client, sms, phone=FRIEND)
+    me = user_id(container, ME)
+    mine = [r.reference for r in shares(container, phone_bidx=container.vault.blind_index("phone", ME))]
+    theirs = [r.reference for r in shares(container, phone_bidx=container.vault.blind_index("phone", FRIEND))]
+    assert mine and theirs
+    preview = client.get("/api/v1/privacy/preview/deletion", headers=h).json()
+    assert [(x["recipient"], x["records"]) for x in preview["will_notify"]] == [("短信服务商", len(mine))]
+
+    done = delete_me(client, sms, clock, h)
+    assert done["status"] == "fulfilled"
+    assert "recipients_told" in [e["action"] for e in done["history"]]
+    told = sum(sms.deletion_requests, [])
+    # Every message to my number, the code of this very request included, and none of my friend's.
+    everything = [r.reference for r in shares(container)]
+    assert set(mine) < set(told) and sorted(told) == sorted(set(everything) - set(theirs))
+    assert all(r.deletion_notified_at is not None and r.phone_bidx is None for r in shares(container) if r.reference in told)
+    assert all(r.deletion_asked_at is None for r in shares(container) if r.reference in theirs)
+    with container.uow() as s:
+        findings = residue.scan(s, container.vault, container.datamap, me, {"phone": ME})
+    kept = {f.where: f for f in findings}
+    assert kept["share_register"].kept and [f for f in findings if not f.kept] == []
+
+
+@pytest.mark.promise("JD-6.3.1c")
+def test_a_recipient_that_cannot_take_the_notice_is_asked_again_until_it_does(client, sms, clock, container, monkeypatch):
+    h = auth(register(client, sms, phone=ME))
+    me = user_id(container, ME)
+
+    def unreachable(references):
+        raise ConnectionError("provider down")
+
+    monkeypatch.setattr(sms, "request_deletion", unreachable)
+    assert delete_me(client, sms, clock, h)["status"] == "fulfilled"  # the erasure itself does not wait for them
+    with container.uow() as s:
+        assert container.shares.pending_notices(s, [me]) > 0
+        findings = residue.scan(s, container.vault, container.datamap, me, {"phone": ME})
+    assert [f.where for f in findings if not f.kept] == ["share_register"]  # the scan says the erasure is not complete
+    with pytest.raises(ConnectionError):
+        container.shares.send_deletion_notices(container.uow, container.clock())
+    monkeypatch.undo()
+    container.tasks.rights_housekeeping.call_local()  # the periodic job catches up
+    with container.uow() as s:
+        assert container.shares.pending_notices(s, [me]) == 0
+    assert sms.deletion_requests
+
+
+def test_share_records_leave_after_three_years_but_not_before_their_deletion_notice(client, sms, clock, container):
+    register(client, sms, phone=ME)
+    clock.advance(seconds=61)
+    register(client, sms, phone=FRIEND)
+    old = clock() - dt.timedelta(days=container.settings.retention_audit_days + 1)
+    first, second = shares(container)
+    with container.uow() as s:
+        s.execute(update(ShareRecord).values(shared_at=old))
+        s.execute(update(ShareRecord).where(ShareRecord.id == second.id).values(deletion_asked_at=old))
+    report = container.retention.run()
+    assert report.rules["share_register"]["share_register"] == 1
+    with container.uow() as s:
+        assert s.scalars(select(ShareRecord.id)).all() == [second.id]
+        assert s.scalar(select(func.count()).select_from(ShareRecord)) == 1
