@@ -141,6 +141,9 @@ def test_a_copy_is_a_zip_of_json_and_html_built_by_a_job_for_its_owner_only(clie
         html = zf.read("my-data.html").decode()
     assert doc["format"] == "jidi-personal-data/1"
     assert ME in json.dumps(doc, ensure_ascii=False) and NICKNAMES[0] in html and ADDRESSES[0] in html
+    # Whom it was handed to: the SMS provider took my codes.
+    assert [x["recipient"] for x in doc["shared_with"]] == ["短信服务商"] and doc["shared_with"][0]["times"] >= 2
+    assert "短信服务商" in html
     # Nobody else, and not after it expired.
     assert client.get(req["copy_url"], headers=world["friend"]).status_code == 404
     clock.advance(hours=container.settings.rights_export_ttl_hours + 1)

@@ -16,6 +16,7 @@ from jidi.privacy.models import ShareRecord
 from jidi.privacy.sharing import UndeclaredShare
 from tests.pii import PHONES
 from tests.test_accounts_api import auth, register
+from tests.test_rights_pages import web_login
 
 ME, FRIEND = PHONES[0], PHONES[1]
 
@@ -56,7 +57,7 @@ def test_every_sms_handed_to_the_provider_is_recorded_with_its_recipient_basis_a
     assert record.reference == sms.references[0]
     with container.uow() as s:
         assert container.vault.pseudonym(s.get(SmsMessage, uuid.UUID(record.reference)).subject_id) == record.subject
-    assert container.shares.problems(container.catalog) == []
+    assert container.shares.problems() == []
 
 
 @pytest.mark.promise("JD-4.2b", "ZK-3.1.3a")
@@ -140,3 +141,20 @@ def test_share_records_leave_after_three_years_but_not_before_their_deletion_not
     with container.uow() as s:
         assert s.scalars(select(ShareRecord.id)).all() == [second.id]
         assert s.scalar(select(func.count()).select_from(ShareRecord)) == 1
+
+
+@pytest.mark.promise("JD-6.1.2a", "JD-6.1.3")
+def test_my_data_and_my_copy_say_whom_my_data_was_handed_to(client, sms, clock, container):
+    h = auth(register(client, sms, phone=ME))
+    doc = client.get("/api/v1/privacy/my-data", headers=h).json()
+    [shared] = doc["shared_with"]
+    assert shared["recipient"] == "短信服务商" and shared["role"] == "受托处理者"
+    assert shared["times"] == len(sms.references) and sorted(shared["fields"]) == sorted(["短信接收号码", "短信内容"])
+    assert shared["deletion_requested"] == 0
+    english = client.get("/api/v1/privacy/my-data", headers={**h, "Accept-Language": "en"}).json()
+    assert english["shared_with"][0]["recipient"] == "SMS service provider"
+    web_login(client, sms, clock, ME)
+    page = client.get("/privacy/me")
+    assert page.status_code == 200 and 'data-testid="shared-with"' in page.text and "短信服务商" in page.text
+    confirm = client.get("/privacy/confirm/deletion")
+    assert 'data-testid="will-notify"' in confirm.text and "短信服务商" in confirm.text

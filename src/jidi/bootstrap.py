@@ -82,7 +82,7 @@ def bootstrap(
         catalog=catalog,
         vault=vault,
         # Every recipient declared, with where its deletion notices go.
-        shares=ShareRegister(vault.pseudonym, vault.blind_index, {SMS_GATEWAY.key: sms}),
+        shares=ShareRegister(catalog, vault.pseudonym, vault.blind_index, {SMS_GATEWAY.key: sms}),
         secrets=Secrets(keys),
         sms=sms,
         wechat=wechat or SimulatedWechat(),

@@ -27,7 +27,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from jidi.db import id_batches, is_postgresql, one_of
-from jidi.privacy.catalog import Catalog, LegalBasis, Purpose
+from jidi.privacy.catalog import Catalog, FieldSpec, LegalBasis, Purpose
 from jidi.privacy.models import ShareRecord
 from jidi.privacy.values import Personal
 from jidi.privacy.vault import PurposeNotAllowed
@@ -87,7 +87,7 @@ class ShareSummary:
     """What one recipient received about a person, for "my data" and the erasure preview."""
 
     recipient: Recipient
-    fields: tuple[str, ...]
+    fields: tuple[FieldSpec, ...]
     records: int
     first: dt.datetime
     last: dt.datetime
@@ -96,18 +96,19 @@ class ShareSummary:
 
 
 class ShareRegister:
-    def __init__(self, pseudonym: Callable[[uuid.UUID], str], blind_index: Callable[[str, str], bytes],
+    def __init__(self, catalog: Catalog, pseudonym: Callable[[uuid.UUID], str], blind_index: Callable[[str, str], bytes],
                  channels: Mapping[str, DeletionChannel]):
+        self.catalog = catalog
         self._pseudonym = pseudonym
         self._blind_index = blind_index
         self.channels = dict(channels)
 
-    def problems(self, catalog: Catalog) -> list[str]:
+    def problems(self) -> list[str]:
         """Declarations that cannot work: unknown fields, a purpose a field does not allow, no deletion channel."""
         out = []
         for r in RECIPIENTS.values():
             for key in sorted(r.fields):
-                spec = catalog.fields.get(key)
+                spec = self.catalog.fields.get(key)
                 if spec is None:
                     out.append(f"{r.key}: {key} is not a personal field of the catalog")
                 elif not spec.allows(r.purpose):
@@ -164,7 +165,8 @@ class ShareRegister:
             g["fields"].update(fields.split(","))
             g["n"], g["asked"], g["notified"] = g["n"] + n, g["asked"] + asked, g["notified"] + notified
             g["first"], g["last"] = min(g["first"], first), max(g["last"], last)
-        return [ShareSummary(RECIPIENTS[key], tuple(sorted(g["fields"])), g["n"], g["first"], g["last"], g["asked"], g["notified"])
+        return [ShareSummary(RECIPIENTS[key], tuple(self.catalog.fields[f] for f in sorted(g["fields"])), g["n"], g["first"],
+                             g["last"], g["asked"], g["notified"])
                 for key, g in sorted(grouped.items()) if key in RECIPIENTS]
 
     # -- deletion -----------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import jinja2
 from jidi.i18n import gettext_for
 from jidi.privacy import LABELS
 from jidi.privacy.datamap import RELATION_LABELS, Restricted, RowView
+from jidi.privacy.sharing import ROLE_LABELS, ShareSummary
 
 FORMAT = "jidi-personal-data/1"
 
@@ -34,8 +35,10 @@ def _pick(pair: tuple[str, str], locale: str) -> str:
     return pair[0] if locale.startswith("zh") else pair[1]
 
 
-def document(views: list[RowView], restricted: list[Restricted], *, locale: str, generated_at: dt.datetime) -> dict:
-    """The JSON document: one section per table and relation, one entry per record, one item per field."""
+def document(views: list[RowView], restricted: list[Restricted], shared: list[ShareSummary], *, locale: str,
+             generated_at: dt.datetime) -> dict:
+    """The JSON document: one section per table and relation, one entry per record, one item per field; the records
+    kept by law; and every organisation the data was handed to."""
     sections: dict[tuple[str, str], dict] = {}
     for v in views:
         key = (v.table, v.relation.value)
@@ -68,6 +71,15 @@ def document(views: list[RowView], restricted: list[Restricted], *, locale: str,
             "table": r.table, "label": _pick(r.label, locale), "id": r.row_id,
             "legal_basis": r.law_zh if locale.startswith("zh") else r.law_en, "kept_until": r.until.date().isoformat(),
         } for r in restricted],
+        "shared_with": [{
+            "recipient": _pick((x.recipient.name_zh, x.recipient.name_en), locale),
+            "role": _pick(ROLE_LABELS[x.recipient.role], locale),
+            "purpose": _pick(LABELS[x.recipient.purpose], locale),
+            "legal_basis": _pick(LABELS[x.recipient.basis], locale),
+            "fields": [_pick((f.label_zh, f.label_en), locale) for f in x.fields],
+            "times": x.records, "first": x.first.isoformat(), "last": x.last.isoformat(),
+            "deletion_requested": x.deletion_asked, "deletion_notified": x.deletion_notified,
+        } for x in shared],
     }
 
 

@@ -99,6 +99,10 @@ class Preview:
     erase_after: dt.datetime | None
 
 
+# What "my data" shows: the rows held about the person, the records kept by law, and whom it was shared with.
+MyData = tuple[list[RowView], list[Restricted], list[ShareSummary]]
+
+
 def _end_of_day_in_china(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), SHANGHAI).astimezone(dt.timezone.utc)
 
@@ -140,13 +144,16 @@ class Rights:
         self.c.accounts.check_own_code(user_id, "rights", code)
 
     # -- my data ------------------------------------------------------------------------------------------
-    def my_data(self, user_id: uuid.UUID) -> tuple[list[RowView], list[Restricted]]:
-        """Everything held about the person, masked (JD-6.1.1, CN-8.1.1a)."""
+    def my_data(self, user_id: uuid.UUID) -> MyData:
+        """Everything held about the person, masked, and whom it was shared with (JD-6.1.1, CN-8.1.1a)."""
         with self.c.uow() as s:
             data = self.datamap.find(s, user_id)
-            return self.datamap.rows(s, self.vault, data, now=self.c.clock())
+            return (*self.datamap.rows(s, self.vault, data, now=self.c.clock()), self._shared(s, data))
 
-    def disclose(self, user_id: uuid.UUID, code: str) -> tuple[list[RowView], list[Restricted]]:
+    def _shared(self, s: Session, data) -> list[ShareSummary]:
+        return self.c.shares.summary(s, self.datamap.subjects(data), data.identifiers)
+
+    def disclose(self, user_id: uuid.UUID, code: str) -> MyData:
         """The same in full, after re-verification by SMS code; recorded as an access request, answered at once."""
         self._verify(user_id, code)
         with self.c.uow() as s:
@@ -155,7 +162,7 @@ class Rights:
             data = self.datamap.find(s, user_id)
             out = self.datamap.rows(s, self.vault, data, actor=Actor(user_id, user_role), now=self.c.clock(), disclose=True)
             self._close(s, req, K.FULFILLED, user_role)
-            return out
+            return (*out, self._shared(s, data))
 
     def _role(self, s: Session, user_id: uuid.UUID) -> Role:
         user = s.get(User, user_id)
@@ -214,8 +221,7 @@ class Rights:
             self._role(s, user_id)
             data = self.datamap.find(s, user_id)
             counts, holds = self.datamap.plan(data, now)
-            shared = self.c.shares.summary(s, self.datamap.subjects(data), data.identifiers)
-            return Preview(kind, tuple(self._blockers(s, user_id)), tuple(counts.items()), tuple(holds), tuple(shared),
+            return Preview(kind, tuple(self._blockers(s, user_id)), tuple(counts.items()), tuple(holds), tuple(self._shared(s, data)),
                            now + relativedelta(months=1) if kind == K.CANCELLATION else None)
 
     def _blockers(self, s: Session, user_id: uuid.UUID) -> list[str]:
@@ -348,7 +354,8 @@ class Rights:
             actor = Actor(req.requester_id, Role.CUSTOMER if req.kind == K.COPY else Role.PRIVACY_OFFICER)
             data = self.datamap.find(s, req.subject_user_id)
             views, restricted = self.datamap.rows(s, self.vault, data, actor=actor, now=now, disclose=True)
-            blob = export.archive(export.document(views, restricted, locale=locale, generated_at=now), locale)
+            doc = export.document(views, restricted, self._shared(s, data), locale=locale, generated_at=now)
+            blob = export.archive(doc, locale)
             exp = DataExport(id=uuid.uuid4(), request_id=req.id, owner_id=req.requester_id, size_bytes=len(blob),
                              created_at=now, expires_at=now + dt.timedelta(hours=self.c.settings.rights_export_ttl_hours))
             self.vault.set(s, exp, "archive", base64.b64encode(blob).decode())
