@@ -78,6 +78,7 @@ def test_a_user_sees_reveals_copies_withdraws_and_deletes_and_the_officer_sees_w
     expect(_field(page, "users.phone")).to_have_text(masked_phone(phone))
     expect(_field(page, "users.email")).to_have_text("x***@example.com")
     expect(page.locator('[data-testid="section"][data-table="users"] [data-testid="relation"]')).to_contain_text("您本人的信息")
+    expect(page.get_by_test_id("shared-item")).to_contain_text("短信服务商")  # who took my login code to send it
     _page_has_no(page, phone, email, nickname)
 
     # In full, after a code sent to the phone.
@@ -193,6 +194,7 @@ def test_a_user_sees_reveals_copies_withdraws_and_deletes_and_the_officer_sees_w
     page.get_by_test_id("action-deletion").click()
     expect(page.get_by_test_id("blocked")).to_have_count(0)
     expect(page.get_by_test_id("will-erase")).to_contain_text("账号")
+    expect(page.get_by_test_id("notify-item")).to_contain_text("短信服务商")  # told to delete the messages it took
     code = _code(web, clock, phone)
     page.get_by_test_id("code").fill(code)
     page.get_by_test_id("confirm").click()
