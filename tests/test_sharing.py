@@ -3,6 +3,7 @@ fields, purpose and basis; undeclared fields never leave; an erasure tells every
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -11,12 +12,12 @@ from sqlalchemy import func, select, update
 from jidi.accounts.models import User
 from jidi.notify.models import SmsMessage
 from jidi.notify.providers import SMS_GATEWAY
-from jidi.privacy import residue
+from jidi.privacy import Role, residue
 from jidi.privacy.models import ShareRecord
 from jidi.privacy.sharing import UndeclaredShare
 from tests.pii import PHONES
 from tests.test_accounts_api import auth, register
-from tests.test_rights_pages import web_login
+from tests.test_rights_pages import staff_client, web_login
 
 ME, FRIEND = PHONES[0], PHONES[1]
 
@@ -105,7 +106,7 @@ def test_a_deletion_tells_the_sms_provider_to_delete_every_message_it_took_for_m
 
 
 @pytest.mark.promise("JD-6.3.1c")
-def test_a_recipient_that_cannot_take_the_notice_is_asked_again_until_it_does(client, sms, clock, container, monkeypatch):
+def test_a_recipient_that_cannot_take_the_notice_is_asked_again_until_it_does(app, client, sms, clock, container, monkeypatch):
     h = auth(register(client, sms, phone=ME))
     me = user_id(container, ME)
 
@@ -120,8 +121,12 @@ def test_a_recipient_that_cannot_take_the_notice_is_asked_again_until_it_does(cl
     assert [f.where for f in findings if not f.kept] == ["share_register"]  # the scan says the erasure is not complete
     with pytest.raises(ConnectionError):
         container.shares.send_deletion_notices(container.uow, container.clock())
+    officer = staff_client(app, container, Role.PRIVACY_OFFICER, "officer1")
+    row = officer.get("/staff/privacy").text
+    assert re.search(r'data-testid="register-row" data-recipient="sms_gateway" data-pending="[1-9]', row)
     monkeypatch.undo()
     container.tasks.rights_housekeeping.call_local()  # the periodic job catches up
+    assert 'data-recipient="sms_gateway" data-pending="0"' in officer.get("/staff/privacy").text
     with container.uow() as s:
         assert container.shares.pending_notices(s, [me]) == 0
     assert sms.deletion_requests
@@ -158,3 +163,12 @@ def test_my_data_and_my_copy_say_whom_my_data_was_handed_to(client, sms, clock, 
     assert page.status_code == 200 and 'data-testid="shared-with"' in page.text and "短信服务商" in page.text
     confirm = client.get("/privacy/confirm/deletion")
     assert 'data-testid="will-notify"' in confirm.text and "短信服务商" in confirm.text
+
+
+@pytest.mark.promise("JD-4.2.1(2)", "JD-4.2a")
+def test_the_privacy_policy_lists_every_recipient_with_what_it_receives(client):
+    page = client.get("/privacy")
+    rows = re.findall(r'<tr data-testid="sharing-row">(.*?)</tr>', page.text, re.S)
+    assert len(rows) == 1 and "短信服务商" in rows[0] and "受托处理者" in rows[0] and "短信接收号码" in rows[0]
+    english = client.get("/privacy?lang=en").text
+    assert "SMS service provider" in english and "Processor acting for us" in english

@@ -95,6 +95,16 @@ class ShareSummary:
     deletion_notified: int
 
 
+@dataclasses.dataclass(frozen=True)
+class RecipientTotals:
+    recipient: Recipient
+    fields: tuple[FieldSpec, ...]  # what it may receive
+    shares: int
+    last: dt.datetime | None
+    notices_pending: int
+    notices_sent: int
+
+
 class ShareRegister:
     def __init__(self, catalog: Catalog, pseudonym: Callable[[uuid.UUID], str], blind_index: Callable[[str, str], bytes],
                  channels: Mapping[str, DeletionChannel]):
@@ -203,6 +213,18 @@ class ShareRegister:
                           .values(deletion_notified_at=now))
             notified += len(rows)
 
+    def overview(self, session: Session) -> list[RecipientTotals]:
+        """The register at a glance for the privacy officer: per declared recipient, shares and deletion notices."""
+        R = ShareRecord
+        rows = {key: rest for key, *rest in session.execute(
+            select(R.recipient, func.count(), func.max(R.shared_at), func.count(R.deletion_asked_at),
+                   func.count(R.deletion_notified_at)).group_by(R.recipient))}
+        out = []
+        for key, r in sorted(RECIPIENTS.items()):
+            n, last, asked, notified = rows.get(key, (0, None, 0, 0))
+            out.append(RecipientTotals(r, tuple(self.catalog.fields[f] for f in sorted(r.fields)), n, last, asked - notified, notified))
+        return out
+
     def pending_notices(self, session: Session, subject_ids: Iterable[uuid.UUID]) -> int:
         R = ShareRecord
         where = list(self._of_person(subject_ids, {}, is_postgresql(session)))
@@ -210,5 +232,5 @@ class ShareRegister:
             or_(*where), R.deletion_asked_at.is_not(None), R.deletion_notified_at.is_(None))) if where else 0
 
 
-__all__ = ["DeletionChannel", "RECIPIENTS", "ROLE_LABELS", "Recipient", "RecipientRole", "ShareRegister", "ShareSummary",
+__all__ = ["DeletionChannel", "RECIPIENTS", "ROLE_LABELS", "Recipient", "RecipientRole", "RecipientTotals", "ShareRegister", "ShareSummary",
            "UndeclaredShare", "recipient"]

@@ -24,7 +24,7 @@ from jidi.db import after_commit
 from jidi.i18n import N_
 from jidi.privacy import Actor, Purpose, Role, SubjectShredded
 from jidi.privacy.datamap import Restricted, RowView
-from jidi.privacy.sharing import ShareSummary
+from jidi.privacy.sharing import RecipientTotals, ShareSummary
 from jidi.rights import export, kinds as K
 from jidi.rights.models import DataExport, KinProof, RequestEvent, RightsRequest
 from jidi.shipping.obligations import open_obligations
@@ -478,6 +478,12 @@ class Rights:
             rows = s.scalars(stmt.order_by(RightsRequest.due_on.is_(None), RightsRequest.due_on, RightsRequest.received_at).limit(500)).all()
             self.vault.preload(s, {uid for r in rows for uid in (r.requester_id, r.subject_user_id) if uid is not None})
             return [self._officer_view(s, r, reveal_answer=False) for r in rows]
+
+    def share_register(self, actor: Actor) -> list[RecipientTotals]:
+        """Every declared recipient with how much was handed to it and the deletion notices pending and sent."""
+        self._officer(actor)
+        with self.c.uow() as s:
+            return self.c.shares.overview(s)
 
     def officer_request(self, actor: Actor, request_id) -> tuple[RequestView, str | None]:
         """One request with its history, and what the requester wrote (opened for the rights request, audited)."""

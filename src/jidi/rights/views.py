@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from jidi import errors
 from jidi.i18n import N_
-from jidi.privacy import Role
+from jidi.privacy import LABELS, Role
 from jidi.privacy.sharing import ROLE_LABELS
 from jidi.rights import export, kinds as K
 from jidi.rights.service import MAX_PROOF_BYTES
@@ -327,7 +327,7 @@ def officer_queue(request: Request, staff: StaffUser, c: ContainerDep, loc: Loca
     """Open requests, the soonest due first; overdue, due soon and provisional due dates marked."""
     _officer(staff)
     return render(request, QUEUE, staff=staff, queue=c.rights.queue(staff.actor, include_closed=bool(closed)), closed=closed,
-                  **_common(loc))
+                  register=c.rights.share_register(staff.actor), role_labels=ROLE_LABELS, labels=LABELS, **_common(loc))
 
 
 @router.get("/staff/privacy/{request_id}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from jidi.privacy import LABELS, Category
+from jidi.privacy.sharing import RECIPIENTS, ROLE_LABELS
 from jidi.web.deps import ContainerDep, OptionalPageUser, render
 
 router = APIRouter(include_in_schema=False)
@@ -16,7 +17,10 @@ def home(request: Request, user: OptionalPageUser):
 
 @router.get("/privacy")
 def privacy_policy(request: Request, c: ContainerDep, user: OptionalPageUser):
-    """The collection list: every personal field in the catalog, grouped by category."""
+    """The collection list: every personal field in the catalog, grouped by category; and the sharing list: every
+    declared recipient with what it may receive."""
     groups = c.catalog.by_category()
     ordered = [(cat, sorted(groups[cat], key=lambda s: s.key)) for cat in Category if cat in groups]
-    return render(request, "privacy.html", user=user, groups=ordered, version=c.settings.policy_version, LABELS=LABELS)
+    recipients = [(r, [c.catalog.fields[f] for f in sorted(r.fields)]) for _key, r in sorted(RECIPIENTS.items())]
+    return render(request, "privacy.html", user=user, groups=ordered, recipients=recipients, role_labels=ROLE_LABELS,
+                  version=c.settings.policy_version, LABELS=LABELS)
