@@ -100,7 +100,6 @@ class RecipientTotals:
     recipient: Recipient
     fields: tuple[FieldSpec, ...]  # what it may receive
     shares: int
-    last: dt.datetime | None
     notices_pending: int
     notices_sent: int
 
@@ -217,12 +216,12 @@ class ShareRegister:
         """The register at a glance for the privacy officer: per declared recipient, shares and deletion notices."""
         R = ShareRecord
         rows = {key: rest for key, *rest in session.execute(
-            select(R.recipient, func.count(), func.max(R.shared_at), func.count(R.deletion_asked_at),
-                   func.count(R.deletion_notified_at)).group_by(R.recipient))}
+            select(R.recipient, func.count(), func.count(R.deletion_asked_at), func.count(R.deletion_notified_at))
+            .group_by(R.recipient))}
         out = []
         for key, r in sorted(RECIPIENTS.items()):
-            n, last, asked, notified = rows.get(key, (0, None, 0, 0))
-            out.append(RecipientTotals(r, tuple(self.catalog.fields[f] for f in sorted(r.fields)), n, last, asked - notified, notified))
+            n, asked, notified = rows.get(key, (0, 0, 0))
+            out.append(RecipientTotals(r, tuple(self.catalog.fields[f] for f in sorted(r.fields)), n, asked - notified, notified))
         return out
 
     def pending_notices(self, session: Session, subject_ids: Iterable[uuid.UUID]) -> int:
