@@ -119,26 +119,29 @@ class Accounts:
     def _consume_code(self, phone: str | None, purpose: str, code: str, *, phone_idx: bytes | None = None) -> None:
         """Check a code in its own transaction, so a wrong guess is counted even though the caller fails."""
         code = validation.code(code)
-        now = self.c.clock()
         phone_idx = phone_idx or self.vault.blind_index("phone", phone)
-        failure: errors.AppError | None = None
         with self.c.uow() as s:
-            row = s.scalar(
-                select(SmsCode)
-                .where(SmsCode.phone_bidx == phone_idx, SmsCode.purpose == purpose, SmsCode.used_at.is_(None))
-                .order_by(SmsCode.created_at.desc()).limit(1)
-            )
-            if row is None or row.expires_at <= now:
-                failure = errors.code_invalid()
-            elif row.attempts >= self.c.settings.sms_code_max_attempts:
-                failure = errors.code_locked()
-            elif not self.c.secrets.otp_matches(row.code_hash, row.id.bytes + phone_idx, code):
-                row.attempts += 1
-                failure = errors.code_locked() if row.attempts >= self.c.settings.sms_code_max_attempts else errors.code_invalid()
-            else:
-                row.used_at = now
+            failure = self._use_code(s, phone_idx, purpose, code)
         if failure:
             raise failure
+
+    def _use_code(self, s: Session, phone_idx: bytes, purpose: str, code: str) -> errors.AppError | None:
+        """Use up the code, or count the wrong guess: the error is returned, to be raised once this is committed."""
+        now = self.c.clock()
+        row = s.scalar(
+            select(SmsCode)
+            .where(SmsCode.phone_bidx == phone_idx, SmsCode.purpose == purpose, SmsCode.used_at.is_(None))
+            .order_by(SmsCode.created_at.desc()).limit(1)
+        )
+        if row is None or row.expires_at <= now:
+            return errors.code_invalid()
+        if row.attempts >= self.c.settings.sms_code_max_attempts:
+            return errors.code_locked()
+        if not self.c.secrets.otp_matches(row.code_hash, row.id.bytes + phone_idx, code):
+            row.attempts += 1
+            return errors.code_locked() if row.attempts >= self.c.settings.sms_code_max_attempts else errors.code_invalid()
+        row.used_at = now
+        return None
 
     # -- login -----------------------------------------------------------------------------------------
     def login_with_code(self, raw_phone: str, code: str, accept_policy: bool, channel: str, kind: str = "web") -> LoginResult:
@@ -419,12 +422,19 @@ class Accounts:
         return self.request_code(plain, purpose, client_address, locale, for_user=user_id)
 
     def check_own_code(self, user_id: uuid.UUID, purpose: str, code: str) -> None:
+        """Check a code that `request_own_code` sent (in its own transaction, as `check_code`)."""
         with self.c.uow() as s:
-            user = s.get(User, user_id)
-            idx = user.phone_bidx if user is not None else None
-        if idx is None:
-            raise errors.code_invalid()
-        self.check_code(purpose, code, phone_idx=idx)
+            failure = self.use_own_code(s, user_id, purpose, code)
+        if failure:
+            raise failure
+
+    def use_own_code(self, s: Session, user_id: uuid.UUID, purpose: str, code: str) -> errors.AppError | None:
+        """`check_own_code` in the caller's transaction, which must commit before raising the error returned, so a
+        wrong guess stays counted."""
+        user = s.get(User, user_id)
+        if user is None or user.phone_bidx is None or purpose not in CODE_PURPOSES:
+            return errors.code_invalid()
+        return self._use_code(s, user.phone_bidx, purpose, validation.code(code))
 
     def user_id_for_phone(self, raw_phone: str) -> uuid.UUID | None:
         phone = validation.phone(raw_phone)

@@ -30,7 +30,7 @@ import enum
 import uuid
 from collections import defaultdict
 
-from sqlalchemy import Table, case, delete, or_, select, update
+from sqlalchemy import Table, case, delete, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from jidi.db import id_batches, is_postgresql, one_of
@@ -100,6 +100,12 @@ class TableMap:
             cols.append(self.subject_column)
         return cols
 
+    def key_columns(self) -> list[str]:
+        """What planning or erasing a row needs: its id, what ties it to the person, when its legal hold began."""
+        cols = ["id", self.subject_column, *self.account_columns, *self.parent_columns, self.holder_column,
+                self.legal_hold and self.legal_hold.after]
+        return [c for c in dict.fromkeys(cols) if c and c in self.table.c]
+
 
 @dataclasses.dataclass
 class FoundRow:
@@ -112,9 +118,10 @@ class SubjectData:
     """What the data map found for one person. Only `DataMap.find` makes one."""
 
     user_id: uuid.UUID
-    tables: dict[str, list[FoundRow]]
+    tables: dict[str, list[FoundRow]]  # rows: whole (ORM objects), or only their key columns
     _token: object = dataclasses.field(repr=False, default=None)
     identifiers: dict[str, set[bytes]] = dataclasses.field(repr=False, default_factory=dict)  # keyed hashes, by domain
+    whole: bool = True  # the rows are ORM objects, not only their key columns (`find(whole=False)`)
 
     def count(self) -> int:
         return sum(len(rows) for rows in self.tables.values())
@@ -228,17 +235,18 @@ class DataMap:
     def identifiers(self, session: Session, user_id: uuid.UUID) -> dict[str, set[bytes]]:
         """The keyed hashes of the person's own identifiers (phone, username, e-mail, WeChat id), by domain."""
         found: dict[str, set[bytes]] = defaultdict(set)
-        for tm in self.maps.values():
-            if not (tm.subject_column and tm.identifier_columns) or tm.holder_column:
-                continue
-            cols = [tm.table.c[c] for c in tm.identifier_columns]
-            for values in session.execute(select(*cols).where(tm.table.c[tm.subject_column] == user_id)):
-                for col, value in zip(tm.identifier_columns, values):
-                    if value is not None:
-                        found[tm.identifier_columns[col]].add(value)
+        parts = [select(literal(domain), tm.table.c[col]).where(tm.table.c[tm.subject_column] == user_id)
+                 for tm in self.maps.values() if tm.subject_column and not tm.holder_column
+                 for col, domain in tm.identifier_columns.items()]
+        if parts:  # one statement for all of them
+            for domain, value in session.execute(union_all(*parts)):
+                if value is not None:
+                    found[domain].add(value)
         return found
 
-    def find(self, session: Session, user_id: uuid.UUID) -> SubjectData:
+    def find(self, session: Session, user_id: uuid.UUID, *, whole: bool = True) -> SubjectData:
+        """Every row held about the person. `whole=False` reads only each row's key columns: enough for `plan` and
+        `erase` (not for `rows`), and much less to read for someone with a thousand orders."""
         pg = is_postgresql(session)
         idents = self.identifiers(session, user_id)
         tables: dict[str, list[FoundRow]] = {}
@@ -258,7 +266,10 @@ class DataMap:
                     conds.append(one_of(t.c[col], batch, pg))
             if not conds:
                 continue
-            rows = session.scalars(select(tm.model).where(or_(*conds))).all()
+            if whole:
+                rows = session.scalars(select(tm.model).where(or_(*conds))).all()
+            else:
+                rows = session.execute(select(*[t.c[c] for c in tm.key_columns()]).where(or_(*conds))).all()
             if not rows:
                 continue
             parents = {col: found_sets.get(parent, set()) for col, parent in tm.parent_columns.items()}
@@ -267,7 +278,7 @@ class DataMap:
                 found_ids[name] = [r.id for r in rows]
                 found_sets[name] = set(found_ids[name])
         self._mark_other_accounts(session, user_id, tables, pg)
-        return SubjectData(user_id, tables, _TOKEN, idents)
+        return SubjectData(user_id, tables, _TOKEN, idents, whole)
 
     def _mark_other_accounts(self, session: Session, user_id: uuid.UUID, tables: dict[str, list[FoundRow]], pg: bool) -> None:
         """Rows sealed under another account's own key are that person's data, not this one's: they are only
@@ -309,6 +320,8 @@ class DataMap:
         themself after re-verification, or the privacy officer answering a request). A disclosure is audited
         once, listing every field opened. Values another account holds are counted, never shown."""
         _check(data)
+        if not data.whole:
+            raise TypeError("showing rows needs them whole: find(whole=True)")
         vault.preload(session, [getattr(fr.row, self.maps[name].subject_column) for name, found in data.tables.items()
                                 if self.maps[name].subject_column for fr in found])
         views, restricted, opened = [], [], set()
@@ -392,6 +405,14 @@ class DataMap:
         return out
 
     @staticmethod
+    def _detach(session: Session, data: SubjectData) -> None:
+        """Erasing changes the rows by statements, past the session: objects it holds for them would be stale."""
+        found = {(name, fr.row.id) for name, rows in data.tables.items() for fr in rows}
+        for (cls, key, _token), obj in list(session.identity_map.items()):
+            if (cls.__tablename__, key[0]) in found:
+                session.expunge(obj)
+
+    @staticmethod
     def _restricted(tm: TableMap, row) -> Restricted:
         hold = tm.legal_hold
         return Restricted(tm.name, tm.label, str(row.id), hold.law_zh, hold.law_en, hold.until(row))
@@ -405,9 +426,11 @@ class DataMap:
     # -- erasing --------------------------------------------------------------------------------------
     def erase(self, session: Session, vault, data: SubjectData, *, actor: audit.Actor, now: dt.datetime,
               reason: str) -> ErasureReport:
-        """Erase everything found for the person in this transaction (all or nothing)."""
+        """Erase everything found for the person in this transaction (all or nothing). The session no longer holds
+        any of the rows afterwards: a caller reads again what it still needs."""
         _check(data)
         pg = is_postgresql(session)
+        self._detach(session, data)
         erased: dict[str, int] = {}
         restricted: list[Restricted] = []
         shred: set[uuid.UUID] = set()
@@ -430,8 +453,6 @@ class DataMap:
             ids, others = [row.id for row in erased_rows], [row.id for row in unlinked]
             if tm.subject_column:
                 shred.update(getattr(row, tm.subject_column) for row in erased_rows)
-            for fr in found:
-                session.expunge(fr.row)
             # Account links that may be NULL are cut in the same statement: CASE keeps other accounts' links.
             cut = {col: case((tm.table.c[col] == data.user_id, None), else_=tm.table.c[col])
                    for col in tm.account_columns if tm.table.c[col].nullable}

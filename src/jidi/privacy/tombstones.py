@@ -95,6 +95,6 @@ def reapply(uow, vault, datamap, now, *, batch: int = 500) -> tuple[int, int]:
             s.execute(Tombstone.__table__.insert(), [{"subject_id": sid, "reason": "reapplied", "created_at": now} for sid in chunk])
             accounts = list(s.scalars(select(users.c.id).where(users.c.id.in_(chunk), users.c.status != "erased")))
             for account in accounts:
-                datamap.erase(s, vault, datamap.find(s, account), actor=Actor.system(), now=now, reason="reapplied after restore")
+                datamap.erase(s, vault, datamap.find(s, account, whole=False), actor=Actor.system(), now=now, reason="reapplied after restore")
             erased += len(accounts)
     return shredded, erased

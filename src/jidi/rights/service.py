@@ -165,10 +165,14 @@ class Rights:
             return (*out, self._shared(s, data))
 
     def _role(self, s: Session, user_id: uuid.UUID) -> Role:
+        return Role(self._user(s, user_id).role)
+
+    @staticmethod
+    def _user(s: Session, user_id: uuid.UUID) -> User:
         user = s.get(User, user_id)
         if user is None or user.status != "active":
             raise errors.not_authenticated()
-        return Role(user.role)
+        return user
 
     # -- filing requests ----------------------------------------------------------------------------------
     def _new(self, s: Session, requester_id: uuid.UUID, kind: str, *, scope: str = "", verified: bool,
@@ -218,15 +222,15 @@ class Rights:
             raise errors.not_found()
         now = self.c.clock()
         with self.c.uow() as s:
-            self._role(s, user_id)
-            data = self.datamap.find(s, user_id)
+            user = self._user(s, user_id)
+            data = self.datamap.find(s, user_id, whole=False)
             counts, holds = self.datamap.plan(data, now)
-            return Preview(kind, tuple(self._blockers(s, user_id)), tuple(counts.items()), tuple(holds), tuple(self._shared(s, data)),
+            return Preview(kind, tuple(self._blockers(s, user)), tuple(counts.items()), tuple(holds), tuple(self._shared(s, data)),
                            now + relativedelta(months=1) if kind == K.CANCELLATION else None)
 
-    def _blockers(self, s: Session, user_id: uuid.UUID) -> list[str]:
-        user = s.get(User, user_id)
-        return open_obligations(s, user_id, user.phone_bidx if user else None)
+    @staticmethod
+    def _blockers(s: Session, user: User) -> list[str]:
+        return open_obligations(s, user.id, user.phone_bidx)
 
     def submit(self, user_id: uuid.UUID, kind: str, code: str, *, scope: str = "", details: str | None = None) -> uuid.UUID:
         """File a request about one's own data, after checking the SMS code."""
@@ -241,11 +245,15 @@ class Rights:
             raise errors.invalid_field(N_("what you would like us to do"))
         if len(text) > MAX_TEXT:
             raise errors.invalid_field(N_("what you would like us to do"))
+        # Checked with the code in one transaction; the request is filed in its own, so that the code stays used up
+        # even if filing is refused (a duplicate).
         with self.c.uow() as s:
-            self._role(s, user_id)
-            if kind in (K.DELETION, K.CANCELLATION) and self._blockers(s, user_id):
-                raise blocked()
-        self._verify(user_id, code)
+            user = self._user(s, user_id)
+            if kind in (K.DELETION, K.CANCELLATION) and self._blockers(s, user):
+                raise blocked()  # before the code is used up
+            failure = self.c.accounts.use_own_code(s, user_id, "rights", code)
+        if failure:
+            raise failure
         with self.c.uow() as s:
             role = self._role(s, user_id)
             req = self._new(s, user_id, kind, scope=scope, verified=True)
@@ -383,7 +391,7 @@ class Rights:
             req = s.get(RightsRequest, request_id, with_for_update=True)
             if req is None or req.status not in (K.PROCESSING, K.SCHEDULED):
                 return
-            data = self.datamap.find(s, req.subject_user_id)
+            data = self.datamap.find(s, req.subject_user_id, whole=False)
             report = self.datamap.erase(s, self.vault, data, actor=Actor.system(), now=now, reason=f"rights:{req.kind}")
             req = s.get(RightsRequest, request_id)  # erasure detached the rows it found, this one among them
             self._event(s, req, "erased", Role.ADMIN)
