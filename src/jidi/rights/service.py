@@ -175,15 +175,16 @@ class Rights:
         return user
 
     # -- filing requests ----------------------------------------------------------------------------------
+    @staticmethod
+    def _open_same(s: Session, requester_id: uuid.UUID, kind: str, scope: str) -> bool:
+        return bool(s.scalar(select(func.count()).select_from(RightsRequest).where(
+            RightsRequest.requester_id == requester_id, RightsRequest.kind == kind, RightsRequest.scope == scope,
+            RightsRequest.status.in_(K.OPEN))))
+
     def _new(self, s: Session, requester_id: uuid.UUID, kind: str, *, scope: str = "", verified: bool,
              subject_user_id: uuid.UUID | None = None) -> RightsRequest:
+        """A new request with its first history (the caller has refused an open duplicate: `_open_same`)."""
         now = self.c.clock()
-        if kind != K.ACCESS:
-            open_same = s.scalar(select(func.count()).select_from(RightsRequest).where(
-                RightsRequest.requester_id == requester_id, RightsRequest.kind == kind, RightsRequest.scope == scope,
-                RightsRequest.status.in_(K.OPEN)))
-            if open_same:
-                raise duplicate_request()
         req = RightsRequest(id=uuid.uuid4(), kind=kind, scope=scope, status=K.RECEIVED, requester_id=requester_id,
                             subject_user_id=subject_user_id or requester_id, received_at=now,
                             verified_at=now if verified else None, updated_at=now)
@@ -245,23 +246,24 @@ class Rights:
             raise errors.invalid_field(N_("what you would like us to do"))
         if len(text) > MAX_TEXT:
             raise errors.invalid_field(N_("what you would like us to do"))
-        # Checked with the code in one transaction; the request is filed in its own, so that the code stays used up
-        # even if filing is refused (a duplicate).
+        # One transaction: what refuses the request is checked before the code is used up; a wrong code is counted
+        # (committed) and raised after the commit.
         with self.c.uow() as s:
             user = self._user(s, user_id)
             if kind in (K.DELETION, K.CANCELLATION) and self._blockers(s, user):
-                raise blocked()  # before the code is used up
+                raise blocked()
+            if self._open_same(s, user_id, kind, scope):
+                raise duplicate_request()
             failure = self.c.accounts.use_own_code(s, user_id, "rights", code)
+            if failure is None:
+                req = self._new(s, user_id, kind, scope=scope, verified=True)
+                if text:
+                    self.vault.set(s, req, "details", text)
+                if not self._fee(s, req):
+                    self._start(s, req, Role(user.role))
         if failure:
             raise failure
-        with self.c.uow() as s:
-            role = self._role(s, user_id)
-            req = self._new(s, user_id, kind, scope=scope, verified=True)
-            if text:
-                self.vault.set(s, req, "details", text)
-            if not self._fee(s, req):
-                self._start(s, req, role)
-            return req.id
+        return req.id
 
     def accept_fee(self, user_id: uuid.UUID, request_id: uuid.UUID) -> None:
         with self.c.uow() as s:
@@ -436,6 +438,8 @@ class Rights:
         self._verify(applicant_id, code)
         with self.c.uow() as s:
             self._role(s, applicant_id)
+            if self._open_same(s, applicant_id, K.NEXT_OF_KIN, right):
+                raise duplicate_request()
             # Filed whether or not the number has an account, so the form does not tell who is a user.
             req = self._new(s, applicant_id, K.NEXT_OF_KIN, scope=right, verified=True)
             req.subject_user_id = deceased if deceased != applicant_id else None
