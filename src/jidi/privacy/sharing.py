@@ -185,8 +185,9 @@ class ShareRegister:
         `send_deletion_notices`) and drop the phone hashes, no longer needed; returns how many records per recipient."""
         R = ShareRecord
         asked: dict[str, int] = {}
-        for where in self._of_person(subject_ids, identifiers, is_postgresql(session)):
-            marked = session.execute(update(R).where(where, R.deletion_asked_at.is_(None))
+        where = list(self._of_person(subject_ids, identifiers, is_postgresql(session)))
+        if where:
+            marked = session.execute(update(R).where(or_(*where), R.deletion_asked_at.is_(None))
                                      .values(deletion_asked_at=now, phone_bidx=None).returning(R.recipient)).scalars()
             for key in marked:
                 asked[key] = asked.get(key, 0) + 1

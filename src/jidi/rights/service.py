@@ -188,10 +188,10 @@ class Rights:
         req = RightsRequest(id=uuid.uuid4(), kind=kind, scope=scope, status=K.RECEIVED, requester_id=requester_id,
                             subject_user_id=subject_user_id or requester_id, received_at=now,
                             verified_at=now if verified else None, updated_at=now)
+        self._set_due(s, req)  # before the insert: written with it
         s.add(req)
         s.flush()  # the request row first: its history rows refer to it
         s.info.setdefault("rights_event_seq", {})[req.id] = 0  # no history yet
-        self._set_due(s, req)
         self._event(s, req, "received", Role.CUSTOMER)
         if verified:
             self._event(s, req, "verified", Role.CUSTOMER)

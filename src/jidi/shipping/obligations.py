@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, literal, or_, select
 from sqlalchemy.orm import Session
 
 from jidi.i18n import N_
@@ -20,14 +20,12 @@ REASONS = {
 
 def open_obligations(s: Session, user_id: uuid.UUID, phone_idx: bytes | None) -> list[str]:
     """Reason codes (keys of REASONS), empty when nothing blocks closing the account."""
-    reasons = []
     sent = select(Order.id).where(Order.owner_id == user_id, Order.status.in_(IN_FLIGHT))
     incoming = (select(Order.id).join(OrderParty, OrderParty.order_id == Order.id)
                 .where(OrderParty.role == "recipient", OrderParty.phone_bidx == phone_idx, Order.status.in_(IN_FLIGHT)))
-    if s.scalar(select(exists(sent))) or (phone_idx is not None and s.scalar(select(exists(incoming)))):
-        reasons.append("parcels_in_transit")
     unpaid = select(Order.id).where(Order.owner_id == user_id, Order.paid_at.is_(None), Order.payment_mode != "recipient_pays",
                                     Order.status.in_(states.FULFILMENT))
-    if s.scalar(select(exists(unpaid))):
-        reasons.append("unpaid_bills")
-    return reasons
+    # One statement for the three questions.
+    in_transit, unpaid_bills = s.execute(select(
+        or_(exists(sent), and_(literal(phone_idx is not None), exists(incoming))), exists(unpaid))).one()
+    return [reason for reason, applies in (("parcels_in_transit", in_transit), ("unpaid_bills", unpaid_bills)) if applies]
