@@ -112,7 +112,7 @@ def test_my_data_shows_everything_held_about_me_masked_from_the_catalog(client, 
     assert pii.find_in(r.text) == []
 
 
-@pytest.mark.promise("JD-6.8.1a", "JD-6.7")
+@pytest.mark.promise("JD-6.8.1a", "CN-12.1a", "JD-6.7")
 def test_full_values_need_a_fresh_sms_code_and_the_disclosure_is_audited(client, sms, clock, container, world):
     h = world["me"]
     assert client.post("/api/v1/privacy/my-data/full", json={"code": "000000"}, headers=h).status_code == 400
@@ -126,7 +126,7 @@ def test_full_values_need_a_fresh_sms_code_and_the_disclosure_is_audited(client,
     assert [(q["kind"], q["status"]) for q in reqs] == [("access", "fulfilled")]
 
 
-@pytest.mark.promise("JD-6.7", "JD-6.1.2a")
+@pytest.mark.promise("JD-6.7", "JD-6.1.2a", "JD-6.1.3", "CN-8.1.1b", "ZK-5.1.2")
 def test_a_copy_is_a_zip_of_json_and_html_built_by_a_job_for_its_owner_only(client, sms, clock, container, world):
     h = world["me"]
     r = client.post("/api/v1/privacy/requests", json={"kind": "copy", "code": code(client, sms, clock, h)}, headers=h)
@@ -227,7 +227,7 @@ def test_cancellation_is_blocked_in_transit_then_stops_the_account_and_erases_a_
         assert s.get(RightsRequest, uuid.UUID(req["id"])).status == "fulfilled"
 
 
-@pytest.mark.promise("JD-6.3.1a", "JD-6.3.1b", "JD-5.2.1c", "CN-8.4b")
+@pytest.mark.promise("JD-6.3.1a", "CN-8.2.1", "JD-6.3.1b", "JD-5.2.1c", "CN-8.4b")
 def test_deletion_erases_every_field_keeps_legal_records_restricted_and_leaves_no_residue(client, sms, clock, container, world):
     h = world["me"]
     with container.uow() as s:
@@ -271,6 +271,7 @@ def test_deletion_erases_every_field_keeps_legal_records_restricted_and_leaves_n
     assert client.get("/api/v1/me", headers=world["shop"]).status_code == 200
 
 
+@pytest.mark.promise("JD-6.8.3c", "CN-12.2", "JD-6.8.3b", "JD-10.2a")
 def test_the_privacy_officer_works_a_queue_sorted_by_due_date_and_refuses_only_on_a_lawful_ground(client, sms, clock, container, world):
     h = world["me"]
     r = client.post("/api/v1/privacy/requests", json={"kind": "correction", "details": "收件地址写错了",
