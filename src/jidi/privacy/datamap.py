@@ -283,8 +283,7 @@ class DataMap:
     def _mark_other_accounts(self, session: Session, user_id: uuid.UUID, tables: dict[str, list[FoundRow]], pg: bool) -> None:
         """Rows sealed under another account's own key are that person's data, not this one's: they are only
         counted, and erasure only cuts their link to this account (it never shreds another account's key)."""
-        subjects = {getattr(fr.row, self.maps[name].subject_column) for name, found in tables.items()
-                    if self.maps[name].subject_column for fr in found} - {user_id}
+        subjects = self._subjects_in(tables) - {user_id}
         if not subjects:
             return
         users = self.maps[ACCOUNT_TABLE].table
@@ -322,8 +321,7 @@ class DataMap:
         _check(data)
         if not data.whole:
             raise TypeError("showing rows needs them whole: find(whole=True)")
-        vault.preload(session, [getattr(fr.row, self.maps[name].subject_column) for name, found in data.tables.items()
-                                if self.maps[name].subject_column for fr in found])
+        vault.preload(session, self._subjects_in(data.tables))
         views, restricted, opened = [], [], set()
         for name, found in data.tables.items():
             tm = self.maps[name]
@@ -420,7 +418,10 @@ class DataMap:
     def subjects(self, data: SubjectData) -> set[uuid.UUID]:
         """The subject ids of everything found: whose keys an erasure shreds, whose shares were made."""
         _check(data)
-        return {getattr(fr.row, tm.subject_column) for name, found in data.tables.items()
+        return self._subjects_in(data.tables)
+
+    def _subjects_in(self, tables: dict[str, list[FoundRow]]) -> set[uuid.UUID]:
+        return {getattr(fr.row, tm.subject_column) for name, found in tables.items()
                 if (tm := self.maps[name]).subject_column for fr in found}
 
     # -- erasing --------------------------------------------------------------------------------------
