@@ -132,6 +132,11 @@ def _text(value: str, max_len: int, label: str) -> str:
     return value
 
 
+def _checked_party(p: PartyIn) -> PartyIn:
+    return PartyIn(_text(p.name, 30, N_("name")), validation.phone(p.phone), region(p.region_code),
+                   _text(p.address, 120, N_("street address")))
+
+
 def region(code: str) -> str:
     """A mainland district-level code (GB/T 2260) that the tariff can route."""
     code = (code or "").strip()
@@ -172,12 +177,9 @@ class Shipping:
             if not (o.pickup_from and o.pickup_until and now - dt.timedelta(minutes=5) <= o.pickup_from < o.pickup_until
                     and o.pickup_until - o.pickup_from >= dt.timedelta(hours=1) and o.pickup_from <= now + dt.timedelta(days=7)):
                 raise errors.invalid_field(N_("pickup window (at least one hour, within the next 7 days)"))
-        parties = []
-        for p in (o.sender, o.recipient):
-            parties.append(PartyIn(_text(p.name, 30, N_("name")), validation.phone(p.phone), region(p.region_code),
-                                   _text(p.address, 120, N_("street address"))))
-        quote = self.quote(parties[0].region_code, parties[1].region_code, o.weight_g, o.service_type)
-        return parties[0], parties[1], quote
+        sender, recipient = _checked_party(o.sender), _checked_party(o.recipient)
+        quote = self.quote(sender.region_code, recipient.region_code, o.weight_g, o.service_type)
+        return sender, recipient, quote
 
     # -- placing orders -------------------------------------------------------------------------------
     def place(self, owner_id: uuid.UUID | None, o: OrderIn, *, merchant_id: uuid.UUID | None = None,
@@ -207,11 +209,8 @@ class Shipping:
                 self.vault.set(s, order, "item_name", item_name)
                 s.add(order)
                 for role, p in (("sender", sender), ("recipient", recipient)):
-                    party = OrderParty(id=uuid.uuid4(), order_id=order.id, role=role, region_code=p.region_code)
-                    party.subject_id = self.vault.create_subject(s)  # the party's own key: their data, not the sender's
-                    self.vault.set(s, party, "name", p.name)
-                    self.vault.set(s, party, "phone", p.phone)
-                    self.vault.set(s, party, "address", p.address)
+                    party = OrderParty(id=uuid.uuid4(), order_id=order.id, role=role)
+                    self._seal_party(s, party, p)
                     s.add(party)
                 return order.waybill_no, True
         except IntegrityError:
@@ -220,6 +219,13 @@ class Shipping:
             if existing is None:
                 raise
             return existing, False
+
+    def _seal_party(self, s: Session, party: OrderParty, p: PartyIn) -> None:
+        """Write a party's details under a fresh subject of its own: their data, not the sender's."""
+        party.subject_id = self.vault.create_subject(s)
+        party.region_code = p.region_code
+        for column, value in (("name", p.name), ("phone", p.phone), ("address", p.address)):
+            self.vault.set(s, party, column, value)
 
     def party_from_address_book(self, owner_id: uuid.UUID, entry_id: uuid.UUID) -> PartyIn:
         """A saved sender or recipient of this owner, opened for delivery to fill an order."""
@@ -365,8 +371,7 @@ class Shipping:
 
         The recipient's data is sealed under a fresh subject and the old one shredded: no copy of the wrong
         details stays readable. A new district may change the price: allowed while unpaid, refused once paid."""
-        name, phone = _text(p.name, 30, N_("name")), validation.phone(p.phone)
-        code, address = region(p.region_code), _text(p.address, 120, N_("street address"))
+        p = _checked_party(p)
         with self.c.uow() as s:
             order = self._by_waybill(s, waybill_no, lock=True)
             if order is None or order.owner_id != user_id:
@@ -374,18 +379,15 @@ class Shipping:
             if order.status not in states.CANCELLABLE:
                 raise errors.AppError("order_not_correctable", N_("The parcel has been picked up: its recipient can no "
                                                                   "longer be changed here. Please contact customer service."), 409)
-            quote = self.quote(order.origin_region, code, order.weight_g, order.service_type)
+            quote = self.quote(order.origin_region, p.region_code, order.weight_g, order.service_type)
             if quote.price_fen != order.price_fen and order.paid_at is not None:
                 raise errors.AppError("price_changes", N_("The new address changes the price of a paid order. Cancel the "
                                                           "order and ship again instead."), 409)
             party = s.scalar(select(OrderParty).where(OrderParty.order_id == order.id, OrderParty.role == "recipient"))
             old_subject = party.subject_id
-            party.subject_id = self.vault.create_subject(s)
-            party.region_code = code
-            for column, value in (("name", name), ("phone", phone), ("address", address)):
-                self.vault.set(s, party, column, value)
+            self._seal_party(s, party, p)
             self.vault.shred_subject(s, old_subject, reason="corrected")
-            order.dest_region, order.price_fen, order.updated_at = code, quote.price_fen, self.c.clock()
+            order.dest_region, order.price_fen, order.updated_at = p.region_code, quote.price_fen, self.c.clock()
             self.vault.record(s, actor=Actor(user_id, Role.CUSTOMER), action="correct", subject_id=party.subject_id,
                               fields=["order_parties.name", "order_parties.phone", "order_parties.address"],
                               purpose=Purpose.SELF_SERVICE.value, detail="recipient corrected before pickup")
