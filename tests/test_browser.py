@@ -100,6 +100,20 @@ class Web:
         expect(page).to_have_url(re.compile(r"/profile\?welcome=1$" if welcome else r"/profile$"))
         expect(page.get_by_test_id("profile-phone")).to_have_text(masked_phone(phone))
 
+    def staff_form(self, username: str, password: str, totp: str) -> None:
+        """Fill and submit the staff login form (on the page already open)."""
+        page = self.page
+        page.get_by_test_id("staff-username").fill(username)
+        page.get_by_test_id("staff-password").fill(password)
+        page.get_by_test_id("staff-totp").fill(totp)
+        page.get_by_test_id("staff-login").click()
+
+    def staff_login(self, username: str, password: str, totp_secret: str) -> None:
+        """Log in to the staff console with password and a current authenticator code."""
+        self.goto("/staff/login")
+        self.staff_form(username, password, pyotp.TOTP(totp_secret).now())
+        expect(self.page).to_have_url(self.url("/staff"))
+
     def logout(self) -> None:
         self.page.get_by_test_id("logout").click()
         expect(self.page).to_have_url(self.url("/"))
@@ -427,17 +441,11 @@ def test_support_agent_logs_in_with_totp_finds_a_customer_masked_and_reveals_for
     expect(page).to_have_url(web.url("/staff/login"))  # the console needs a staff login
 
     # Password alone, with a wrong authenticator code, is refused.
-    page.get_by_test_id("staff-username").fill("agent1")
-    page.get_by_test_id("staff-password").fill("Agent-pass-2026")
-    page.get_by_test_id("staff-totp").fill(_wrong_totp(secret))
-    page.get_by_test_id("staff-login").click()
+    web.staff_form("agent1", "Agent-pass-2026", _wrong_totp(secret))
     expect(page.get_by_test_id("error")).to_have_attribute("data-code", "staff_login_failed")
     assert web.cookie("jidi_staff") is None
 
-    page.get_by_test_id("staff-username").fill("agent1")
-    page.get_by_test_id("staff-password").fill("Agent-pass-2026")
-    page.get_by_test_id("staff-totp").fill(pyotp.TOTP(secret).now())
-    page.get_by_test_id("staff-login").click()
+    web.staff_form("agent1", "Agent-pass-2026", pyotp.TOTP(secret).now())
     expect(page).to_have_url(web.url("/staff"))
     expect(page.get_by_test_id("staff-role")).to_have_text("客服")
     staff_cookie = web.cookie("jidi_staff")

@@ -19,7 +19,6 @@ import re
 from pathlib import Path
 
 import httpx
-import pyotp
 import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -149,12 +148,7 @@ def test_ship_pay_pick_up_track_and_find_the_parcel_as_recipient_and_family(web,
     # -- a courier picks it up, checking the sender's ID in person ------------------------------------------------
     _, secret, _ = container.accounts.create_staff(Role.COURIER, "courier1", COURIER_PASSWORD)
     cpage = courier.page
-    courier.goto("/staff/login")
-    cpage.get_by_test_id("staff-username").fill("courier1")
-    cpage.get_by_test_id("staff-password").fill(COURIER_PASSWORD)
-    cpage.get_by_test_id("staff-totp").fill(pyotp.TOTP(secret).now())
-    cpage.get_by_test_id("staff-login").click()
-    expect(cpage).to_have_url(courier.url("/staff"))
+    courier.staff_login("courier1", COURIER_PASSWORD, secret)
     cpage.get_by_test_id("staff-pickup").click()
     cpage.get_by_test_id("pickup-waybill").fill(waybill_no)
     cpage.get_by_test_id("pickup-lookup").click()
