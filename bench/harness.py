@@ -11,6 +11,7 @@ import random
 import re
 import statistics
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -54,6 +55,13 @@ SMOKE = Size("smoke", field_rounds=2, field_ops=50, field_subjects=10, http_warm
 
 def size() -> Size:
     return SMOKE if os.environ.get("JIDI_BENCH_SMOKE", "").strip() not in ("", "0") else FULL
+
+
+def standalone(run: Callable[[Path], object]) -> int:
+    """`python -m bench.<name>`: one benchmark on its own, in a temporary directory."""
+    with tempfile.TemporaryDirectory(prefix="jidi-bench-") as tmp:
+        run(Path(tmp))
+    return 0
 
 
 def log(message: str) -> None:

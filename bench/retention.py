@@ -19,13 +19,12 @@ that the statistics count every order exactly once.
 """
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 
 import psycopg
 
-from bench.harness import emit, fill_orders, log, settings_for, size, throwaway_database
+from bench.harness import emit, fill_orders, log, settings_for, size, standalone, throwaway_database
 from jidi.bootstrap import bootstrap
 
 NOTE = ("RetentionSweep.run() on PostgreSQL (same machine): delivered orders past the waybill period, each with 2 parties, "
@@ -67,11 +66,5 @@ def run(tmp_path: Path) -> dict:
                 statistics_rows=counted[1], batch=c.retention.batch, fill_s=round(fill_s, 1), note=NOTE)
 
 
-def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="jidi-bench-") as tmp:
-        run(Path(tmp))
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(standalone(run))

@@ -69,7 +69,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -78,7 +77,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from bench.harness import Phones, RecordingSms, emit, log, quartiles, settings_for, size, stop_process, throwaway_database
+from bench.harness import Phones, RecordingSms, emit, log, quartiles, settings_for, size, standalone, stop_process, throwaway_database
 from bench.tracking import _free_port, _server_pids
 from jidi.config import Settings
 
@@ -718,11 +717,5 @@ def run(tmp_path: Path) -> list[dict]:
     return lines
 
 
-def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="jidi-bench-") as tmp:
-        run(Path(tmp))
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(standalone(run))
