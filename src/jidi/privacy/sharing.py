@@ -55,8 +55,10 @@ class Recipient:
     fields: frozenset[str]  # catalog keys ("table.column") it may receive, and nothing else
     phone_field: str | None  # the field among them holding the person's phone number, if any
 
-    def name(self, locale: str) -> str:
-        return self.name_en if locale.startswith("en") else self.name_zh
+    @property
+    def label(self) -> tuple[str, str]:
+        """(Chinese, English), as the catalog's labels."""
+        return self.name_zh, self.name_en
 
 
 # Every recipient any feature declared (`recipient()`); the third-party sharing list is generated from it.

@@ -72,7 +72,7 @@ def document(views: list[RowView], restricted: list[Restricted], shared: list[Sh
             "legal_basis": r.law_zh if locale.startswith("zh") else r.law_en, "kept_until": r.until.date().isoformat(),
         } for r in restricted],
         "shared_with": [{
-            "recipient": _pick((x.recipient.name_zh, x.recipient.name_en), locale),
+            "recipient": _pick(x.recipient.label, locale),
             "role": _pick(ROLE_LABELS[x.recipient.role], locale),
             "purpose": _pick(LABELS[x.recipient.purpose], locale),
             "legal_basis": _pick(LABELS[x.recipient.basis], locale),

@@ -173,7 +173,7 @@ def _confirm(request: Request, c, user, loc: str, kind: str, *, scope: str = "",
         "blocked_by": list(preview.blocked_by) if preview else [], "reasons": REASONS,
         "will_erase": [(pick(label), n) for label, n in preview.will_erase] if preview else [],
         "will_keep": [(pick(r.label), pick((r.law_zh, r.law_en)), _day(r.until)) for r in preview.will_keep] if preview else [],
-        "will_notify": [(pick((x.recipient.name_zh, x.recipient.name_en)), pick(ROLE_LABELS[x.recipient.role]), x.records)
+        "will_notify": [(pick(x.recipient.label), pick(ROLE_LABELS[x.recipient.role]), x.records)
                         for x in preview.will_notify] if preview else [],
         "erase_after": _day(preview.erase_after) if preview and preview.erase_after else "",
         "path": f"/privacy/confirm/{kind}", **_common(loc), **extra,
