@@ -1,11 +1,15 @@
 """Accounts through the JSON API: SMS registration and login, password login, profile, phone change."""
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import func, select
 
+from jidi import models
 from jidi.accounts.models import AuthSession, Consent, SmsCode, User
 from jidi.notify.models import SmsMessage
+from jidi.privacy.catalog import Catalog
 from tests.pii import EMAILS, NICKNAMES, PHONES, USERNAMES
 
 PHONE, NEW_PHONE, STRANGER = PHONES[0], PHONES[1], PHONES[2]
@@ -31,7 +35,7 @@ def count(container, model, *where):
         return s.scalar(select(func.count()).select_from(model).where(*where))
 
 
-@pytest.mark.promise("JD-1.1.1(2)", "CN-3.1.1")
+@pytest.mark.promise("JD-1.1.1(2)")
 def test_first_successful_code_creates_the_account_and_logs_in(client, sms, container):
     r = send_code(client)
     assert r.status_code == 202 and r.json() == {"resend_after_seconds": 60, "expires_in_seconds": 300}
@@ -46,6 +50,34 @@ def test_first_successful_code_creates_the_account_and_logs_in(client, sms, cont
     with container.uow() as s:
         row = s.scalars(select(SmsCode)).one()
         assert code.encode() not in row.code_hash and row.used_at is not None
+
+
+# What creating an account may collect (CN-3.1.1): name, avatar, username, e-mail, phone and password, as the
+# creation method asks. The staff two-factor secret is set only by `jidi staff create`, never for a customer.
+ACCOUNT_FIELDS = {"users.nickname", "users.avatar_url", "users.username", "users.email", "users.phone", "users.password_hash"}
+
+
+def stored_account_fields(container, user_id) -> set[str]:
+    catalog = Catalog.from_base(models.Base)
+    with container.uow() as s:
+        row = s.execute(select(User.__table__).where(User.id == user_id)).one()._mapping
+    return {key for key, spec in catalog.fields.items() if spec.table == "users" and row[spec.column] is not None}
+
+
+@pytest.mark.promise("CN-3.1.1")
+def test_an_account_holds_only_what_its_creation_method_asked_for_and_what_the_user_adds(client, sms, container):
+    customer_fields = {k for k, spec in Catalog.from_base(models.Base).fields.items() if spec.table == "users"}
+    assert customer_fields - {"users.totp_secret"} <= ACCOUNT_FIELDS, "the account collects a field the policy does not name"
+    token = register(client, sms)
+    me = client.get("/api/v1/me", headers=auth(token)).json()
+    # Phone and SMS code: the phone is all it asks for.
+    assert stored_account_fields(container, uuid.UUID(me["id"])) == {"users.phone"}
+    # The rest only when the user adds it, each from the policy's list.
+    assert client.patch("/api/v1/me", json={"username": USERNAMES[0], "email": EMAILS[0], "nickname": NICKNAMES[0]},
+                        headers=auth(token)).status_code == 200
+    assert client.put("/api/v1/me/password", json={"new_password": "a long pass phrase 2026"}, headers=auth(token)).status_code == 204
+    assert stored_account_fields(container, uuid.UUID(me["id"])) == {
+        "users.phone", "users.username", "users.email", "users.nickname", "users.password_hash"}
 
 
 @pytest.mark.promise("JD-4.2d", "CN-preamble-a", "ZK-preamble-a")

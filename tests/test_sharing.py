@@ -15,7 +15,7 @@ from jidi.notify.providers import SMS_GATEWAY
 from jidi.privacy import Role, residue
 from jidi.privacy.models import ShareRecord
 from jidi.privacy.sharing import UndeclaredShare
-from tests.pii import PHONES
+from tests.pii import PHONES, find_in
 from tests.test_accounts_api import auth, register
 from tests.test_rights_pages import staff_client, web_login
 
@@ -62,6 +62,34 @@ def test_every_sms_handed_to_the_provider_is_recorded_with_its_recipient_basis_a
 
 
 @pytest.mark.promise("JD-4.2b", "ZK-3.1.3a")
+def test_every_message_the_provider_receives_went_through_the_register_and_carries_only_what_delivery_needs(
+        client, sms, clock, container):
+    """Drive every path that texts someone — a login code before the account exists, an order's route notices to
+    sender and recipient after a courier's pickup, a privacy-request code — and hold the provider's side to the
+    register: each message it took was recorded, for the declared purpose and fields, and its text names nobody
+    and no address or item: only the number it goes to leaves, and the waybill number the notice is about."""
+    from tests.test_pickup import courier_token, identity, pick_up, place, staff  # noqa: PLC0415
+    from tests.test_shipping import RECIPIENT_PHONE, SENDER_PHONE  # noqa: PLC0415
+
+    token = register(client, sms, clock, phone=SENDER_PHONE)
+    wb = place(client, token)
+    _, secret = staff(container)
+    assert pick_up(client, auth(courier_token(client, "courier1", secret)), wb, **identity()).status_code == 201
+    clock.advance(seconds=61)
+    assert client.post("/api/v1/privacy/codes", headers=auth(token)).status_code == 202
+    assert {to for to, _ in sms.sent} == {SENDER_PHONE, RECIPIENT_PHONE} and len(sms.sent) >= 4
+
+    records = {r.reference: r for r in shares(container)}
+    assert sorted(records) == sorted(sms.references), "a message reached the provider without a share record"
+    for (to, text), reference in zip(sms.sent, sms.references):
+        record = records[reference]
+        assert (record.recipient, record.purpose, record.basis) == (SMS_GATEWAY.key, "notification", "contract")
+        assert set(record.fields.split(",")) <= SMS_GATEWAY.fields
+        assert record.phone_bidx == container.vault.blind_index("phone", to)
+        others = [value for value in find_in(text) if value != to]
+        assert not others, f"an SMS carried more than delivery needs: {others}"
+
+
 def test_a_field_the_recipient_is_not_declared_for_never_leaves(client, sms, container):
     register(client, sms, phone=ME)
     me = user_id(container, ME)
