@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from jidi.bootstrap import bootstrap
 from jidi.config import Settings
+from jidi.events.models import EventRecord
 from jidi.i18n import gettext_for
 from jidi.privacy import Actor, Role
 from jidi.shipping import waybill
@@ -368,11 +369,14 @@ def test_concurrent_retries_store_each_event_once(container, key, clock):
 
 
 # -- route SMS ----------------------------------------------------------------------------------------------
+def route_events_recorded(container) -> list[dict]:
+    with container.uow() as s:
+        return [json.loads(p) for p in s.scalars(select(EventRecord.payload).where(EventRecord.name == "tracking.route_updated")
+                                                 .order_by(EventRecord.created_at))]
+
+
 @pytest.mark.promise("JD-1.1.3a", "JD-2.1.3")
-def test_sender_and_recipient_get_route_sms_at_the_key_steps(client, container, key, clock, sms, monkeypatch):
-    jobs = []
-    real = container.tracking._notify_job
-    monkeypatch.setattr(container.tracking, "_notify_job", lambda ids: (jobs.append(ids), real(ids)))
+def test_sender_and_recipient_get_route_sms_at_the_key_steps(client, container, key, clock, sms):
     wb = place(container)
     t = clock.now - dt.timedelta(hours=6)
     pick_up(container, clock, wb, t)
@@ -383,23 +387,33 @@ def test_sender_and_recipient_get_route_sms_at_the_key_steps(client, container, 
     assert {to for to, _ in sent} == {SENDER_PHONE, RECIPIENT_PHONE}
     assert all(wb in text for _, text in sent)
     assert not any(name in text for _, text in sent for name in NAMES)
-    # The jobs carry the order's id and the event's codes only, and are queued after the commit: one for the courier's
+    # The events carry the order's id and the event's codes only, recorded with the change: one for the courier's
     # pickup, one for the batch.
-    assert [[action for _, action, _ in job] for job in jobs] == [["picked_up"], ["out_for_delivery", "delivered"]]
-    assert all(uuid.UUID(order_id) and exc is None for job in jobs for order_id, _, exc in job)
-    assert not pii.find_in(json.dumps(jobs))
+    recorded = route_events_recorded(container)
+    assert [[action for _, action, _ in e["updates"]] for e in recorded] == [["picked_up"], ["out_for_delivery", "delivered"]]
+    assert all(uuid.UUID(order_id) and exc is None for e in recorded for order_id, _, exc in e["updates"])
+    assert not pii.find_in(json.dumps(recorded)) and container.events.pending() == 0
 
 
-def test_a_queue_outage_after_the_commit_does_not_fail_the_batch(client, container, key, clock, sms, monkeypatch, caplog):
-    def down(updates):
+def test_a_queue_outage_after_the_commit_loses_no_route_sms(client, container, key, clock, sms, monkeypatch, caplog):
+    def down(event_ids):
         raise ConnectionError("queue down")
 
-    monkeypatch.setattr(container.tracking, "_notify_job", down)
+    monkeypatch.setattr(container.tasks, "relay_events", down)
     wb = place(container)
-    pick_up(container, clock, wb, clock.now - dt.timedelta(hours=1))  # its route SMS cannot be queued either
+    pick_up(container, clock, wb, clock.now - dt.timedelta(hours=1))  # its route SMS cannot be relayed either
     r = post(client, key, [event(wb, "exception", clock.now, exception="held")])
     assert r.status_code == 200 and r.json()["accepted"] == 1 and status_of(container, wb) == ("picked_up", "held", None)
-    assert caplog.text.count("could not be queued: ConnectionError") == 2 and not route_sms(sms)
+    assert "the periodic relay will deliver them" in caplog.text and not route_sms(sms)
+    assert container.events.pending() == 2
+    # The queue is back: the periodic relay delivers each event once, and the SMS they cause.
+    monkeypatch.undo()
+    clock.advance(minutes=1)
+    container.tasks.relay_pending_events.call_local()
+    assert len(route_sms(sms)) == 4  # picked up and the exception, to each of the two
+    assert container.events.pending() == 0
+    container.tasks.relay_pending_events.call_local()
+    assert len(route_sms(sms)) == 4
 
 
 def test_rejected_or_stale_events_send_nothing(client, container, key, clock, sms):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from jidi import models
 from jidi.config import Settings
 from jidi.db import make_engine, make_session_factory, unit_of_work, utcnow
+from jidi.events import EventBus
 from jidi.jobs import make_queue, register_tasks
 from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
 from jidi.privacy import Catalog, DataMap, Secrets, ShareRegister, TombstoneLedger, Vault, load_key_ring
@@ -31,6 +32,7 @@ class Container:
     clock: Callable[[], dt.datetime]
     queue: object = None
     tasks: object = None
+    events: object = None
     notifier: object = None
     accounts: object = None
     addressbook: object = None
@@ -90,6 +92,7 @@ def bootstrap(
     )
     c.queue = make_queue(settings.queue_url, settings.var_dir)
     c.tasks = register_tasks(c.queue, c)
+    c.events = EventBus(c)
     c.notifier = Notifier(c)
     c.accounts = Accounts(c)
     c.addressbook = AddressBook(c)

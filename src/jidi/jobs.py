@@ -1,13 +1,13 @@
 """Background work through Huey: SQLite storage on the embedded default, Redis when scaled out.
 
 Jobs carry ids, never personal values (a `Personal` refuses to be pickled), and are queued only after the
-transaction that asked for them commits (`jidi.db.after_commit`).
+transaction that asked for them commits (`jidi.db.after_commit`). Work one feature asks of another goes through
+events (jidi.events), which survive a queue outage; the queue only runs their relay.
 """
 from __future__ import annotations
 
 import threading
 import types
-import uuid
 from pathlib import Path
 
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
@@ -31,9 +31,15 @@ def make_queue(queue_url: str, var_dir: Path) -> Huey:
 def register_tasks(queue: Huey, container) -> types.SimpleNamespace:
     """Every job of every feature, bound to the container that runs it."""
 
-    @queue.task(retries=5, retry_delay=10, name="deliver_sms")
-    def deliver_sms(message_id: str) -> None:
-        container.notifier.deliver(message_id)
+    # Events (jidi.events): relayed right after the commit that recorded them, and every minute whatever is left.
+    @queue.task(name="relay_events")
+    def relay_events(event_ids: list[str]) -> int:
+        return container.events.relay(event_ids)
+
+    @queue.periodic_task(crontab(minute="*"), name="relay_pending_events")
+    @queue.lock_task("relay_pending_events")
+    def relay_pending_events() -> int:
+        return container.events.relay()
 
     @queue.task(name="rewrap_subject_keys")
     def rewrap_subject_keys(batch: int = 500) -> int:
@@ -41,26 +47,10 @@ def register_tasks(queue: Huey, container) -> types.SimpleNamespace:
 
         return rewrap_all(container, batch)
 
-    @queue.task(retries=5, retry_delay=30, name="build_export")
-    def build_export(request_id: str) -> None:
-        container.rights.build_export(uuid.UUID(request_id))
-
-    # A deletion either completes in one transaction or is retried until it does.
-    @queue.task(retries=10, retry_delay=60, name="erase_for_request")
-    def erase_for_request(request_id: str) -> None:
-        container.rights.erase_for_request(uuid.UUID(request_id))
-
-    # Deletion notices to the recipients of erased subjects' data; retried until each recipient has taken them.
-    @queue.task(retries=10, retry_delay=60, name="send_share_deletion_notices")
-    @queue.lock_task("send_share_deletion_notices")
-    def send_share_deletion_notices() -> int:
-        return container.shares.send_deletion_notices(container.uow, container.clock())
-
     @queue.periodic_task(crontab(minute="*/15"), name="rights_housekeeping")
     def rights_housekeeping() -> None:
         container.rights.purge_due_cancellations()
         container.rights.purge_expired_exports()
-        container.shares.send_deletion_notices(container.uow, container.clock())  # any a failed job left behind
 
     # Retention (jidi.retention): nightly at 03:30 China time (19:30 UTC; Huey's crontab runs in UTC). The lock
     # keeps two consumers' schedulers from running it side by side (a second run would only find less to do).
@@ -69,8 +59,8 @@ def register_tasks(queue: Huey, container) -> types.SimpleNamespace:
     def retention_sweep() -> dict:
         return container.retention.run().as_dict()
 
-    return types.SimpleNamespace(deliver_sms=deliver_sms, rewrap_subject_keys=rewrap_subject_keys, build_export=build_export,
-                                 erase_for_request=erase_for_request, send_share_deletion_notices=send_share_deletion_notices,
+    return types.SimpleNamespace(relay_events=relay_events, relay_pending_events=relay_pending_events,
+                                 rewrap_subject_keys=rewrap_subject_keys,
                                  rights_housekeeping=rights_housekeeping,
                                  retention_sweep=retention_sweep)
 

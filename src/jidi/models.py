@@ -2,6 +2,7 @@
 from jidi.accounts import models as accounts_models  # noqa: F401
 from jidi.addressbook import models as addressbook_models  # noqa: F401
 from jidi.db import Base
+from jidi.events import models as events_models  # noqa: F401
 from jidi.family import models as family_models  # noqa: F401
 from jidi.notify import models as notify_models  # noqa: F401
 from jidi.privacy import models as privacy_models  # noqa: F401

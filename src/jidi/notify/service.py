@@ -1,4 +1,5 @@
-"""Queue an SMS in the caller's transaction; a job delivers it after the commit."""
+"""Queue an SMS in the caller's transaction; an event (jidi.events) has it delivered once the transaction commits,
+retried until the provider takes it."""
 from __future__ import annotations
 
 import uuid
@@ -6,7 +7,8 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jidi.db import after_commit, utcnow
+from jidi.db import utcnow
+from jidi.events import Event, handles
 from jidi.i18n import N_, gettext_for
 from jidi.notify.models import SmsMessage
 from jidi.notify.providers import SMS_GATEWAY
@@ -38,22 +40,20 @@ class Notifier:
         self.c.vault.set(session, msg, "phone", phone)
         self.c.vault.set(session, msg, "body", text)
         session.add(msg)
-        message_id = str(msg.id)
-        after_commit(session, lambda: self.c.tasks.deliver_sms(message_id))
+        self.c.events.record(session, "sms.queued", message_id=str(msg.id))
         return msg.id
 
-    def deliver(self, message_id: str) -> None:
-        """The job: open the number and text for the SMS provider (recorded in the share register), hand them
-        over, mark sent."""
-        with self.c.uow() as session:
-            msg = session.get(SmsMessage, uuid.UUID(message_id))
-            if msg is None or msg.status == "sent":
-                return
-            phone, text = self.c.shares.disclose(
-                session, SMS_GATEWAY, [self.c.vault.get(session, msg, "phone"), self.c.vault.get(session, msg, "body")],
-                reference=message_id, now=self.c.clock())
-            self.c.sms.deliver(phone, text, message_id)
-            msg.status, msg.sent_at = "sent", utcnow()
+    def deliver(self, session: Session, message_id: str) -> None:
+        """Open the number and text for the SMS provider (recorded in the share register), hand them over, mark
+        sent. A message already sent, or erased since, is not sent again."""
+        msg = session.get(SmsMessage, uuid.UUID(message_id))
+        if msg is None or msg.status == "sent":
+            return
+        phone, text = self.c.shares.disclose(
+            session, SMS_GATEWAY, [self.c.vault.get(session, msg, "phone"), self.c.vault.get(session, msg, "body")],
+            reference=message_id, now=self.c.clock())
+        self.c.sms.deliver(phone, text, message_id)
+        msg.status, msg.sent_at = "sent", utcnow()
 
     def outbox(self, session: Session, limit: int = 50) -> list[dict]:
         """The development outbox: newest first, number masked, text opened for display on a fake phone."""
@@ -68,3 +68,8 @@ class Notifier:
                 "created_at": m.created_at,
             })
         return out
+
+
+@handles("sms.queued", "notify.deliver_sms")
+def _deliver_queued(container, session: Session, event: Event) -> None:
+    container.notifier.deliver(session, event.payload["message_id"])

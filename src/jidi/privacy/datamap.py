@@ -208,7 +208,8 @@ class DataMap:
         for tm in self.maps.values():
             if not (tm.account_columns or tm.identifier_columns or tm.parent_columns or tm.subject_column):
                 continue
-            indexed = {c.name for c in tm.table.primary_key.columns} if len(tm.table.primary_key.columns) == 1 else set()
+            pk = list(tm.table.primary_key.columns)
+            indexed = {pk[0].name} if pk else set()  # the primary key's index leads with its first column
             for ix in tm.table.indexes:
                 indexed.add(list(ix.columns)[0].name)
             for uc in tm.table.constraints:

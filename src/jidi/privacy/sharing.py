@@ -27,6 +27,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from jidi.db import id_batches, is_postgresql, one_of
+from jidi.events import Event, handles
 from jidi.privacy.catalog import Catalog, FieldSpec, LegalBasis, Purpose
 from jidi.privacy.models import ShareRecord
 from jidi.privacy.values import Personal
@@ -236,3 +237,10 @@ class ShareRegister:
 
 __all__ = ["DeletionChannel", "RECIPIENTS", "ROLE_LABELS", "Recipient", "RecipientRole", "RecipientTotals", "ShareRegister", "ShareSummary",
            "UndeclaredShare", "recipient"]
+
+
+@handles("shares.deletion_asked", "privacy.share_deletion_notices")
+def _send_deletion_notices(container, session: Session, event: Event) -> None:
+    """Ask every recipient to delete what it took of the erased subjects (JD-6.3.1c); a recipient that is down
+    leaves its notices pending for the event's retry (and the 15-minute housekeeping)."""
+    container.shares.send_deletion_notices(container.uow, container.clock())

@@ -39,6 +39,7 @@ LOOKUP_ATTEMPTS = LOOKUP_WINDOW                  # the hour the waybill-lookup r
 LOGIN_FAILURES = dt.timedelta(hours=24)          # the 15-minute lockout, and a day for reviewing guessing attacks
 FAMILY_PENDING = dt.timedelta(days=7)            # a relative who has not agreed in a week: drop their number
 FAMILY_ENDED = dt.timedelta(days=31)             # an ended binding (no number left) disappears a month later
+EVENTS = dt.timedelta(days=7)                    # a delivered event: a week for an operator to trace what it caused
 assert LOGIN_FAILURES >= LOGIN_FAILURE_WINDOW
 
 # What happens when the time is up: the sweep deletes or anonymises (SWEPT); the account's cancellation purge takes
@@ -142,6 +143,10 @@ RULES: tuple[Rule, ...] = (
          "因法定留存而限制处理的记录:留存期满后删除限制记录(所限制的记录按其自身规则删除)",
          "Records kept only under a legal hold after a deletion request: the restriction is deleted when the hold ends "
          "(the held record goes by its own rule)", _fixed(dt.timedelta(0))),
+    Rule("events", ("events", "event_deliveries"), "delivered", DELETE,
+         "功能之间的事件(仅含编号)送达所有处理方 7 天后删除;未送达的一直重试,不删除",
+         "Events between features (ids only) deleted 7 days after every handler took them; undelivered ones are retried, "
+         "never deleted", _fixed(EVENTS)),
     Rule("share_register", ("share_register",), "shared", DELETE,
          "对外提供个人信息的记录(仅含化名):保存 3 年;尚未通知接收方删除的,通知后再删",
          "Records of personal data handed to others (pseudonyms only): kept 3 years; one whose deletion notice has "

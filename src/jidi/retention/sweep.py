@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from jidi.accounts.models import AuthSession, LoginFailure, SmsCode, User
 from jidi.accounts.service import CODE_TEMPLATES
 from jidi.addressbook.models import AddressEntry
+from jidi.events.models import EventRecord
 from jidi.family.models import FamilyBinding, LookupAttempt, ProxyCollection
 from jidi.notify.models import SmsMessage
 from jidi.privacy import Actor
@@ -94,7 +95,7 @@ class RetentionSweep:
             "login_failures": self._login_failures, "orders_delivered": self._orders, "orders_returned": self._orders,
             "orders_cancelled": self._orders, "family_pending": self._family_pending, "family_ended": self._family_ended,
             "rights_requests": self._rights_requests, "rights_kin_proofs": self._kin_proofs, "restrictions": self._restrictions,
-            "share_register": self._share_register,
+            "share_register": self._share_register, "events": self._events,
         }
         try:
             for rule in rules.RULES:
@@ -208,6 +209,10 @@ class RetentionSweep:
     def _login_failures(self, rule, now, report):
         t = LoginFailure.__table__
         self._delete(rule, report, LoginFailure, t.c.at < now - rule.period_of(self.c.settings))
+
+    def _events(self, rule, now, report):
+        t = EventRecord.__table__  # their deliveries go with them (ON DELETE CASCADE)
+        self._delete(rule, report, EventRecord, t.c.delivered_at < now - rule.period_of(self.c.settings))
 
     @staticmethod
     def _shred(s: Session, rows) -> dict[str, int]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from jidi import errors
 from jidi.accounts.models import User
-from jidi.db import after_commit
+from jidi.events import Event, handles
 from jidi.i18n import N_
 from jidi.privacy import Actor, Purpose, Role, SubjectShredded
 from jidi.privacy.datamap import Restricted, RowView
@@ -295,7 +295,7 @@ class Rights:
             self._event(s, req, "in_review", Role.ADMIN)
 
     def _queue(self, s: Session, task: str, request_id: uuid.UUID) -> None:
-        after_commit(s, lambda: getattr(self.c.tasks, task)(str(request_id)))
+        self.c.events.record(s, f"rights.{task}", request_id=str(request_id))
 
     def _withdraw(self, s: Session, req: RightsRequest) -> None:
         """Withdrawal stops the processing from now on; what was done before stays lawful (JD-6.4.3b)."""
@@ -398,9 +398,9 @@ class Rights:
             req = s.get(RightsRequest, request_id)  # erasure detached the rows it found, this one among them
             self._event(s, req, "erased", Role.ADMIN)
             if report.recipients_told:
-                # Everyone we shared the data with is told to delete it (JD-6.3.1c), by a job after the commit.
+                # Everyone we shared the data with is told to delete it (JD-6.3.1c), once this commits.
                 self._event(s, req, "recipients_told", Role.ADMIN)
-                after_commit(s, self.c.tasks.send_share_deletion_notices)
+                self.c.events.record(s, "shares.deletion_asked")
             self._close(s, req, K.FULFILLED, Role.ADMIN)
 
     def purge_due_cancellations(self) -> int:
@@ -579,3 +579,14 @@ class Rights:
 
 
 __all__ = ["Rights", "RequestView", "Preview"]
+
+
+# The work a request hands on, delivered through events (jidi.events): retried until it completes, and idempotent.
+@handles("rights.build_export", "rights.build_export")
+def _build_export(container, session: Session, event: Event) -> None:
+    container.rights.build_export(uuid.UUID(event.payload["request_id"]))
+
+
+@handles("rights.erase_for_request", "rights.erase_for_request")
+def _erase_for_request(container, session: Session, event: Event) -> None:
+    container.rights.erase_for_request(uuid.UUID(event.payload["request_id"]))

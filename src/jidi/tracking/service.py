@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from jidi import errors
 from jidi.addressbook import regions
-from jidi.db import after_commit
+from jidi.events import Event, handles
 from jidi.i18n import N_, gettext_for
 from jidi.privacy import Purpose
 from jidi.shipping import states, waybill
@@ -266,8 +266,6 @@ class Tracking:
         # The lookup's read on PostgreSQL runs without a transaction around it (one statement: no BEGIN, no ROLLBACK).
         pg = container.engine.dialect.name == "postgresql"
         self._read_engine = container.engine.execution_options(isolation_level="AUTOCOMMIT") if pg else container.engine
-        # The job that sends route SMS after an ingestion commits; it carries route-event ids only.
-        self._notify_job = container.queue.task(retries=3, retry_delay=10, name="tracking_notify")(self.notify)
 
     # -- sources --------------------------------------------------------------------------------------
     def create_source(self, name: str, kind: str = "scanner") -> tuple[uuid.UUID, str]:
@@ -304,7 +302,7 @@ class Tracking:
         """Append a route event that a use case of jidi itself recorded (a real-name pickup), in the caller's
         transaction, which has already moved the order's status. Idempotent: one event per (action, order) from the
         courier-app source; returns whether it was stored now. The route SMS is queued after the commit, through
-        the same job as ingested events."""
+        the same event as ingested events."""
         if action not in ev.TARGET:
             raise ValueError(action)
         if _PHONE_LIKE.search(site_code) or _PHONE_LIKE.search(site_name) or (operator and _PHONE_LIKE.search(operator)):
@@ -324,8 +322,7 @@ class Tracking:
             site_name=site_name, operator=operator, delivered_as=None, exception=None,
         ).on_conflict_do_nothing(index_elements=["source_id", "event_id"]).returning(table.c.event_id)).first() is not None
         if stored and ev.notify_template(action):
-            updates = [(str(order_id), action, None)]
-            after_commit(s, lambda: self._queue_notify_safely(updates))
+            self._announce(s, [(str(order_id), action, None)])
         return stored
 
     def route(self, waybill_no: str) -> list[RouteStop]:
@@ -457,7 +454,7 @@ class Tracking:
                 self._insert(s, pg, source_id, now, rows)
                 self._update_orders(s, pg, [o for o in orders.values() if o.changed], now)
             if notify:
-                after_commit(s, lambda: self._queue_notify_safely(notify))
+                self._announce(s, notify)
         results[:] = pending
 
     @staticmethod
@@ -536,50 +533,42 @@ class Tracking:
         )
 
     # -- route SMS ------------------------------------------------------------------------------------
-    def _queue_notify_safely(self, updates: list[tuple[str, str, str | None]]) -> None:
-        """After the commit: the events are stored whatever happens here, so a queue outage must not turn the batch's
-        answer into an error (the client would resend it for nothing). Logged without any value."""
-        try:
-            self._queue_notify(updates)
-        except Exception as exc:  # noqa: BLE001
-            log.error("route SMS for %d route updates could not be queued: %s", len(updates), type(exc).__name__)
-
-    def _queue_notify(self, updates: list[tuple[str, str, str | None]]) -> None:
+    def _announce(self, s: Session, updates: list[tuple[str, str, str | None]]) -> None:
+        """Record, in the transaction that moved the orders, that their route changed: the route SMS follow from the
+        event once it commits, however long the queue is down (jidi.events). Ids and codes only."""
         for start in range(0, len(updates), 500):
-            self._notify_job(updates[start:start + 500])
+            self.c.events.record(s, "tracking.route_updated", updates=[list(u) for u in updates[start:start + 500]])
 
-    def notify(self, updates: list[tuple[str, str, str | None]]) -> int:
-        """The job: a route SMS to the sender and the recipient of each (order id, action, exception code); returns
-        how many. The job carries ids and codes only.
+    def notify(self, s: Session, updates: list[tuple[str, str, str | None]]) -> int:
+        """A route SMS to the sender and the recipient of each (order id, action, exception code); returns how many.
 
         Service messages (route updates), not marketing. The phone numbers are opened for NOTIFICATION only,
-        inside this job, and leave it only into the SMS outbox (sealed again under the party's own key).
+        here, and leave only into the SMS outbox (sealed again under the party's own key).
         """
         queued = 0
         order_ids = {uuid.UUID(order_id) for order_id, _, _ in updates}
-        with self.c.uow() as s:
-            waybills = {row.id: row.waybill_no for row in s.execute(select(Order.id, Order.waybill_no).where(Order.id.in_(order_ids)))}
-            parties: dict[uuid.UUID, list[OrderParty]] = {}
-            for p in s.scalars(select(OrderParty).where(OrderParty.order_id.in_(order_ids)).order_by(OrderParty.role)):
-                parties.setdefault(p.order_id, []).append(p)
-            locale = self.c.settings.default_locale
-            gettext = gettext_for(locale)
-            for order_id, action, exception in updates:
-                oid = uuid.UUID(order_id)
-                template = ev.notify_template(action)
-                if template is None or oid not in waybills:
+        waybills = {row.id: row.waybill_no for row in s.execute(select(Order.id, Order.waybill_no).where(Order.id.in_(order_ids)))}
+        parties: dict[uuid.UUID, list[OrderParty]] = {}
+        for p in s.scalars(select(OrderParty).where(OrderParty.order_id.in_(order_ids)).order_by(OrderParty.role)):
+            parties.setdefault(p.order_id, []).append(p)
+        locale = self.c.settings.default_locale
+        gettext = gettext_for(locale)
+        for order_id, action, exception in updates:
+            oid = uuid.UUID(order_id)
+            template = ev.notify_template(action)
+            if template is None or oid not in waybills:
+                continue
+            params = {"waybill_no": waybills[oid]}
+            if action == ev.EXCEPTION:
+                params["reason"] = gettext(ev.EXCEPTION_LABELS.get(exception or "", ev.EXCEPTION_LABELS["held"]))
+            for party in parties.get(oid, []):
+                phone_value = self.c.vault.get(s, party, "phone")
+                if phone_value is None:
                     continue
-                params = {"waybill_no": waybills[oid]}
-                if action == ev.EXCEPTION:
-                    params["reason"] = gettext(ev.EXCEPTION_LABELS.get(exception or "", ev.EXCEPTION_LABELS["held"]))
-                for party in parties.get(oid, []):
-                    phone_value = self.c.vault.get(s, party, "phone")
-                    if phone_value is None:
-                        continue
-                    phone = self.c.vault.use(phone_value, Purpose.NOTIFICATION)
-                    self.c.notifier.queue_sms(s, subject_id=party.subject_id, phone=phone, template=template, locale=locale,
-                                              **params)
-                    queued += 1
+                phone = self.c.vault.use(phone_value, Purpose.NOTIFICATION)
+                self.c.notifier.queue_sms(s, subject_id=party.subject_id, phone=phone, template=template, locale=locale,
+                                          **params)
+                queued += 1
         return queued
 
     # -- public lookup --------------------------------------------------------------------------------
@@ -649,3 +638,8 @@ class Tracking:
             route=[RouteStop(r.event_time, r.action, r.site_code, r.site_name, r.delivered_as, r.event_exception)
                    for r in rows if r.action is not None],
         )
+
+
+@handles("tracking.route_updated", "tracking.route_sms")
+def _route_sms(container, session: Session, event: Event) -> None:
+    container.tracking.notify(session, [tuple(u) for u in event.payload["updates"]])
