@@ -38,7 +38,7 @@ def _number(x) -> bool:
 def test_bench_smoke_prints_json_lines():
     env = {**os.environ, "JIDI_BENCH_SMOKE": "1", "JIDI_BENCH_PG_ADMIN_URL": PG_ADMIN_URL}
     env.pop("JIDI_BENCH_ONLY", None)
-    proc = subprocess.run([sys.executable, "-m", "bench"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "bench"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"python -m bench failed:\n{proc.stderr[-3000:]}"
 
     lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
