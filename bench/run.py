@@ -7,12 +7,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import fields, lookup, orders, passwords, retention, rights, roundtrip, tracking
+from bench import events, fields, lookup, orders, passwords, retention, rights, roundtrip, tracking
 from bench.harness import Phones, emit, log, make_variant, settings_for, size, throwaway_database
 from bench.noop import NoopCipher
 from jidi.db import make_engine
 
-BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking", "lookup", "retention", "rights")
+BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking", "events", "lookup", "retention", "rights")
 
 
 def _selected() -> list[str]:
@@ -51,6 +51,8 @@ def main() -> int:
                 passwords.run(on, phones)
             if "tracking" in chosen:
                 tracking.run(on, phones, Path(tmp))
+            if "events" in chosen:
+                events.run(settings)
         finally:
             engine.dispose()
     if "lookup" in chosen:

@@ -29,21 +29,30 @@ class Event:
     payload: dict[str, Any]
 
 
-Handler = Callable[[Any, Session, Event], None]  # (container, the handler's session, event)
-
-# event name -> [(handler key, handler)]; filled at import time by the features that react to an event.
-HANDLERS: dict[str, list[tuple[str, Handler]]] = {}
+HandlerFn = Callable[[Any, Session, Event], None]  # (container, the session of the delivery, event)
 
 
-def handles(name: str, key: str) -> Callable[[Handler], Handler]:
+@dataclasses.dataclass(frozen=True)
+class Handler:
+    key: str
+    fn: HandlerFn
+    # Handlers that run transactions of their own (an erasure, a copy) are called outside the delivery's
+    # transaction, and must be idempotent themselves; the others share it, and their effect happens once.
+    own_transactions: bool = False
+
+
+# event name -> its handlers; filled at import time by the features that react to an event.
+HANDLERS: dict[str, list[Handler]] = {}
+
+
+def handles(name: str, key: str, *, own_transactions: bool = False) -> Callable[[HandlerFn], HandlerFn]:
     """Register `fn(container, session, event)` for the events called `name`, under a key unique to the handler
     (its deliveries are recorded under that key: renaming it would deliver pending events again)."""
 
-    def register(fn: Handler) -> Handler:
-        taken = {k for handlers in HANDLERS.values() for k, _ in handlers}
-        if key in taken:
+    def register(fn: HandlerFn) -> HandlerFn:
+        if any(h.key == key for handlers in HANDLERS.values() for h in handlers):
             raise ValueError(f"event handler {key!r} is registered twice")
-        HANDLERS.setdefault(name, []).append((key, fn))
+        HANDLERS.setdefault(name, []).append(Handler(key, fn, own_transactions))
         return fn
 
     return register
@@ -124,24 +133,40 @@ class EventBus:
         return [Event(r.id, r.name, json.loads(r.payload)) for r in rows]
 
     def _deliver(self, event: Event) -> int:
+        """Every handler not yet done with the event; those sharing a transaction run in one, each in a savepoint,
+        with their delivery records and the event's completion."""
+        handlers = HANDLERS.get(event.name, [])
+        if any(h.own_transactions for h in handlers):
+            with self.c.uow() as s:
+                done = set(s.scalars(select(EventDelivery.handler).where(EventDelivery.event_id == event.id)))
+            for h in handlers:
+                if h.own_transactions and h.key not in done:
+                    try:
+                        with self.c.uow() as s:
+                            h.fn(self.c, s, event)
+                            s.add(EventDelivery(event_id=event.id, handler=h.key, delivered_at=self.c.clock()))
+                    except Exception as exc:  # noqa: BLE001  (any failure: retried later)
+                        return self._failed(event, h.key, exc)
+        failed: tuple[str, Exception] | None = None
         with self.c.uow() as s:
-            delivered = set(s.scalars(select(EventDelivery.handler).where(EventDelivery.event_id == event.id)))
-        for key, handler in HANDLERS.get(event.name, []):
-            if key in delivered:
-                continue
-            try:
-                with self.c.uow() as s:
-                    handler(self.c, s, event)
-                    s.add(EventDelivery(event_id=event.id, handler=key, delivered_at=self.c.clock()))
-            except Exception as exc:  # noqa: BLE001  (any failure: retried later, the others wait their turn)
-                self._failed(event, key, exc)
-                return 0
-        with self.c.uow() as s:
-            s.execute(update(EventRecord).where(EventRecord.id == event.id)
-                      .values(delivered_at=self.c.clock(), lease_until=None, last_error=None))
-        return 1
+            done = set(s.scalars(select(EventDelivery.handler).where(EventDelivery.event_id == event.id)))
+            for h in handlers:
+                if h.key in done or h.own_transactions:
+                    continue
+                try:
+                    with s.begin_nested():
+                        h.fn(self.c, s, event)
+                        s.add(EventDelivery(event_id=event.id, handler=h.key, delivered_at=self.c.clock()))
+                except Exception as exc:  # noqa: BLE001  (any failure: retried later; the others keep their effect)
+                    failed = (h.key, exc)
+                    break
+            if failed is None:
+                s.execute(update(EventRecord).where(EventRecord.id == event.id)
+                          .values(delivered_at=self.c.clock(), lease_until=None, last_error=None))
+                return 1
+        return self._failed(event, *failed)
 
-    def _failed(self, event: Event, key: str, exc: Exception) -> None:
+    def _failed(self, event: Event, key: str, exc: Exception) -> int:
         log.warning("event %s (%s) not taken by %s: %s", event.id, event.name, key, type(exc).__name__)
         now = self.c.clock()
         with self.c.uow() as s:
@@ -150,6 +175,7 @@ class EventBus:
             s.execute(update(EventRecord).where(EventRecord.id == event.id).values(
                 attempts=attempts + 1, next_attempt_at=now + wait, lease_until=None,
                 last_error=f"{key}: {type(exc).__name__}"[:120]))
+        return 0
 
     def pending(self) -> int:
         """Events not yet delivered to every handler (for operators and tests)."""

@@ -239,7 +239,7 @@ __all__ = ["DeletionChannel", "RECIPIENTS", "ROLE_LABELS", "Recipient", "Recipie
            "UndeclaredShare", "recipient"]
 
 
-@handles("shares.deletion_asked", "privacy.share_deletion_notices")
+@handles("shares.deletion_asked", "privacy.share_deletion_notices", own_transactions=True)
 def _send_deletion_notices(container, session: Session, event: Event) -> None:
     """Ask every recipient to delete what it took of the erased subjects (JD-6.3.1c); a recipient that is down
     leaves its notices pending for the event's retry (and the 15-minute housekeeping)."""

@@ -582,11 +582,11 @@ __all__ = ["Rights", "RequestView", "Preview"]
 
 
 # The work a request hands on, delivered through events (jidi.events): retried until it completes, and idempotent.
-@handles("rights.build_export", "rights.build_export")
+@handles("rights.build_export", "rights.build_export", own_transactions=True)
 def _build_export(container, session: Session, event: Event) -> None:
     container.rights.build_export(uuid.UUID(event.payload["request_id"]))
 
 
-@handles("rights.erase_for_request", "rights.erase_for_request")
+@handles("rights.erase_for_request", "rights.erase_for_request", own_transactions=True)
 def _erase_for_request(container, session: Session, event: Event) -> None:
     container.rights.erase_for_request(uuid.UUID(event.payload["request_id"]))
