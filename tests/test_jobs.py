@@ -11,6 +11,7 @@ import pytest
 import redis
 from sqlalchemy import select
 
+from jidi.db import after_commit, after_commit_batch
 from jidi.events.models import EventRecord
 from jidi.jobs import make_queue, register_tasks
 from jidi.notify.models import SmsMessage
@@ -119,3 +120,25 @@ def test_events_committed_while_the_queue_is_down_are_each_delivered_once(contai
     finally:
         server.kill()
         server.wait()
+
+
+def test_work_after_commit_waits_for_the_real_commit_and_leaves_with_its_savepoint(container):
+    ran: list = []
+    with container.uow() as s:
+        after_commit(s, lambda: ran.append("outer"))
+        with s.begin_nested():
+            after_commit_batch(s, ran.append, "kept")
+        assert ran == []  # releasing a savepoint is no commit
+        try:
+            with s.begin_nested():
+                after_commit(s, lambda: ran.append("rolled back"))
+                after_commit_batch(s, ran.append, "rolled back too")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        after_commit_batch(s, ran.append, "second")
+    assert ran == ["outer", ["kept", "second"]]
+    with pytest.raises(RuntimeError), container.uow() as s:
+        after_commit(s, lambda: ran.append("never"))
+        raise RuntimeError
+    assert ran == ["outer", ["kept", "second"]]

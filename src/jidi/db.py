@@ -103,20 +103,53 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def after_commit(session: Session, fn: Callable[[], None]) -> None:
-    """Run fn once the session's transaction has committed; dropped if it rolls back."""
-    session.info.setdefault("after_commit", []).append(fn)
+    """Run fn once the session's transaction has committed; dropped if it (or the savepoint it was asked in) rolls
+    back."""
+    _pending(session).append((_innermost(session), fn, None))
+
+
+def after_commit_batch(session: Session, fn: Callable[[list], None], item) -> None:
+    """Collect `item` for one call of fn(items) once the transaction has committed (one call per fn, however many
+    items the transaction collected); an item asked for in a savepoint that rolls back is dropped."""
+    _pending(session).append((_innermost(session), fn, item))
+
+
+def _pending(session: Session) -> list:
+    return session.info.setdefault("after_commit", [])
+
+
+def _innermost(session: Session):
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
-    pending = session.info.pop("after_commit", [])
-    for fn in pending:
-        fn()
+    if session.in_nested_transaction():
+        return  # a savepoint was released: its work waits for the real commit
+    batches: dict[Callable, list] = {}
+    for _txn, fn, item in session.info.pop("after_commit", []):
+        if item is None:
+            fn()
+        else:
+            batches.setdefault(fn, []).append(item)
+    for fn, items in batches.items():
+        fn(items)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_after_commit(session: Session) -> None:
-    session.info.pop("after_commit", None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop("after_commit", None)
+        return
+    # A savepoint rolled back: drop what was asked inside it (or inside savepoints within it).
+    def inside(txn) -> bool:
+        while txn is not None:
+            if txn is previous_transaction:
+                return True
+            txn = txn.parent
+        return False
+
+    session.info["after_commit"] = [entry for entry in session.info.get("after_commit", []) if not inside(entry[0])]
 
 
 def is_postgresql(session: Session) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from jidi.db import after_commit, is_postgresql
+from jidi.db import after_commit_batch, is_postgresql
 from jidi.events.models import EventDelivery, EventRecord
 
 log = logging.getLogger("jidi.events")
@@ -85,10 +85,7 @@ class EventBus:
         event_id = uuid.uuid4()
         session.add(EventRecord(id=event_id, name=name, payload=json.dumps(payload, separators=(",", ":")),
                                 created_at=now, attempts=0, next_attempt_at=now))
-        pending = session.info.setdefault("jidi_events", [])
-        if not pending:
-            after_commit(session, lambda: self._ask_relay([str(e) for e in session.info.pop("jidi_events", [])]))
-        pending.append(event_id)
+        after_commit_batch(session, self._ask_relay, str(event_id))
         return event_id
 
     def _ask_relay(self, event_ids: list[str]) -> None:
