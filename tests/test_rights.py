@@ -455,6 +455,16 @@ def test_a_restored_backup_cannot_reveal_an_erased_person_and_the_erasure_is_rea
                 conn.execute(f'DROP DATABASE IF EXISTS "{restored_url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
+def test_the_dev_outbox_shows_an_erased_persons_messages_as_unreadable(client, sms, clock, container, world):
+    h = world["me"]
+    r = client.post("/api/v1/privacy/requests", json={"kind": "deletion", "code": code(client, sms, clock, h)}, headers=h)
+    assert r.status_code == 201 and r.json()["status"] == "fulfilled"
+    r = client.get("/dev/outbox?lang=en")
+    assert r.status_code == 200, r.text
+    assert "it can no longer be read" in r.text and pii.find_in(r.text) == []
+    assert client.get("/dev/outbox?lang=zh_CN").status_code == 200
+
+
 def test_every_link_column_is_indexed_and_every_erase_rule_can_work(container):
     assert container.datamap.unindexed_links() == []
     assert container.datamap.erase_problems() == []

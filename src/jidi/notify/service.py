@@ -10,7 +10,7 @@ from jidi.db import after_commit, utcnow
 from jidi.i18n import N_, gettext_for
 from jidi.notify.models import SmsMessage
 from jidi.notify.providers import SMS_GATEWAY
-from jidi.privacy import Purpose
+from jidi.privacy import Purpose, SubjectShredded
 
 TEMPLATES = {
     "login_code": N_("[jidi] Your verification code is {code}. It expires in 5 minutes. Never tell it to anyone."),
@@ -60,11 +60,11 @@ class Notifier:
         rows = session.scalars(select(SmsMessage).order_by(SmsMessage.created_at.desc()).limit(limit)).all()
         out = []
         for m in rows:
-            out.append({
-                "id": str(m.id),
-                "phone": self.c.vault.get(session, m, "phone"),
-                "text": self.c.vault.use(self.c.vault.get(session, m, "body"), Purpose.NOTIFICATION),
-                "status": m.status,
-                "created_at": m.created_at,
-            })
+            try:
+                phone = self.c.vault.get(session, m, "phone")
+                text = self.c.vault.use(self.c.vault.get(session, m, "body"), Purpose.NOTIFICATION)
+            except SubjectShredded:  # its person was erased: the message can no longer be read
+                phone = text = None
+            out.append({"id": str(m.id), "phone": phone, "text": text, "erased": phone is None, "status": m.status,
+                        "created_at": m.created_at})
         return out
