@@ -32,9 +32,7 @@ def migrate() -> None:
 
 
 def _reapply(c) -> None:
-    from jidi.privacy.tombstones import reapply  # noqa: PLC0415
-
-    shredded, erased = reapply(c.uow, c.vault, c.datamap, c.clock())
+    shredded, erased = c.reapply_tombstones()
     if shredded or erased:
         click.echo(f"erasures re-applied after a restore: {shredded} data keys shredded, {erased} accounts erased")
 
@@ -54,7 +52,7 @@ def demo() -> None:
 @click.option("--port", default=8000, type=int)
 @click.option("--workers", default=None, type=click.IntRange(min=1), help="Server processes (default: JIDI_WORKERS, 1).")
 def serve(host: str, port: int, workers: int | None) -> None:
-    """Serve the web app and API."""
+    """Serve the web app and API (each server process re-applies the tombstones before it answers)."""
     import uvicorn  # noqa: PLC0415
 
     # No access log: its lines carry the client's address and the path (a waybill number, an order id).
@@ -68,7 +66,9 @@ def worker(workers: int) -> None:
     """Run a job-queue consumer (production: as many as needed, against one Redis)."""
     from jidi.jobs import run_worker  # noqa: PLC0415
 
-    run_worker(_container().queue, workers)
+    c = _container()
+    _reapply(c)  # no job may work on a restored backup's erased subjects
+    run_worker(c.queue, workers)
 
 
 @main.group()
