@@ -234,7 +234,6 @@ def holidays_load(file: Path, source: str | None, year: int | None) -> None:
     """
     from jidi.workdays import LibraryCalendar  # noqa: PLC0415
     from jidi.workdays.schedule import MAX_SOURCE, ScheduleError, parse_file  # noqa: PLC0415
-    from jidi.workdays.store import read_year, replace_year  # noqa: PLC0415
 
     try:
         schedule = parse_file(file)
@@ -253,17 +252,16 @@ def holidays_load(file: Path, source: str | None, year: int | None) -> None:
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
         sys.exit(1)
-    c = _container()
-    with c.uow() as s:
-        before = read_year(s, schedule.year)
-        replace_year(s, schedule, source, c.clock())
+    loaded = _container().rights.load_holidays(schedule, source)
     click.echo(f"loaded {schedule.year} from {source}: {_count(len(schedule.holidays), 'holiday day')}, "
                f"{_count(len(schedule.workdays), 'make-up workday')}")
-    if before is not None:
-        click.echo(f"  replaces the schedule loaded {before.loaded_at:%Y-%m-%d %H:%M} UTC from {before.source}")
+    if loaded.replaced is not None:
+        click.echo(f"  replaces the schedule loaded {loaded.replaced.loaded_at:%Y-%m-%d %H:%M} UTC from {loaded.replaced.source}")
     if LibraryCalendar().year(schedule.year) is not None:
         click.echo(f"  note: chinese-calendar ships {schedule.year} too; the loaded schedule now takes its place")
-    click.echo("  running servers pick it up within 5 minutes")
+    click.echo(f"  due dates of open rights requests counted again: {loaded.recomputed}; changed: {loaded.moved} "
+               "(each in the request's history, its requester told by SMS)")
+    click.echo("  running servers pick it up within 5 minutes (a deadline that would still be provisional: at once)")
 
 
 @holidays.command("show")

@@ -19,6 +19,8 @@ TEMPLATES = {
     "rights_code": N_("[jidi] Your code to confirm a request about your personal data is {code}. It expires in 5 minutes. Never tell it to anyone."),
     "family_code": N_("[jidi] Your code is {code}. Giving it to someone lets them see parcels sent to this number and collect them for you "
                       "(family number). Give it only to a relative you trust. You can end this at any time in jidi. It expires in 5 minutes."),
+    "rights_due_changed": N_("[jidi] The official holidays of {year} are published: your request about your personal data will be "
+                             "answered by {date}. See My requests in jidi."),
     "phone_changed": N_("[jidi] The mobile number of your account was changed. If this was not you, contact customer service."),
     # Route updates to a parcel's sender and recipient (jidi.tracking): service messages, not marketing.
     "route_picked_up": N_("[jidi] Parcel {waybill_no} has been picked up. Track it with its waybill number on jidi."),
