@@ -4,7 +4,8 @@ A database backup taken before an erasure still holds the erased subject's wrapp
 an append-only file beside the key file, never part of a database backup (Ambiguity A19): the vault refuses to
 open any subject it lists, so a restored backup cannot reveal an erased person even before `reapply` runs,
 and `reapply` (run by `jidi migrate`, by every server process and worker at start-up, and by
-`jidi privacy reapply-tombstones`) shreds their keys and erases their rows again. Each line is a random subject id and a date: no personal data.
+`jidi privacy reapply-tombstones`) shreds their keys and erases their rows again. Each line is a random subject
+id and a date: no personal data.
 
 Tombstones are also written to the `tombstones` table in the erasing transaction; the file is appended after
 the commit, and `reapply` copies any row the file missed (a crash between the two) into it.
