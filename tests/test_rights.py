@@ -3,9 +3,11 @@ account cancellation with its month, withdrawal, requests with deadlines, the pr
 the residue scan and a restored backup that cannot reveal an erased person."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from jidi.accounts.models import AuthSession, User
@@ -28,6 +31,8 @@ from jidi.rights import kinds as K
 from jidi.rights.models import RightsRequest
 from jidi.shipping import states
 from jidi.shipping.models import Order, OrderParty, PickupRecord
+from jidi.web.app import create_app
+from jidi.web.deps import CSRF_COOKIE, SESSION_COOKIE
 from tests import pii
 from tests.conftest import PG_ADMIN_URL, scan_database
 from tests.pii import ADDRESSES, ID_NUMBERS, NAMES, NICKNAMES, PHONES
@@ -42,6 +47,12 @@ def code(client, sms, clock, h, phone=ME) -> str:
     r = client.post("/api/v1/privacy/codes", headers=h)
     assert r.status_code == 202, r.text
     return sms.last_code(phone)
+
+
+def _csrf(client) -> str:
+    if not client.cookies.get(CSRF_COOKIE):
+        client.get("/login")
+    return client.cookies.get(CSRF_COOKIE)
 
 
 def count(container, model, *where) -> int:
@@ -426,14 +437,26 @@ def _backup(container, tmp_path) -> str:
     return restored
 
 
+@contextlib.contextmanager
+def _restored(url: str):
+    """The engine of a restored backup; the restored database is dropped afterwards."""
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if not url.startswith("sqlite"):
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
 @pytest.mark.promise("JD-6.3.2", "CN-8.2.3")
 def test_a_restored_backup_cannot_reveal_an_erased_person_and_the_erasure_is_reapplied(client, sms, clock, container, world, tmp_path):
     h = world["me"]
     restored_url = _backup(container, tmp_path)  # taken before the deletion
     r = client.post("/api/v1/privacy/requests", json={"kind": "deletion", "code": code(client, sms, clock, h)}, headers=h)
     assert r.status_code == 201 and r.json()["status"] == "fulfilled"
-    engine = make_engine(restored_url)
-    try:
+    with _restored(restored_url) as engine:
         restored = bootstrap(container.settings, engine=engine, sms=None, clock=clock)
         with restored.uow() as s:
             user = s.get(User, world["my_id"])
@@ -448,11 +471,104 @@ def test_a_restored_backup_cannot_reveal_an_erased_person_and_the_erasure_is_rea
             assert s.scalar(select(func.count()).select_from(AddressEntry)) == 0
         assert tombstones.reapply(restored.uow, restored.vault, restored.datamap, clock()) == (0, 0)
         assert scan_database(engine) == []
-    finally:
-        engine.dispose()
-        if not restored_url.startswith("sqlite"):
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{restored_url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+# The pages a signed-in customer can open without an id in the path.
+CUSTOMER_PAGES = ("/", "/profile", "/address-book", "/address-book/new", "/lookup", "/family", "/privacy", "/privacy/me",
+                  "/privacy/requests", "/privacy/kin", "/ship", "/orders", "/track")
+
+
+@pytest.mark.promise("JD-6.3.2", "CN-8.2.3")
+def test_before_the_erasure_is_reapplied_a_restored_backup_answers_every_path_as_for_a_deleted_account(
+        client, sms, clock, container, world, tmp_path):
+    """A backup from before my deletion is restored under a server that has not re-applied the tombstones yet: my old
+    API token and web session open nothing on any path of the API or the pages, nothing answers 500, and signing in
+    again with my number shows nothing of the erased account."""
+    h = world["me"]
+    clock.advance(seconds=61)
+    assert client.post("/api/v1/auth/sms-codes", json={"phone": ME}).status_code == 202
+    r = client.post("/login", data={"csrf_token": _csrf(client), "action": "login", "phone": ME, "code": sms.last_code(ME),
+                                    "accept_policy": "on"}, follow_redirects=False)
+    assert r.status_code == 303
+    web_session = client.cookies.get(SESSION_COOKIE)
+    r = client.post("/api/v1/privacy/requests", headers=h,
+                    json={"kind": "explanation", "details": "Why do you keep my parcels?", "code": code(client, sms, clock, h)})
+    assert r.status_code == 201, r.text
+    ids = {"entry_id": client.get("/api/v1/address-book", headers=h).json()["entries"][0]["id"], "waybill_no": world["sent"],
+           "request_id": r.json()["id"], "binding_id": str(uuid.uuid4()), "export_id": str(uuid.uuid4()), "kind": "deletion",
+           "code": "310106"}
+    restored_url = _backup(container, tmp_path)  # taken before the deletion
+    r = client.post("/api/v1/privacy/requests", json={"kind": "deletion", "code": code(client, sms, clock, h)}, headers=h)
+    assert r.status_code == 201 and r.json()["status"] == "fulfilled"
+
+    with _restored(restored_url) as engine:
+        restored = bootstrap(container.settings, engine=engine, sms=sms, clock=clock)
+        app = create_app(restored)
+        # Not entered as a context: the app's start-up (which re-applies the tombstones) has not run.
+        tc = TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
+        answers = []
+        # Logging out last: it would end the old session for the paths after it.
+        for template, operations in sorted(app.openapi()["paths"].items(), key=lambda p: p[0].endswith("/logout")):
+            path = re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], template)
+            for method in operations:
+                r = tc.request(method.upper(), path, headers=h, json={})
+                answers.append((method, template, r.status_code))
+                assert pii.find_in(r.text) == [], (method, template)
+        assert [a for a in answers if a[2] >= 500] == []
+        assert tc.get("/api/v1/me", headers=h).status_code == 401
+        tc.cookies.set(SESSION_COOKIE, web_session)
+        for page in CUSTOMER_PAGES:
+            r = tc.get(page, follow_redirects=False)
+            assert r.status_code < 500 and pii.find_in(r.text) == [], page
+        assert tc.get("/profile", follow_redirects=False).status_code == 303  # to the login: the session is not mine any more
+        # Signing in again with the number: a code is sent (as to any number), but the erased account does not open.
+        clock.advance(seconds=61)
+        assert tc.post("/api/v1/auth/sms-codes", json={"phone": ME}).status_code == 202
+        r = tc.post("/api/v1/auth/sms-login", json={"phone": ME, "code": sms.last_code(ME), "accept_policy": True})
+        assert r.status_code == 403 and r.json()["error"]["code"] == "account_unavailable"
+        assert pii.find_in(r.text) == []
+        # The public tracking page of my parcel works as ever.
+        assert tc.get(f"/api/v1/tracking/{world['sent']}").status_code < 500
+
+        # Start-up re-applies the erasure before the first request is answered.
+        with TestClient(app, base_url="https://testserver") as started:
+            with restored.uow() as s:
+                assert s.get(User, world["my_id"]).status == "erased"
+            assert started.get("/api/v1/me", headers=h).status_code == 401
+        assert scan_database(engine) == []
+
+
+def test_a_worker_reapplies_the_tombstones_before_it_takes_a_job(container, world, monkeypatch):
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from jidi import jobs  # noqa: PLC0415
+    from jidi.cli import main as cli  # noqa: PLC0415
+
+    for key, value in {"JIDI_DATABASE_URL": container.settings.database_url, "JIDI_KEY_SOURCE": container.settings.key_source,
+                       "JIDI_QUEUE_URL": "immediate", "JIDI_VAR_DIR": str(container.settings.var_dir), "JIDI_ENV": "test"}.items():
+        monkeypatch.setenv(key, value)
+    # As after restoring a backup taken before my erasure: the ledger outside the database lists me, the database not.
+    container.vault.ledger.append([world["my_id"]], "2026-01-01")
+    seen = []
+
+    def run_worker(queue, workers):
+        with container.uow() as s:
+            seen.append(s.get(User, world["my_id"]).status)
+
+    monkeypatch.setattr(jobs, "run_worker", run_worker)
+    result = CliRunner().invoke(cli, ["worker"])
+    assert result.exit_code == 0, result.output
+    assert seen == ["erased"] and "1 accounts erased" in result.output
+
+
+def test_the_dev_outbox_shows_an_erased_persons_messages_as_unreadable(client, sms, clock, container, world):
+    h = world["me"]
+    r = client.post("/api/v1/privacy/requests", json={"kind": "deletion", "code": code(client, sms, clock, h)}, headers=h)
+    assert r.status_code == 201 and r.json()["status"] == "fulfilled"
+    r = client.get("/dev/outbox?lang=en")
+    assert r.status_code == 200, r.text
+    assert "it can no longer be read" in r.text and pii.find_in(r.text) == []
+    assert client.get("/dev/outbox?lang=zh_CN").status_code == 200
 
 
 def test_every_link_column_is_indexed_and_every_erase_rule_can_work(container):

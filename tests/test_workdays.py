@@ -31,12 +31,20 @@ from jidi.workdays import (
     due_date,
 )
 from jidi.workdays.models import CalendarDay, CalendarYear
-from jidi.workdays.schedule import Schedule, ScheduleDay, ScheduleError, parse_file
+from jidi.privacy import Role
+from jidi.workdays.schedule import Schedule, ScheduleDay, ScheduleError, parse_file, parse_json
 from jidi.workdays.store import replace_year
+from tests.pii import PHONES
+from tests.test_accounts_api import auth, register
+from tests.test_rights import code
+from tests.test_rights_pages import staff_client, web_login
+
+ME = PHONES[0]
 
 D = dt.date
 UTC = dt.timezone.utc
-JD_DEADLINE = ("JD-6.1.2b", "JD-6.2.2", "JD-6.8.1b", "JD-10.2a")
+# The counting rule. JD-6.1.2b ("the due date is tracked and shown") is proved on stored requests, below.
+JD_DEADLINE = ("JD-6.2.2", "JD-6.8.1b", "JD-10.2a")
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "holidays-2027.example.json"
 
 # Fictional: 2027-01-01 (Fri) and 2027-01-04 (Mon) off, Saturday 2027-01-09 worked in lieu.
@@ -47,6 +55,18 @@ FICTIONAL_2027 = {
         {"date": "2027-01-01", "kind": "holiday", "name": "元旦"},
         {"date": "2027-01-04", "kind": "holiday", "name": "元旦"},
         {"date": "2027-01-09", "kind": "workday", "name": "元旦"},
+    ],
+}
+
+
+# Fictional: Saturday 2027-01-02 worked in lieu, the holiday far later. Counted with weekends only, a deadline across
+# New Year is 2027-01-11; with this schedule it is 2027-01-08: a provisional date left stored would break the promise.
+MAKE_UP_DAY_FIRST_2027 = {
+    "year": 2027,
+    "source": "fictional test schedule, make-up workday first",
+    "days": [
+        {"date": "2027-01-02", "kind": "workday", "name": "元旦"},
+        {"date": "2027-05-03", "kind": "holiday", "name": "劳动节"},
     ],
 }
 
@@ -199,6 +219,60 @@ def test_loading_the_2027_schedule_makes_deadlines_final(container, holidays_cli
         assert WorkdayCalendar(container.sessions, library=library()).add_workdays(D(2026, 12, 21), 15, session=s) == d
 
 
+# -- stored requests: the due date kept with each request, on the API, the page and the officer's queue ------
+
+def _file_explanation(client, sms, clock) -> tuple[dict, str]:
+    h = auth(register(client, sms, phone=ME))
+    r = client.post("/api/v1/privacy/requests", headers=h, json={
+        "kind": "explanation", "details": "How long do you keep my parcels?", "code": code(client, sms, clock, h)})
+    assert r.status_code == 201, r.text
+    return h, r.json()["id"]
+
+
+@pytest.mark.promise(*JD_DEADLINE, "JD-6.1.2b")
+def test_loading_a_year_recomputes_the_stored_due_dates_of_open_requests_and_tells_the_requester(
+        app, client, sms, clock, container, holidays_cli):
+    container.workdays = WorkdayCalendar(container.sessions, library=library())
+    clock.now = utc(2026, 12, 21, 2, 0)  # Monday 10:00 in China
+    h, rid = _file_explanation(client, sms, clock)
+    r = client.get(f"/api/v1/privacy/requests/{rid}", headers=h).json()
+    assert (r["due_on"], r["due_provisional"]) == ("2027-01-11", True)
+
+    result = holidays_cli("holidays", "load", file=("2027.json", MAKE_UP_DAY_FIRST_2027))
+    assert result.exit_code == 0, result.output
+    assert "counted again: 1; changed: 1" in result.output
+    # 12-22..25, 12-28..31, Fri 1-01, Sat 1-02 (in lieu), 1-04..08: the 15th working day is 2027-01-08.
+    r = client.get(f"/api/v1/privacy/requests/{rid}", headers=h).json()
+    assert (r["due_on"], r["due_provisional"]) == ("2027-01-08", False)
+    assert r["history"][-1]["action"] == "due_changed"
+    to, text = sms.sent[-1]
+    assert to == ME and "2027-01-08" in text
+    # The requester's page and the privacy officer's queue show the stored date.
+    web_login(client, sms, clock, ME)
+    page = client.get(f"/privacy/requests/{rid}").text
+    assert 'data-date="2027-01-08"' in page and 'data-testid="provisional"' not in page
+    officer = staff_client(app, container, Role.PRIVACY_OFFICER, "officer1")
+    queue = officer.get("/staff/privacy").text
+    assert f'data-id="{rid}"' in queue and 'data-due="2027-01-08"' in queue and 'data-provisional="0"' in queue
+    # Loading the same schedule again moves nothing and tells no one.
+    sent = len(sms.sent)
+    result = holidays_cli("holidays", "load", file=("2027.json", MAKE_UP_DAY_FIRST_2027))
+    assert "counted again: 1; changed: 0" in result.output and len(sms.sent) == sent
+
+
+@pytest.mark.promise(*JD_DEADLINE, "JD-6.1.2b")
+def test_a_request_filed_on_a_server_that_cached_the_year_before_another_process_loaded_it_stores_the_final_date(
+        client, sms, clock, container):
+    container.workdays = WorkdayCalendar(container.sessions, library=library())
+    clock.now = utc(2026, 12, 21, 2, 0)
+    assert container.workdays.year(2027).status == PROVISIONAL  # cached by this "server"
+    with container.uow() as s:  # `jidi holidays load` in another process
+        replace_year(s, parse_json(json.dumps(MAKE_UP_DAY_FIRST_2027)), "fictional", clock())
+    h, rid = _file_explanation(client, sms, clock)
+    r = client.get(f"/api/v1/privacy/requests/{rid}", headers=h).json()
+    assert (r["due_on"], r["due_provisional"]) == ("2027-01-08", False)
+
+
 def test_an_operator_loaded_year_replaces_the_library_for_that_year(container, holidays_cli, calendar):
     fictional_2026 = {"source": "fictional correction", "days": [
         {"date": "2026-10-01", "kind": "holiday", "name": "国庆节"},
@@ -323,8 +397,7 @@ def test_a_failure_while_writing_leaves_the_previous_schedule(container, holiday
     # Past validation (built by hand), the second row breaks the table's check: the whole replacement rolls back.
     broken = Schedule(2027, (ScheduleDay(D(2027, 2, 1), "holiday", "春节"), ScheduleDay(D(2027, 2, 2), "vacation", "春节")))
     with pytest.raises(IntegrityError):
-        with container.uow() as s:
-            replace_year(s, broken, "broken", container.clock())
+        container.rights.load_holidays(broken, "broken")
     assert stored(container, 2027) == before
 
 

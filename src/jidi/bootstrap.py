@@ -48,6 +48,13 @@ class Container:
     def uow(self) -> AbstractContextManager[Session]:
         return unit_of_work(self.sessions)
 
+    def reapply_tombstones(self) -> tuple[int, int]:
+        """Shred and erase again everyone erased since a restored backup was taken: run before serving or working.
+        Returns (data keys shredded, accounts erased)."""
+        from jidi.privacy.tombstones import reapply  # noqa: PLC0415
+
+        return reapply(self.uow, self.vault, self.datamap, self.clock())
+
 
 def bootstrap(
     settings: Settings | None = None,

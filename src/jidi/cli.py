@@ -32,9 +32,7 @@ def migrate() -> None:
 
 
 def _reapply(c) -> None:
-    from jidi.privacy.tombstones import reapply  # noqa: PLC0415
-
-    shredded, erased = reapply(c.uow, c.vault, c.datamap, c.clock())
+    shredded, erased = c.reapply_tombstones()
     if shredded or erased:
         click.echo(f"erasures re-applied after a restore: {shredded} data keys shredded, {erased} accounts erased")
 
@@ -54,7 +52,7 @@ def demo() -> None:
 @click.option("--port", default=8000, type=int)
 @click.option("--workers", default=None, type=click.IntRange(min=1), help="Server processes (default: JIDI_WORKERS, 1).")
 def serve(host: str, port: int, workers: int | None) -> None:
-    """Serve the web app and API."""
+    """Serve the web app and API (each server process re-applies the tombstones before it answers)."""
     import uvicorn  # noqa: PLC0415
 
     # No access log: its lines carry the client's address and the path (a waybill number, an order id).
@@ -68,7 +66,9 @@ def worker(workers: int) -> None:
     """Run a job-queue consumer (production: as many as needed, against one Redis)."""
     from jidi.jobs import run_worker  # noqa: PLC0415
 
-    run_worker(_container().queue, workers)
+    c = _container()
+    _reapply(c)  # no job may work on a restored backup's erased subjects
+    run_worker(c.queue, workers)
 
 
 @main.group()
@@ -234,7 +234,6 @@ def holidays_load(file: Path, source: str | None, year: int | None) -> None:
     """
     from jidi.workdays import LibraryCalendar  # noqa: PLC0415
     from jidi.workdays.schedule import MAX_SOURCE, ScheduleError, parse_file  # noqa: PLC0415
-    from jidi.workdays.store import read_year, replace_year  # noqa: PLC0415
 
     try:
         schedule = parse_file(file)
@@ -253,17 +252,16 @@ def holidays_load(file: Path, source: str | None, year: int | None) -> None:
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
         sys.exit(1)
-    c = _container()
-    with c.uow() as s:
-        before = read_year(s, schedule.year)
-        replace_year(s, schedule, source, c.clock())
+    loaded = _container().rights.load_holidays(schedule, source)
     click.echo(f"loaded {schedule.year} from {source}: {_count(len(schedule.holidays), 'holiday day')}, "
                f"{_count(len(schedule.workdays), 'make-up workday')}")
-    if before is not None:
-        click.echo(f"  replaces the schedule loaded {before.loaded_at:%Y-%m-%d %H:%M} UTC from {before.source}")
+    if loaded.replaced is not None:
+        click.echo(f"  replaces the schedule loaded {loaded.replaced.loaded_at:%Y-%m-%d %H:%M} UTC from {loaded.replaced.source}")
     if LibraryCalendar().year(schedule.year) is not None:
         click.echo(f"  note: chinese-calendar ships {schedule.year} too; the loaded schedule now takes its place")
-    click.echo("  running servers pick it up within 5 minutes")
+    click.echo(f"  due dates of open rights requests counted again: {loaded.recomputed}; changed: {loaded.moved} "
+               "(each in the request's history, its requester told by SMS)")
+    click.echo("  running servers pick it up within 5 minutes (a deadline that would still be provisional: at once)")
 
 
 @holidays.command("show")

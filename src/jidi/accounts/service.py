@@ -69,9 +69,14 @@ class Accounts:
     def vault(self):
         return self.c.vault
 
-    def _user_by_index(self, s: Session, domain: str, value: str) -> User | None:
+    def _user_by_index(self, s: Session, domain: str, value: str, *, include_erased: bool = False) -> User | None:
+        """The account with this phone, username or e-mail. An account erased on request whose row a restored backup
+        brought back is no account (until the erasure is re-applied), unless `include_erased` (the value is taken)."""
         column = {"phone": User.phone_bidx, "username": User.username_bidx, "email": User.email_bidx}[domain]
-        return s.scalar(select(User).where(column == self.vault.blind_index(domain, value)))
+        user = s.scalar(select(User).where(column == self.vault.blind_index(domain, value)))
+        if user is not None and not include_erased and self.vault.is_erased(user.id):
+            return None
+        return user
 
     # -- one-time codes ------------------------------------------------------------------------------
     def request_code(self, raw_phone: str, purpose: str, client_address: str, locale: str, *, for_user: uuid.UUID | None = None) -> int:
@@ -103,7 +108,7 @@ class Accounts:
                           created_at=now, expires_at=now + dt.timedelta(seconds=st.sms_code_ttl_seconds))
             row.code_hash = self.c.secrets.otp_hash(row.id.bytes + phone_idx, code)
             s.add(row)
-            owner = for_user or (u.id if (u := s.scalar(select(User).where(User.phone_bidx == phone_idx))) else None)
+            owner = for_user or (u.id if (u := self._user_by_index(s, "phone", phone)) else None)
             subject = owner or self.vault.create_subject(s)  # a number with no account gets a one-off subject
             template = CODE_TEMPLATES[purpose]
             self.c.notifier.queue_sms(s, subject_id=subject, phone=phone, template=template, locale=locale, code=code)
@@ -150,7 +155,7 @@ class Accounts:
             raise errors.policy_not_accepted()
         self._consume_code(phone, "login", code)
         with self.c.uow() as s:
-            user = self._user_by_index(s, "phone", phone)
+            user = self._user_by_index(s, "phone", phone, include_erased=True)
             created = user is None
             if created:
                 user = User(id=uuid.uuid4(), role=Role.CUSTOMER.value, status="active")
@@ -214,7 +219,7 @@ class Accounts:
             raise attempt.error
 
     def _ensure_usable(self, user: User, role: Role) -> None:
-        if user.status != "active" or user.role != role.value:
+        if user.status != "active" or user.role != role.value or self.vault.is_erased(user.id):
             raise errors.account_unavailable()
 
     def _record_policy_acceptance(self, s: Session, subject_id: uuid.UUID, channel: str) -> None:
@@ -244,6 +249,8 @@ class Accounts:
                 .where(AuthSession.token_hash == self.c.secrets.token_hash(token))
             ).one_or_none()
         if row is None or row.kind not in kinds or row.revoked_at is not None or row.expires_at <= self.c.clock() or row.status != "active":
+            return None
+        if self.vault.is_erased(row.id):  # a session a restored backup brought back, before the erasure is re-applied
             return None
         return row.id, Role(row.role)
 
@@ -288,12 +295,12 @@ class Accounts:
                 self.vault.set(s, user, "nickname", validation.nickname(nickname) if nickname.strip() else None)
             if username is not None:
                 value = validation.username(username).lower() if username.strip() else None
-                if value and (other := self._user_by_index(s, "username", value)) and other.id != user_id:
+                if value and (other := self._user_by_index(s, "username", value, include_erased=True)) and other.id != user_id:
                     raise errors.username_taken()
                 self.vault.set(s, user, "username", value)
             if email is not None:
                 value = validation.email(email).lower() if email.strip() else None
-                if value and (other := self._user_by_index(s, "email", value)) and other.id != user_id:
+                if value and (other := self._user_by_index(s, "email", value, include_erased=True)) and other.id != user_id:
                     raise errors.email_taken()
                 self.vault.set(s, user, "email", value)
             user.updated_at = self.c.clock()
@@ -320,7 +327,7 @@ class Accounts:
             user = s.get(User, user_id)
             if user is None:
                 raise errors.not_authenticated()
-            other = self._user_by_index(s, "phone", phone)
+            other = self._user_by_index(s, "phone", phone, include_erased=True)
             if other is not None:
                 raise errors.same_phone() if other.id == user_id else errors.phone_in_use()
             old = self.vault.get(s, user, "phone")
@@ -363,7 +370,7 @@ class Accounts:
         password = validation.password(password)
         secret = new_totp_secret()
         with self.c.uow() as s:
-            if self._user_by_index(s, "username", username):
+            if self._user_by_index(s, "username", username, include_erased=True):
                 raise errors.username_taken()
             user = User(id=uuid.uuid4(), role=role.value, status="active")
             self.vault.create_subject(s, user.id)

@@ -12,7 +12,7 @@ from jidi.events import Event, handles
 from jidi.i18n import N_, gettext_for
 from jidi.notify.models import SmsMessage
 from jidi.notify.providers import SMS_GATEWAY
-from jidi.privacy import Purpose
+from jidi.privacy import Purpose, SubjectShredded
 
 TEMPLATES = {
     "login_code": N_("[jidi] Your verification code is {code}. It expires in 5 minutes. Never tell it to anyone."),
@@ -21,6 +21,8 @@ TEMPLATES = {
     "rights_code": N_("[jidi] Your code to confirm a request about your personal data is {code}. It expires in 5 minutes. Never tell it to anyone."),
     "family_code": N_("[jidi] Your code is {code}. Giving it to someone lets them see parcels sent to this number and collect them for you "
                       "(family number). Give it only to a relative you trust. You can end this at any time in jidi. It expires in 5 minutes."),
+    "rights_due_changed": N_("[jidi] The official holidays of {year} are published: your request about your personal data will be "
+                             "answered by {date}. See My requests in jidi."),
     "phone_changed": N_("[jidi] The mobile number of your account was changed. If this was not you, contact customer service."),
     # Route updates to a parcel's sender and recipient (jidi.tracking): service messages, not marketing.
     "route_picked_up": N_("[jidi] Parcel {waybill_no} has been picked up. Track it with its waybill number on jidi."),
@@ -60,13 +62,13 @@ class Notifier:
         rows = session.scalars(select(SmsMessage).order_by(SmsMessage.created_at.desc()).limit(limit)).all()
         out = []
         for m in rows:
-            out.append({
-                "id": str(m.id),
-                "phone": self.c.vault.get(session, m, "phone"),
-                "text": self.c.vault.use(self.c.vault.get(session, m, "body"), Purpose.NOTIFICATION),
-                "status": m.status,
-                "created_at": m.created_at,
-            })
+            try:
+                phone = self.c.vault.get(session, m, "phone")
+                text = self.c.vault.use(self.c.vault.get(session, m, "body"), Purpose.NOTIFICATION)
+            except SubjectShredded:  # its person was erased: the message can no longer be read
+                phone = text = None
+            out.append({"id": str(m.id), "phone": phone, "text": text, "erased": phone is None, "status": m.status,
+                        "created_at": m.created_at})
         return out
 
 

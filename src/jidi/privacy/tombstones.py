@@ -3,8 +3,9 @@
 A database backup taken before an erasure still holds the erased subject's wrapped data key. The ledger is
 an append-only file beside the key file, never part of a database backup (Ambiguity A19): the vault refuses to
 open any subject it lists, so a restored backup cannot reveal an erased person even before `reapply` runs,
-and `reapply` (run by `jidi migrate`, at start-up and by `jidi privacy reapply-tombstones`) shreds their keys
-and erases their rows again. Each line is a random subject id and a date: no personal data.
+and `reapply` (run by `jidi migrate`, by every server process and worker at start-up, and by
+`jidi privacy reapply-tombstones`) shreds their keys and erases their rows again. Each line is a random subject
+id and a date: no personal data.
 
 Tombstones are also written to the `tombstones` table in the erasing transaction; the file is appended after
 the commit, and `reapply` copies any row the file missed (a crash between the two) into it.
@@ -17,7 +18,10 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from jidi.db import is_postgresql
 from jidi.privacy.audit import Actor
 from jidi.privacy.models import SubjectKey, Tombstone
 
@@ -77,7 +81,8 @@ class TombstoneLedger:
 def reapply(uow, vault, datamap, now, *, batch: int = 500) -> tuple[int, int]:
     """Make the database agree with the ledger after a restore (and the ledger with the database after a crash).
 
-    Returns (subjects whose keys were shredded again, accounts erased again). Safe to run at any time.
+    Returns (subjects whose keys were shredded again, accounts erased again). Safe to run at any time, also by
+    several processes starting at once (each server process and worker runs it before its first request or job).
     """
     ledger = vault.ledger
     with uow() as s:
@@ -92,8 +97,11 @@ def reapply(uow, vault, datamap, now, *, batch: int = 500) -> tuple[int, int]:
         chunk = missing_in_db[i:i + batch]
         with uow() as s:
             shredded += s.execute(delete(SubjectKey).where(SubjectKey.subject_id.in_(chunk))).rowcount or 0
-            s.execute(Tombstone.__table__.insert(), [{"subject_id": sid, "reason": "reapplied", "created_at": now} for sid in chunk])
-            accounts = list(s.scalars(select(users.c.id).where(users.c.id.in_(chunk), users.c.status != "erased")))
+            insert = (pg_insert if is_postgresql(s) else sqlite_insert)(Tombstone).on_conflict_do_nothing()
+            s.execute(insert, [{"subject_id": sid, "reason": "reapplied", "created_at": now} for sid in chunk])
+            # Locked: a process starting beside this one waits, then finds the account erased.
+            accounts = list(s.scalars(select(users.c.id).where(users.c.id.in_(chunk), users.c.status != "erased")
+                                      .with_for_update()))
             for account in accounts:
                 datamap.erase(s, vault, datamap.find(s, account, whole=False), actor=Actor.system(), now=now, reason="reapplied after restore")
             erased += len(accounts)

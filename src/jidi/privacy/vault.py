@@ -105,6 +105,10 @@ class Vault:
         self._cache.put(sid, dek)
         return dek
 
+    def is_erased(self, subject_id: uuid.UUID) -> bool:
+        """Erased on request (tombstoned), even if a restored backup still holds the subject's rows and key."""
+        return self.ledger.contains(subject_id)
+
     def preload(self, session: Session, subject_ids) -> None:
         """Unwrap many subjects' keys with one query (before opening rows of many subjects, e.g. an export)."""
         wanted = [sid for sid in dict.fromkeys(subject_ids) if self._cache.get(sid) is None]

@@ -72,6 +72,7 @@ WITHDRAWABLE = {
 EVENT_LABELS = {
     "received": N_("Request received"),
     "verified": N_("Identity verified by SMS code"),
+    "due_changed": N_("Due date recalculated with the official holiday schedule"),
     "fee_quoted": N_("Fee quoted"),
     "fee_accepted": N_("Fee accepted"),
     "in_review": N_("Passed to the privacy officer"),

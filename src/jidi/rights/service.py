@@ -28,6 +28,9 @@ from jidi.privacy.sharing import RecipientTotals, ShareSummary
 from jidi.rights import export, kinds as K
 from jidi.rights.models import DataExport, KinProof, RequestEvent, RightsRequest
 from jidi.shipping.obligations import open_obligations
+from jidi.workdays import store
+from jidi.workdays.schedule import Schedule
+from jidi.workdays.store import LoadedYear
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_TEXT = 2000
@@ -99,6 +102,13 @@ class Preview:
     erase_after: dt.datetime | None
 
 
+@dataclasses.dataclass(frozen=True)
+class HolidayLoad:
+    replaced: LoadedYear | None  # the schedule loaded before for that year, if any
+    recomputed: int  # open requests whose due date was counted again
+    moved: int  # … of which the date changed (history entry, requester told)
+
+
 # What "my data" shows: the rows held about the person, the records kept by law, and whom it was shared with.
 MyData = tuple[list[RowView], list[Restricted], list[ShareSummary]]
 
@@ -121,9 +131,57 @@ class Rights:
 
     # -- deadlines ---------------------------------------------------------------------------------------
     def _set_due(self, s: Session, req: RightsRequest) -> None:
-        deadline = self.c.workdays.rights_deadline(self.c.settings, req.received_at, req.verified_at, session=s)
+        calendar = self.c.workdays
+        deadline = calendar.rights_deadline(self.c.settings, req.received_at, req.verified_at, session=s)
+        if deadline and deadline.provisional:
+            # This process may have cached a year before another process loaded it: a stored date must not stay
+            # provisional for that.
+            for year in deadline.years_missing:
+                calendar.invalidate(year)
+            deadline = calendar.rights_deadline(self.c.settings, req.received_at, req.verified_at, session=s)
         req.due_on = deadline.due if deadline else None
         req.due_provisional = bool(deadline and deadline.provisional)
+
+    def load_holidays(self, schedule: Schedule, source: str) -> HolidayLoad:
+        """Make `schedule` the official holiday schedule of its year and, in the same transaction, recompute the due
+        date of every open request that counts days in that year: once, here, not in each server as its calendar
+        cache expires. A date that moves goes into the request's history and the requester is told by SMS."""
+        year = schedule.year
+        calendar = self.c.workdays
+        with self.c.uow() as s:
+            replaced = store.read_year(s, year)
+            store.replace_year(s, schedule, source, self.c.clock())
+            calendar.invalidate(year)  # read the new schedule through this transaction
+            try:
+                recomputed, moved = self._recompute_due(s, year)
+            except BaseException:
+                calendar.invalidate(year)  # nothing of a rolled-back schedule stays cached
+                raise
+            after_commit(s, lambda: calendar.invalidate(year))
+        return HolidayLoad(replaced, recomputed, moved)
+
+    def _recompute_due(self, s: Session, year: int) -> tuple[int, int]:
+        start = dt.datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
+        rows = s.scalars(select(RightsRequest).where(
+            RightsRequest.status.in_(K.OPEN), RightsRequest.due_on >= dt.date(year, 1, 1), RightsRequest.received_at < start,
+        ).order_by(RightsRequest.due_on).with_for_update()).all()
+        moved = 0
+        for req in rows:
+            before = req.due_on
+            self._set_due(s, req)
+            if req.due_on != before:
+                moved += 1
+                self._event(s, req, "due_changed", Role.ADMIN)
+                self._tell_due_changed(s, req, year)
+        return len(rows), moved
+
+    def _tell_due_changed(self, s: Session, req: RightsRequest, year: int) -> None:
+        phone = self._phone(s, req.requester_id)
+        if phone is None or req.due_on is None:
+            return
+        self.c.notifier.queue_sms(s, subject_id=req.requester_id, phone=self.vault.use(phone, Purpose.NOTIFICATION),
+                                  template="rights_due_changed", locale=self.c.settings.default_locale, year=year,
+                                  date=req.due_on.isoformat())
 
     def _event(self, s: Session, req: RightsRequest, action: str, role: Role) -> None:
         now = self.c.clock()

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import cookie_parser
@@ -22,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from jidi import errors
 from jidi.i18n import LOCALES, N_, gettext_for, negotiate, translations
 from jidi.jobs import EmbeddedWorker
-from jidi.privacy import PurposeNotAllowed
+from jidi.privacy import PurposeNotAllowed, SubjectShredded
 from jidi.privacy.audit import request_id as request_id_var
 from jidi.web import deps
 
@@ -51,6 +52,9 @@ def create_app(container) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Before answering anything: a restored backup must not serve anyone erased since it was taken (A19). If this
+        # fails, the server does not start.
+        await run_in_threadpool(container.reapply_tombstones)
         worker = None
         if settings.embedded_worker and settings.queue_url != "immediate":
             worker = EmbeddedWorker(container.queue)
@@ -89,6 +93,12 @@ def create_app(container) -> FastAPI:
     @app.exception_handler(errors.AppError)
     async def on_app_error(request: Request, exc: errors.AppError):
         return error_response(request, exc)
+
+    @app.exception_handler(SubjectShredded)
+    async def on_shredded(request: Request, exc: SubjectShredded):
+        # Data of someone erased, read from a restored backup before the erasure is re-applied: it is gone, as after
+        # the erasure itself.
+        return error_response(request, errors.not_found())
 
     @app.exception_handler(PurposeNotAllowed)
     async def on_purpose(request: Request, exc: PurposeNotAllowed):
