@@ -30,6 +30,7 @@ CODE_PURPOSES = ("login", "change_phone", "lookup", "family", "rights")
 CODE_TEMPLATES = {"login": "login_code", "change_phone": "change_phone_code", "lookup": "lookup_code", "family": "family_code", "rights": "rights_code"}
 # Password guessing: this many failures for one login name within 15 minutes block it until the oldest is 15 minutes old.
 LOGIN_FAILURES = Limit.of("login_failures", "10 per 15 minutes")
+OWN_NUMBER = Limit.of("sms_own_number", "1/minute")
 # A challenge answers one request only.
 CHALLENGE_USED = Limit.of("sms_challenge_used", "1 per 15 minutes")
 CHALLENGE_TTL_SECONDS = 600
@@ -111,26 +112,31 @@ class Accounts:
                 Limit.of("sms_phone_untrusted", f"{st.sms_daily_cap_per_phone}/day"))
 
     def request_code(self, raw_phone: str, purpose: str, client_address: str, locale: str, *, for_user: uuid.UUID | None = None,
-                     device: str | None = None, challenge: tuple[str, str] | None = None) -> int:
+                     by_user: uuid.UUID | None = None, device: str | None = None, challenge: tuple[str, str] | None = None,
+                     own_number: bool = False) -> int:
         """Send a 6-digit code by SMS; returns the seconds before this requester may ask for another.
 
-        The requester is the account asking (`for_user`), else a trusted device of the number's account (`device`),
+        `for_user`: the account whose number this is or will be (its subject seals the message). The requester is the
+        logged-in account asking (`by_user`, or `for_user`), else a trusted device of the number's account (`device`),
         else the client address. Each requester waits longer after each code to one number and has a daily total;
         a number takes a day's budget of codes from client addresses, after which each further code needs the answer
         to a question (`challenge`: its token and the answer) — so nobody can use up someone else's logins, and
-        the number's owner, on a trusted device or answering the question, always gets a code.
+        the number's owner, on a trusted device or answering the question, always gets a code. A logged-in account's
+        codes to its own number (`own_number`: nobody else's phone rings) only wait a minute between them.
         """
         phone = validation.phone(raw_phone)
         if purpose not in CODE_PURPOSES:
             raise errors.invalid_field(N_("purpose"))
         phone_idx = self.vault.blind_index("phone", phone)
-        if for_user is not None:
-            requester = key("user", str(for_user))
+        if (asking := by_user or for_user) is not None:
+            requester = key("user", str(asking))
         elif (owner := self._device_owner(device, phone_idx)) is not None:
             requester = key("device", str(owner))
         else:
             requester = key("client", self.vault.blind_index("client_address", client_address or "-"))
         per_number, per_requester, untrusted = self._sms_limits()
+        if own_number:
+            per_number = OWN_NUMBER
         limiter = self.c.limiter
         if wait := limiter.retry_after(per_number, key(requester, phone_idx)):
             raise errors.code_too_soon(wait)
@@ -469,7 +475,7 @@ class Accounts:
             if phone is None:
                 raise errors.not_authenticated()
             plain = self.vault.use(phone, Purpose.NOTIFICATION)
-        return self.request_code(plain, purpose, client_address, locale, for_user=user_id)
+        return self.request_code(plain, purpose, client_address, locale, for_user=user_id, own_number=True)
 
     def check_own_code(self, user_id: uuid.UUID, purpose: str, code: str) -> None:
         """Check a code that `request_own_code` sent (in its own transaction, as `check_code`)."""
