@@ -109,7 +109,3 @@ class RateLimiter:
             if stats.remaining <= 0:
                 wait = max(wait, stats.reset_time - now)
         return math.floor(wait) + 1 if wait >= 0 else 0
-
-    def clear(self, limit: Limit, ident: str) -> None:
-        for item in limit.windows:
-            self._run(lambda s, item=item: s.clear(item, ident), limit.fixed)
