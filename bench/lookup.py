@@ -20,10 +20,11 @@ Setup (not timed in the result, its duration printed to stderr and reported as `
 Measurement: a real uvicorn server in a subprocess, run as production runs `jidi serve`: one worker process per
 core (JIDI_WORKERS; here os.cpu_count(), JIDI_BENCH_LOOKUP_WORKERS overrides), uvloop + httptools, access log off,
 each worker's container built by `jidi.bootstrap.bootstrap` against that database (env=test, queue_url=immediate,
-embedded worker off) in the app factory `server_app`, with the per-client lookup counters in Redis as production
-configures them (JIDI_BENCH_REDIS_URL, default redis://127.0.0.1:6379/0, under a key prefix of the run;
-JIDI_BENCH_LOOKUP_COUNTER=database measures the fallback without Redis). The per-client lookup limit is raised
-for the benchmark only, in the app factory (`container.tracking.lookups_per_minute`); every request is still counted
+embedded worker off) in the app factory `server_app`, with the rate limiter (jidi.ratelimit) counting in Redis as
+production configures it (JIDI_BENCH_REDIS_URL, default redis://127.0.0.1:6379/0, under a key prefix of the run;
+JIDI_BENCH_LOOKUP_COUNTER=memory measures the embedded default without Redis: each worker counts in its memory). The
+per-client lookup limit is raised for the benchmark only, in the app factory (`container.tracking.lookup_limit`);
+every request is still counted
 (all the load comes from 127.0.0.1, so every request increments the same counter). A separate generator process
 sends GET requests open-loop on a fixed schedule (asyncio with a minimal HTTP/1.1 keep-alive client, up to 256
 connections; httpx's pool collapsed under a backlog of hundreds of requests) for random waybill numbers of the
@@ -89,25 +90,24 @@ def server_app():
     import gc  # noqa: PLC0415
 
     from jidi.bootstrap import bootstrap  # noqa: PLC0415
-    from jidi.tracking.service import RedisLookupCounter  # noqa: PLC0415
+    from jidi.ratelimit import Limit, RateLimiter  # noqa: PLC0415
     from jidi.web.app import create_app  # noqa: PLC0415
 
     cfg = json.loads(os.environ["JIDI_BENCH_LOOKUP_SERVER"])
     c = bootstrap(Settings(**cfg["settings"]))
-    c.tracking.lookups_per_minute = 10**12
-    if c.tracking.lookup_counter is not None:
-        c.tracking.lookup_counter = RedisLookupCounter.from_url(c.settings.redis_url, prefix=cfg["redis_prefix"])
+    c.tracking.lookup_limit = Limit.of("tracking_lookups", f"{10**12}/minute", fixed=True)
+    c.limiter = RateLimiter(c.settings.redis_url, prefix=cfg["redis_prefix"])
     app = create_app(c)
     gc.freeze()
     return app
 
 
 def _counter() -> str:
-    """Where the server counts lookups: `redis` (production's setting, JIDI_BENCH_REDIS_URL) or `database`
-    (the fallback without Redis), from JIDI_BENCH_LOOKUP_COUNTER."""
+    """Where the server counts lookups: `redis` (production's setting, JIDI_BENCH_REDIS_URL) or `memory`
+    (the embedded default without Redis), from JIDI_BENCH_LOOKUP_COUNTER."""
     counter = os.environ.get("JIDI_BENCH_LOOKUP_COUNTER", "redis").strip()
-    if counter not in ("redis", "database"):
-        raise SystemExit("JIDI_BENCH_LOOKUP_COUNTER must be 'redis' or 'database'")
+    if counter not in ("redis", "memory"):
+        raise SystemExit("JIDI_BENCH_LOOKUP_COUNTER must be 'redis' or 'memory'")
     return counter
 
 
@@ -411,7 +411,7 @@ NOTE = ("GET /api/v1/tracking/{{waybill_no}} against a real uvicorn server in a 
         "every request still counted (one client address: the same counter every time); "
         "server, generator, Redis and PostgreSQL share the machine's cores")
 COUNTERS = {"redis": "in Redis (production: JIDI_REDIS_URL or a Redis JIDI_QUEUE_URL)",
-            "database": "in the database (no Redis configured: the fallback)"}
+            "memory": "in each worker's memory (no Redis configured: the embedded default)"}
 
 
 def _rates(p: dict) -> tuple[list[int], bool]:

@@ -45,7 +45,7 @@ Data (setup, not timed; reported as setup_s):
   (1,010, as Fides's subject). Their orders are then marked delivered and paid with four route events each
   (picked up, arrived, out for delivery, delivered) in one set-based statement, so nothing blocks a deletion
   (no real-name pickup records: those are kept by law and would be restricted, not erased). Setup runs on a clock
-  three days back, so the SMS resend limit and daily caps never interfere; codes for the measured requests are
+  three days back (the SMS code limits are raised, `bench.harness.settings_for`); codes for the measured requests are
   asked for in-process with the real clock just before each measurement (untimed) and read from the recording
   provider; the server checks them against the same database.
 

@@ -10,8 +10,10 @@ import datetime as dt
 import json
 import logging
 import os
+import types
 import uuid
 
+import limits.storage.memory
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -163,8 +165,11 @@ def wipe(engine) -> None:
 
 
 @pytest.fixture
-def clock():
-    return Clock()
+def clock(monkeypatch):
+    c = Clock()
+    # The rate limiter's in-memory windows (the `limits` library reads time.time()) follow the test clock too.
+    monkeypatch.setattr(limits.storage.memory, "time", types.SimpleNamespace(time=lambda: c.now.timestamp()))
+    return c
 
 
 @pytest.fixture
@@ -199,4 +204,12 @@ def app(container):
 @pytest.fixture
 def client(app):
     with TestClient(app, base_url="https://testserver") as tc:
+        tc.event_hooks["response"].append(require_retry_after)
         yield tc
+
+
+def require_retry_after(response) -> None:
+    """Every 429 any test provokes, API or page, says when to retry (the rate limiter's real remaining seconds)."""
+    if response.status_code == 429:
+        value = response.headers.get("Retry-After", "")
+        assert value.isdigit() and int(value) >= 1, f"429 without a Retry-After: {response.request.url.path}"

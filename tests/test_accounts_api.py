@@ -1,15 +1,18 @@
 """Accounts through the JSON API: SMS registration and login, password login, profile, phone change."""
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from jidi import models
 from jidi.accounts.models import AuthSession, Consent, SmsCode, User
 from jidi.notify.models import SmsMessage
 from jidi.privacy.catalog import Catalog
+from tests.conftest import require_retry_after
 from tests.pii import EMAILS, NICKNAMES, PHONES, USERNAMES
 
 PHONE, NEW_PHONE, STRANGER = PHONES[0], PHONES[1], PHONES[2]
@@ -38,7 +41,7 @@ def count(container, model, *where):
 @pytest.mark.promise("JD-1.1.1(2)")
 def test_first_successful_code_creates_the_account_and_logs_in(client, sms, container):
     r = send_code(client)
-    assert r.status_code == 202 and r.json() == {"resend_after_seconds": 60, "expires_in_seconds": 300}
+    assert r.status_code == 202 and r.json() == {"resend_after_seconds": 61, "expires_in_seconds": 300}
     code = sms.last_code(PHONE)
     assert len(code) == 6 and code.isdigit()
     r = client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": code, "accept_policy": True})
@@ -123,29 +126,81 @@ def test_five_wrong_tries_lock_the_code(client, sms, container):
     assert count(container, User) == 0
 
 
-def test_resend_waits_60_seconds_and_daily_caps_apply(client, sms, container, clock):
+def test_each_code_to_a_number_makes_its_requester_wait_longer(client, sms, clock):
+    """One client asking one number again and again waits about twice as long after each code (1, 2, 4, 8, 16
+    minutes), six a day; every 429 says exactly how long (Retry-After), and only the newest code works."""
+    waits = []
+    for _ in range(6):
+        r = send_code(client)
+        assert r.status_code == 202
+        waits.append(r.json()["resend_after_seconds"])
+        refused = send_code(client, **{"Accept-Language": "en"})
+        assert refused.status_code == 429 and refused.json()["error"]["code"] == "code_too_soon"
+        assert refused.headers["Retry-After"] == str(waits[-1]) and str(waits[-1]) in refused.json()["error"]["message"]
+        clock.advance(seconds=waits[-1] - 2)
+        assert send_code(client).status_code == 429  # too early
+        clock.advance(seconds=2)
+    assert waits[:5] == [61, 120, 240, 480, 960] and waits[5] > 23 * 3600
+    older = sms.last_code(PHONE)
     assert send_code(client).status_code == 202
-    r = send_code(client)
-    assert r.status_code == 429 and r.json()["error"]["code"] == "code_too_soon"
-    clock.advance(seconds=59)
-    assert send_code(client).status_code == 429
-    clock.advance(seconds=1)
-    assert send_code(client).status_code == 202
-    # Only the newest code works.
-    older, newest = [t for p, t in sms.sent if p == PHONE][-2:]
-    for _ in range(container.settings.sms_daily_cap_per_phone - 2):
-        clock.advance(seconds=61)
-        assert send_code(client).status_code == 202
-    clock.advance(seconds=61)
-    r = send_code(client)
-    assert r.status_code == 429 and r.json()["error"]["code"] == "code_daily_limit"
-    clock.advance(days=1)
-    assert send_code(client).status_code == 202
+    newest = sms.last_code(PHONE)
+    # Another number is not held up by this one; only the newest code works.
+    assert send_code(client, NEW_PHONE).status_code == 202
+    login = {"phone": PHONE, "accept_policy": True}
+    assert older == newest or client.post("/api/v1/auth/sms-login", json={**login, "code": older}).status_code == 400
+    assert client.post("/api/v1/auth/sms-login", json={**login, "code": newest}).status_code == 200
 
 
 def test_daily_cap_per_client_address(client, container, clock):
     container.settings.sms_daily_cap_per_client = 3
     assert [send_code(client, p).status_code for p in PHONES[:4]] == [202, 202, 202, 429]
+
+
+def from_address(app, address: str, **cookies) -> TestClient:
+    """Another device, at another client address."""
+    tc = TestClient(app, base_url="https://testserver", client=(address, 50000), cookies=cookies)
+    tc.event_hooks["response"].append(require_retry_after)
+    return tc
+
+
+def answer(client, challenge: dict, add: int = 0):
+    a, b = map(int, re.findall(r"\d+", challenge["question"]))
+    return client.post("/api/v1/auth/sms-codes", json={"phone": PHONE, "challenge_token": challenge["token"],
+                                                       "challenge_answer": str(a + b + add)})
+
+
+@pytest.mark.promise("JD-1.1.1(2)")
+def test_strangers_cannot_lock_the_owner_out_of_sms_login(app, client, sms, container, clock):
+    """Requests from many addresses use up a number's daily budget of codes; after that every further code needs the
+    answer to a question (never a refusal), and the owner's device, trusted since a login on it, is not asked."""
+    register(client, sms)
+    assert client.cookies.get("jidi_device")
+    clock.advance(hours=1)
+    for i in range(container.settings.sms_daily_cap_per_phone - 1):  # the owner's first code counted too
+        with from_address(app, f"203.0.113.{i + 1}") as stranger:
+            assert send_code(stranger).status_code == 202
+    with from_address(app, "198.51.100.7") as new_device:
+        r = send_code(new_device)
+        assert r.status_code == 429 and r.json()["error"]["code"] == "code_challenge"
+        assert r.headers["Retry-After"] == str(23 * 3600 + 1)  # the first whole second the budget has room again
+        challenge = r.json()["error"]["challenge"]
+        wrong = answer(new_device, challenge, add=1)
+        assert wrong.status_code == 429 and wrong.json()["error"]["challenge"]["token"] != challenge["token"]
+        sent = len(sms.sent)
+        assert answer(new_device, wrong.json()["error"]["challenge"]).status_code == 202 and len(sms.sent) == sent + 1
+        clock.advance(minutes=5)
+        reused = answer(new_device, wrong.json()["error"]["challenge"])  # an answer gets one code only
+        assert reused.status_code == 429 and reused.json()["error"]["code"] == "code_challenge"
+    # The owner's device: a code at once, no question, and it logs in.
+    assert send_code(client).status_code == 202
+    r = client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": sms.last_code(PHONE), "accept_policy": True})
+    assert r.status_code == 200
+    # Another account's trusted device is a stranger to this number; a forged cookie is no cookie.
+    with from_address(app, "198.51.100.8") as other:
+        register(other, sms, phone=STRANGER)
+        assert send_code(other).json()["error"]["code"] == "code_challenge"
+    with from_address(app, "198.51.100.9", jidi_device=client.cookies["jidi_device"][:-4] + "AAAA") as forged:
+        assert send_code(forged).json()["error"]["code"] == "code_challenge"
 
 
 @pytest.mark.promise("JD-1.1.1(2)")

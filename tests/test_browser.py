@@ -289,6 +289,37 @@ def test_login_without_accepting_the_policy_is_refused_in_chinese_then_english(w
     expect(page.get_by_test_id("profile-wechat")).to_have_text("Not linked")
 
 
+@pytest.mark.promise("JD-1.1.1(2)")
+def test_a_number_that_had_many_codes_asks_a_question_and_still_logs_in(web, container):
+    """Strangers used up the number's budget of codes: the page asks a question instead of refusing, keeps the number,
+    sends the code once it is answered; after the login this browser is a trusted device and is not asked again."""
+    phone = pii.PHONES[1]
+    for i in range(container.settings.sms_daily_cap_per_phone):
+        container.accounts.request_code(phone, "login", f"203.0.113.{i + 1}", "zh_CN")
+    page = web.page
+    web.goto("/login")
+    page.get_by_test_id("phone").fill(phone)
+    page.get_by_test_id("send-code").click()
+    expect(page.get_by_test_id("error")).to_have_attribute("data-code", "code_challenge")
+    assert CJK.search(page.get_by_test_id("error").inner_text())
+    expect(page.get_by_test_id("phone")).to_have_value(phone)
+    a, b = map(int, re.findall(r"\d+", page.get_by_test_id("challenge-question").inner_text()))
+    page.get_by_test_id("challenge-answer").fill(str(a + b))
+    page.get_by_test_id("send-code").click()
+    expect(page.get_by_test_id("code-sent")).to_be_visible()
+    page.get_by_test_id("code").fill(web.sms_code(phone))
+    page.get_by_test_id("accept-policy").check()
+    page.get_by_test_id("login").click()
+    expect(page).to_have_url(re.compile(r"/profile\?welcome=1$"))
+    device = web.cookie("jidi_device")
+    assert device and device["httpOnly"] and device["secure"]
+    web.logout()
+    web.goto("/login")
+    page.get_by_test_id("phone").fill(phone)
+    page.get_by_test_id("send-code").click()
+    expect(page.get_by_test_id("code-sent")).to_be_visible()
+
+
 # -- 3. changing the mobile number ----------------------------------------------------------------------
 @pytest.mark.promise("CN-8.1.2", "JD-2.2")
 def test_change_phone_with_a_code_sent_to_the_new_number(web, clock):

@@ -15,9 +15,9 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, update
 
 from jidi import models
-from jidi.accounts.models import AuthSession, LoginFailure, SmsCode, User
+from jidi.accounts.models import AuthSession, SmsCode, User
 from jidi.config import Settings
-from jidi.family.models import FamilyBinding, LookupAttempt, ProxyCollection
+from jidi.family.models import FamilyBinding, ProxyCollection
 from jidi.notify.models import SmsMessage
 from jidi.privacy import Actor, Catalog, Purpose, Role
 from jidi.privacy.audit import verify
@@ -28,7 +28,7 @@ from jidi.retention.sweep import RetentionSweep
 from jidi.shipping import states
 from jidi.shipping.models import RETAIN_WAYBILL, Order, OrderParty, PickupRecord
 from jidi.shipping.service import OrderIn, PartyIn
-from jidi.tracking.models import LookupWindow, RouteEvent
+from jidi.tracking.models import RouteEvent
 from tests.pii import ADDRESSES, ID_NUMBERS, ITEMS, NAMES, PHONES, STREETS
 
 DAY = dt.timedelta(days=1)
@@ -163,12 +163,6 @@ def test_expired_codes_sessions_messages_and_counters_go_live_ones_stay(containe
         for name, expires, revoked in (("live", t0 + 30 * DAY, None), ("expired", t0 + DAY, None), ("revoked", t0 + 30 * DAY, t0)):
             s.add(AuthSession(id=uuid.uuid4(), user_id=user.id, kind="web", token_hash=uuid.uuid4().bytes * 2,
                               created_at=t0, expires_at=expires, revoked_at=revoked))
-        for minutes in (0, 200):  # counters: one of this minute (kept), one long gone
-            s.add(LookupWindow(id=uuid.uuid4(), client_bidx=uuid.uuid4().bytes * 2, hits=1,
-                               window_start=(t0 + 2 * DAY - dt.timedelta(minutes=minutes)).replace(second=0, microsecond=0)))
-            s.add(LookupAttempt(id=uuid.uuid4(), step="code", at=t0 + 2 * DAY - dt.timedelta(minutes=minutes)))
-        s.add(LoginFailure(id=uuid.uuid4(), at=t0 + 2 * DAY - dt.timedelta(hours=1)))
-        s.add(LoginFailure(id=uuid.uuid4(), at=t0))
         # Every message was sent right away (real time); date them on the test's clock.
         s.execute(update(SmsMessage).values(created_at=t0, sent_at=t0))
     assert count(container, SmsCode) == 1 and count(container, SmsMessage) == 2
@@ -190,9 +184,6 @@ def test_expired_codes_sessions_messages_and_counters_go_live_ones_stay(containe
     assert count(container, SmsMessage) == 1
     # The one-off subject of the deleted code message is shredded; the account holder's own key is not.
     assert keys_left(container, {one_off}) == 0 and keys_left(container, {user.id}) == 1
-    assert rules_done["tracking_lookup_windows"]["tracking_lookup_windows"] == 1 and count(container, LookupWindow) == 1
-    assert rules_done["lookup_attempts"]["lookup_attempts"] == 1 and count(container, LookupAttempt) == 1
-    assert rules_done["login_failures"]["login_failures"] == 1 and count(container, LoginFailure) == 1
 
 
 # -- finished orders ----------------------------------------------------------------------------------------------

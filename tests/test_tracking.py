@@ -19,12 +19,13 @@ from jidi.config import Settings
 from jidi.events.models import EventRecord
 from jidi.i18n import gettext_for
 from jidi.privacy import Actor, Role
+from jidi.ratelimit import RateLimiter
 from jidi.shipping import waybill
 from jidi.shipping.models import Order
 from jidi.shipping.service import OrderIn, PartyIn
 from jidi.tracking.api import EventIn
-from jidi.tracking.service import REASONS, RedisLookupCounter
-from jidi.tracking.models import LookupWindow, RouteEvent, TrackingSource
+from jidi.tracking.service import LOOKUP_LIMIT, REASONS
+from jidi.tracking.models import RouteEvent, TrackingSource
 from jidi.web.app import create_app
 from tests import pii
 from tests.pii import ADDRESSES, ITEMS, NAMES, PHONES, STREETS
@@ -473,6 +474,9 @@ def test_the_form_looks_a_number_up(client, container, key, clock):
     assert bad.status_code == 422 and 'data-code="invalid_waybill"' in bad.text
 
 
+PER_MINUTE = LOOKUP_LIMIT.windows[0].amount
+
+
 @pytest.mark.promise("JD-5.1.1(4)b")
 def test_lookups_are_rate_limited_per_client_without_revealing_the_number(client, container, key, clock):
     wb = _tracked(client, container, key, clock)
@@ -480,29 +484,25 @@ def test_lookups_are_rate_limited_per_client_without_revealing_the_number(client
                              if f"{d}{c}" != wb[-2:] and waybill.is_valid(wb[:-2] + f"{d}{c}"))
     assert client.get(f"/api/v1/tracking/{unknown}").status_code == 404
     assert client.get("/api/v1/tracking/JD0000000000001").json()["error"]["code"] == "invalid_waybill"
-    for _ in range(container.tracking.lookups_per_minute - 2):
+    for _ in range(PER_MINUTE - 2):
         assert client.get(f"/api/v1/tracking/{wb}").status_code == 200
+    clock.advance(seconds=20)
     answers = [client.get(f"/api/v1/tracking/{n}") for n in (wb, unknown, "JD0000000000001")] + [client.get(f"/track/{wb}")]
     assert {a.status_code for a in answers} == {429}
+    assert {a.headers["Retry-After"] for a in answers} == {"41"}  # the window's real remaining seconds, page and API
     assert len({json.dumps(a.json()) for a in answers[:3]}) == 1  # the same answer, whatever the number
-    with container.uow() as s:
-        stored = s.scalars(select(LookupWindow.client_bidx)).all()
-    assert stored and all(len(b) == 32 and b"testclient" not in b for b in stored)  # a keyed hash, not the address
-    clock.advance(minutes=1)
+    clock.advance(seconds=41)
     assert client.get(f"/api/v1/tracking/{wb}").status_code == 200
-    clock.advance(minutes=5)
-    client.get(f"/api/v1/tracking/{wb}")
-    assert count(container, LookupWindow) == 1  # old windows are deleted
 
 
-# The per-client lookup counters in Redis (production: JIDI_REDIS_URL, or the queue's Redis), against the real
-# Redis the suite needs, each test under a key prefix of its own.
+# The rate limits in Redis (production: JIDI_REDIS_URL, or the queue's Redis), against the real Redis the suite needs,
+# each test under a key prefix of its own.
 REDIS_URL = os.environ.get("JIDI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
 def redis_prefix():
-    prefix = f"jidi-test-{uuid.uuid4().hex}:"
+    prefix = f"jidi-test-{uuid.uuid4().hex}"
     yield prefix
     client = redis.Redis.from_url(REDIS_URL)
     keys = list(client.scan_iter(f"{prefix}*"))
@@ -511,56 +511,52 @@ def redis_prefix():
     client.close()
 
 
-def test_a_redis_url_puts_the_lookup_counters_in_redis(settings, backend, sms, clock):
+def test_a_redis_url_puts_the_rate_limits_in_redis(settings, backend, sms, clock):
     assert Settings(env="test", queue_url="immediate").redis_url == ""
     assert Settings(env="test", queue_url="redis://127.0.0.1:6379/3").redis_url == "redis://127.0.0.1:6379/3"
     assert Settings(env="test", queue_url="redis://127.0.0.1:6379/3", redis_url=REDIS_URL).redis_url == REDIS_URL
-    assert bootstrap(settings, engine=backend[2], sms=sms, clock=clock).tracking.lookup_counter is None
-    c = bootstrap(settings.model_copy(update={"redis_url": REDIS_URL}), engine=backend[2], sms=sms, clock=clock)
-    assert isinstance(c.tracking.lookup_counter, RedisLookupCounter)
+    assert not bootstrap(settings, engine=backend[2], sms=sms, clock=clock).limiter.shared
+    assert bootstrap(settings.model_copy(update={"redis_url": REDIS_URL}), engine=backend[2], sms=sms, clock=clock).limiter.shared
 
 
 @pytest.mark.promise("JD-5.1.1(4)b")
 def test_lookups_counted_in_redis_are_limited_per_client_across_processes(client, app, container, key, clock, redis_prefix):
     """Two web processes (two containers, two Redis connection pools) share one limit; the counter names the client
-    by a keyed hash only and expires; the limit starts again the next minute."""
-    container.tracking.lookup_counter = RedisLookupCounter.from_url(REDIS_URL, prefix=redis_prefix)
+    by a keyed hash only and expires with its window."""
+    container.limiter = RateLimiter(REDIS_URL, prefix=redis_prefix, clock=clock)
     other = bootstrap(container.settings, engine=container.engine, sms=container.sms, clock=clock)
-    other.tracking.lookup_counter = RedisLookupCounter.from_url(REDIS_URL, prefix=redis_prefix)
+    other.limiter = RateLimiter(REDIS_URL, prefix=redis_prefix, clock=clock)
     wb = _tracked(client, container, key, clock)
     unknown = wb[:-2] + next(f"{d}{c}" for d in "0123456789" for c in "0123456789"
                              if f"{d}{c}" != wb[-2:] and waybill.is_valid(wb[:-2] + f"{d}{c}"))
     with TestClient(create_app(other), base_url="https://testserver") as second:
         assert client.get(f"/api/v1/tracking/{unknown}").status_code == 404
         assert second.get("/api/v1/tracking/JD0000000000001").json()["error"]["code"] == "invalid_waybill"
-        for i in range(container.tracking.lookups_per_minute - 2):
+        for i in range(PER_MINUTE - 2):
             assert (client if i % 2 else second).get(f"/api/v1/tracking/{wb}").status_code == 200
         answers = [c.get(f"/api/v1/tracking/{n}") for c in (client, second) for n in (wb, unknown, "JD0000000000001")]
         answers.append(second.get(f"/track/{wb}"))
-        assert {a.status_code for a in answers} == {429}
+        assert {a.status_code for a in answers} == {429} and all(0 < int(a.headers["Retry-After"]) <= 61 for a in answers)
         assert len({json.dumps(a.json()) for a in answers[:6]}) == 1  # the same answer, whatever the number
         r = redis.Redis.from_url(REDIS_URL)
         [name] = r.keys(f"{redis_prefix}*")
         assert b"testclient" not in name
-        client_part = name.rsplit(b":", 1)[1]
+        client_part = name.split(b"/")[1]
         assert client_part == container.vault.blind_index("client_address", "testclient").hex().encode()  # a keyed hash
-        assert int(r.get(name)) == container.tracking.lookups_per_minute + 7 and 0 < r.ttl(name) <= 120
+        assert int(r.get(name)) == PER_MINUTE + 7 and 0 < r.ttl(name) <= 60
+        r.delete(name)  # what the key's expiry does at the end of the window
         r.close()
-        assert count(container, LookupWindow) == 0  # nothing counted in the database
-        clock.advance(minutes=1)
         assert second.get(f"/api/v1/tracking/{wb}").status_code == 200
         assert client.get(f"/api/v1/tracking/{wb}").json()["waybill_no"] == wb
 
 
 def test_lookups_stay_limited_when_redis_is_down(client, container, key, clock, caplog):
-    """Redis unreachable: each lookup is counted in the database instead (the limit still holds across processes),
-    and the log says so once, without the address."""
-    container.tracking.lookup_counter = RedisLookupCounter.from_url("redis://127.0.0.1:1/0", prefix="jidi-test-down:")
+    """Redis unreachable: each lookup is counted in memory instead, and the log says so once, without the address."""
+    container.limiter = RateLimiter("redis://127.0.0.1:1/0", prefix="jidi-test-down", clock=clock)
     wb = _tracked(client, container, key, clock)
-    for _ in range(container.tracking.lookups_per_minute):
+    for _ in range(PER_MINUTE):
         assert client.get(f"/api/v1/tracking/{wb}").status_code == 200
     assert client.get(f"/api/v1/tracking/{wb}").status_code == 429
-    assert count(container, LookupWindow) == 1
     assert caplog.text.count("Redis unavailable (ConnectionError)") == 1 and "127.0.0.1:1" not in caplog.text
 
 

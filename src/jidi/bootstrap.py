@@ -15,6 +15,7 @@ from jidi.db import make_engine, make_session_factory, unit_of_work, utcnow
 from jidi.events import EventBus
 from jidi.jobs import make_queue, register_tasks
 from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
+from jidi.ratelimit import RateLimiter
 from jidi.privacy import Catalog, DataMap, Secrets, ShareRegister, TombstoneLedger, Vault, load_key_ring
 
 
@@ -30,6 +31,7 @@ class Container:
     sms: SmsProvider
     wechat: object
     clock: Callable[[], dt.datetime]
+    limiter: RateLimiter
     queue: object = None
     tasks: object = None
     events: object = None
@@ -96,6 +98,7 @@ def bootstrap(
         sms=sms,
         wechat=wechat or SimulatedWechat(),
         clock=clock,
+        limiter=RateLimiter(settings.redis_url, clock=clock),
     )
     c.queue = make_queue(settings.queue_url, settings.var_dir)
     c.tasks = register_tasks(c.queue, c)

@@ -55,9 +55,14 @@ def serve(host: str, port: int, workers: int | None) -> None:
     """Serve the web app and API (each server process re-applies the tombstones before it answers)."""
     import uvicorn  # noqa: PLC0415
 
-    # No access log: its lines carry the client's address and the path (a waybill number, an order id).
+    settings = Settings()
+    workers = workers or settings.workers
+    if workers > 1 and not settings.redis_url:
+        click.echo(f"warning: {workers} server processes without JIDI_REDIS_URL: each counts the rate limits on its own", err=True)
+    # No access log: its lines carry the client's address and the path (a waybill number, an order id). Forwarded
+    # addresses are read by the app itself, from JIDI_TRUSTED_PROXIES only.
     uvicorn.run("jidi.web.app:app_from_env", factory=True, host=host, port=port, proxy_headers=False,
-                workers=workers or Settings().workers, access_log=False)
+                workers=workers, access_log=False)
 
 
 @main.command()

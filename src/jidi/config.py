@@ -5,11 +5,13 @@ Secrets (keys) are not settings: they come from the key source that the privacy 
 """
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from limits import parse_many
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -26,8 +28,8 @@ class Settings(BaseSettings):
     embedded_worker: bool = True
     # Web server processes of `jidi serve` (production: one per core; the public lookup is CPU-bound Python).
     workers: int = Field(1, ge=1)
-    # Redis for what every web process must share: the public tracking lookup's per-client rate limit. Empty: the
-    # queue's Redis when JIDI_QUEUE_URL is one, otherwise the database (the embedded default).
+    # Redis for what every web process must share: the rate limits (jidi.ratelimit). Empty: the queue's Redis when
+    # JIDI_QUEUE_URL is one, otherwise each process counts in its memory (the embedded default: one process).
     redis_url: str = ""
     sms_provider: Literal["outbox"] = "outbox"
     base_url: str = "http://127.0.0.1:8000"
@@ -50,9 +52,16 @@ class Settings(BaseSettings):
 
     sms_code_ttl_seconds: int = 300
     sms_code_max_attempts: int = 5
-    sms_resend_seconds: int = 60
-    sms_daily_cap_per_phone: int = 10
-    sms_daily_cap_per_client: int = 50
+    # SMS code limits (jidi.accounts, README "SMS codes and who may ask for them"): a requester (client address,
+    # trusted device or account) waits longer after each code to one number; asks for this many codes a day in all;
+    # a number gets this many codes a day from requesters it does not trust before a question must be answered.
+    sms_code_limits: str = "1/minute;2/3 minutes;3/7 minutes;4/15 minutes;5/31 minutes;6/day"
+    sms_daily_cap_per_client: int = Field(50, ge=1)
+    sms_daily_cap_per_phone: int = Field(10, ge=1)
+    trusted_device_days: int = Field(90, ge=1, le=400)
+    # Reverse proxies whose X-Forwarded-For names the real client (addresses or CIDR networks, comma-separated).
+    # Empty: the peer's address is the client's, and the header is ignored.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
     session_ttl_seconds: int = 14 * 24 * 3600
     staff_session_ttl_seconds: int = 8 * 3600
 
@@ -63,6 +72,21 @@ class Settings(BaseSettings):
     # Audit records are kept at least 3 years (PIPL art. 56); 1,096 days cover 3 years with a leap day.
     retention_audit_days: int = Field(1096, ge=1096)
     retention_batch: int = Field(5000, ge=1, le=100_000)
+
+    @field_validator("sms_code_limits")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        parse_many(value)  # raises ValueError on a malformed spec
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> list[str]:
+        items = [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value)
+        items = [v for v in items if v]
+        for item in items:
+            ipaddress.ip_network(item, strict=False)  # raises ValueError: not an address or network
+        return items
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "Settings":

@@ -5,6 +5,7 @@ logged or shown without leaking personal data.
 """
 from __future__ import annotations
 
+import math
 import uuid
 
 from jidi.i18n import N_
@@ -21,15 +22,23 @@ def id_or_not_found(raw: uuid.UUID | str) -> uuid.UUID:
 
 
 class AppError(Exception):
+    """`retry_after`: the seconds until the request may succeed, required for a 429 (sent as Retry-After).
+    `details`: more fields for the API's error object (e.g. a challenge to answer)."""
+
     status = 400
 
-    def __init__(self, code: str, message: str, status: int | None = None, **params: object):
+    def __init__(self, code: str, message: str, status: int | None = None, *, retry_after: int | None = None,
+                 details: dict | None = None, **params: object):
         super().__init__(code)
         self.code = code
         self.message = message
         self.params = params
         if status is not None:
             self.status = status
+        if self.status == 429 and (retry_after is None or retry_after < 1):
+            raise ValueError(f"{code}: a 429 needs the seconds until a retry can succeed")
+        self.retry_after = retry_after
+        self.details = details or {}
 
     def render(self, gettext) -> str:
         # A field label is itself a message id (marked with N_), so it is translated too.
@@ -54,16 +63,27 @@ def code_locked() -> AppError:
 
 
 def code_too_soon(seconds: int) -> AppError:
-    return AppError("code_too_soon", N_("Please wait {seconds} seconds before requesting another code."), 429, seconds=seconds)
+    return AppError("code_too_soon", N_("Please wait {seconds} seconds before requesting another code."), 429,
+                    retry_after=seconds, seconds=seconds)
 
 
-def code_daily_limit() -> AppError:
-    return AppError("code_daily_limit", N_("Too many codes were requested today. Please try again tomorrow."), 429)
+def code_daily_limit(seconds: int) -> AppError:
+    return AppError("code_daily_limit", N_("Too many codes were requested from your network. Please try again in {minutes} minutes."),
+                    429, retry_after=seconds, minutes=math.ceil(seconds / 60))
 
 
-def too_many_attempts(minutes: int) -> AppError:
+def code_challenge(seconds: int, question: str, token: str, wrong: bool = False) -> AppError:
+    """Many codes went to this number today (perhaps not asked for by its owner): one more needs the answer to a
+    question, or a device the number has logged in on."""
+    message = (N_("The answer was not right. Please answer the new question to get a code.") if wrong else
+               N_("Many codes were sent to this number today. Please answer the question to get another one."))
+    return AppError("code_challenge", message, 429, retry_after=seconds,
+                    details={"challenge": {"token": token, "question": question}})
+
+
+def too_many_attempts(seconds: int) -> AppError:
     return AppError("too_many_attempts", N_("Too many failed logins. Please wait {minutes} minutes or log in with an SMS code."), 429,
-                    minutes=minutes)
+                    retry_after=seconds, minutes=math.ceil(seconds / 60))
 
 
 def policy_not_accepted() -> AppError:

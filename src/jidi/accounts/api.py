@@ -9,15 +9,21 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from jidi.web.deps import ApiUser, ContainerDep, LocaleDep, _bearer, client_address
+from jidi.web.deps import DEVICE_COOKIE, ApiUser, ContainerDep, LocaleDep, _bearer, client_address, trust_device
 
 router = APIRouter(tags=["accounts"])
+
+
+class Challenge(BaseModel):
+    token: str = Field(description="Send it back as challenge_token, with the answer as challenge_answer")
+    question: str = Field(description="A question to answer, e.g. 3 + 4 = ?", examples=["3 + 4 = ?"])
 
 
 class ErrorDetail(BaseModel):
     code: str = Field(description="A stable machine-readable code, e.g. code_invalid")
     message: str = Field(description="A message in the request's language (Accept-Language: zh-CN or en)")
     fields: list[str] | None = None
+    challenge: Challenge | None = Field(None, description="code_challenge: answer it to get the code")
 
 
 class ErrorResponse(BaseModel):
@@ -47,6 +53,8 @@ PHONE_EXAMPLE = "13800000000"  # a well-formed number, so the docs (and the API 
 class CodeRequest(Strict):
     phone: str = Field(min_length=1, max_length=20, description="Mainland China mobile number", examples=[PHONE_EXAMPLE])
     purpose: Literal["login"] = "login"
+    challenge_token: str | None = Field(None, max_length=400, description="From a code_challenge error")
+    challenge_answer: str | None = Field(None, max_length=10, description="The answer to that challenge's question")
 
 
 class CodeSent(BaseModel):
@@ -123,15 +131,23 @@ def current_policy(c: ContainerDep) -> PolicyOut:
 
 @router.post("/auth/sms-codes", status_code=202, response_model=CodeSent, responses=errors_for(429))
 def request_code(body: CodeRequest, request: Request, c: ContainerDep, loc: LocaleDep) -> CodeSent:
-    """Send a login code. The answer is the same whether or not the number has an account."""
-    wait = c.accounts.request_code(body.phone, body.purpose, client_address(request), loc)
+    """Send a login code. The answer is the same whether or not the number has an account.
+
+    Each client waits longer after each code to one number. When many codes went to a number today, a 429
+    `code_challenge` carries a question: send the request again with `challenge_token` and `challenge_answer`.
+    A device that logged in with this number before (the `jidi_device` cookie of `/auth/sms-login`) is not asked."""
+    challenge = (body.challenge_token, body.challenge_answer or "") if body.challenge_token else None
+    wait = c.accounts.request_code(body.phone, body.purpose, client_address(request), loc,
+                                   device=request.cookies.get(DEVICE_COOKIE), challenge=challenge)
     return CodeSent(resend_after_seconds=wait, expires_in_seconds=c.settings.sms_code_ttl_seconds)
 
 
 @router.post("/auth/sms-login", response_model=TokenOut, responses=errors_for(400, 403))
-def sms_login(body: SmsLogin, c: ContainerDep) -> TokenOut:
-    """Log in with the code; the first successful check creates the account (JD-1.1.1(2))."""
+def sms_login(body: SmsLogin, response: Response, c: ContainerDep) -> TokenOut:
+    """Log in with the code; the first successful check creates the account (JD-1.1.1(2)). Sets the `jidi_device`
+    cookie: this device may ask for codes to the number even when others have asked for many."""
     result = c.accounts.login_with_code(body.phone, body.code, body.accept_policy, "api", kind="api")
+    trust_device(c, response, result.user_id)
     return TokenOut(token=result.token, account_created=result.created)
 
 

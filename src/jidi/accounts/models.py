@@ -63,7 +63,8 @@ class User(Base):
 
 
 class SmsCode(Base):
-    """A one-time code: only keyed hashes of the phone, the client address and the code are stored."""
+    """A one-time code: only keyed hashes of the phone and the code are stored (the send limits are
+    counted by `jidi.ratelimit`)."""
 
     __tablename__ = "sms_codes"
     __label__ = ("短信验证码", "SMS verification codes")
@@ -72,7 +73,6 @@ class SmsCode(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     phone_bidx = blind_index("phone")
-    client_bidx = blind_index("client_address")
     purpose: Mapped[str] = mapped_column(String(20))  # login | change_phone | lookup | family
     code_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -145,16 +145,3 @@ class WechatLink(Base):
     )
     profile_authorised: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class LoginFailure(Base):
-    """A failed password login, by keyed hash of the login name: enough to slow down guessing, nothing more."""
-
-    __tablename__ = "login_failures"
-    __label__ = ("登录失败记录", "Failed logins")
-    __erase__ = "delete"
-    __nonpersonal__ = ("id", "at")
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    login_bidx = blind_index("login_name")
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

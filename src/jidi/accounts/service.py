@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import secrets
 import uuid
 
 from sqlalchemy import func, select, update
@@ -16,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from jidi import errors
 from jidi.accounts import validation
-from jidi.accounts.models import AuthSession, Consent, LoginFailure, SmsCode, User, WechatLink
+from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
 from jidi.accounts.wechat import WechatIdentity
 from jidi.i18n import N_
+from jidi.ratelimit import Limit, key
 from jidi.privacy import (
     Actor, Personal, Purpose, Role, hash_password, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
 )
@@ -26,9 +28,12 @@ from jidi.privacy import (
 CODE_PURPOSES = ("login", "change_phone", "lookup", "family", "rights")
 # The SMS template (jidi.notify.service.TEMPLATES) of each code purpose.
 CODE_TEMPLATES = {"login": "login_code", "change_phone": "change_phone_code", "lookup": "lookup_code", "family": "family_code", "rights": "rights_code"}
-# Password guessing: this many failures for one login name within the window blocks it for the window.
-LOGIN_FAILURES_ALLOWED = 10
-LOGIN_FAILURE_WINDOW = dt.timedelta(minutes=15)
+# Password guessing: this many failures for one login name within 15 minutes block it until the oldest is 15 minutes old.
+LOGIN_FAILURES = Limit.of("login_failures", "10 per 15 minutes")
+OWN_NUMBER = Limit.of("sms_own_number", "1/minute")
+# A challenge answers one request only.
+CHALLENGE_USED = Limit.of("sms_challenge_used", "1 per 15 minutes")
+CHALLENGE_TTL_SECONDS = 600
 
 
 class _Attempt:
@@ -79,24 +84,81 @@ class Accounts:
         return user
 
     # -- one-time codes ------------------------------------------------------------------------------
-    def request_code(self, raw_phone: str, purpose: str, client_address: str, locale: str, *, for_user: uuid.UUID | None = None) -> int:
-        """Send a 6-digit code by SMS; returns the seconds before another may be requested."""
+    def trusted_device(self, user_id: uuid.UUID) -> str:
+        """A token for a device the user has just logged in on (an HttpOnly cookie): it may ask for codes to the
+        account's number even when strangers have used up the number's budget."""
+        return self.c.secrets.seal_blob("device", {"u": str(user_id)}, self.c.settings.trusted_device_days * 86400)
+
+    def _device_owner(self, device: str | None, phone_idx: bytes) -> uuid.UUID | None:
+        """The account a trusted-device token was given to, if that account (still) has this number."""
+        found = self.c.secrets.open_blob("device", device)
+        if not found:
+            return None
+        with self.c.uow() as s:
+            user = s.get(User, uuid.UUID(found["u"]))
+            return user.id if user is not None and user.status == "active" and user.phone_bidx == phone_idx else None
+
+    def _challenge(self, phone_idx: bytes, wait: int, wrong: bool) -> errors.AppError:
+        a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
+        token = self.c.secrets.seal_blob("sms_challenge", {"p": phone_idx.hex(), "a": a + b, "n": secrets.token_hex(16)},
+                                         CHALLENGE_TTL_SECONDS)
+        return errors.code_challenge(wait, f"{a} + {b} = ?", token, wrong)
+
+    def _challenge_answered(self, challenge: tuple[str, str] | None, phone_idx: bytes) -> bool:
+        token, answer = challenge or ("", "")
+        found = self.c.secrets.open_blob("sms_challenge", token)
+        if not found or found["p"] != phone_idx.hex() or answer.strip() != str(found["a"]):
+            return False
+        return self.c.limiter.hit(CHALLENGE_USED, found["n"]) == 0
+
+    def _sms_limits(self) -> tuple[Limit, Limit, Limit]:
+        st = self.c.settings
+        return (Limit.of("sms_requester_phone", st.sms_code_limits), Limit.of("sms_requester", f"{st.sms_daily_cap_per_client}/day"),
+                Limit.of("sms_phone_untrusted", f"{st.sms_daily_cap_per_phone}/day"))
+
+    def request_code(self, raw_phone: str, purpose: str, client_address: str, locale: str, *, for_user: uuid.UUID | None = None,
+                     by_user: uuid.UUID | None = None, device: str | None = None, challenge: tuple[str, str] | None = None,
+                     own_number: bool = False) -> int:
+        """Send a 6-digit code by SMS; returns the seconds before this requester may ask for another.
+
+        `for_user`: the account whose number this is or will be (its subject seals the message). The requester is the
+        logged-in account asking (`by_user`, or `for_user`), else a trusted device of the number's account (`device`),
+        else the client address. Each requester waits longer after each code to one number and has a daily total;
+        a number takes a day's budget of codes from client addresses, after which each further code needs the answer
+        to a question (`challenge`: its token and the answer) — so nobody can use up someone else's logins, and
+        the number's owner, on a trusted device or answering the question, always gets a code. A logged-in account's
+        codes to its own number (`own_number`: nobody else's phone rings) only wait a minute between them.
+        """
         phone = validation.phone(raw_phone)
         if purpose not in CODE_PURPOSES:
             raise errors.invalid_field(N_("purpose"))
+        phone_idx = self.vault.blind_index("phone", phone)
+        if (asking := by_user or for_user) is not None:
+            requester = key("user", str(asking))
+        elif (owner := self._device_owner(device, phone_idx)) is not None:
+            requester = key("device", str(owner))
+        else:
+            requester = key("client", self.vault.blind_index("client_address", client_address or "-"))
+        per_number, per_requester, untrusted = self._sms_limits()
+        if own_number:
+            per_number = OWN_NUMBER
+        limiter = self.c.limiter
+        if wait := limiter.retry_after(per_number, key(requester, phone_idx)):
+            raise errors.code_too_soon(wait)
+        if wait := limiter.retry_after(per_requester, requester):
+            raise errors.code_daily_limit(wait)
+        anonymous = requester.startswith("client/")
+        if anonymous and (wait := limiter.retry_after(untrusted, key(phone_idx))):
+            if not self._challenge_answered(challenge, phone_idx):
+                raise self._challenge(phone_idx, wait, wrong=challenge is not None)
+        if wait := limiter.hit(per_number, key(requester, phone_idx)):  # another request just took the last slot
+            raise errors.code_too_soon(wait)
+        limiter.hit(per_requester, requester)
+        if anonymous:
+            limiter.hit(untrusted, key(phone_idx))
         st = self.c.settings
         now = self.c.clock()
-        phone_idx = self.vault.blind_index("phone", phone)
-        client_idx = self.vault.blind_index("client_address", client_address or "-")
         with self.c.uow() as s:
-            latest = s.scalar(select(func.max(SmsCode.created_at)).where(SmsCode.phone_bidx == phone_idx))
-            if latest is not None and (wait := st.sms_resend_seconds - int((now - latest).total_seconds())) > 0:
-                raise errors.code_too_soon(wait)
-            day_ago = now - dt.timedelta(days=1)
-            sent_to_phone = s.scalar(select(func.count()).where(SmsCode.phone_bidx == phone_idx, SmsCode.created_at > day_ago))
-            sent_to_client = s.scalar(select(func.count()).where(SmsCode.client_bidx == client_idx, SmsCode.created_at > day_ago))
-            if sent_to_phone >= st.sms_daily_cap_per_phone or sent_to_client >= st.sms_daily_cap_per_client:
-                raise errors.code_daily_limit()
             # Only the newest code for a number and purpose is valid.
             s.execute(
                 update(SmsCode)
@@ -104,7 +166,7 @@ class Accounts:
                 .values(used_at=now)
             )
             code = self.c.secrets.new_code()
-            row = SmsCode(id=uuid.uuid4(), phone_bidx=phone_idx, client_bidx=client_idx, purpose=purpose, attempts=0,
+            row = SmsCode(id=uuid.uuid4(), phone_bidx=phone_idx, purpose=purpose, attempts=0,
                           created_at=now, expires_at=now + dt.timedelta(seconds=st.sms_code_ttl_seconds))
             row.code_hash = self.c.secrets.otp_hash(row.id.bytes + phone_idx, code)
             s.add(row)
@@ -112,7 +174,7 @@ class Accounts:
             subject = owner or self.vault.create_subject(s)  # a number with no account gets a one-off subject
             template = CODE_TEMPLATES[purpose]
             self.c.notifier.queue_sms(s, subject_id=subject, phone=phone, template=template, locale=locale, code=code)
-        return st.sms_resend_seconds
+        return limiter.retry_after(per_number, key(requester, phone_idx))
 
     def check_code(self, purpose: str, code: str, *, phone: str | None = None, phone_idx: bytes | None = None) -> None:
         """Check and use up a code that `request_code` sent for another feature ("lookup", "family"), for a
@@ -184,7 +246,7 @@ class Accounts:
                     user = self._user_by_index(s, "username", login.lower())
             ok = self._password_matches(s, user, password)
             if not ok or user is None or user.role != Role.CUSTOMER.value:
-                attempt.fail(errors.login_failed())  # raised once the failure is committed
+                attempt.fail(errors.login_failed())  # raised, and counted, after the transaction
             else:
                 self._ensure_usable(user, Role.CUSTOMER)
                 token = self._new_session(s, user.id, kind)
@@ -199,23 +261,17 @@ class Accounts:
 
     @contextlib.contextmanager
     def _guarded_login(self, login_name: str):
-        """A transaction for one password login that counts failures per login name and raises after commit.
-
-        The failure is committed (not rolled back with the error), and a name with too many recent failures
-        is refused before its password is even checked — the same for names with and without an account.
-        """
+        """A transaction for one password login; a failure is counted per login name (jidi.ratelimit) and raised
+        after it. A name with too many recent failures is refused before its password is even checked — the same for
+        names with and without an account."""
         attempt = _Attempt()
-        idx = self.vault.blind_index("login_name", login_name)
-        now = self.c.clock()
+        name = key(self.vault.blind_index("login_name", login_name))
+        if wait := self.c.limiter.retry_after(LOGIN_FAILURES, name):
+            raise errors.too_many_attempts(wait)
         with self.c.uow() as s:
-            recent = s.scalar(select(func.count()).where(LoginFailure.login_bidx == idx, LoginFailure.at > now - LOGIN_FAILURE_WINDOW))
-            if recent >= LOGIN_FAILURES_ALLOWED:
-                attempt.fail(errors.too_many_attempts(int(LOGIN_FAILURE_WINDOW.total_seconds() // 60)))
-            else:
-                yield s, attempt
-                if attempt.error is not None:
-                    s.add(LoginFailure(id=uuid.uuid4(), login_bidx=idx, at=now))
+            yield s, attempt
         if attempt.error is not None:
+            self.c.limiter.hit(LOGIN_FAILURES, name)
             raise attempt.error
 
     def _ensure_usable(self, user: User, role: Role) -> None:
@@ -392,7 +448,7 @@ class Accounts:
             else:
                 ok = False
             if not ok:
-                attempt.fail(errors.staff_login_failed())  # raised once the failure is committed
+                attempt.fail(errors.staff_login_failed())  # raised, and counted, after the transaction
             else:
                 token = self._new_session(s, user.id, "staff")
         return LoginResult(user.id, token, False)
@@ -426,7 +482,7 @@ class Accounts:
             if phone is None:
                 raise errors.not_authenticated()
             plain = self.vault.use(phone, Purpose.NOTIFICATION)
-        return self.request_code(plain, purpose, client_address, locale, for_user=user_id)
+        return self.request_code(plain, purpose, client_address, locale, for_user=user_id, own_number=True)
 
     def check_own_code(self, user_id: uuid.UUID, purpose: str, code: str) -> None:
         """Check a code that `request_own_code` sent (in its own transaction, as `check_code`)."""

@@ -12,6 +12,7 @@ from jidi import errors
 from jidi.accounts.wechat import WechatIdentity
 from jidi.privacy import ROLE_PURPOSES, Purpose
 from jidi.web.deps import (
+    DEVICE_COOKIE,
     SESSION_COOKIE,
     STAFF_COOKIE,
     ContainerDep,
@@ -24,6 +25,7 @@ from jidi.web.deps import (
     redirect,
     render,
     render_error,
+    trust_device,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -48,11 +50,12 @@ def login_page(request: Request, user: OptionalPageUser, c: ContainerDep):
 
 @router.post("/login", dependencies=[Csrf])
 def login_submit(request: Request, c: ContainerDep, loc: LocaleDep, action: Text(10) = "login", phone: Text(20) = "",
-                 code: Text(10) = "", accept_policy: Text(5) = ""):
+                 code: Text(10) = "", accept_policy: Text(5) = "", challenge_token: Text(400) = "", challenge_answer: Text(10) = ""):
     form = {"phone": phone, "policy_version": c.settings.policy_version}
     try:
         if action == "send":
-            wait = c.accounts.request_code(phone, "login", client_address(request), loc)
+            wait = c.accounts.request_code(phone, "login", client_address(request), loc, device=request.cookies.get(DEVICE_COOKIE),
+                                           challenge=(challenge_token, challenge_answer) if challenge_token else None)
             return render(request, "login.html", sent=True, wait=wait, **form)
         result = c.accounts.login_with_code(phone, code, accept_policy == "on", "web")
     except errors.AppError as err:
@@ -63,6 +66,7 @@ def login_submit(request: Request, c: ContainerDep, loc: LocaleDep, action: Text
         c.accounts.bind_wechat(result.user_id, WechatIdentity(**pending), True)
         response.delete_cookie(WECHAT_PENDING_COOKIE)
     _login_cookie(c, response, SESSION_COOKIE, result.token)
+    trust_device(c, response, result.user_id)
     return response
 
 
@@ -85,6 +89,7 @@ def password_submit(request: Request, c: ContainerDep, login: Text(254) = "", pa
     if pending:
         response.delete_cookie(WECHAT_PENDING_COOKIE)
     _login_cookie(c, response, SESSION_COOKIE, result.token)
+    trust_device(c, response, result.user_id)
     return response
 
 

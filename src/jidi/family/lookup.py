@@ -8,26 +8,23 @@ with an SMS code. Logged-in users whose verified number is on the waybill need n
   the recipient's (and a refused send, e.g. a resend too soon, is not told either);
 * a lookup fails with one error, `lookup_failed`, whatever was wrong: malformed or unknown waybill number,
   a number not on the waybill, a wrong, expired or locked code;
-* both steps are rate-limited per client address and per waybill number, counted in `lookup_attempts`
-  under keyed hashes only (and deleted after the hour they count for), so neither waybill numbers nor
-  phone numbers can be enumerated.
+* both steps are rate-limited per client address and per waybill number (jidi.ratelimit, by keyed hashes
+  only), so neither waybill numbers nor phone numbers can be enumerated.
 """
 from __future__ import annotations
 
-import datetime as dt
+import math
 import uuid
-
-from sqlalchemy import delete, func, select
 
 from jidi import errors
 from jidi.accounts import validation
-from jidi.family.models import LookupAttempt
 from jidi.i18n import N_
+from jidi.ratelimit import Limit, key
 from jidi.shipping import waybill
 
-WINDOW = dt.timedelta(hours=1)
-# Attempts allowed per window: (per client address, per waybill number).
-LIMITS = {"code": (10, 5), "check": (20, 10)}
+# Attempts allowed in an hour: (per client address, per waybill number).
+LIMITS = {step: (Limit.of(f"lookup_{step}_client", f"{per_client}/hour"), Limit.of(f"lookup_{step}_waybill", f"{per_waybill}/hour"))
+          for step, per_client, per_waybill in (("code", 10, 5), ("check", 20, 10))}
 
 
 def lookup_failed() -> errors.AppError:
@@ -38,8 +35,9 @@ def lookup_failed() -> errors.AppError:
     )
 
 
-def lookup_too_many() -> errors.AppError:
-    return errors.AppError("lookup_too_many", N_("Too many lookups. Please try again in an hour."), 429)
+def lookup_too_many(seconds: int) -> errors.AppError:
+    return errors.AppError("lookup_too_many", N_("Too many lookups. Please try again in {minutes} minutes."), 429,
+                           retry_after=seconds, minutes=math.ceil(seconds / 60))
 
 
 class Lookup:
@@ -54,21 +52,12 @@ class Lookup:
         """Count this attempt, or refuse it when the client or the waybill number is over its limit.
         Returns the normalised waybill number."""
         number = waybill.normalise(raw_waybill)[:40]
-        client_idx = self.vault.blind_index("client_address", client_address or "-")
-        waybill_idx = self.vault.blind_index("waybill_no", number)
-        now = self.c.clock()
-        per_client, per_waybill = LIMITS[step]
-        with self.c.uow() as s:
-            # Counts older than the window serve no purpose: they are deleted as they expire.
-            s.execute(delete(LookupAttempt).where(LookupAttempt.at <= now - WINDOW))
-            recent = select(func.count()).select_from(LookupAttempt).where(LookupAttempt.step == step, LookupAttempt.at > now - WINDOW)
-            by_client = s.scalar(recent.where(LookupAttempt.client_bidx == client_idx))
-            by_waybill = s.scalar(recent.where(LookupAttempt.waybill_bidx == waybill_idx))
-            limited = by_client >= per_client or by_waybill >= per_waybill
-            if not limited:
-                s.add(LookupAttempt(id=uuid.uuid4(), client_bidx=client_idx, waybill_bidx=waybill_idx, step=step, at=now))
-        if limited:
-            raise lookup_too_many()
+        counted = ((LIMITS[step][0], key(self.vault.blind_index("client_address", client_address or "-"))),
+                   (LIMITS[step][1], key(self.vault.blind_index("waybill_no", number))))
+        if wait := max(self.c.limiter.retry_after(limit, ident) for limit, ident in counted):
+            raise lookup_too_many(wait)
+        for limit, ident in counted:
+            self.c.limiter.hit(limit, ident)
         return number
 
     def _phone_index(self, raw_phone: str) -> tuple[str, bytes] | None:

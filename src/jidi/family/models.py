@@ -1,4 +1,4 @@
-"""Family numbers (亲情号) and the rate-limit log of waybill lookups.
+"""Family numbers (亲情号).
 
 A family binding holds a relative's mobile number: the relative's personal data, not the binder's. Each
 binding is sealed under its own one-off data subject, and ending a binding shreds that subject and clears
@@ -61,20 +61,3 @@ class ProxyCollection(Base):
     binding_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("family_bindings.id", ondelete="CASCADE"), index=True)
     proxy_collected_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     collected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class LookupAttempt(Base):
-    """One waybill lookup step (code request or code check), for rate limits. Only keyed hashes are kept:
-    of the client address and of the waybill number as typed (normalised), never the phone number. Rows are
-    deleted once older than the rate-limit window (jidi.family.lookup.WINDOW)."""
-
-    __tablename__ = "lookup_attempts"
-    __label__ = ("运单查询记录", "Waybill lookups")
-    __erase__ = "delete"
-    __nonpersonal__ = ("id", "step", "at")
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    client_bidx = blind_index("client_address")
-    waybill_bidx = blind_index("waybill_no")
-    step: Mapped[str] = mapped_column(String(8))  # code | check
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

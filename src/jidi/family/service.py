@@ -170,7 +170,7 @@ class Family:
             if existing is None and live >= MAX_BINDINGS:
                 raise family_limit(MAX_BINDINGS)
         # The code goes to the relative's number (under their account's or a one-off subject, never the binder's).
-        wait = self.c.accounts.request_code(phone, "family", client_address, locale)
+        wait = self.c.accounts.request_code(phone, "family", client_address, locale, by_user=binder_id)
         try:
             with self.c.uow() as s:
                 b = s.scalar(select(FamilyBinding).where(FamilyBinding.binder_id == binder_id, FamilyBinding.phone_bidx == phone_idx))
@@ -194,7 +194,7 @@ class Family:
         with self.c.uow() as s:
             b = self._mine(s, binder_id, binding_id, (PENDING,))
             phone = self.vault.use(self.vault.get(s, b, "phone"), Purpose.NOTIFICATION)
-        return self.c.accounts.request_code(phone, "family", client_address, locale)
+        return self.c.accounts.request_code(phone, "family", client_address, locale, by_user=binder_id)
 
     def activate(self, binder_id: uuid.UUID, binding_id, code: str) -> BindingView:
         """The relative's code, entered by the binder: the binding becomes active from now on."""

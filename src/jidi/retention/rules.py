@@ -23,24 +23,17 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
-from jidi.accounts.service import LOGIN_FAILURE_WINDOW
 from jidi.config import Settings
-from jidi.family.lookup import WINDOW as LOOKUP_WINDOW
 from jidi.privacy import RETAIN_SMS
 from jidi.rights.models import RETAIN_PROOF, RETAIN_REQUEST
 from jidi.shipping import states
 
 # Fixed periods of the housekeeping rules: each is what its feature's own checks need, and no more.
 SMS_CODE_GRACE = dt.timedelta(minutes=10)        # after expiry
-SMS_CODE_LIMIT_WINDOW = dt.timedelta(hours=24)   # the per-number and per-client daily send limits count codes this long
 SMS_OUTBOX = dt.timedelta(days=RETAIN_SMS.days)  # after sending (or, never sent, after queueing)
-TRACKING_WINDOWS = dt.timedelta(minutes=2)       # per-minute lookup counters (jidi.tracking: two minutes)
-LOOKUP_ATTEMPTS = LOOKUP_WINDOW                  # the hour the waybill-lookup rate limit counts
-LOGIN_FAILURES = dt.timedelta(hours=24)          # the 15-minute lockout, and a day for reviewing guessing attacks
 FAMILY_PENDING = dt.timedelta(days=7)            # a relative who has not agreed in a week: drop their number
 FAMILY_ENDED = dt.timedelta(days=31)             # an ended binding (no number left) disappears a month later
 EVENTS = dt.timedelta(days=7)                    # a delivered event: a week for an operator to trace what it caused
-assert LOGIN_FAILURES >= LOGIN_FAILURE_WINDOW
 
 # What happens when the time is up: the sweep deletes or anonymises (SWEPT); the account's cancellation purge takes
 # it (ACCOUNT, jidi.rights); the feature that owns the table deletes it on its own clock (OWNER); or it is kept.
@@ -86,22 +79,14 @@ ORDER_RULES = {
 RIGHTS = "account cancellation (rights package, JD-5.2.1b)"
 
 RULES: tuple[Rule, ...] = (
-    Rule("sms_codes", ("sms_codes",), "sent", DELETE,
-         "发送 24 小时后删除(每日发送限额按 24 小时计),且至少在过期 10 分钟之后",
-         "Deleted 24 hours after sending (the daily send limits count them that long), and never before 10 minutes after expiry",
-         lambda _s: max(SMS_CODE_GRACE, SMS_CODE_LIMIT_WINDOW)),
+    Rule("sms_codes", ("sms_codes",), "expired", DELETE,
+         "过期 10 分钟后删除", "Deleted 10 minutes after expiry", _fixed(SMS_CODE_GRACE)),
     Rule("auth_sessions", ("auth_sessions",), "expired or revoked", DELETE,
          "登录会话过期或注销后删除", "Deleted once expired or logged out", _fixed(dt.timedelta(0))),
     Rule("sms_outbox", ("sms_outbox", "subject_keys"), "sent", DELETE,
          RETAIN_SMS.zh + "(未发出的:排队后 1 天);无账号号码的一次性密钥随之销毁",
          RETAIN_SMS.en + " (never sent: 1 day after queueing); the one-off key of a number without an account is shredded",
          _fixed(SMS_OUTBOX), catalog_after=("collected",)),
-    Rule("tracking_lookup_windows", ("tracking_lookup_windows",), "window start", DELETE,
-         "运单查询频率计数 2 分钟后删除", "Lookup rate counters deleted after 2 minutes", _fixed(TRACKING_WINDOWS)),
-    Rule("lookup_attempts", ("lookup_attempts",), "attempt", DELETE,
-         "手机号验证查件的频率记录 1 小时后删除", "Parcel-lookup rate records deleted after 1 hour", _fixed(LOOKUP_ATTEMPTS)),
-    Rule("login_failures", ("login_failures",), "failure", DELETE,
-         "登录失败记录 24 小时后删除", "Failed-login records deleted after 24 hours", _fixed(LOGIN_FAILURES)),
     Rule("orders_delivered", ORDER_TABLES, "delivered", ANONYMISE,
          "签收后满运单保存期:计入匿名统计,运单、收寄双方、实名收寄记录、代取记录、路由删除,密钥销毁",
          "When the waybill period after delivery ends: counted into anonymous statistics; the order, its parties, "

@@ -26,11 +26,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from jidi.accounts.models import AuthSession, LoginFailure, SmsCode, User
+from jidi.accounts.models import AuthSession, SmsCode, User
 from jidi.accounts.service import CODE_TEMPLATES
 from jidi.addressbook.models import AddressEntry
 from jidi.events.models import EventRecord
-from jidi.family.models import FamilyBinding, LookupAttempt, ProxyCollection
+from jidi.family.models import FamilyBinding, ProxyCollection
 from jidi.notify.models import SmsMessage
 from jidi.privacy import Actor
 from jidi.privacy.models import AuditRecord, Restriction, ShareRecord, SubjectKey
@@ -38,7 +38,7 @@ from jidi.retention import rules
 from jidi.retention.models import TERMINAL, DeliveryStatistic
 from jidi.rights.models import KinProof, RightsRequest
 from jidi.shipping.models import Order, OrderParty, PickupRecord
-from jidi.tracking.models import LookupWindow, RouteEvent
+from jidi.tracking.models import RouteEvent
 
 log = logging.getLogger("jidi.retention")
 CHINA_TZ = "Asia/Shanghai"  # statistics days are China days (UTC+8 all year)
@@ -91,8 +91,7 @@ class RetentionSweep:
         t0 = time.perf_counter()
         handlers: dict[str, Callable[[rules.Rule, dt.datetime, Report], None]] = {
             "sms_codes": self._sms_codes, "auth_sessions": self._auth_sessions, "sms_outbox": self._sms_outbox,
-            "tracking_lookup_windows": self._tracking_windows, "lookup_attempts": self._lookup_attempts,
-            "login_failures": self._login_failures, "orders_delivered": self._orders, "orders_returned": self._orders,
+            "orders_delivered": self._orders, "orders_returned": self._orders,
             "orders_cancelled": self._orders, "family_pending": self._family_pending, "family_ended": self._family_ended,
             "rights_requests": self._rights_requests, "rights_kin_proofs": self._kin_proofs, "restrictions": self._restrictions,
             "share_register": self._share_register, "events": self._events,
@@ -169,8 +168,7 @@ class RetentionSweep:
 
     def _sms_codes(self, rule, now, report):
         t = SmsCode.__table__
-        where = and_(t.c.expires_at < now - rules.SMS_CODE_GRACE, t.c.created_at < now - rules.SMS_CODE_LIMIT_WINDOW)
-        self._delete(rule, report, SmsCode, where)
+        self._delete(rule, report, SmsCode, t.c.expires_at < now - rule.period_of(self.c.settings))
 
     def _auth_sessions(self, rule, now, report):
         t = AuthSession.__table__
@@ -197,18 +195,6 @@ class RetentionSweep:
             return {"subject_keys": n}
 
         self._delete(rule, report, SmsMessage, where, returning=(t.c.subject_id, t.c.template), then=shred_one_off)
-
-    def _tracking_windows(self, rule, now, report):
-        t = LookupWindow.__table__
-        self._delete(rule, report, LookupWindow, t.c.window_start < now - rule.period_of(self.c.settings))
-
-    def _lookup_attempts(self, rule, now, report):
-        t = LookupAttempt.__table__
-        self._delete(rule, report, LookupAttempt, t.c.at < now - rule.period_of(self.c.settings))
-
-    def _login_failures(self, rule, now, report):
-        t = LoginFailure.__table__
-        self._delete(rule, report, LoginFailure, t.c.at < now - rule.period_of(self.c.settings))
 
     def _events(self, rule, now, report):
         t = EventRecord.__table__  # their deliveries go with them (ON DELETE CASCADE)

@@ -16,13 +16,11 @@ import functools
 import json
 import logging
 import re
-import time
 import uuid
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from redis.exceptions import RedisError
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,17 +30,18 @@ from jidi.addressbook import regions
 from jidi.events import Event, handles
 from jidi.i18n import N_, gettext_for
 from jidi.privacy import Purpose
+from jidi.ratelimit import Limit, key
 from jidi.shipping import states, waybill
 from jidi.shipping.models import Order, OrderParty
 from jidi.tracking import events as ev
-from jidi.tracking.models import LookupWindow, RouteEvent, TrackingSource
+from jidi.tracking.models import RouteEvent, TrackingSource
 
 log = logging.getLogger("jidi.tracking")
 
 MAX_BATCH = 1000
 FUTURE_SKEW = dt.timedelta(minutes=5)  # scanner clocks run a little fast; more than this is refused
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-LOOKUPS_PER_MINUTE = 30
+LOOKUP_LIMIT = Limit.of("tracking_lookups", "30/minute", fixed=True)
 SOURCE_KINDS = ("scanner", "partner")
 # Route events that jidi's own courier pages and API record (real-name pickups) come from this one source.
 COURIER_SOURCE_ID = uuid.UUID("6a1d0c3e-5b7f-5e0a-9c41-2f8e7d6b5a90")
@@ -149,36 +148,6 @@ def _lookup_statement():
 _LOOKUP = _lookup_statement()
 
 
-class RedisLookupCounter:
-    """Public lookups per client and minute, counted in Redis so that the limit holds across every web process.
-
-    The key names the client by its blind index (a keyed hash of the address, never the address) and the window by
-    its minute; it expires two minutes after its first lookup. One round trip per lookup: INCR, and EXPIRE on the
-    window's first lookup, in one server-side script."""
-
-    _SCRIPT = "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
-    TTL_SECONDS = 120
-
-    def __init__(self, client, prefix: str = "jidi:"):
-        self.redis = client
-        self.prefix = prefix
-        self._incr = client.register_script(self._SCRIPT)
-
-    @classmethod
-    def from_url(cls, url: str, prefix: str = "jidi:") -> "RedisLookupCounter":
-        import redis  # noqa: PLC0415
-        from redis.backoff import NoBackoff  # noqa: PLC0415
-        from redis.retry import Retry  # noqa: PLC0415
-
-        # One immediate retry (a pooled connection that a Redis restart closed), then the database counts instead.
-        return cls(redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1, health_check_interval=30,
-                                        retry=Retry(NoBackoff(), 1)), prefix)
-
-    def hit(self, client: bytes, window: dt.datetime) -> int:
-        key = f"{self.prefix}tracking:lookups:{int(window.timestamp()) // 60}:{client.hex()}"
-        return int(self._incr(keys=[key], args=[self.TTL_SECONDS]))
-
-
 class _Race(Exception):
     """Another batch stored one of these event ids between our check and our insert: run the batch again."""
 
@@ -193,8 +162,9 @@ def _place(code: str) -> Place:
     return Place(*_region_names(code))
 
 
-def too_many_lookups() -> errors.AppError:
-    return errors.AppError("too_many_lookups", N_("Too many lookups from your network. Please wait a minute and try again."), 429)
+def too_many_lookups(seconds: int) -> errors.AppError:
+    return errors.AppError("too_many_lookups", N_("Too many lookups from your network. Please wait a minute and try again."), 429,
+                           retry_after=seconds)
 
 
 def parcel_not_found() -> errors.AppError:
@@ -257,12 +227,7 @@ class _OrderState:
 class Tracking:
     def __init__(self, container):
         self.c = container
-        self.lookups_per_minute = LOOKUPS_PER_MINUTE
-        # The public lookup's per-client counters: in Redis when one is configured (every web process and machine
-        # shares them), otherwise in the database.
-        redis_url = container.settings.redis_url
-        self.lookup_counter = RedisLookupCounter.from_url(redis_url) if redis_url else None
-        self._counter_warned_at = -60.0
+        self.lookup_limit = LOOKUP_LIMIT
         # The lookup's read on PostgreSQL runs without a transaction around it (one statement: no BEGIN, no ROLLBACK).
         pg = container.engine.dialect.name == "postgresql"
         self._read_engine = container.engine.execution_options(isolation_level="AUTOCOMMIT") if pg else container.engine
@@ -572,62 +537,21 @@ class Tracking:
         return queued
 
     # -- public lookup --------------------------------------------------------------------------------
-    def _count_in_database(self, s: Session, client: bytes, window: dt.datetime) -> int:
-        """Count this lookup of the client (its address's blind index) in tracking_lookup_windows, in the caller's
-        transaction; the count of this minute so far (the embedded default: no Redis configured)."""
-        table = LookupWindow.__table__
-        pg = s.get_bind().dialect.name == "postgresql"
-        stmt = (postgresql.insert(table) if pg else sqlite.insert(table)).values(
-            id=uuid.uuid4(), client_bidx=client, window_start=window, hits=1)
-        stmt = stmt.on_conflict_do_update(index_elements=["window_start", "client_bidx"],
-                                          set_={"hits": table.c.hits + 1}).returning(table.c.hits)
-        hits = s.execute(stmt).scalar_one()
-        if hits == 1:
-            # Keep the counters only as long as the limit needs them: swept when a client's window starts, not on
-            # every lookup.
-            s.execute(delete(table).where(table.c.window_start < window - dt.timedelta(minutes=2)))
-        return hits
-
-    def _counter_unavailable(self, exc: Exception) -> None:
-        """Redis failed: this lookup is counted in the database instead; said in the log at most once a minute."""
-        now = time.monotonic()
-        if now - self._counter_warned_at >= 60:
-            self._counter_warned_at = now
-            log.warning("lookup counter: Redis unavailable (%s), counting lookups in the database", type(exc).__name__)
-
     def lookup(self, raw_waybill: str, client_address: str) -> TrackView:
         """The status and route of a waybill, for anyone holding its number; masked to region and site level.
 
-        Counted (per client address, as a keyed hash) before the number is even looked at, and refused past the
-        per-minute limit whatever the number, so a refused lookup says nothing about it. One round trip to Redis and
-        one read statement per lookup when Redis holds the counters; one transaction (count, then read) otherwise.
+        Counted (per client address, as a keyed hash; jidi.ratelimit) before the number is even looked at, and refused
+        past the per-minute limit whatever the number, so a refused lookup says nothing about it. One count (one round
+        trip when Redis holds it) and one read statement per lookup.
         """
-        window = self.c.clock().replace(second=0, microsecond=0)
-        client = self.c.vault.blind_index("client_address", client_address or "-")
+        client = key(self.c.vault.blind_index("client_address", client_address or "-"))
+        if wait := self.c.limiter.hit(self.lookup_limit, client):
+            raise too_many_lookups(wait)
         value = waybill.normalise(raw_waybill)
-        hits = None
-        if self.lookup_counter is not None:
-            try:
-                hits = self.lookup_counter.hit(client, window)
-            except RedisError as exc:
-                self._counter_unavailable(exc)
-        if hits is not None:
-            rows = None
-            if hits <= self.lookups_per_minute and waybill.is_valid(value):
-                with self._read_engine.connect() as conn:
-                    rows = conn.execute(_LOOKUP, {"waybill_no": value}).all()
-        else:
-            # No Redis (or it is down: the database still holds the limit across processes). Not raised inside the
-            # transaction: that would roll the count back.
-            with self.c.uow() as s:
-                hits = self._count_in_database(s, client, window)
-                rows = None
-                if hits <= self.lookups_per_minute and waybill.is_valid(value):
-                    rows = s.connection().execute(_LOOKUP, {"waybill_no": value}).all()
-        if hits > self.lookups_per_minute:
-            raise too_many_lookups()
-        if rows is None:
+        if not waybill.is_valid(value):
             raise errors.invalid_waybill()
+        with self._read_engine.connect() as conn:
+            rows = conn.execute(_LOOKUP, {"waybill_no": value}).all()
         if not rows:
             raise parcel_not_found()
         order = rows[0]

@@ -19,6 +19,7 @@ from starlette.requests import cookie_parser
 from starlette.responses import Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from jidi import errors
 from jidi.i18n import LOCALES, N_, gettext_for, negotiate, translations
@@ -75,6 +76,10 @@ def create_app(container) -> FastAPI:
     app.state.container = container
 
     app.add_middleware(RequestContext, settings=settings)
+    if settings.trusted_proxies:
+        # Outermost: the client address every limit counts by is the one a trusted proxy forwarded, never one a
+        # client wrote into X-Forwarded-For itself.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")
@@ -82,13 +87,17 @@ def create_app(container) -> FastAPI:
     def error_response(request: Request, err: errors.AppError, headers: dict | None = None, **extra):
         gettext = gettext_for(getattr(request.state, "locale", settings.default_locale))
         message = err.render(gettext)
+        if err.retry_after is not None:
+            headers = {**(headers or {}), "Retry-After": str(err.retry_after)}
         if is_api(request):
-            return JSONResponse({"error": {"code": err.code, "message": message, **extra}}, status_code=err.status,
+            return JSONResponse({"error": {"code": err.code, "message": message, **err.details, **extra}}, status_code=err.status,
                                 headers={**(headers or {}), "Cache-Control": "no-store"})
         if err.code == "not_authenticated":
             target = "/staff/login" if request.url.path.startswith("/staff") else "/login"
             return RedirectResponse(target, status_code=303)
-        return deps.render(request, "error.html", status_code=err.status, error=message, error_code=err.code)
+        response = deps.render(request, "error.html", status_code=err.status, error=message, error_code=err.code)
+        response.headers.update(headers or {})
+        return response
 
     @app.exception_handler(errors.AppError)
     async def on_app_error(request: Request, exc: errors.AppError):

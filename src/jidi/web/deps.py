@@ -11,7 +11,7 @@ from typing import Annotated
 import jinja2
 from fastapi import Depends, Form, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from jidi import errors
@@ -22,6 +22,7 @@ SESSION_COOKIE = "jidi_session"
 STAFF_COOKIE = "jidi_staff"
 CSRF_COOKIE = "jidi_csrf"
 LANG_COOKIE = "jidi_lang"
+DEVICE_COOKIE = "jidi_device"  # a trusted device of an account (accounts.trusted_device)
 
 templates = Jinja2Templates(env=jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True))
 
@@ -89,7 +90,14 @@ def new_csrf() -> str:
 
 
 def client_address(request: Request) -> str:
+    """The client's address: the peer's, or, from a trusted proxy (JIDI_TRUSTED_PROXIES), the one it forwarded."""
     return request.client.host if request.client else "-"
+
+
+def trust_device(c, response: Response, user_id: uuid.UUID) -> None:
+    """After a login on this device: the signed, HttpOnly cookie that makes it a trusted device of the account."""
+    response.set_cookie(DEVICE_COOKIE, c.accounts.trusted_device(user_id), max_age=c.settings.trusted_device_days * 86400,
+                        httponly=True, secure=c.settings.cookie_secure, samesite="lax")
 
 
 def render(request: Request, name: str, status_code: int = 200, **context):
@@ -129,7 +137,11 @@ def render_error(request: Request, name: str, err: errors.AppError | None, **con
     if err is None:
         return render(request, name, **context)
     message = err.render(gettext_for(request.state.locale))
-    return render(request, name, status_code=err.status, error=message, error_code=err.code, **context)
+    response = render(request, name, status_code=err.status, error=message, error_code=err.code, error_details=err.details,
+                      **context)
+    if err.retry_after is not None:
+        response.headers["Retry-After"] = str(err.retry_after)
+    return response
 
 
 def redirect(url: str) -> RedirectResponse:

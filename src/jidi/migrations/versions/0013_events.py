@@ -1,15 +1,15 @@
 """events: the transactional outbox of events between features, and each handler's deliveries
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05
 """
 from alembic import op
 import sqlalchemy as sa
 import jidi.db
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
