@@ -28,9 +28,11 @@ ADDRESSES = (
     ("sender", "王小明", DEMO_CUSTOMER_PHONE, "110108", "中关村大街27号院3号楼502室", True),
     ("recipient", "李华", "13912345678", "310115", "张江路88弄6号1201室", True),
     ("recipient", "陈静", "13687654321", "440106", "天河路385号太古汇写字楼12层", False),
-    ("recipient", "刘洋", "15011112222", "510107", "武侯祠大街231号2栋3单元401", False),
+    ("recipient", "王秀英", "13711223344", "510107", "武侯祠大街231号2栋3单元401", False),
 )
-FAMILY_PHONE = "13711223344"  # the demo customer's mother: she authorised the family number with her SMS code
+# The demo customer's mother (in the address book too): she authorised the family number with her SMS code, so the
+# parcels sent to her after that show under the customer's family parcels.
+FAMILY_PHONE = ADDRESSES[3][2]
 DEMO_ID = ("resident_id", "110108199003076514", "王小明")  # made up, with a valid check digit: shown at the first pickup
 CORRECTION_TEXT = "我的收件地址门牌号写错了：张江路88弄6号应为张江路88弄8号，请帮忙更正。"
 
