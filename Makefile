@@ -46,7 +46,7 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 ## Which promises of docs/PROMISES.md are covered by at least one passing test
-promises: $(STAMP) chromium
+promises: $(STAMP) chromium fonts
 	$(PY) tools/promises.py
 
 ## A demo staff member's current authenticator code: make totp WHO=support
