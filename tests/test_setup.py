@@ -19,6 +19,8 @@ from jidi.rights import kinds
 from jidi.shipping import states
 from tests.conftest import _drop_pg_database, _pg_database
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 @pytest.fixture
 def fresh_container(backend, tmp_path, key_dir):
@@ -67,10 +69,27 @@ def test_totp_for_an_unknown_name_says_so_without_a_traceback(container, monkeyp
     assert "nobody" not in r.output and "Traceback" not in r.output
 
 
+def test_totp_before_the_database_is_set_up_says_what_to_run(fresh_container, monkeypatch):
+    monkeypatch.setattr(cli, "_container", lambda: fresh_container)
+    r = CliRunner().invoke(cli.main, ["totp", "support"])
+    assert r.exit_code == 1 and "the database has no schema yet: run `make run`" in r.output, r.output
+
+
 def test_make_totp_without_a_name_explains_how_to_use_it():
-    r = subprocess.run(["make", "-s", "totp", "WHO="], cwd=os.path.dirname(os.path.dirname(__file__)), capture_output=True,
+    r = subprocess.run(["make", "-s", "totp", "WHO="], cwd=ROOT, capture_output=True,
                        text=True, env={**os.environ, "MAKEFLAGS": ""})
     assert r.returncode != 0 and "make totp WHO=support" in r.stdout + r.stderr
+
+
+def test_make_run_takes_another_port_and_links_to_it():
+    def dry_run(**env):
+        return subprocess.run(["make", "-n", "run", "PORT=9001"], cwd=ROOT, capture_output=True, text=True, check=True,
+                              env={**{k: v for k, v in os.environ.items() if k != "JIDI_BASE_URL"}, **env}).stdout
+
+    out = dry_run()
+    assert '--port 9001' in out and out.count('JIDI_BASE_URL="http://127.0.0.1:9001"') == 2  # the demo logins and serve
+    assert out.count('JIDI_BASE_URL="https://jidi.example.cn"') == 0
+    assert dry_run(JIDI_BASE_URL="https://jidi.example.cn").count('JIDI_BASE_URL="https://jidi.example.cn"') == 2
 
 
 def test_serve_links_to_the_port_it_serves_unless_the_base_url_is_set(monkeypatch):

@@ -184,9 +184,14 @@ def totp(username: str) -> None:
     """Development only: print a demo staff member's current authenticator code."""
     from jidi import demo as demo_data  # noqa: PLC0415
     from jidi import errors  # noqa: PLC0415
+    from jidi.migrate import current  # noqa: PLC0415
 
+    c = _container()
+    if not current(c.engine):
+        click.echo("the database has no schema yet: run `make run` (or `jidi migrate` and `jidi demo`) first.", err=True)
+        sys.exit(1)
     try:
-        click.echo(_container().accounts.current_totp(username))
+        click.echo(c.accounts.current_totp(username))
     except errors.AppError as err:
         # The name typed is not echoed: a staff username is personal data.
         reason = ("authenticator codes are not printed in production" if err.code == "forbidden"

@@ -116,8 +116,8 @@ def _family_number(c, customer_id) -> None:
 
 
 def _rights_request(c, customer_id) -> None:
-    """A correction request, waiting in the privacy officer's queue."""
-    if any(r.status in kinds.OPEN for r in c.rights.my_requests(customer_id)):
+    """A correction request, waiting in the privacy officer's queue (once: not again after the officer answered it)."""
+    if c.rights.my_requests(customer_id):
         return
     c.rights.request_code(customer_id, DEMO_CLIENT, c.settings.default_locale)
     c.rights.submit(customer_id, kinds.CORRECTION, _last_code(c), details=CORRECTION_TEXT)

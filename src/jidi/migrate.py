@@ -30,6 +30,12 @@ def upgrade(engine: Engine) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(sorted(before)), tuple(sorted(after))
 
 
+def current(engine: Engine) -> tuple[str, ...]:
+    """The revisions the database is at (none: it has no schema yet)."""
+    with engine.connect() as conn:
+        return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+
+
 def describe(before: tuple[str, ...], after: tuple[str, ...]) -> str:
     """What `upgrade` did, in one line for the operator."""
     now = ", ".join(after)
