@@ -6,7 +6,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench promises totp chromium install i18n-extract i18n-update lint-imports
+PORT ?= 8000
+LABEL_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+# Where the pages, the demo logins and the label's QR code link to: JIDI_BASE_URL if set, else this machine's port.
+BASE_URL := $(or $(JIDI_BASE_URL),http://127.0.0.1:$(PORT))
+
+.PHONY: run test bench promises totp chromium fonts install i18n-extract i18n-update lint-imports
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,33 +22,38 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Serve the embedded default (SQLite, ./var/ key file, SMS outbox) with demo data on http://127.0.0.1:8000
-run: $(STAMP)
+## Serve the embedded default (SQLite, ./var/ key file, SMS outbox) with demo data on http://127.0.0.1:$(PORT) (make run PORT=8080)
+run: $(STAMP) fonts
 	$(VENV)/bin/jidi migrate
 	@echo "== demo logins =="
-	@$(VENV)/bin/jidi demo
-	@echo "== SMS codes arrive at http://127.0.0.1:8000/dev/outbox =="
-	$(VENV)/bin/jidi serve --host 127.0.0.1 --port 8000
+	@JIDI_BASE_URL="$(BASE_URL)" $(VENV)/bin/jidi demo
+	JIDI_BASE_URL="$(BASE_URL)" $(VENV)/bin/jidi serve --host 127.0.0.1 --port $(PORT)
 
 ## Everything the tests need (including Debian's chromium), then the whole suite on SQLite and PostgreSQL
-test: $(STAMP) chromium
+test: $(STAMP) chromium fonts
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# Chinese fonts: for the pages in a browser on this machine, and embedded (subset) in the waybill label PDF.
+fonts:
+	@[ -e $(LABEL_FONT) ] || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
+
 ## Benchmarks: one JSON object per line
 bench: $(STAMP)
 	$(PY) -m bench
 
 ## Which promises of docs/PROMISES.md are covered by at least one passing test
-promises: $(STAMP) chromium
+promises: $(STAMP) chromium fonts
 	$(PY) tools/promises.py
 
 ## A demo staff member's current authenticator code: make totp WHO=support
-totp: $(STAMP)
-	@$(VENV)/bin/jidi totp $(WHO)
+totp:
+	@[ -n "$(WHO)" ] || { echo "usage: make totp WHO=support  (demo staff: support, privacy, admin, courier)" >&2; exit 1; }
+	@$(MAKE) -s install
+	@$(VENV)/bin/jidi totp '$(WHO)'
 
 i18n-extract: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -o src/jidi/locale/messages.pot --no-location --sort-output src/jidi

@@ -384,7 +384,7 @@ def test_pasting_fills_the_form_for_review_then_edit_and_delete(client, sms, con
     # Without the CSRF token nothing happens; with it, the entry goes.
     assert client.post(f"/address-book/{entry_id}/delete", data={}).status_code == 403
     assert count(container) == 1
-    r = client.post(f"/address-book/{entry_id}/delete", data={"csrf_token": token}, follow_redirects=False)
+    r = client.post(f"/address-book/{entry_id}/delete", data={"csrf_token": token, "confirm": "yes"}, follow_redirects=False)
     assert r.status_code == 303 and count(container) == 0
 
 

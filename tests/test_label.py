@@ -196,3 +196,22 @@ def test_the_order_page_link_serves_the_label_to_the_logged_in_sender(client, sm
     clock.advance(minutes=2)
     web_register(client, sms, phone=RECIPIENT_PHONE)
     assert client.get(f"/orders/{wb}/label.pdf").status_code == 404
+
+
+def test_the_label_embeds_its_chinese_font(client, sms):
+    """A label prints the same everywhere: every font but Helvetica (which every PDF reader has) is embedded, so a
+    machine or printer without a Chinese font of its own does not show empty boxes."""
+    token = register(client, sms, phone=SENDER_PHONE)
+    wb = client.post("/api/v1/orders", json=label_order(), headers=auth(token)).json()["waybill_no"]
+    page = PdfReader(io.BytesIO(client.get(f"/api/v1/orders/{wb}/label.pdf", headers=auth(token)).content)).pages[0]
+    fonts = [f.get_object() for f in page["/Resources"]["/Font"].values()]
+    not_embedded = []
+    for font in fonts:
+        if font["/BaseFont"].startswith("/Helvetica"):
+            continue
+        described = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        descriptor = described["/FontDescriptor"].get_object()
+        if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+            not_embedded.append(font["/BaseFont"])
+    assert fonts and not not_embedded, f"fonts the reader must supply itself: {not_embedded}"
+    assert "收件人" in page.extract_text()

@@ -10,6 +10,7 @@ from stdnum import luhn
 from jidi.privacy import Actor, Purpose, Role
 from jidi.shipping import states, waybill
 from jidi.shipping.models import Order, OrderParty, PickupRecord, VerifiedIdentity
+from jidi.tracking import events as ev
 from tests.pii import ID_NUMBERS, ITEMS, NAMES, PHONES, STREETS
 from tests.test_accounts_api import auth, register
 
@@ -151,6 +152,24 @@ def test_cancel_before_pickup_only(client, sms, container):
     container.shipping.pickup(Actor(uuid.uuid4(), Role.COURIER), wb2, "passport", ID_NUMBERS[1], NAMES[0])
     r = client.post(f"/api/v1/orders/{wb2}/cancel", headers=auth(token))
     assert r.status_code == 409 and r.json()["error"]["code"] == "order_not_cancellable"
+
+
+def test_a_cancellation_refunds_a_paid_order_and_joins_the_route(client, sms, container):
+    token = register(client, sms)
+    owner = container.accounts.user_id_for_phone(PHONES[0])
+    paid = client.post("/api/v1/orders", json=order_body(), headers=auth(token)).json()["waybill_no"]
+    container.shipping.mark_paid(paid)
+    unpaid = client.post("/api/v1/orders", json=order_body(payment_mode="pay_later"), headers=auth(token)).json()["waybill_no"]
+    price = container.shipping.order_for(owner, paid).price_fen
+    assert container.shipping.cancel(owner, paid) == price > 0
+    assert container.shipping.cancel(owner, unpaid) == 0
+    assert container.shipping.order_for(owner, paid).refunded_fen == price
+    assert container.shipping.order_for(owner, unpaid).refunded_fen == 0
+    # The route says so, on the public tracking API too; jidi wrote it, so a scanner cannot send it.
+    for wb in (paid, unpaid):
+        route = client.get(f"/api/v1/tracking/{wb}").json()["events"]
+        assert [(e["action"], e["description"]) for e in route] == [("cancelled", "寄件人已取消订单")]
+    assert "cancelled" not in ev.ACTIONS
 
 
 @pytest.mark.promise("JD-1.1.2(2)a")

@@ -23,11 +23,10 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
-    from jidi.migrate import upgrade  # noqa: PLC0415
+    from jidi.migrate import describe, upgrade  # noqa: PLC0415
 
     c = _container()
-    upgrade(c.engine)
-    click.echo("database is up to date")
+    click.echo(describe(*upgrade(c.engine)))
     _reapply(c)
 
 
@@ -53,16 +52,27 @@ def demo() -> None:
 @click.option("--workers", default=None, type=click.IntRange(min=1), help="Server processes (default: JIDI_WORKERS, 1).")
 def serve(host: str, port: int, workers: int | None) -> None:
     """Serve the web app and API (each server process re-applies the tombstones before it answers)."""
+    import os  # noqa: PLC0415
+
     import uvicorn  # noqa: PLC0415
 
     settings = Settings()
     workers = workers or settings.workers
     if workers > 1 and not settings.redis_url:
         click.echo(f"warning: {workers} server processes without JIDI_REDIS_URL: each counts the rate limits on its own", err=True)
+    # Links that leave the page (the label's QR code, e-mails) need the public address: unless JIDI_BASE_URL says
+    # otherwise, it is the address served here. Set in the environment, so every worker process reads it.
+    os.environ.setdefault("JIDI_BASE_URL", serving_url(host, port))
     # No access log: its lines carry the client's address and the path (a waybill number, an order id). Forwarded
     # addresses are read by the app itself, from JIDI_TRUSTED_PROXIES only.
     uvicorn.run("jidi.web.app:app_from_env", factory=True, host=host, port=port, proxy_headers=False,
                 workers=workers, access_log=False)
+
+
+def serving_url(host: str, port: int) -> str:
+    """http://host:port as a browser on this machine reaches it (a wildcard address is reached at the loopback)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 @main.command()
@@ -177,7 +187,22 @@ def tracking_add_source(name: str, kind: str) -> None:
 @click.argument("username")
 def totp(username: str) -> None:
     """Development only: print a demo staff member's current authenticator code."""
-    click.echo(_container().accounts.current_totp(username))
+    from jidi import demo as demo_data  # noqa: PLC0415
+    from jidi import errors  # noqa: PLC0415
+    from jidi.migrate import current  # noqa: PLC0415
+
+    c = _container()
+    if not current(c.engine):
+        click.echo("the database has no schema yet: run `make run` (or `jidi migrate` and `jidi demo`) first.", err=True)
+        sys.exit(1)
+    try:
+        click.echo(c.accounts.current_totp(username))
+    except errors.AppError as err:
+        # The name typed is not echoed: a staff username is personal data.
+        reason = ("authenticator codes are not printed in production" if err.code == "forbidden"
+                  else "no staff account with that username has an authenticator")
+        click.echo(f"{reason}. The demo staff are: {', '.join(demo_data.DEMO_STAFF)}.", err=True)
+        sys.exit(1)
 
 
 @main.group()

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     # JIDI_QUEUE_URL is one, otherwise each process counts in its memory (the embedded default: one process).
     redis_url: str = ""
     sms_provider: Literal["outbox"] = "outbox"
+    # Where people reach jidi (the label's QR code links here). `jidi serve` sets it to the address it serves when unset.
     base_url: str = "http://127.0.0.1:8000"
     cookie_secure: bool = True
     default_locale: str = "zh_CN"

@@ -121,7 +121,16 @@ def default_submit(entry_id: str, user: PageUser, c: ContainerDep):
     return redirect("/address-book?saved=default")
 
 
+@router.get("/address-book/{entry_id}/delete")
+def delete_page(request: Request, entry_id: str, user: PageUser, c: ContainerDep):
+    """Ask before deleting: the entry (masked) and what deleting it means."""
+    return render(request, "addressbook_delete.html", user=user, entry=c.addressbook.get(user.id, entry_id))
+
+
 @router.post("/address-book/{entry_id}/delete", dependencies=[Csrf])
-def delete_submit(entry_id: str, user: PageUser, c: ContainerDep):
+def delete_submit(entry_id: str, user: PageUser, c: ContainerDep, confirm: Text(3) = ""):
+    if confirm != "yes":  # not from the confirmation page: ask first
+        c.addressbook.get(user.id, entry_id)  # someone else's (or no) entry: 404, as for the page
+        return redirect(f"/address-book/{entry_id}/delete")
     c.addressbook.delete(user.id, entry_id)
     return redirect("/address-book?saved=deleted")

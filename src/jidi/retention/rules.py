@@ -10,7 +10,7 @@ End events of an order (A2, JD-5.2.1a/c): an order's time runs from its terminal
 * returned (to the sender) — the same period after the return: it was picked up, so the real-name pickup and
   waybill records exist and the same record-keeping applies;
 * cancelled — `retention_cancelled_days` after cancellation (default 31 days): it was cancelled before pickup,
-  so there is no pickup record and no route, and nothing but a dispute about the cancellation needs it;
+  so there is no pickup record and its route holds only the cancellation, and nothing but a dispute about the cancellation needs it;
 * refused and returning are not terminal (a refused parcel goes back to the sender); every other status is in
   flight, and in-flight orders are never touched.
 
@@ -96,7 +96,7 @@ RULES: tuple[Rule, ...] = (
          "退回寄件人后满运单保存期:同上", "When the waybill period after the return ends: as for delivered orders",
          _days("retention_waybill_days")),
     Rule("orders_cancelled", ORDER_TABLES, "cancelled", ANONYMISE,
-         "取消后满保存期(未揽收,无实名与路由记录):同上", "When the period after cancellation ends (never picked up): as for delivered orders",
+         "取消后满保存期(未揽收,无实名收寄记录):同上", "When the period after cancellation ends (never picked up): as for delivered orders",
          _days("retention_cancelled_days")),
     Rule("family_pending", ("family_bindings", "subject_keys"), "binding requested", DELETE,
          "亲友 7 天内未同意的亲情号申请:删除,号码密钥销毁",

@@ -163,6 +163,7 @@ def label_response(pdf: bytes, waybill_no: str) -> PdfResponse:
 
 @router.post("/orders/{waybill_no}/cancel", status_code=204, responses=errors_for(401, 404, 409))
 def cancel_order(waybill_no: Waybill, user: ApiUser, c: ContainerDep) -> Response:
+    """Cancel an order I sent, before pickup. A paid order is refunded in full; the route records the cancellation."""
     c.shipping.cancel(user.id, waybill_no)
     return Response(status_code=204)
 

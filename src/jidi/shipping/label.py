@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import io
+import logging
 import re
+from pathlib import Path
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode import code128, qr
@@ -22,15 +23,21 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from jidi.addressbook import regions
 from jidi.shipping.states import SERVICE_LABELS
 
+log = logging.getLogger("jidi.shipping.label")
+
 WIDTH, HEIGHT = 100 * mm, 150 * mm
 MARGIN = 4 * mm
-# One of Adobe's standard CID fonts, not embedded: readers use their own (or a system) Chinese font for it.
-CJK = "STSong-Light"
+# A TrueType font with Chinese glyphs, embedded in the label (the glyphs it uses), so that any reader and printer
+# shows it: Debian's fonts-wqy-microhei, which `make` installs. (reportlab embeds TrueType outlines only, so not Noto
+# CJK's OpenType ones.) Without such a file, Adobe's STSong-Light, which is not embedded: a reader without a Chinese
+# font of its own shows empty boxes.
+CJK_FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"))
 LATIN_BOLD = "Helvetica-Bold"
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")  # no daylight saving time in China
 
@@ -89,9 +96,17 @@ def address_line(party: LabelParty) -> str:
     return names.full + party.address
 
 
-@functools.cache
-def _fonts() -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK))
+def _cjk_font() -> str:
+    for path in CJK_FONT_FILES:
+        if path.exists():
+            pdfmetrics.registerFont(TTFont("WenQuanYi", str(path), subfontIndex=0))
+            return "WenQuanYi"
+    log.warning("no Chinese TrueType font found (install fonts-wqy-microhei): labels name STSong-Light without embedding it")
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light"
+
+
+CJK = _cjk_font()
 
 
 _TOKENS = re.compile(r"[A-Za-z0-9*.,:;!?'()/+-]+\s*|\s+|.")  # a Latin word (with its space) or one character
@@ -158,7 +173,6 @@ class _Label:
 
 def render(data: LabelData, gettext) -> bytes:
     """The label as a one-page PDF, its words in the language of `gettext`."""
-    _fonts()
     _ = gettext
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(WIDTH, HEIGHT), pageCompression=1)

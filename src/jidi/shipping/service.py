@@ -85,6 +85,11 @@ class OrderView:
     recipient: PartyView
     created_at: dt.datetime
     mine_as: str  # sender | recipient | staff
+    paid: bool = False  # paid (and, once cancelled, refunded: refund_fen)
+
+    @property
+    def refunded_fen(self) -> int:
+        return refund_fen(self.status, self.paid, self.price_fen)
 
 
 @dataclasses.dataclass
@@ -143,6 +148,11 @@ def region(code: str) -> str:
     if not regions.is_leaf(code) or code[:2] not in load().groups:
         raise errors.invalid_region()
     return code
+
+
+def refund_fen(status: str, paid: bool, price_fen: int) -> int:
+    """What a cancelled order refunded: the whole price if it was paid, else nothing."""
+    return price_fen if status == states.CANCELLED and paid else 0
 
 
 class Shipping:
@@ -321,7 +331,8 @@ class Shipping:
             mine_as = "staff"
         return OrderView(order.waybill_no, order.status, order.exception, order.service_type, order.payment_mode,
                          order.item_category, self.vault.get(s, order, "item_name"), order.quantity, order.weight_g,
-                         order.declared_value_fen, order.price_fen, views["sender"], views["recipient"], order.created_at, mine_as)
+                         order.declared_value_fen, order.price_fen, views["sender"], views["recipient"], order.created_at, mine_as,
+                         order.paid_at is not None)
 
     def label_pdf(self, user_id: uuid.UUID, waybill_no: str, locale: str = DEFAULT_LOCALE) -> bytes:
         """The privacy waybill label (PDF) of an order, for its sender (the account that placed it) only.
@@ -357,14 +368,20 @@ class Shipping:
             raise errors.AppError("invalid_transition", N_("This change of status is not possible now."), 409)
         order.status, order.status_at, order.updated_at = new, self.c.clock(), self.c.clock()
 
-    def cancel(self, user_id: uuid.UUID, waybill_no: str) -> None:
+    def cancel(self, user_id: uuid.UUID, waybill_no: str) -> int:
+        """The sender cancels before pickup. A paid order is refunded in full, through the payment it was paid with
+        (today the simulated one: a cancelled order with `paid_at` is a refunded one); returns the fen refunded.
+        The route records the cancellation."""
         with self.c.uow() as s:
-            order = self._by_waybill(s, waybill_no)
+            order = self._by_waybill(s, waybill_no, lock=True)
             if order is None or order.owner_id != user_id:
                 raise errors.not_found()
             if order.status not in states.CANCELLABLE:
                 raise errors.order_not_cancellable()
             self._move(order, states.CANCELLED)
+            self.c.tracking.record_courier_event(s, order_id=order.id, waybill_no=order.waybill_no, action=states.CANCELLED,
+                                                 when=order.status_at, site_code="", site_name="")
+            return refund_fen(order.status, order.paid_at is not None, order.price_fen)
 
     def correct_recipient(self, user_id: uuid.UUID, waybill_no: str, p: PartyIn) -> None:
         """The sender corrects the recipient's details until the parcel is picked up (JD-6.2.1, CN-8.1.2).

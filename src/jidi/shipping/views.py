@@ -124,13 +124,38 @@ def correct_recipient(request: Request, waybill_no: Waybill, user: PageUser, c: 
 @router.get("/orders/{waybill_no}/label.pdf")
 def label_pdf(request: Request, waybill_no: Waybill, user: PageUser, c: ContainerDep):
     """The privacy waybill label to print: for the sender only (the order page links to it)."""
-    return label_response(c.shipping.label_pdf(user.id, waybill_no, request.state.locale), waybill_no)
+    try:
+        pdf = c.shipping.label_pdf(user.id, waybill_no, request.state.locale)
+    except errors.AppError as err:
+        if err.status == 404:
+            raise
+        return _order_page(request, waybill_no, user, c, err)  # a cancelled order: its page says why there is no label
+    return label_response(pdf, waybill_no)
+
+
+@router.get("/orders/{waybill_no}/cancel")
+def cancel_page(request: Request, waybill_no: Waybill, user: PageUser, c: ContainerDep):
+    """Ask before cancelling, and say what happens to the payment."""
+    order = c.shipping.order_for(user.id, waybill_no)
+    if order.mine_as != "sender":
+        raise errors.not_found()
+    if order.status not in states.CANCELLABLE:
+        return _order_page(request, waybill_no, user, c, errors.order_not_cancellable())
+    return render(request, "order_cancel.html", user=user, order=order)
 
 
 @router.post("/orders/{waybill_no}/cancel", dependencies=[Csrf])
-def cancel(waybill_no: Waybill, user: PageUser, c: ContainerDep):
-    c.shipping.cancel(user.id, waybill_no)
-    return redirect(f"/orders/{waybill_no}")
+def cancel(request: Request, waybill_no: Waybill, user: PageUser, c: ContainerDep,
+           confirm: Annotated[str, Form(max_length=3)] = ""):
+    if confirm != "yes":  # not from the confirmation page: ask first
+        return redirect(f"/orders/{waybill_no}/cancel")
+    try:
+        c.shipping.cancel(user.id, waybill_no)
+    except errors.AppError as err:
+        if err.status == 404:
+            raise
+        return _order_page(request, waybill_no, user, c, err)
+    return redirect(f"/orders/{waybill_no}?cancelled=1")
 
 
 @router.post("/dev/orders/{waybill_no}/pay", dependencies=[Csrf])

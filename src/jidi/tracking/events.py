@@ -15,6 +15,8 @@ REFUSED = "refused"
 RETURNING = "returning"
 RETURNED = "returned"
 EXCEPTION = "exception"
+# Recorded by jidi itself when the sender cancels (Shipping.cancel), never sent by a scanner or partner.
+CANCELLED = "cancelled"
 
 # The status an action moves the order to (None: an exception, which flags the order but keeps its status).
 TARGET: dict[str, str | None] = {
@@ -29,7 +31,9 @@ TARGET: dict[str, str | None] = {
     RETURNED: states.RETURNED,
     EXCEPTION: None,
 }
-ACTIONS = tuple(TARGET)
+ACTIONS = tuple(TARGET)  # what scanners and partners may send
+# What jidi's own use cases record in the route (Tracking.record_courier_event).
+OWN_ACTIONS = frozenset({PICKED_UP, CANCELLED})
 # Facility scans while a parcel travels back to its sender keep it "returning" rather than "in transit".
 TRANSIT_ACTIONS = frozenset({ARRIVED_FACILITY, DEPARTED_FACILITY, IN_TRANSIT})
 # An exception can be reported while a parcel is on its way (or waiting to be picked up), not after the end.
@@ -60,6 +64,7 @@ DESCRIPTIONS = {
     REFUSED: N_("Refused by the recipient at {site}"),
     RETURNING: N_("On its way back to the sender, at {site}"),
     RETURNED: N_("Returned to the sender by {site}"),
+    CANCELLED: N_("Order cancelled by the sender"),
 }
 DELIVERED_DESCRIPTIONS = {
     "recipient": N_("Delivered by {site}: signed for by the recipient"),

@@ -264,11 +264,11 @@ class Tracking:
     # -- events recorded by jidi's own courier app ----------------------------------------------------
     def record_courier_event(self, s: Session, *, order_id: uuid.UUID, waybill_no: str, action: str, when: dt.datetime,
                              site_code: str, site_name: str, operator: str | None = None) -> bool:
-        """Append a route event that a use case of jidi itself recorded (a real-name pickup), in the caller's
-        transaction, which has already moved the order's status. Idempotent: one event per (action, order) from the
-        courier-app source; returns whether it was stored now. The route SMS is queued after the commit, through
-        the same event as ingested events."""
-        if action not in ev.TARGET:
+        """Append a route event that a use case of jidi itself recorded (a real-name pickup, a cancellation), in the
+        caller's transaction, which has already moved the order's status. Idempotent: one event per (action, order)
+        from the courier-app source; returns whether it was stored now. The route SMS is queued after the commit,
+        through the same event as ingested events."""
+        if action not in ev.OWN_ACTIONS:
             raise ValueError(action)
         if _PHONE_LIKE.search(site_code) or _PHONE_LIKE.search(site_name) or (operator and _PHONE_LIKE.search(operator)):
             raise errors.AppError("personal_data", REASONS["personal_data"], 422)

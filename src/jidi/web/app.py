@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
@@ -19,6 +19,7 @@ from starlette.requests import cookie_parser
 from starlette.responses import Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from jidi import errors
@@ -70,7 +71,7 @@ def create_app(container) -> FastAPI:
         description="寄递 jidi — express delivery with privacy by design. Personal values in responses are masked.",
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN: served from installed files below instead
         redoc_url=None,
     )
     app.state.container = container
@@ -165,7 +166,15 @@ def create_app(container) -> FastAPI:
     app.include_router(rights_views.router)
     if settings.env != "production":
         app.include_router(dev.router)
-    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    static = Path(__file__).parent / "static"
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> FileResponse:
+        """The interactive API documentation (Swagger UI), working without internet access."""
+        return FileResponse(static / "api-docs.html")
+
+    app.mount("/api/docs/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app
 
 
