@@ -38,7 +38,7 @@ def assert_masked(body: dict) -> None:
     text = str(body)
     for value in (SENDER, RECIPIENT, NAMES[0], NAMES[1], STREETS[0], STREETS[1]):
         assert value not in text
-    assert body["sender"] == {"name": "王**", "phone": "139****5678", "region_code": "110105", "address": "******"}
+    assert body["sender"] == {"name": "王*", "phone": "139****5678", "region_code": "110105", "address": "******"}
     assert body["recipient"] == {"name": "李*", "phone": "137****1111", "region_code": "310106", "address": "******"}
     assert body["item_name"] == "祖***"
 
