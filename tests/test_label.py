@@ -97,7 +97,6 @@ def test_route_names_are_at_city_and_district_level():
     assert label.route_name("110108") == "北京市海淀区"
     assert label.route_name("440305") == "深圳市南山区"
     assert label.route_name("441900") == "东莞市"  # a city without districts
-    assert label.full_region("440305") == "广东省深圳市南山区"
 
 
 # -- the API ---------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ road or community name of the address, without house number, building, unit or r
 value, no full name, phone or address.
 
 This module never sees a plaintext personal value: `Shipping.label_pdf` hands it the masked strings.
+Region names stay Chinese whatever the label's language: the parcel is handled and delivered in China.
 """
 from __future__ import annotations
 
@@ -72,11 +73,6 @@ def route_name(code: str) -> str:
     if names is None:
         return code
     return (names.city or names.province) + (names.district or "")
-
-
-def full_region(code: str) -> str:
-    names = regions.lookup(code)
-    return names.full if names else code
 
 
 def address_line(party: LabelParty) -> str:
