@@ -112,6 +112,10 @@ def test_ship_pay_pick_up_track_and_find_the_parcel_as_recipient_and_family(web,
     paste_entry(sender, "sender", SENDER_LINE, "110108")
     paste_entry(sender, "recipient", RECIPIENT_LINE, "310115")
     expect(page.get_by_test_id("entry-name")).to_have_count(2)
+    # In English, the regions are named in English.
+    sender.goto("/address-book?lang=en")
+    expect(page.get_by_test_id("entry-address")).to_have_text(["Pudong New Area, Shanghai****", "Haidian District, Beijing****"])
+    sender.goto("/address-book?lang=zh_CN")
 
     # -- ships a parcel and pays ----------------------------------------------------------------------------------
     sender.goto("/ship")
@@ -125,7 +129,7 @@ def test_ship_pay_pick_up_track_and_find_the_parcel_as_recipient_and_family(web,
     assert re.fullmatch(r"JD\d{13}", waybill_no)
     expect(page).to_have_url(sender.url(f"/orders/{waybill_no}?placed=1"))
     expect(page.get_by_test_id("order-status")).to_have_text(ZH(states.LABELS[states.AWAITING_PAYMENT]))
-    expect(page.get_by_test_id("order-recipient")).to_have_text(f"赵** {masked_phone(RECIPIENT_PHONE)}")
+    expect(page.get_by_test_id("order-recipient")).to_have_text(f"赵* {masked_phone(RECIPIENT_PHONE)}")
     _page_has_no(page, *PERSONAL)
     page.get_by_test_id("simulated-pay").click()
     expect(page.get_by_test_id("order-status")).to_have_text(ZH(states.LABELS[states.AWAITING_PICKUP]))
@@ -138,11 +142,12 @@ def test_ship_pay_pick_up_track_and_find_the_parcel_as_recipient_and_family(web,
     assert pdf.startswith(b"%PDF-")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert waybill_no in text
-    # No full phone number or name (masked by the label rules: at least six digits hidden, surname only), no ID
-    # number, and no building or room (the sender's "2号楼"); a street address without them is printed as it is.
-    shown = [v for v in (*pii.PHONES, *pii.NAMES, *pii.ID_NUMBERS, pii.ADDRESSES[0]) if v in text or v.encode() in pdf]
+    # No full phone number or name (masked by the label rules: at least six digits hidden, the first character only),
+    # no ID number, and no house number, building or room (the sender's "20号院2号楼", the recipient's "100号").
+    shown = [v for v in (*pii.PHONES, *pii.NAMES, *pii.ID_NUMBERS, pii.ADDRESSES[0], "20号", "100号") if v in text or v.encode() in pdf]
     assert not shown, f"the label shows in full: {shown}"
-    assert "赵**" in text and masked_label_phone(RECIPIENT_PHONE) in text
+    assert "苏州街****" in text and "世纪大道****" in text
+    assert "赵*" in text and masked_label_phone(RECIPIENT_PHONE) in text
     assert download.value.suggested_filename == f"{waybill_no}.pdf"
 
     # -- a courier picks it up, checking the sender's ID in person ------------------------------------------------

@@ -36,7 +36,7 @@ def assert_masked(body: dict) -> None:
     text = str(body)
     for value in (SENDER, RECIPIENT, NAMES[0], NAMES[1], STREETS[0], STREETS[1]):
         assert value not in text
-    assert body["sender"] == {"name": "王**", "phone": "139****5678", "region_code": "110105", "address": "******"}
+    assert body["sender"] == {"name": "王*", "phone": "139****5678", "region_code": "110105", "address": "******"}
     assert body["recipient"] == {"name": "李*", "phone": "137****1111", "region_code": "310106", "address": "******"}
     assert body["item_name"] == "祖***"
 
@@ -145,3 +145,17 @@ def test_lookup_pages_by_code_and_by_account(client, sms, clock):
     for number in (wb, waybill.new_waybill_no(), "JD1"):
         r = client.post("/lookup/account", data={"csrf_token": token, "waybill_no": number})
         assert r.status_code == 400 and 'data-code="lookup_failed"' in r.text
+
+
+def test_the_lookup_result_names_the_regions_in_the_users_language(client, sms, clock):
+    wb = place(client, sms, clock)
+    client.headers.pop("Authorization", None)
+    web_register(client, sms, phone=RECIPIENT)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/lookup").text).group(1)
+    for lang, sender, recipient in (("zh_CN", "北京市朝阳区", "上海市静安区"),
+                                    ("en", "Chaoyang District, Beijing", "Jing'an District, Shanghai")):
+        r = client.post(f"/lookup/account?lang={lang}", data={"csrf_token": token, "waybill_no": wb})
+        assert r.status_code == 200, r.text
+        shown = {k: re.search(rf'data-testid="parcel-{k}">([^<]*)<', r.text).group(1) for k in ("sender", "recipient")}
+        assert shown["sender"].endswith(f"· {sender}") and shown["recipient"].endswith(f"· {recipient}".replace("'", "&#39;"))
+        assert "110105" not in r.text and "310106" not in r.text  # names, not codes

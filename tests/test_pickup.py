@@ -103,7 +103,9 @@ def test_first_pickup_records_the_id_and_the_next_reuses_the_verified_identity(c
     assert view.status_code == 200, view.text
     got = view.json()
     assert got["identity_verified"] is False and got["can_pick_up"] is True and got["status"] == "awaiting_pickup"
-    assert got["sender_name"] == "王**" and got["sender_phone"] == "139****5678" and got["origin"] == "北京市朝阳区"
+    assert got["sender_name"] == "王*" and got["sender_phone"] == "139****5678" and got["origin"] == "北京市朝阳区"
+    english = client.get(f"/api/v1/courier/orders/{first}", headers={**headers, "Accept-Language": "en"}).json()
+    assert english["origin"] == "Chaoyang District, Beijing" and english["status_label"] == "Awaiting pickup"
     assert got["item_category"] == "daily_goods" and got["weight_g"] == 1500
     assert SENDER_PHONE not in view.text and NAMES[0] not in view.text
 
@@ -341,8 +343,11 @@ def test_the_courier_page_scans_shows_masked_picks_up_and_refuses(client, sms, c
 
     page = client.get(f"/staff/pickup?waybill_no={wb}")
     assert page.status_code == 200 and 'data-testid="pickup-order"' in page.text
-    assert "王**" in page.text and "139****5678" in page.text and "北京市朝阳区" in page.text
+    assert "王*" in page.text and "139****5678" in page.text and "北京市朝阳区" in page.text
     assert NAMES[0] not in page.text and SENDER_PHONE not in page.text and 'data-testid="pickup-id-number"' in page.text
+    en = client.get(f"/staff/pickup?waybill_no={wb}&lang=en").text
+    assert 'data-testid="pickup-origin">Chaoyang District, Beijing<' in en and "北京市" not in en
+    client.get("/staff?lang=zh_CN")
     token_field = csrf(client)
     form = {"csrf_token": token_field, "waybill_no": wb, "action": "pickup", "id_type": "resident_id", "id_number": BAD_RESIDENT_ID,
             "real_name": NAMES[0]}

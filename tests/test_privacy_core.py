@@ -94,11 +94,11 @@ def test_personal_values_are_masked_wherever_they_are_printed(container, caplog)
         phone, email, name = (container.vault.get(s, user, f) for f in ("phone", "email", "nickname"))
     assert str(phone) == repr(phone).split()[-1].rstrip(">") == "139****5678"
     assert f"{phone}" == "139****5678" and "%s" % phone == "139****5678"
-    assert str(name) == "王**" and str(email) == "x***@example.com"
+    assert str(name) == "王*" and str(email) == "x***@example.com"
     logging.getLogger("test").warning("calling %s about %s", phone, name)
     assert PHONE not in caplog.text and "139****5678" in caplog.text
     html = jinja2.Environment(autoescape=True).from_string("{{ p }} {{ n }}").render(p=phone, n=name)
-    assert html == "139****5678 王**"
+    assert html == "139****5678 王*"
 
     class Out(BaseModel):
         model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -113,9 +113,8 @@ def test_personal_values_are_masked_wherever_they_are_printed(container, caplog)
 
 def test_masking_rules():
     assert mask(Mask.PHONE, "13812345678") == "138****5678"
-    assert mask(Mask.NAME, "张三") == "张*"
+    assert mask(Mask.NAME, "张三") == "张*" and mask(Mask.NAME, "欧阳娜娜") == "欧*"  # the length is not shown
     assert mask(Mask.ID_NUMBER, "11010519491231002X") == "1****************X"
-    assert mask(Mask.ADDRESS, "北京市海淀区苏州街20号院2号楼") == "北京市海淀区****"
     assert mask(Mask.EMAIL, "zhang@example.com") == "z***@example.com"
     assert mask(Mask.HIDDEN, "secret") == "******"
 

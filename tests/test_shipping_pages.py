@@ -24,7 +24,7 @@ def test_send_a_parcel_from_the_address_book_then_pay_and_see_it(client, sms, co
     assert 'data-testid="need-address-book"' in empty.text and 'data-testid="consent-reminder"' in empty.text
     sender, recipient = _entries(container)
     page = client.get("/ship")
-    assert "王**" in page.text and NAMES[0] not in page.text and PHONES[0] not in page.text
+    assert "王*" in page.text and NAMES[0] not in page.text and PHONES[0] not in page.text
     token = csrf(client)
     form = {"csrf_token": token, "sender_entry": str(sender), "recipient_entry": str(recipient), "item_name": "书",
             "item_category": "books", "quantity": "1", "weight_kg": "1.2", "declared_value_yuan": "50", "payment_mode": "pay_now"}

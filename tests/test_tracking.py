@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import threading
 import uuid
 
@@ -461,6 +462,14 @@ def test_anyone_can_track_a_parcel_but_sees_no_personal_data(client, container, 
         assert page.text.count('data-testid="track-stop"') == 4  # three events and the order itself
         assert "南京分拨中心" in page.text and wb in page.text and "<script" not in page.text
     assert "Route" in client.get(f"/track/{wb}?lang=en").text
+
+
+def test_the_tracking_page_names_the_places_in_the_readers_language(client, container, key, clock):
+    wb = _tracked(client, container, key, clock)
+    for lang, origin, destination in (("zh_CN", "江苏省南京市", "上海市"), ("en", "Nanjing City, Jiangsu Province", "Shanghai")):
+        page = client.get(f"/track/{wb}?lang={lang}").text
+        places = re.search(r'data-testid="track-places"><span>([^<]*)</span> → <span>([^<]*)</span>', page).groups()
+        assert places == (origin, destination)
 
 
 def test_the_form_looks_a_number_up(client, container, key, clock):

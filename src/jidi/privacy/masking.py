@@ -8,41 +8,53 @@ import unicodedata
 
 class Mask(enum.Enum):
     PHONE = "phone"            # 138****5678
-    NAME = "name"              # 张*
+    NAME = "name"              # 张*: the first character and one *, whatever the length
     ID_NUMBER = "id_number"    # 1****************X
-    ADDRESS = "address"        # down to the district: 北京市海淀区****
     EMAIL = "email"            # z***@example.com
     HANDLE = "handle"          # first character, then ***
     HIDDEN = "hidden"          # ******
     # On a printed waybill label (seen by everyone who handles the parcel), stricter than on screens:
     PHONE_LABEL = "phone_label"      # 138******78: at least six digits hidden
-    ADDRESS_LABEL = "address_label"  # 苏州街20号院****: street and house number kept, building, unit and room hidden
+    ADDRESS_LABEL = "address_label"  # 苏州街****: the road or community name only, from the house number on hidden
 
 
-_DISTRICT = re.compile(r"^(.*?(?:省|自治区|市|特别行政区))?(.*?(?:市|自治州|地区|盟))?(.*?(?:区|县|旗|市))?")
-
-
-# ADDRESS_LABEL. The first part of an address that leads to a door inside a compound or building: a building,
-# unit, floor or room with its number (2号楼, 3单元, 401室, 12层, A座, 5F). It and everything after it is hidden.
-_NUMBERING = r"[0-9A-Za-z一二三四五六七八九十百零〇两甲乙丙丁#]+"
-_INNER = re.compile(rf"{_NUMBERING}[-—]?(?:号楼|号房|栋|幢|座|单元|室|层|楼|户|房)|\d+[Ff](?![A-Za-z])")
-# The parts a label may keep end with a street-level or compound-level word: a road or street, a house number
-# (20号, 20号院), a village or an estate. The address is kept up to the last of these before the first inner part.
-_KEEP_UNTIL = re.compile(r"号院|号|路|街|道|巷|弄|胡同|村|镇|乡|小区|花园|家园|公寓|大厦|广场|苑|院|园")
+# ADDRESS_LABEL. The detailed address (GB/T 41833-2022, A11) begins at the first house-level token: any digit
+# (with a No., #, 第 or 甲乙丙丁 before it), a Chinese numeral that counts a house, lane, building, unit, floor,
+# room or village group (十八号, 三单元, 二组), or Latin letters naming one (A座, B2). It and all after it are hidden.
+_CN_NUMERAL = "零〇一二三四五六七八九十百千两壹贰叁肆伍陆柒捌玖拾佰仟"
+_UNIT = r"号|弄|栋|幢|座|单元|室|层|楼|组|队|户|排|期|区|房"
+_HOUSE = re.compile(
+    rf"(?:No\.?\s*|#|第)?[甲乙丙丁]?\d"
+    rf"|[{_CN_NUMERAL}]+(?=(?:{_UNIT})|[-—#/\s]|$)"
+    rf"|[A-Za-z]+(?=\d|[-—#]|(?:{_UNIT}))"
+)
+# What may stay before it ends with a road, village or community word; text after the last one (a shop, a
+# person's name, a note) is hidden too, and with no such word nothing of the detail is kept.
+_KEEP_UNTIL = re.compile(
+    r"路|街|道|巷|胡同|条|里|村|屯|庄|寨|镇|乡|小区|社区|花园|家园|公寓|大厦|广场|中心|苑|院|园|城|湾|坊"
+    r"|\b(?:Road|Street|Avenue|Lane|Hutong|Village)\b",
+    re.IGNORECASE,
+)
+HIDDEN_PART = "****"
 
 
 def _address_label(value: str) -> str:
     value = unicodedata.normalize("NFKC", value).strip()  # full-width digits and letters as ASCII
-    inner = _INNER.search(value)
-    head = value[: inner.start()] if inner else value
+    house = _HOUSE.search(value)
+    head = value[: house.start()] if house else value
+    # Numbers of other scripts (Suzhou numerals, …) that NFKC leaves alone count as digits too.
+    head = head[: next((i for i, ch in enumerate(head) if unicodedata.category(ch)[0] == "N"), len(head))]
     ends = [m.end() for m in _KEEP_UNTIL.finditer(head)]
-    if not ends:
-        # Nothing street-like before the building part: keep only the region names written at its start.
-        m = _DISTRICT.match(head)
-        kept = "".join(g for g in (m.groups() if m else ()) if g)
-    else:
-        kept = head[: ends[-1]]
-    return kept if kept == value else kept + "****"
+    # Always followed by the mask: whether anything was hidden is not told either.
+    return (head[: ends[-1]] if ends else "") + HIDDEN_PART
+
+
+def _label_phone(value: str) -> str:
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", value).removeprefix("+86") if ch.isdigit())
+    if len(digits) < 8:
+        return "*" * len(digits)
+    head = min(3, len(digits) - 2 - 6)  # keep the last two and up to three leading digits; hide six or more
+    return digits[:head] + "*" * (len(digits) - head - 2) + digits[-2:]
 
 
 def mask(rule: Mask, value: str) -> str:
@@ -55,23 +67,17 @@ def mask(rule: Mask, value: str) -> str:
             return "*" * len(digits)
         return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
     if rule is Mask.PHONE_LABEL:
-        digits = value.removeprefix("+86")
-        if len(digits) < 8:
-            return "*" * len(digits)
-        head = min(3, len(digits) - 2 - 6)  # keep the last two and up to three leading digits; hide six or more
-        return digits[:head] + "*" * (len(digits) - head - 2) + digits[-2:]
+        return _label_phone(value)
     if rule is Mask.ADDRESS_LABEL:
         return _address_label(value)
     if rule is Mask.NAME:
-        return value[0] + "*" * max(1, len(value) - 1)
+        # One fixed form, so that the length is not told; a one-character name keeps no character at all.
+        value = value.strip()
+        return value[0] + "*" if len(value) > 1 else "**"
     if rule is Mask.ID_NUMBER:
         if len(value) <= 2:
             return "*" * len(value)
         return value[0] + "*" * (len(value) - 2) + value[-1]
-    if rule is Mask.ADDRESS:
-        m = _DISTRICT.match(value)
-        kept = "".join(g for g in (m.groups() if m else ()) if g)
-        return (kept or "") + "****"
     if rule is Mask.EMAIL:
         local, _, domain = value.partition("@")
         return (local[:1] + "***@" + domain) if domain else "***"

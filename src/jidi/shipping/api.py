@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from jidi import errors
 from jidi.accounts.api import PHONE_EXAMPLE, Strict, errors_for
+from jidi.addressbook import regions
 from jidi.i18n import gettext_for
 from jidi.privacy import Actor, Role
 from jidi.shipping import states, waybill
@@ -298,7 +299,8 @@ def courier_order(waybill_no: Waybill, c: ContainerDep, creds: CourierCreds, loc
     return PickupOrderOut(
         waybill_no=v.waybill_no, status=v.status, status_label=gettext_for(locale)(states.LABELS[v.status]),
         not_accepted_reason=v.exception if v.status == states.NOT_ACCEPTED else None, sender_name=v.sender_name.masked,
-        sender_phone=v.sender_phone.masked, origin=v.origin, destination=v.destination, item_category=v.item_category,
+        sender_phone=v.sender_phone.masked, origin=regions.full_name(v.origin_region, locale),
+        destination=regions.full_name(v.dest_region, locale), item_category=v.item_category,
         quantity=v.quantity, weight_g=v.weight_g, identity_verified=v.identity_on_file, can_pick_up=v.can_pick_up,
     )
 

@@ -3,10 +3,12 @@
 It carries what handling a parcel needs and nothing more: the waybill number as a Code 128 barcode and in
 print, a QR code with the tracking link (which holds the waybill number only), the service, the weight, the
 route at city and district level and the shipping date; and the two parties as the privacy core masks them for
-labels — the surname only, a phone number with at least six digits hidden, the region and the street part of the
-address without building, unit or room. No ID number, no item or its value, no full name, phone or address.
+labels — the first character of the name only, a phone number with at least six digits hidden, the region and the
+road or community name of the address, without house number, building, unit or room. No ID number, no item or its
+value, no full name, phone or address.
 
 This module never sees a plaintext personal value: `Shipping.label_pdf` hands it the masked strings.
+Region names stay Chinese whatever the label's language: the parcel is handled and delivered in China.
 """
 from __future__ import annotations
 
@@ -49,7 +51,7 @@ class LabelParty:
     name: str
     phone: str
     region_code: str
-    address: str  # the masked street part, without the region names
+    address: str  # the masked detail (road or community name, then ****), with or without the region names
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,13 +82,8 @@ def route_name(code: str) -> str:
     return (names.city or names.province) + (names.district or "")
 
 
-def full_region(code: str) -> str:
-    names = regions.lookup(code)
-    return names.full if names else code
-
-
 def address_line(party: LabelParty) -> str:
-    """Province, city and district, then the masked street part (unless the sender already wrote the region)."""
+    """Province, city and district, then the masked detail (unless the sender already wrote the region)."""
     names = regions.lookup(party.region_code)
     if names is None:
         return party.address

@@ -101,8 +101,8 @@ class PickupView:
     exception: str | None
     sender_name: Personal
     sender_phone: Personal
-    origin: str       # province, city and district names
-    destination: str
+    origin_region: str  # GB/T 2260 codes: pages and the API show their names in the reader's language
+    dest_region: str
     item_category: str
     quantity: int
     weight_g: int
@@ -119,15 +119,10 @@ class PickupOutcome:
     repeated: bool  # the same courier's retry of a pickup already recorded: nothing new was written
 
 
-def _region_name(code: str) -> str:
-    names = regions.lookup(code)
-    return names.full if names else code
-
-
 def pickup_site(origin_region: str) -> tuple[str, str]:
     """The site a pickup is recorded at when the courier's device does not name one: the pickup station of the
     origin district (a business site, not a home)."""
-    return f"ST{origin_region}", f"{_region_name(origin_region)}营业部"
+    return f"ST{origin_region}", f"{regions.full_name(origin_region)}营业部"
 
 
 def _text(value: str, max_len: int, label: str) -> str:
@@ -446,7 +441,7 @@ class Shipping:
                 select(VerifiedIdentity.id).where(VerifiedIdentity.user_id == order.owner_id)) is not None
             return PickupView(
                 order.waybill_no, order.status, order.exception, self.vault.get(s, sender, "name"), self.vault.get(s, sender, "phone"),
-                _region_name(order.origin_region), _region_name(order.dest_region), order.item_category, order.quantity,
+                order.origin_region, order.dest_region, order.item_category, order.quantity,
                 order.weight_g, verified, order.status in PICKUP_FROM,
             )
 

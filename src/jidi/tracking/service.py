@@ -94,9 +94,7 @@ class RouteStop:
 class Place:
     province: str | None
     city: str | None
-
-    def __str__(self) -> str:
-        return " ".join(p for p in (self.province, self.city) if p)
+    code: str  # of the city, or of the province when the district is not under a city: pages show its names
 
 
 @dataclasses.dataclass
@@ -153,9 +151,11 @@ class _Race(Exception):
 
 
 @functools.lru_cache(maxsize=8192)
-def _region_names(code: str) -> tuple[str | None, str | None]:
+def _region_names(code: str) -> tuple[str | None, str | None, str]:
     names = regions.lookup(code)
-    return (names.province, names.city) if names else (None, None)
+    if names is None:
+        return None, None, code
+    return names.province, names.city, code[:4] + "00" if names.city else code[:2] + "0000"
 
 
 def _place(code: str) -> Place:

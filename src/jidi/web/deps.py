@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from jidi import errors
+from jidi.addressbook import regions
 from jidi.i18n import gettext_for
 from jidi.privacy import LABELS, Actor, Role
 
@@ -113,6 +114,8 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         "locale": loc,
         "csrf_token": request.state.csrf,
         "label": label,
+        "region": lambda code: regions.full_name(code, loc),  # a GB/T 2260 code by its names
+        "region_name": lambda region: regions.name(region, loc),  # one division's name
         "dev": request.app.state.container.settings.env != "production",
         "path": request.url.path,
     }
