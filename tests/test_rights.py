@@ -20,7 +20,9 @@ from sqlalchemy import func, select
 from jidi.accounts.models import AuthSession, User
 from jidi.addressbook.models import AddressEntry
 from jidi.bootstrap import bootstrap
+from jidi.family.models import FamilyBinding
 from jidi.db import make_engine
+from jidi.notify.models import SmsMessage
 from jidi.privacy import Actor, Role, SubjectShredded
 from jidi.privacy.models import AuditRecord, Restriction, SubjectKey, Tombstone
 from jidi.privacy import residue, tombstones
@@ -271,6 +273,51 @@ def test_deletion_erases_every_field_keeps_legal_records_restricted_and_leaves_n
     assert client.get("/api/v1/me", headers=world["shop"]).status_code == 200
 
 
+def erase_after_an_ended_family_binding(client, sms, clock, container, world) -> set[uuid.UUID]:
+    """Me, registered by an SMS code sent before my account existed, bind a family number, end it, and ask for
+    deletion. Returns the one-off subjects my pre-registration messages were sealed under."""
+    h = world["me"]
+    r = client.post("/api/v1/family", json={"role": "spouse", "phone": FRIEND}, headers=h)
+    assert r.status_code == 202, r.text
+    assert client.post(f"/api/v1/family/{r.json()['binding']['id']}/end", headers=h).status_code == 204
+    with container.uow() as s:
+        one_off = set(s.scalars(select(SmsMessage.subject_id).where(
+            SmsMessage.phone_bidx == container.vault.blind_index("phone", ME), SmsMessage.subject_id != world["my_id"])))
+    assert one_off, "the first login code is sent before the account exists"
+    r = client.post("/api/v1/privacy/requests", json={"kind": "deletion", "code": code(client, sms, clock, h)}, headers=h)
+    assert r.status_code == 201 and r.json()["status"] == "fulfilled", r.text
+    return one_off
+
+
+def residue_of(container, me) -> list:
+    with container.uow() as s:
+        return residue.scan(s, container.vault, container.datamap, me, {"phone": ME}, queue=container.queue)
+
+
+@pytest.mark.promise("JD-6.3.1a", "CN-8.2.1")
+def test_erasure_leaves_no_link_to_me_not_even_my_first_login_code_or_an_ended_family_number(client, sms, clock,
+                                                                                              container, world):
+    me = world["my_id"]
+    one_off = erase_after_an_ended_family_binding(client, sms, clock, container, world)
+    with container.uow() as s:
+        assert s.scalar(select(func.count()).select_from(FamilyBinding).where(FamilyBinding.binder_id == me)) == 0
+        assert s.scalar(select(func.count()).select_from(SmsMessage).where(
+            SmsMessage.phone_bidx == container.vault.blind_index("phone", ME))) == 0
+        assert all(s.get(SubjectKey, subject) is None for subject in one_off)
+    unexpected = [f for f in residue_of(container, me) if not f.kept]
+    assert unexpected == [], unexpected
+
+
+def test_the_residue_scan_reports_what_an_erasure_left_behind(client, sms, clock, container, world, monkeypatch):
+    """If erasure skipped the outbox or kept an ended family binding linked to the account, the scan says so."""
+    monkeypatch.delitem(container.datamap.maps, "sms_outbox")
+    monkeypatch.setattr(container.datamap.maps["family_bindings"], "erase", {"status": "ended"})
+    erase_after_an_ended_family_binding(client, sms, clock, container, world)
+    monkeypatch.undo()
+    unexpected = {f.where for f in residue_of(container, world["my_id"]) if not f.kept}
+    assert unexpected == {"sms_outbox", "family_bindings", "subject_keys"}, unexpected
+
+
 @pytest.mark.promise("JD-6.8.3c", "CN-12.2", "JD-6.8.3b", "JD-10.2a")
 def test_the_privacy_officer_works_a_queue_sorted_by_due_date_and_refuses_only_on_a_lawful_ground(client, sms, clock, container, world):
     h = world["me"]
@@ -473,7 +520,7 @@ def test_the_residue_command_lists_what_remains_before_and_nothing_unexpected_af
         monkeypatch.setenv(key, value)
     subject = str(world["my_id"])
     before = CliRunner().invoke(cli, ["privacy", "residue", subject, "--phone", ME])
-    assert before.exit_code == 1 and "FOUND users.phone_bidx" in before.output and "FOUND subject_keys" in before.output
+    assert before.exit_code == 1 and "FOUND users:" in before.output and "FOUND sms_outbox:" in before.output and "FOUND subject_keys" in before.output
     h = world["me"]
     r = client.post("/api/v1/privacy/requests", json={"kind": "deletion", "code": code(client, sms, clock, h)}, headers=h)
     assert r.status_code == 201

@@ -19,8 +19,9 @@ class User(Base):
     __tablename__ = "users"
     __subject__ = "id"  # an account holder's subject id is their user id
     __label__ = ("账号", "Account")
-    # Erased accounts stay as an empty row: orders and records that point at them keep a valid reference.
     __erase__ = {"status": "erased"}
+    __kept_after_erasure__ = ("An empty placeholder of the erased account: no personal data, so that records of "
+                              "requests keep their reference")
     __nonpersonal__ = ("id", "role", "status", "created_at", "updated_at", "cancelled_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

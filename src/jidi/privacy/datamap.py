@@ -20,7 +20,9 @@ indexes are cleared, account links that may be NULL are cut, and the listed colu
 callable taking the time of erasure). The data keys of every erased row's subject are shredded, so copies of
 the ciphertext elsewhere (replicas, backups) cannot be opened either, and each shredded subject is tombstoned.
 Rows a law requires to keep (`__legal_hold__`) are not erased but restricted: kept, listed to the person with
-their legal basis and end date, and no longer shown.
+their legal basis and end date, and no longer shown. A model whose erased rows must keep their link to the person
+says why in `__kept_after_erasure__` (the erased account's placeholder, the record of a request); the residue scan
+reports every other row still linked.
 """
 from __future__ import annotations
 
@@ -162,6 +164,11 @@ class ErasureReport:
     recipients_told: dict[str, int] = dataclasses.field(default_factory=dict)  # recipient key -> shared records
 
 
+def kept_reason(model: type) -> str:
+    """Why the model's rows keep their link to a person after the person's erasure; empty: they must not."""
+    return getattr(model, "__kept_after_erasure__", "")
+
+
 _TOKEN = object()
 # Columns never shown in "my data": internal keys and keyed hashes.
 _HIDDEN_DETAIL_TYPES = ("LargeBinary",)
@@ -222,13 +229,18 @@ class DataMap:
         return missing
 
     def erase_problems(self) -> list[str]:
-        """Erase rules that could not work: clearing a NOT NULL personal column."""
+        """Erase rules that could not work: clearing a NOT NULL personal column, or keeping a row whose link to the
+        erased account cannot be cut (a NOT NULL foreign key to `users`), unless the model declares why it keeps it."""
         out = []
         for tm in self.maps.values():
             if tm.erase == "delete":
                 continue
             out += [f"{tm.name}.{c} is NOT NULL: the table's __erase__ must be 'delete'" for c in tm.personal_columns
                     if not tm.table.c[c].nullable]
+            if not kept_reason(tm.model):
+                out += [f"{tm.name}.{c} links to the account and is NOT NULL: erasure could not cut it; make it "
+                        "nullable or the table's __erase__ 'delete'" for c in tm.account_columns
+                        if not tm.table.c[c].nullable]
         return out
 
     # -- finding ----------------------------------------------------------------------------------------
@@ -244,11 +256,15 @@ class DataMap:
                     found[domain].add(value)
         return found
 
-    def find(self, session: Session, user_id: uuid.UUID, *, whole: bool = True) -> SubjectData:
+    def find(self, session: Session, user_id: uuid.UUID, *, whole: bool = True,
+             identifiers: dict[str, set[bytes]] | None = None) -> SubjectData:
         """Every row held about the person. `whole=False` reads only each row's key columns: enough for `plan` and
-        `erase` (not for `rows`), and much less to read for someone with a thousand orders."""
+        `erase` (not for `rows`), and much less to read for someone with a thousand orders. `identifiers` adds keyed
+        hashes the account no longer holds (the residue scan after an erasure)."""
         pg = is_postgresql(session)
         idents = self.identifiers(session, user_id)
+        for domain, hashes in (identifiers or {}).items():
+            idents.setdefault(domain, set()).update(hashes)
         tables: dict[str, list[FoundRow]] = {}
         found_ids: dict[str, list] = {}
         found_sets: dict[str, set] = {}
@@ -487,4 +503,4 @@ def _check(data: SubjectData) -> None:
 
 
 __all__ = ["DataMap", "ErasureReport", "FieldValue", "LegalHold", "Relation", "RELATION_LABELS", "Restricted",
-           "RowView", "SubjectData"]
+           "RowView", "SubjectData", "kept_reason"]
