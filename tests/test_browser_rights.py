@@ -107,7 +107,7 @@ def test_a_user_sees_reveals_copies_withdraws_and_deletes_and_the_officer_sees_w
         html = zf.read("my-data.html").decode()
     values = {f["field"]: f["value"] for sec in doc["sections"] if sec["table"] == "users" for rec in sec["records"] for f in rec["fields"]}
     assert values["phone"] == phone and values["email"] == email and values["nickname"] == nickname
-    assert doc["format"] == "jidi-personal-data/1" and phone in html and email in html
+    assert doc["format"] == "jidi-personal-data/2" and phone in html and email in html
 
     # Withdraw the e-mail consent: what it stops is said first; then the address is gone.
     web.goto("/privacy/me")

@@ -56,7 +56,7 @@ class User(Base):
     )
     totp_secret = personal(
         "员工二次验证密钥", "Staff two-factor secret", Category.ACCOUNT, purposes={P.SECURITY},
-        basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_ACCOUNT, mask=Mask.HIDDEN,
+        basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_ACCOUNT, mask=Mask.HIDDEN, staff_only=True,
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

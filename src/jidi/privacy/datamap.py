@@ -32,7 +32,7 @@ import enum
 import uuid
 from collections import defaultdict
 
-from sqlalchemy import Table, case, delete, literal, or_, select, union_all, update
+from sqlalchemy import LargeBinary, Table, Uuid, case, delete, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from jidi.db import id_batches, is_postgresql, one_of
@@ -143,7 +143,7 @@ class RowView:
     relation: Relation
     row_id: str
     fields: tuple[FieldValue, ...]
-    details: dict[str, str]      # non-personal columns (status, times, region codes…)
+    details: dict[str, object]   # non-personal columns (status, times, region codes…), as stored
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,8 +170,8 @@ def kept_reason(model: type) -> str:
 
 
 _TOKEN = object()
-# Columns never shown in "my data": internal keys and keyed hashes.
-_HIDDEN_DETAIL_TYPES = ("LargeBinary",)
+# Columns never shown in "my data": internal ids and keyed hashes.
+_HIDDEN_DETAIL_TYPES = (LargeBinary, Uuid)
 
 
 class DataMap:
@@ -330,10 +330,12 @@ class DataMap:
 
     # -- showing --------------------------------------------------------------------------------------
     def rows(self, session: Session, vault, data: SubjectData, *, actor: audit.Actor | None = None,
-             now: dt.datetime, disclose: bool = False) -> tuple[list[RowView], list[Restricted]]:
+             now: dt.datetime, disclose: bool = False, staff: bool = False) -> tuple[list[RowView], list[Restricted]]:
         """The person's data as rows of labelled fields: masked, or in full when `disclose` (for the person
         themself after re-verification, or the privacy officer answering a request). A disclosure is audited
-        once, listing every field opened. Values another account holds are counted, never shown."""
+        once, listing every field opened. Values another account holds are counted, never shown. Only fields that
+        can hold the person's data are listed: staff-only ones only for a staff member (`staff`), a credential
+        only when one is stored."""
         _check(data)
         if not data.whole:
             raise TypeError("showing rows needs them whole: find(whole=True)")
@@ -352,8 +354,11 @@ class DataMap:
                 fields = []
                 for col in tm.personal_columns:
                     spec = self.catalog.spec(name, col)
+                    if spec.staff_only and not staff:
+                        continue
                     if not (spec.allows(Purpose.RIGHTS_REQUEST) or spec.allows(Purpose.SELF_SERVICE)):
-                        fields.append(FieldValue(spec, None, withheld=getattr(fr.row, col) is not None))
+                        if getattr(fr.row, col) is not None:
+                            fields.append(FieldValue(spec, None, withheld=True))
                         continue
                     value = vault.get(session, fr.row, col)
                     if disclose and value is not None:
@@ -404,19 +409,17 @@ class DataMap:
         return counts, kept
 
     @staticmethod
-    def _details(tm: TableMap, row) -> dict[str, str]:
-        out = {}
+    def detail_columns(tm: TableMap) -> list[str]:
+        """The non-personal columns shown with a row (status, times, region codes…): not its keys, links, keyed
+        hashes or internal ids."""
         skip = set(tm.personal_columns) | set(tm.identifier_columns) | set(tm.account_columns) | {"id"}
         if tm.subject_column:
             skip.add(tm.subject_column)
-        for col in tm.table.columns:
-            if col.name in skip or col.foreign_keys or type(col.type).__name__ in _HIDDEN_DETAIL_TYPES:
-                continue
-            value = getattr(row, col.name)
-            if value is None:
-                continue
-            out[col.name] = value.isoformat() if isinstance(value, dt.datetime) else str(value)
-        return out
+        return [col.name for col in tm.table.columns if col.name not in skip and not col.foreign_keys
+                and not isinstance(col.type, _HIDDEN_DETAIL_TYPES)]
+
+    def _details(self, tm: TableMap, row) -> dict[str, object]:
+        return {col: value for col in self.detail_columns(tm) if (value := getattr(row, col)) is not None}
 
     @staticmethod
     def _detach(session: Session, data: SubjectData) -> None:
