@@ -107,7 +107,7 @@ def test_a_user_sees_reveals_copies_withdraws_and_deletes_and_the_officer_sees_w
         html = zf.read("my-data.html").decode()
     values = {f["field"]: f["value"] for sec in doc["sections"] if sec["table"] == "users" for rec in sec["records"] for f in rec["fields"]}
     assert values["phone"] == phone and values["email"] == email and values["nickname"] == nickname
-    assert doc["format"] == "jidi-personal-data/1" and phone in html and email in html
+    assert doc["format"] == "jidi-personal-data/2" and phone in html and email in html
 
     # Withdraw the e-mail consent: what it stops is said first; then the address is gone.
     web.goto("/privacy/me")
@@ -200,3 +200,26 @@ def test_a_user_sees_reveals_copies_withdraws_and_deletes_and_the_officer_sees_w
     expect(page.get_by_test_id("queue-row")).to_have_attribute("data-id", explanation_id)
     expect(page.get_by_test_id("queue-row").get_by_test_id("requester")).to_have_text(ZH("Account deleted"))
     _page_has_no(page, phone, email, nickname)
+
+
+@pytest.mark.promise("CN-8.1.1a")
+def test_my_data_page_speaks_my_language_in_china_time_and_lists_every_message_to_my_number(web, container, clock):
+    """01:30 in China is the evening before in UTC: every time shown must be the China one, every fact labelled in
+    Chinese (no column names), the first login code (sent before the account existed) listed, no staff-only field."""
+    phone, page = pii.PHONES[0], web.page
+    clock.now = dt.datetime(2026, 12, 4, 17, 30, tzinfo=UTC)
+    web.sms_login(phone)
+    web.goto("/privacy/me")
+    outbox = page.locator('[data-testid="section"][data-table="sms_outbox"] [data-testid="detail"][data-field="template"] td')
+    assert "login_code" in [t.strip() for t in outbox.all_text_contents()]
+    details = page.get_by_test_id("detail")
+    labels = [t.strip() for t in details.locator("th").all_text_contents()]
+    values = [t.strip() for t in details.locator("td").all_text_contents()]
+    assert labels and not [x for x in labels if re.search(r"[A-Za-z]", x)], labels
+    times = [v for v in values if re.match(r"\d{4}-\d\d-\d\d", v)]
+    assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\d( \d\d:\d\d)?", v) for v in times), times  # no ISO, no offset
+    assert not [v for v in times if v.startswith("2026-12-04")], times  # the UTC date
+    granted = page.locator('[data-testid="section"][data-table="consents"] [data-testid="detail"][data-field="granted_at"] td')
+    assert granted.first.text_content().strip() == "2026-12-05 01:30"  # the policy accepted at login, by the test clock
+    expect(page.locator('[data-field="users.totp_secret"]')).to_have_count(0)
+    expect(page.locator("body")).not_to_contain_text("员工二次验证密钥")

@@ -23,11 +23,14 @@ from sqlalchemy import func, select
 from jidi.accounts.models import AuthSession, User
 from jidi.addressbook.models import AddressEntry
 from jidi.bootstrap import bootstrap
+from jidi.family.models import FamilyBinding
+from jidi.i18n import gettext_for
 from jidi.db import make_engine
+from jidi.notify.models import SmsMessage
 from jidi.privacy import Actor, Role, SubjectShredded
 from jidi.privacy.models import AuditRecord, Restriction, SubjectKey, Tombstone
 from jidi.privacy import residue, tombstones
-from jidi.rights import kinds as K
+from jidi.rights import export, kinds as K
 from jidi.rights.models import RightsRequest
 from jidi.shipping import states
 from jidi.shipping.models import Order, OrderParty, PickupRecord
@@ -117,10 +120,61 @@ def test_my_data_shows_everything_held_about_me_masked_from_the_catalog(client, 
     account = got[("users", "subject")]["records"][0]["fields"]
     phone = next(f for f in account if f["field"] == "phone")
     assert phone["value"] == "139****5678" and phone["category"] == "contact" and phone["legal_basis"]
-    assert next(f for f in account if f["field"] == "password_hash")["value"] is None
+    # No password set, and not staff: neither the password hash nor the staff two-factor secret can hold my data.
+    assert {f["field"] for f in account}.isdisjoint({"password_hash", "totp_secret"})
     # The real-name pickup record of my parcel is mine to see; it becomes restricted only when I ask for deletion.
     assert got[("pickup_records", "part")]["count"] == 1 and not doc["restricted"]
     assert pii.find_in(r.text) == []
+
+
+CHINA_ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00$")
+
+
+@pytest.mark.promise("JD-6.1.1(6)", "CN-8.1.1a")
+def test_my_data_lists_every_message_to_my_number_labelled_in_my_language_in_china_time(client, sms, clock, container, world):
+    """The first login code (sent before my account existed) and the route notices of my parcels are sealed under
+    subjects of their own: my data finds them by my number's keyed hash."""
+    with container.uow() as s:
+        held = s.scalars(select(SmsMessage.template).where(
+            SmsMessage.phone_bidx == container.vault.blind_index("phone", ME))).all()
+    assert {"login_code", "route_picked_up"} <= set(held), held
+    doc = client.get("/api/v1/privacy/my-data", headers=world["me"]).json()
+    outbox = [rec for sec in doc["sections"] if sec["table"] == "sms_outbox" for rec in sec["records"]]
+    assert len(outbox) == len(held)
+    assert sorted(d["value"] for rec in outbox for d in rec["details"] if d["field"] == "template") == sorted(held)
+    details = [d for sec in doc["sections"] for rec in sec["records"] for d in rec["details"]]
+    assert details and all(d["label"] != d["field"] and not re.search(r"[A-Za-z]", d["label"]) for d in details), details
+    times = [d for d in details if d["field"].endswith("_at")]
+    assert times and all(CHINA_ISO.match(d["value"]) and d["text"] == d["value"][:16].replace("T", " ") for d in times)
+    assert CHINA_ISO.match(doc["generated_at"])
+    english = client.get("/api/v1/privacy/my-data", headers={**world["me"], "Accept-Language": "en"}).json()
+    labels = {d["field"]: d["label"] for sec in english["sections"] for rec in sec["records"] for d in rec["details"]}
+    assert labels["created_at"] == "Created at" and labels["template"] == "Message type"
+
+
+def test_only_staff_see_staff_only_fields_and_a_credential_is_listed_only_when_stored(container, world):
+    officer = container.accounts.create_staff(Role.PRIVACY_OFFICER, "officer1", "a long officer password")[0]
+
+    def account_fields(user_id) -> dict:
+        views, _restricted, _shared = container.rights.my_data(user_id)
+        return {f.spec.column: f for v in views if v.table == "users" for f in v.fields}
+
+    staff = account_fields(officer)
+    assert staff["totp_secret"].withheld and staff["password_hash"].withheld
+    assert {"totp_secret", "password_hash"}.isdisjoint(account_fields(world["my_id"]))
+
+
+def test_every_fact_shown_with_my_records_has_a_label_in_both_languages(container):
+    zh = gettext_for("zh_CN")
+    missing = []
+    for tm in container.datamap.maps.values():
+        if not tm.link_columns():
+            continue  # never found for a person
+        for col in container.datamap.detail_columns(tm):
+            label = export.column_label(tm.name, col)
+            if label is None or zh(label) == label:
+                missing.append(f"{tm.name}.{col}")
+    assert missing == []
 
 
 @pytest.mark.promise("JD-6.8.1a", "CN-12.1a", "JD-6.7")
@@ -150,11 +204,14 @@ def test_a_copy_is_a_zip_of_json_and_html_built_by_a_job_for_its_owner_only(clie
     with zipfile.ZipFile(io.BytesIO(blob.content)) as zf:
         doc = json.loads(zf.read("my-data.json"))
         html = zf.read("my-data.html").decode()
-    assert doc["format"] == "jidi-personal-data/1"
+    assert doc["format"] == "jidi-personal-data/2"
     assert ME in json.dumps(doc, ensure_ascii=False) and NICKNAMES[0] in html and ADDRESSES[0] in html
     # Whom it was handed to: the SMS provider took my codes.
     assert [x["recipient"] for x in doc["shared_with"]] == ["短信服务商"] and doc["shared_with"][0]["times"] >= 2
     assert "短信服务商" in html
+    # The HTML copy is for people: labels in my language, China time, no column names.
+    assert not re.search(r"\b(created_at|sent_at|granted_at|template|purpose)\b", html) and "+00:00" not in html
+    assert "创建时间" in html and CHINA_ISO.match(doc["generated_at"])
     # Nobody else, and not after it expired.
     assert client.get(req["copy_url"], headers=world["friend"]).status_code == 404
     clock.advance(hours=container.settings.rights_export_ttl_hours + 1)
@@ -280,6 +337,51 @@ def test_deletion_erases_every_field_keeps_legal_records_restricted_and_leaves_n
     # The friend I sent to and the shop keep their accounts.
     assert client.get("/api/v1/me", headers=world["friend"]).status_code == 200
     assert client.get("/api/v1/me", headers=world["shop"]).status_code == 200
+
+
+def erase_after_an_ended_family_binding(client, sms, clock, container, world) -> set[uuid.UUID]:
+    """Me, registered by an SMS code sent before my account existed, bind a family number, end it, and ask for
+    deletion. Returns the one-off subjects my pre-registration messages were sealed under."""
+    h = world["me"]
+    r = client.post("/api/v1/family", json={"role": "spouse", "phone": FRIEND}, headers=h)
+    assert r.status_code == 202, r.text
+    assert client.post(f"/api/v1/family/{r.json()['binding']['id']}/end", headers=h).status_code == 204
+    with container.uow() as s:
+        one_off = set(s.scalars(select(SmsMessage.subject_id).where(
+            SmsMessage.phone_bidx == container.vault.blind_index("phone", ME), SmsMessage.subject_id != world["my_id"])))
+    assert one_off, "the first login code is sent before the account exists"
+    r = client.post("/api/v1/privacy/requests", json={"kind": "deletion", "code": code(client, sms, clock, h)}, headers=h)
+    assert r.status_code == 201 and r.json()["status"] == "fulfilled", r.text
+    return one_off
+
+
+def residue_of(container, me) -> list:
+    with container.uow() as s:
+        return residue.scan(s, container.vault, container.datamap, me, {"phone": ME}, queue=container.queue)
+
+
+@pytest.mark.promise("JD-6.3.1a", "CN-8.2.1")
+def test_erasure_leaves_no_link_to_me_not_even_my_first_login_code_or_an_ended_family_number(client, sms, clock,
+                                                                                              container, world):
+    me = world["my_id"]
+    one_off = erase_after_an_ended_family_binding(client, sms, clock, container, world)
+    with container.uow() as s:
+        assert s.scalar(select(func.count()).select_from(FamilyBinding).where(FamilyBinding.binder_id == me)) == 0
+        assert s.scalar(select(func.count()).select_from(SmsMessage).where(
+            SmsMessage.phone_bidx == container.vault.blind_index("phone", ME))) == 0
+        assert all(s.get(SubjectKey, subject) is None for subject in one_off)
+    unexpected = [f for f in residue_of(container, me) if not f.kept]
+    assert unexpected == [], unexpected
+
+
+def test_the_residue_scan_reports_what_an_erasure_left_behind(client, sms, clock, container, world, monkeypatch):
+    """If erasure skipped the outbox or kept an ended family binding linked to the account, the scan says so."""
+    monkeypatch.delitem(container.datamap.maps, "sms_outbox")
+    monkeypatch.setattr(container.datamap.maps["family_bindings"], "erase", {"status": "ended"})
+    erase_after_an_ended_family_binding(client, sms, clock, container, world)
+    monkeypatch.undo()
+    unexpected = {f.where for f in residue_of(container, world["my_id"]) if not f.kept}
+    assert unexpected == {"sms_outbox", "family_bindings", "subject_keys"}, unexpected
 
 
 @pytest.mark.promise("JD-6.8.3c", "CN-12.2", "JD-6.8.3b", "JD-10.2a")
@@ -589,7 +691,7 @@ def test_the_residue_command_lists_what_remains_before_and_nothing_unexpected_af
         monkeypatch.setenv(key, value)
     subject = str(world["my_id"])
     before = CliRunner().invoke(cli, ["privacy", "residue", subject, "--phone", ME])
-    assert before.exit_code == 1 and "FOUND users.phone_bidx" in before.output and "FOUND subject_keys" in before.output
+    assert before.exit_code == 1 and "FOUND users:" in before.output and "FOUND sms_outbox:" in before.output and "FOUND subject_keys" in before.output
     h = world["me"]
     r = client.post("/api/v1/privacy/requests", json={"kind": "deletion", "code": code(client, sms, clock, h)}, headers=h)
     assert r.status_code == 201

@@ -19,8 +19,9 @@ class User(Base):
     __tablename__ = "users"
     __subject__ = "id"  # an account holder's subject id is their user id
     __label__ = ("账号", "Account")
-    # Erased accounts stay as an empty row: orders and records that point at them keep a valid reference.
     __erase__ = {"status": "erased"}
+    __kept_after_erasure__ = ("An empty placeholder of the erased account: no personal data, so that records of "
+                              "requests keep their reference")
     __nonpersonal__ = ("id", "role", "status", "created_at", "updated_at", "cancelled_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -55,7 +56,7 @@ class User(Base):
     )
     totp_secret = personal(
         "员工二次验证密钥", "Staff two-factor secret", Category.ACCOUNT, purposes={P.SECURITY},
-        basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_ACCOUNT, mask=Mask.HIDDEN,
+        basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_ACCOUNT, mask=Mask.HIDDEN, staff_only=True,
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -2,7 +2,8 @@
 
 A family binding holds a relative's mobile number: the relative's personal data, not the binder's. Each
 binding is sealed under its own one-off data subject, and ending a binding shreds that subject and clears
-the number and its index: an ended binding keeps only its binder, role, times and who ended it.
+the number and its index: an ended binding keeps only its binder, role, times and who ended it. Erasing the binder
+or the relative deletes the binding: a kept row would still link to the binder's account.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ class FamilyBinding(Base):
 
     __tablename__ = "family_bindings"
     __label__ = ("亲情号", "Family numbers")
-    __erase__ = {"status": "ended", "ended_by": "erased", "ended_at": lambda now: now}
+    __erase__ = "delete"
     __table_args__ = (UniqueConstraint("binder_id", "phone_bidx", name="uq_family_bindings_binder_phone"),)
     __subject__ = "subject_id"  # a one-off subject per binding: the relative the number belongs to
     __nonpersonal__ = ("id", "binder_id", "subject_id", "role", "status", "created_at", "activated_at", "ended_at", "ended_by")

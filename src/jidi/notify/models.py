@@ -8,7 +8,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, new_id, utcnow
-from jidi.privacy import RETAIN_SMS, Category, LegalBasis, Mask, Purpose, personal
+from jidi.privacy import RETAIN_SMS, Category, LegalBasis, Mask, Purpose, blind_index, personal
 
 P = Purpose
 
@@ -26,8 +26,10 @@ class SmsMessage(Base):
     subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
     phone = personal(
         "短信接收号码", "SMS recipient number", Category.CONTACT, purposes={P.NOTIFICATION, P.RIGHTS_REQUEST},
-        basis=LegalBasis.CONTRACT, retention=RETAIN_SMS, mask=Mask.PHONE,
+        basis=LegalBasis.CONTRACT, retention=RETAIN_SMS, mask=Mask.PHONE, blind_index="phone",
     )
+    # How the data map finds a person's messages: those sent before their account existed have a one-off subject.
+    phone_bidx = blind_index("phone")
     body = personal(
         "短信内容", "SMS text", Category.CONTACT, purposes={P.NOTIFICATION, P.RIGHTS_REQUEST},
         basis=LegalBasis.CONTRACT, retention=RETAIN_SMS, mask=Mask.HIDDEN,

@@ -120,6 +120,8 @@ class FieldSpec:
     sensitive: bool = False
     # Domain of the keyed blind index ("phone", "email"…), shared by every column holding that kind of value.
     blind_index: str = ""
+    # Held only for staff accounts: never listed to a customer as data we may hold about them.
+    staff_only: bool = False
     # Filled in by the catalog from the column it annotates.
     table: str = ""
     column: str = ""
@@ -144,9 +146,11 @@ def personal(
     sensitive: bool = False,
     blind_index: str = "",
     nullable: bool = True,
+    staff_only: bool = False,
 ):
     """A personal column: stored only as AES-GCM ciphertext, described for the catalog."""
-    spec = FieldSpec(label_zh, label_en, category, frozenset(purposes), basis, retention, mask, sensitive, blind_index)
+    spec = FieldSpec(label_zh, label_en, category, frozenset(purposes), basis, retention, mask, sensitive, blind_index,
+                     staff_only)
     return mapped_column(LargeBinary, nullable=nullable, info={"personal": spec})
 
 

@@ -20,7 +20,9 @@ indexes are cleared, account links that may be NULL are cut, and the listed colu
 callable taking the time of erasure). The data keys of every erased row's subject are shredded, so copies of
 the ciphertext elsewhere (replicas, backups) cannot be opened either, and each shredded subject is tombstoned.
 Rows a law requires to keep (`__legal_hold__`) are not erased but restricted: kept, listed to the person with
-their legal basis and end date, and no longer shown.
+their legal basis and end date, and no longer shown. A model whose erased rows must keep their link to the person
+says why in `__kept_after_erasure__` (the erased account's placeholder, the record of a request); the residue scan
+reports every other row still linked.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ import enum
 import uuid
 from collections import defaultdict
 
-from sqlalchemy import Table, case, delete, literal, or_, select, union_all, update
+from sqlalchemy import LargeBinary, Table, Uuid, case, delete, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from jidi.db import id_batches, is_postgresql, one_of
@@ -141,7 +143,7 @@ class RowView:
     relation: Relation
     row_id: str
     fields: tuple[FieldValue, ...]
-    details: dict[str, str]      # non-personal columns (status, times, region codes…)
+    details: dict[str, object]   # non-personal columns (status, times, region codes…), as stored
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,9 +164,14 @@ class ErasureReport:
     recipients_told: dict[str, int] = dataclasses.field(default_factory=dict)  # recipient key -> shared records
 
 
+def kept_reason(model: type) -> str:
+    """Why the model's rows keep their link to a person after the person's erasure; empty: they must not."""
+    return getattr(model, "__kept_after_erasure__", "")
+
+
 _TOKEN = object()
-# Columns never shown in "my data": internal keys and keyed hashes.
-_HIDDEN_DETAIL_TYPES = ("LargeBinary",)
+# Columns never shown in "my data": internal ids and keyed hashes.
+_HIDDEN_DETAIL_TYPES = (LargeBinary, Uuid)
 
 
 class DataMap:
@@ -223,13 +230,18 @@ class DataMap:
         return missing
 
     def erase_problems(self) -> list[str]:
-        """Erase rules that could not work: clearing a NOT NULL personal column."""
+        """Erase rules that could not work: clearing a NOT NULL personal column, or keeping a row whose link to the
+        erased account cannot be cut (a NOT NULL foreign key to `users`), unless the model declares why it keeps it."""
         out = []
         for tm in self.maps.values():
             if tm.erase == "delete":
                 continue
             out += [f"{tm.name}.{c} is NOT NULL: the table's __erase__ must be 'delete'" for c in tm.personal_columns
                     if not tm.table.c[c].nullable]
+            if not kept_reason(tm.model):
+                out += [f"{tm.name}.{c} links to the account and is NOT NULL: erasure could not cut it; make it "
+                        "nullable or the table's __erase__ 'delete'" for c in tm.account_columns
+                        if not tm.table.c[c].nullable]
         return out
 
     # -- finding ----------------------------------------------------------------------------------------
@@ -245,11 +257,15 @@ class DataMap:
                     found[domain].add(value)
         return found
 
-    def find(self, session: Session, user_id: uuid.UUID, *, whole: bool = True) -> SubjectData:
+    def find(self, session: Session, user_id: uuid.UUID, *, whole: bool = True,
+             identifiers: dict[str, set[bytes]] | None = None) -> SubjectData:
         """Every row held about the person. `whole=False` reads only each row's key columns: enough for `plan` and
-        `erase` (not for `rows`), and much less to read for someone with a thousand orders."""
+        `erase` (not for `rows`), and much less to read for someone with a thousand orders. `identifiers` adds keyed
+        hashes the account no longer holds (the residue scan after an erasure)."""
         pg = is_postgresql(session)
         idents = self.identifiers(session, user_id)
+        for domain, hashes in (identifiers or {}).items():
+            idents.setdefault(domain, set()).update(hashes)
         tables: dict[str, list[FoundRow]] = {}
         found_ids: dict[str, list] = {}
         found_sets: dict[str, set] = {}
@@ -315,10 +331,12 @@ class DataMap:
 
     # -- showing --------------------------------------------------------------------------------------
     def rows(self, session: Session, vault, data: SubjectData, *, actor: audit.Actor | None = None,
-             now: dt.datetime, disclose: bool = False) -> tuple[list[RowView], list[Restricted]]:
+             now: dt.datetime, disclose: bool = False, staff: bool = False) -> tuple[list[RowView], list[Restricted]]:
         """The person's data as rows of labelled fields: masked, or in full when `disclose` (for the person
         themself after re-verification, or the privacy officer answering a request). A disclosure is audited
-        once, listing every field opened. Values another account holds are counted, never shown."""
+        once, listing every field opened. Values another account holds are counted, never shown. Only fields that
+        can hold the person's data are listed: staff-only ones only for a staff member (`staff`), a credential
+        only when one is stored."""
         _check(data)
         if not data.whole:
             raise TypeError("showing rows needs them whole: find(whole=True)")
@@ -337,8 +355,11 @@ class DataMap:
                 fields = []
                 for col in tm.personal_columns:
                     spec = self.catalog.spec(name, col)
+                    if spec.staff_only and not staff:
+                        continue
                     if not (spec.allows(Purpose.RIGHTS_REQUEST) or spec.allows(Purpose.SELF_SERVICE)):
-                        fields.append(FieldValue(spec, None, withheld=getattr(fr.row, col) is not None))
+                        if getattr(fr.row, col) is not None:
+                            fields.append(FieldValue(spec, None, withheld=True))
                         continue
                     value = vault.get(session, fr.row, col)
                     if disclose and value is not None:
@@ -389,19 +410,17 @@ class DataMap:
         return counts, kept
 
     @staticmethod
-    def _details(tm: TableMap, row) -> dict[str, str]:
-        out = {}
+    def detail_columns(tm: TableMap) -> list[str]:
+        """The non-personal columns shown with a row (status, times, region codes…): not its keys, links, keyed
+        hashes or internal ids."""
         skip = set(tm.personal_columns) | set(tm.identifier_columns) | set(tm.account_columns) | {"id"}
         if tm.subject_column:
             skip.add(tm.subject_column)
-        for col in tm.table.columns:
-            if col.name in skip or col.foreign_keys or type(col.type).__name__ in _HIDDEN_DETAIL_TYPES:
-                continue
-            value = getattr(row, col.name)
-            if value is None:
-                continue
-            out[col.name] = value.isoformat() if isinstance(value, dt.datetime) else str(value)
-        return out
+        return [col.name for col in tm.table.columns if col.name not in skip and not col.foreign_keys
+                and not isinstance(col.type, _HIDDEN_DETAIL_TYPES)]
+
+    def _details(self, tm: TableMap, row) -> dict[str, object]:
+        return {col: value for col in self.detail_columns(tm) if (value := getattr(row, col)) is not None}
 
     @staticmethod
     def _detach(session: Session, data: SubjectData) -> None:
@@ -488,4 +507,4 @@ def _check(data: SubjectData) -> None:
 
 
 __all__ = ["DataMap", "ErasureReport", "FieldValue", "LegalHold", "Relation", "RELATION_LABELS", "Restricted",
-           "RowView", "SubjectData"]
+           "RowView", "SubjectData", "kept_reason"]

@@ -1,33 +1,36 @@
 """What is left of a person: a scan of every table and column, the outbox, the job queue and the audit log for
 their identifiers (`jidi privacy residue`), and the re-application of erasures after a restore.
 
-A scan looks for the subject id in every id-like column, for the keyed hashes of the identifiers given (phone,
-e-mail, username) in every blind-index column, for those identifiers in plaintext in every text and binary
-column (there should never be any: personal columns hold ciphertext), for the audit pseudonym in the audit
-log and the share register, and for the subject id in queued jobs. Each finding says whether it is expected after an erasure, and why.
+A scan asks the data map for every row still linked to the person — by their subject id, a foreign key to their
+account, a blind index of an identifier given (phone, e-mail, username; their account no longer holds them after an
+erasure), or as part of such a row — so a table added later is covered without new code. Such a row is residue
+unless it is restricted by a legal hold, or its model declares why it keeps the link (`__kept_after_erasure__`) and
+it holds no personal data any more. Beyond the data map it looks for the subject id in every other id-like column,
+for the keyed hashes in the privacy core's own tables, for the identifiers in plaintext in every text and binary
+column (there should never be any: personal columns hold ciphertext), for the data keys of the person and of every
+row still linked, for the audit pseudonym in the audit log and the share register, and for the subject id in queued
+jobs. Each finding says whether it is expected after an erasure, and why.
 """
 from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections import Counter
 
 from sqlalchemy import LargeBinary, String, Text, Uuid, func, select
 from sqlalchemy.orm import Session
 
-from jidi.privacy.datamap import DataMap
+from jidi.privacy.datamap import DataMap, Relation, kept_reason
 from jidi.privacy.models import AuditRecord, Restriction, ShareRecord, SubjectKey, Tombstone
 
-# Why a reference may remain after an erasure, per table; anything else found is residue.
+# Why the privacy core's own records of a person remain after an erasure.
 KEPT = {
-    "users": ("An empty placeholder of the erased account: no personal data, so that records of requests keep their "
-              "reference"),
-    "rights_requests": "The record of the request and how it was handled (PIPL art. 50), without its text",
-    "rights_request_events": "The history of a request",
     "tombstones": "The record that the subject was erased, so a restored backup is erased again (A19)",
     "audit_log": "Audit records are kept at least 3 years (PIPL art. 56); they hold only a keyed pseudonym",
     "share_register": "The record of what was handed to which recipient and that it was told to delete it "
                       "(JD-6.3.1c); a keyed pseudonym only",
 }
+RESTRICTED = "Restricted: kept only because a law requires it (see the restrictions list)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,34 +43,17 @@ class Finding:
 
 def scan(session: Session, vault, datamap: DataMap, subject_id: uuid.UUID, identifiers: dict[str, str],
          queue=None) -> list[Finding]:
-    found: list[Finding] = []
     hashes = {domain: vault.blind_index(domain, value) for domain, value in identifiers.items()}
-    plain = [v.encode() for v in identifiers.values() if v]
     restricted = set(session.scalars(select(Restriction.row_id)))
-    for t in datamap.metadata.sorted_tables:
-        for col in t.columns:
-            where = f"{t.name}.{col.name}"
-            if isinstance(col.type, Uuid):
-                n = session.scalar(select(func.count()).select_from(t).where(col == subject_id))
-                if n:
-                    found.append(Finding(where, n, "subject id", _kept(t.name, session, t, col, subject_id, restricted)))
-            elif "blind_index" in col.info and col.info["blind_index"] in hashes:
-                n = session.scalar(select(func.count()).select_from(t).where(col == hashes[col.info["blind_index"]]))
-                if n:
-                    found.append(Finding(where, n, f"keyed hash of the {col.info['blind_index']}"))
-            elif isinstance(col.type, (String, Text, LargeBinary)) and plain:
-                n = 0
-                for (value,) in session.execute(select(col).where(col.is_not(None))):
-                    data = value if isinstance(value, bytes) else str(value).encode()
-                    n += any(p in data for p in plain)
-                if n:
-                    found.append(Finding(where, n, "an identifier in plaintext"))
+    found, subjects = _linked_rows(session, datamap, subject_id, hashes, restricted)
+    found += _columns(session, datamap, subject_id, hashes, [v.encode() for v in identifiers.values() if v], restricted)
     pseudonym = vault.pseudonym(subject_id)
     n = session.scalar(select(func.count()).select_from(AuditRecord).where(AuditRecord.subject == pseudonym))
     if n:
         found.append(Finding("audit_log.subject", n, "audit pseudonym", KEPT["audit_log"]))
-    if session.get(SubjectKey, subject_id) is not None:
-        found.append(Finding("subject_keys", 1, "the subject's data key"))
+    keys = session.scalar(select(func.count()).select_from(SubjectKey).where(SubjectKey.subject_id.in_(subjects)))
+    if keys:
+        found.append(Finding("subject_keys", keys, "data keys of the person or of rows still linked to them"))
     shares = session.execute(
         select(ShareRecord.deletion_notified_at.is_not(None), func.count()).where(ShareRecord.subject == pseudonym)
         .group_by(ShareRecord.deletion_notified_at.is_not(None))).all()
@@ -91,13 +77,70 @@ def scan(session: Session, vault, datamap: DataMap, subject_id: uuid.UUID, ident
     return found
 
 
+def _linked_rows(session: Session, datamap: DataMap, subject_id: uuid.UUID, hashes: dict[str, bytes],
+                 restricted: set) -> tuple[list[Finding], set[uuid.UUID]]:
+    """Rows the data map still finds for the person, and the subjects whose keys would open them."""
+    data = datamap.find(session, subject_id, identifiers={domain: {h} for domain, h in hashes.items()})
+    found, subjects = [], {subject_id}
+    for name, rows in data.tables.items():
+        tm = datamap.maps[name]
+        kept = kept_reason(tm.model)
+        held, linked, personal = 0, Counter(), Counter()
+        for fr in rows:
+            if fr.row.id in restricted:
+                held += 1
+                continue
+            holds_data = any(getattr(fr.row, c) is not None for c in (*tm.personal_columns, *tm.identifier_columns))
+            (personal if holds_data or not kept else linked)[fr.relation] += 1
+            if tm.subject_column and fr.relation is not Relation.OTHER_ACCOUNT and (holds_data or not kept):
+                subjects.add(getattr(fr.row, tm.subject_column))
+        if held:
+            found.append(Finding(name, held, "rows linked to the person", RESTRICTED))
+        found += [Finding(name, n, f"rows linked to the person ({relation.value})", kept) for relation, n in linked.items()]
+        found += [Finding(name, n, f"rows linked to the person ({relation.value})"
+                                   + (" still holding personal data" if kept else "")) for relation, n in personal.items()]
+    return found, subjects
+
+
+def _columns(session: Session, datamap: DataMap, subject_id: uuid.UUID, hashes: dict[str, bytes], plain: list[bytes],
+             restricted: set) -> list[Finding]:
+    """What the data map does not follow: the subject id in other id-like columns, the keyed hashes in the privacy
+    core's own tables, the identifiers in plaintext anywhere."""
+    found = []
+    for t in datamap.metadata.sorted_tables:
+        tm = datamap.maps.get(t.name)
+        followed = set(tm.link_columns()) if tm else set()
+        for col in t.columns:
+            where = f"{t.name}.{col.name}"
+            if isinstance(col.type, Uuid):
+                if col.name in followed:
+                    continue
+                n = session.scalar(select(func.count()).select_from(t).where(col == subject_id))
+                if n:
+                    found.append(Finding(where, n, "subject id", _kept(t.name, session, t, col, subject_id, restricted)))
+            elif "blind_index" in col.info:
+                if col.name in followed or col.info["blind_index"] not in hashes:
+                    continue
+                n = session.scalar(select(func.count()).select_from(t).where(col == hashes[col.info["blind_index"]]))
+                if n:
+                    found.append(Finding(where, n, f"keyed hash of the {col.info['blind_index']}"))
+            elif isinstance(col.type, (String, Text, LargeBinary)) and plain:
+                n = 0
+                for (value,) in session.execute(select(col).where(col.is_not(None))):
+                    data = value if isinstance(value, bytes) else str(value).encode()
+                    n += any(p in data for p in plain)
+                if n:
+                    found.append(Finding(where, n, "an identifier in plaintext"))
+    return found
+
+
 def _kept(table: str, session: Session, t, col, subject_id: uuid.UUID, restricted: set) -> str:
     if table in KEPT:
         return KEPT[table]
     if "id" in t.c:
         ids = set(session.scalars(select(t.c.id).where(col == subject_id)))
         if ids and ids <= restricted:
-            return "Restricted: kept only because a law requires it (see the restrictions list)"
+            return RESTRICTED
     return ""
 
 

@@ -22,6 +22,7 @@ class RightsRequest(Base):
     __tablename__ = "rights_requests"
     __label__ = ("个人信息权利请求", "Data-rights requests")
     __subject__ = "requester_id"
+    __kept_after_erasure__ = "The record of the request and how it was handled (PIPL art. 50), without its text"
     __nonpersonal__ = (
         "id", "kind", "scope", "status", "requester_id", "subject_user_id", "relationship", "received_at",
         "verified_at", "due_on", "due_provisional", "fee_fen", "fee_accepted_at", "decided_at", "closed_at",
@@ -64,6 +65,7 @@ class RequestEvent(Base):
 
     __tablename__ = "rights_request_events"
     __label__ = ("权利请求处理记录", "Data-rights request history")
+    __kept_after_erasure__ = "The history of a request"
     __nonpersonal__ = ("id", "request_id", "seq", "at", "action", "actor_role")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

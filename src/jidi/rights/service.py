@@ -113,6 +113,11 @@ class HolidayLoad:
 MyData = tuple[list[RowView], list[Restricted], list[ShareSummary]]
 
 
+def _is_staff(s: Session, user_id: uuid.UUID) -> bool:
+    user = s.get(User, user_id)
+    return user is not None and Role(user.role).is_staff
+
+
 def _end_of_day_in_china(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), SHANGHAI).astimezone(dt.timezone.utc)
 
@@ -206,7 +211,8 @@ class Rights:
         """Everything held about the person, masked, and whom it was shared with (JD-6.1.1, CN-8.1.1a)."""
         with self.c.uow() as s:
             data = self.datamap.find(s, user_id)
-            return (*self.datamap.rows(s, self.vault, data, now=self.c.clock()), self._shared(s, data))
+            staff = self._role(s, user_id).is_staff
+            return (*self.datamap.rows(s, self.vault, data, now=self.c.clock(), staff=staff), self._shared(s, data))
 
     def _shared(self, s: Session, data) -> list[ShareSummary]:
         return self.c.shares.summary(s, self.datamap.subjects(data), data.identifiers)
@@ -218,7 +224,8 @@ class Rights:
             user_role = self._role(s, user_id)
             req = self._new(s, user_id, K.ACCESS, verified=True)
             data = self.datamap.find(s, user_id)
-            out = self.datamap.rows(s, self.vault, data, actor=Actor(user_id, user_role), now=self.c.clock(), disclose=True)
+            out = self.datamap.rows(s, self.vault, data, actor=Actor(user_id, user_role), now=self.c.clock(), disclose=True,
+                                    staff=user_role.is_staff)
             self._close(s, req, K.FULFILLED, user_role)
             return (*out, self._shared(s, data))
 
@@ -421,7 +428,8 @@ class Rights:
                 return
             actor = Actor(req.requester_id, Role.CUSTOMER if req.kind == K.COPY else Role.PRIVACY_OFFICER)
             data = self.datamap.find(s, req.subject_user_id)
-            views, restricted = self.datamap.rows(s, self.vault, data, actor=actor, now=now, disclose=True)
+            views, restricted = self.datamap.rows(s, self.vault, data, actor=actor, now=now, disclose=True,
+                                                  staff=_is_staff(s, req.subject_user_id))
             doc = export.document(views, restricted, self._shared(s, data), locale=locale, generated_at=now)
             blob = export.archive(doc, locale)
             exp = DataExport(id=uuid.uuid4(), request_id=req.id, owner_id=req.requester_id, size_bytes=len(blob),
