@@ -1,7 +1,7 @@
 """sms_outbox.phone_bidx: the keyed hash of the recipient number, so erasure and "my data" find every message
 
-Revision ID: 0013
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05
 
 Messages sent to a number before its account existed are sealed under a one-off subject: only the number ties
@@ -11,8 +11,8 @@ them to the person. Rows queued before this revision keep no hash; the outbox is
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0013"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
