@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from jidi import errors
-from jidi.i18n import N_
+from jidi.i18n import N_, china_date
 from jidi.privacy import LABELS, Role
 from jidi.privacy.sharing import ROLE_LABELS
 from jidi.rights import export, kinds as K
@@ -40,7 +40,6 @@ Text = lambda n: Annotated[str, Form(max_length=n)]  # noqa: E731
 ItemId = Annotated[str, Path(max_length=36)]
 KindPath = Annotated[str, Path(max_length=20)]
 Upload = Annotated[UploadFile | None, File()]
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8))  # mainland China: UTC+8 all year
 
 ME, CONFIRM, DONE = "privacy_me.html", "privacy_confirm.html", "privacy_done.html"
 REQUESTS, REQUEST, KIN = "privacy_requests.html", "privacy_request.html", "privacy_kin.html"
@@ -52,7 +51,7 @@ ENDS_ACCOUNT = (K.DELETION, K.CANCELLATION)
 # What each request does, said before the person confirms it.
 WHAT_IT_DOES = {
     K.COPY: N_("We prepare a file with all your personal data: a zip with my-data.json (machine-readable) and my-data.html "
-               "(to read). You can download it from the request's page for {hours} hours."),
+               "(to read). You can download it from the request's page for {period}."),
     K.CORRECTION: N_("Tell us what is wrong and what it should be. Our privacy officer checks it, corrects it and answers you "
                      "by the due date."),
     K.EXPLANATION: N_("Ask how, why or with whom we process your personal data. Our privacy officer answers you in writing "
@@ -82,18 +81,6 @@ _EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"
 _WHOLE_PAGE = ("not_found", "not_authenticated", "forbidden", "account_unavailable")
 
 
-def _when(value: dt.datetime | None) -> str:
-    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _day(value: dt.datetime | dt.date | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(CHINA_TIME).date()
-    return value.isoformat()
-
-
 def _scope_label(view) -> str:
     """The consent withdrawn, or the right a relative asked for: a message id, or ""."""
     if view.kind == K.WITHDRAWAL and view.scope in K.WITHDRAWABLE:
@@ -107,7 +94,7 @@ def _common(loc: str) -> dict:
     return {
         "kinds": K.KINDS, "statuses": K.STATUSES, "grounds": K.REFUSAL_GROUNDS, "events": K.EVENT_LABELS,
         "withdrawable": K.WITHDRAWABLE, "relationships": K.RELATIONSHIPS, "kin_rights": KIN_RIGHT_LABELS,
-        "kin_proofs": K.KIN_PROOFS, "remedies": REMEDIES, "when": _when, "day": _day, "scope_label": _scope_label,
+        "kin_proofs": K.KIN_PROOFS, "remedies": REMEDIES, "scope_label": _scope_label,
         "yuan": lambda fen: f"{fen / 100:.2f}", "open_statuses": K.OPEN,
         "pick": (lambda pair: pair[0]) if loc == "zh_CN" else (lambda pair: pair[1]),
     }
@@ -169,13 +156,13 @@ def _confirm(request: Request, c, user, loc: str, kind: str, *, scope: str = "",
     pick = _common(loc)["pick"]
     context = {
         "user": user, "kind": kind, "scope": scope if scope in K.WITHDRAWABLE else "", "details": details,
-        "what": WHAT_IT_DOES[kind], "ttl_hours": c.settings.rights_export_ttl_hours, "preview": preview,
+        "what": WHAT_IT_DOES[kind], "export_ttl": dt.timedelta(hours=c.settings.rights_export_ttl_hours), "preview": preview,
         "blocked_by": list(preview.blocked_by) if preview else [], "reasons": REASONS,
         "will_erase": [(pick(label), n) for label, n in preview.will_erase] if preview else [],
-        "will_keep": [(pick(r.label), pick((r.law_zh, r.law_en)), _day(r.until)) for r in preview.will_keep] if preview else [],
+        "will_keep": [(pick(r.label), pick((r.law_zh, r.law_en)), china_date(r.until)) for r in preview.will_keep] if preview else [],
         "will_notify": [(pick(x.recipient.label), pick(ROLE_LABELS[x.recipient.role]), x.records)
                         for x in preview.will_notify] if preview else [],
-        "erase_after": _day(preview.erase_after) if preview and preview.erase_after else "",
+        "erase_after": china_date(preview.erase_after) if preview and preview.erase_after else "",
         "path": f"/privacy/confirm/{kind}", **_common(loc), **extra,
     }
     return render_error(request, CONFIRM, err, **context)
@@ -215,8 +202,8 @@ def confirm_submit(request: Request, kind: KindPath, user: PageUser, c: Containe
         return redirect(f"/privacy/requests/{rid}?saved=1")
     # The account has stopped (cancellation) or is being erased (deletion): say what happened and log out here.
     pick = _common(loc)["pick"]
-    response = render(request, DONE, user=None, kind=kind, view=view, erase_after=_day(view.erase_after),
-                      will_keep=[(pick(r.label), pick((r.law_zh, r.law_en)), _day(r.until)) for r in before.will_keep],
+    response = render(request, DONE, user=None, kind=kind, view=view, erase_after=china_date(view.erase_after),
+                      will_keep=[(pick(r.label), pick((r.law_zh, r.law_en)), china_date(r.until)) for r in before.will_keep],
                       path="/", **_common(loc))
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -317,6 +304,7 @@ def _officer(staff) -> None:
 def _officer_request(request: Request, c, staff, loc: str, request_id: str, *, err: errors.AppError | None = None, **extra):
     view, text = c.rights.officer_request(staff.actor, request_id)
     context = {"staff": staff, "r": view, "text": text, "answer": "", "ground": "", "reason": "", "revealed": {},
+               "officer_proofs": K.KIN_PROOFS_FOR_OFFICER,
                "path": f"/staff/privacy/{view.id}", **_common(loc), **extra}
     return render_error(request, OFFICER_REQUEST, err, **context)
 

@@ -7,6 +7,7 @@ import logging
 import re
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -83,6 +84,9 @@ def create_app(container) -> FastAPI:
                                 headers={**(headers or {}), "Cache-Control": "no-store"})
         if err.code == "not_authenticated":
             target = "/staff/login" if request.url.path.startswith("/staff") else "/login"
+            if request.method == "GET":  # come back here after logging in (a form post cannot be repeated)
+                here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                target += "?" + urlencode({"next": here})
             return RedirectResponse(target, status_code=303)
         return deps.render(request, "error.html", status_code=err.status, error=message, error_code=err.code)
 

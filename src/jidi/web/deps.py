@@ -7,6 +7,7 @@ import secrets
 import uuid
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import jinja2
 from fastapi import Depends, Form, Request
@@ -15,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from jidi import errors
-from jidi.i18n import gettext_for
+from jidi.i18n import gettext_for, install_formats, translations
 from jidi.privacy import LABELS, Actor, Role
 
 SESSION_COOKIE = "jidi_session"
@@ -24,6 +25,7 @@ CSRF_COOKIE = "jidi_csrf"
 LANG_COOKIE = "jidi_lang"
 
 templates = Jinja2Templates(env=jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True))
+install_formats(templates.env)
 
 
 def container(request: Request):
@@ -66,11 +68,15 @@ def page_user(user: Annotated[CurrentUser | None, Depends(page_user_optional)]) 
     return user
 
 
-def staff_user(request: Request) -> CurrentUser:
+def staff_user_optional(request: Request) -> CurrentUser | None:
     found = request.app.state.container.accounts.authenticate(request.cookies.get(STAFF_COOKIE), ("staff",))
-    if found is None or not found[1].is_staff:
+    return CurrentUser(*found) if found and found[1].is_staff else None
+
+
+def staff_user(staff: Annotated[CurrentUser | None, Depends(staff_user_optional)]) -> CurrentUser:
+    if staff is None:
         raise errors.not_authenticated()
-    return CurrentUser(*found)
+    return staff
 
 
 def csrf_token(request: Request) -> str:
@@ -92,6 +98,26 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
+def safe_next(target: str | None) -> str | None:
+    """Where to go back to after logging in: a path on this site only (never another host, a scheme or a
+    backslash trick), else None."""
+    if not target or len(target) > 500 or "\\" in target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(ch) < 0x20 for ch in target):
+        return None
+    return target
+
+
+def _nav(request: Request, context: dict) -> dict:
+    """Who the menu is for: the page's customer or staff member; on pages that do not say, whoever the session
+    cookies name (so no logged-in person is offered "log in")."""
+    user = context["user"] if "user" in context else page_user_optional(request) if request.cookies.get(SESSION_COOKIE) else None
+    staff = context.get("staff") or (staff_user_optional(request) if request.cookies.get(STAFF_COOKIE) else None)
+    on_staff_page = request.url.path.startswith("/staff")
+    return {"nav_user": None if staff and on_staff_page else user, "nav_staff": staff if on_staff_page or not user else None}
+
+
 def render(request: Request, name: str, status_code: int = 200, **context):
     loc = request.state.locale
     gettext = gettext_for(loc)
@@ -102,11 +128,13 @@ def render(request: Request, name: str, status_code: int = 200, **context):
 
     base = {
         "_": gettext,
+        "pgettext": translations(loc).pgettext,
         "locale": loc,
         "csrf_token": request.state.csrf,
         "label": label,
         "dev": request.app.state.container.settings.env != "production",
         "path": request.url.path,
+        **_nav(request, context),
     }
     base.update(context)
     response = templates.TemplateResponse(request, name, base, status_code=status_code)
