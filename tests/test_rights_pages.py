@@ -470,6 +470,8 @@ def test_next_of_kin_uploads_refuse_a_wrong_file_clearly_then_the_officer_review
     chinese_page(page)
     proofs = re.findall(r'href="(/staff/privacy/[0-9a-f-]{36}/proofs/[0-9a-f-]{36})" data-testid="proof" data-kind="([a-z_]+)"', page.text)
     assert sorted(kind for _, kind in proofs) == sorted(K.KIN_PROOFS) and ZH(K.RELATIONSHIPS["spouse"]) in page.text
+    # Named for the officer: the applicant's documents, not "yours".
+    assert ZH("The applicant's identity document") in page.text and ZH(K.KIN_PROOFS["applicant_id"]) not in page.text
     # The applicant and the deceased's account, masked.
     assert '<td data-testid="requester">137****1111' in page.text and '<td data-testid="deceased">139****5678' in page.text
     assert 'data-testid="reveal-deceased"' in page.text and ME not in page.text and FRIEND not in page.text
