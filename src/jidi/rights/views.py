@@ -2,7 +2,9 @@
 correction, explanation, withdrawal, deletion or cancellation, my requests and their deadlines, copies, next of kin;
 and the privacy officer's queue under /staff/privacy.
 
-Plain forms, no JavaScript, every form with the CSRF token. Personal values travel in POST bodies only, never in
+Plain forms, every form with the CSRF token. One small script (static/code-request.js) asks for an SMS code without
+leaving the page, so that what was typed and attached stays; without it the code request posts the form and the
+page comes back with the typed text. Personal values travel in POST bodies only, never in
 URLs: the URLs carry request ids, copy ids and the kind of request. Everything shown comes from jidi.rights.service.
 """
 from __future__ import annotations
@@ -12,10 +14,10 @@ import functools
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from jidi import errors
-from jidi.i18n import N_, china_date
+from jidi.i18n import N_, china_date, gettext_for
 from jidi.privacy import LABELS, Role
 from jidi.privacy.sharing import ROLE_LABELS
 from jidi.rights import export, kinds as K
@@ -70,6 +72,7 @@ KIN_RIGHT_LABELS = {
     K.CORRECTION: N_("Correct the deceased's data"),
     K.DELETION: N_("Delete the deceased's data"),
 }
+CODE_SENT = N_("A code was sent to your account's mobile number. You can request another in {seconds} seconds.")
 # Told with every answer and refusal (JD-6.8.1c, JD-10.2b).
 REMEDIES = N_("If you are not satisfied with this answer, you can complain to us through customer service or file a new "
               "request here. You can also bring a lawsuit before a people's court with jurisdiction, or complain to the "
@@ -95,7 +98,7 @@ def _common(loc: str) -> dict:
         "kinds": K.KINDS, "statuses": K.STATUSES, "grounds": K.REFUSAL_GROUNDS, "events": K.EVENT_LABELS,
         "withdrawable": K.WITHDRAWABLE, "relationships": K.RELATIONSHIPS, "kin_rights": KIN_RIGHT_LABELS,
         "kin_proofs": K.KIN_PROOFS, "remedies": REMEDIES, "scope_label": _scope_label,
-        "yuan": lambda fen: f"{fen / 100:.2f}", "open_statuses": K.OPEN,
+        "yuan": lambda fen: f"{fen / 100:.2f}", "open_statuses": K.OPEN, "code_sent": CODE_SENT,
         "pick": (lambda pair: pair[0]) if loc == "zh_CN" else (lambda pair: pair[1]),
     }
 
@@ -116,12 +119,20 @@ def _me(request: Request, c, user, loc: str, *, data=None, err: errors.AppError 
 
 
 def _send_code(request: Request, c, user, loc: str, page):
-    """Send the SMS code to the account's phone, then show `page` again: with "sent", or with why it was not."""
+    """Send the SMS code to the account's phone, then show `page` again: with "sent", or with why it was not. Asked
+    for by code-request.js (Accept: application/json), the answer is only that, and the page stays as it is."""
+    in_place = request.headers.get("accept", "").startswith("application/json")
+    gettext = gettext_for(loc)
     try:
         wait = c.rights.request_code(user.id, client_address(request), loc)
     except errors.AppError as err:
         _reraise(err)
+        if in_place:
+            return JSONResponse({"error": {"code": err.code, "message": err.render(gettext)}}, status_code=err.status,
+                                headers={"Cache-Control": "no-store"})
         return page(err=err)
+    if in_place:
+        return JSONResponse({"wait": wait, "message": gettext(CODE_SENT).format(seconds=wait)}, headers={"Cache-Control": "no-store"})
     return page(sent=True, wait=wait)
 
 
@@ -175,11 +186,12 @@ def confirm_page(request: Request, kind: KindPath, user: PageUser, c: ContainerD
 
 
 @router.post("/privacy/confirm/{kind}/code", dependencies=[Csrf])
-def confirm_code(request: Request, kind: KindPath, user: PageUser, c: ContainerDep, loc: LocaleDep, scope: Text(40) = ""):
-    """Step 1: a code to the account's own phone, to confirm it is me (JD-6.8.1a)."""
+def confirm_code(request: Request, kind: KindPath, user: PageUser, c: ContainerDep, loc: LocaleDep, scope: Text(40) = "",
+                 details: Text(2000) = ""):
+    """Step 1: a code to the account's own phone, to confirm it is me (JD-6.8.1a); what was typed comes back."""
     if kind not in CONFIRM_KINDS:
         raise errors.not_found()
-    return _send_code(request, c, user, loc, functools.partial(_confirm, request, c, user, loc, kind, scope=scope))
+    return _send_code(request, c, user, loc, functools.partial(_confirm, request, c, user, loc, kind, scope=scope, details=details))
 
 
 @router.post("/privacy/confirm/{kind}", dependencies=[Csrf])
@@ -258,8 +270,11 @@ def kin_page(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep):
 
 
 @router.post("/privacy/kin/code", dependencies=[Csrf])
-def kin_code(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep):
-    return _send_code(request, c, user, loc, functools.partial(_kin, request, c, user, loc))
+def kin_code(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep, deceased_phone: Text(20) = "",
+             relationship: Text(16) = "", right: Text(16) = "", details: Text(2000) = ""):
+    """The code, with what was typed shown again (files cannot be: code-request.js keeps them by not leaving the page)."""
+    form = {"deceased_phone": deceased_phone, "relationship": relationship, "right": right, "details": details}
+    return _send_code(request, c, user, loc, functools.partial(_kin, request, c, user, loc, form=form))
 
 
 def _proof(upload: UploadFile | None) -> tuple[str, bytes] | None:
