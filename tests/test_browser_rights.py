@@ -194,7 +194,7 @@ def test_a_user_sees_reveals_copies_withdraws_and_deletes_and_the_officer_sees_w
     page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("deleted")).to_be_visible()
     web.goto("/privacy/me")
-    expect(page).to_have_url(web.url("/login"))
+    expect(page).to_have_url(web.url("/login?next=%2Fprivacy%2Fme"))
     web.goto("/staff/privacy")  # the question of September is still to be answered, overdue
     expect(page.get_by_test_id("queue-row")).to_have_count(1)
     expect(page.get_by_test_id("queue-row")).to_have_attribute("data-id", explanation_id)
