@@ -231,3 +231,12 @@ def test_the_punctuation_check_finds_what_it_should():
         assert ascii_punctuation_in_chinese(wrong), wrong
     for right in ("请检查：{field}。", "事件（每批最多 1,000 条）", "其他用户在 %(count)s 条记录中", "运单号 JD1234567890128"):
         assert not ascii_punctuation_in_chinese(right), right
+
+
+def test_an_error_lists_the_fields_as_the_language_writes_lists(client):
+    zh = client.post("/api/v1/auth/password-login", json={}).json()["error"]
+    en = client.post("/api/v1/auth/password-login", json={}, headers={"Accept-Language": "en"}).json()["error"]
+    assert zh["code"] == en["code"] == "invalid_input" and len(zh["fields"]) == 2
+    first, second = zh["fields"]
+    assert zh["message"] == f"部分信息未填写或格式有误：{first}和{second}。"
+    assert en["message"] == f"Some fields are missing or invalid: {first} and {second}."

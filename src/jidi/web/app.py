@@ -21,7 +21,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jidi import errors
-from jidi.i18n import LOCALES, N_, gettext_for, negotiate, translations
+from jidi.i18n import LOCALES, N_, gettext_for, join_list, negotiate, translations
 from jidi.jobs import EmbeddedWorker
 from jidi.privacy import PurposeNotAllowed
 from jidi.privacy.audit import request_id as request_id_var
@@ -105,7 +105,8 @@ def create_app(container) -> FastAPI:
         return invalid_input(request, fields)
 
     def invalid_input(request: Request, fields: list[str]):
-        err = errors.AppError("invalid_input", N_("Some fields are missing or invalid: {fields}."), 422, fields=", ".join(fields))
+        locale = getattr(request.state, "locale", settings.default_locale)
+        err = errors.AppError("invalid_input", N_("Some fields are missing or invalid: {fields}."), 422, fields=join_list(fields, locale))
         return error_response(request, err, fields=fields)
 
     def allowed_methods(request: Request, exc: StarletteHTTPException) -> str:
