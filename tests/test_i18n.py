@@ -240,3 +240,14 @@ def test_an_error_lists_the_fields_as_the_language_writes_lists(client):
     first, second = zh["fields"]
     assert zh["message"] == f"部分信息未填写或格式有误：{first}和{second}。"
     assert en["message"] == f"Some fields are missing or invalid: {first} and {second}."
+
+
+# Words whose Chinese depends on what they name (收件人 or 目的地 or 接收号码; 物品名称 or 信息项): only ever with a
+# context (pgettext in templates, NC_ in Python), so that one translation cannot serve two meanings again.
+AMBIGUOUS = {"To", "From", "Item"}
+
+
+def test_ambiguous_words_are_always_marked_with_what_they_mean(template):
+    bare = sorted(m.id for m in template if m.id in AMBIGUOUS and not m.context)
+    assert not bare, f"give these a context (pgettext / NC_): {bare}"
+    assert {m.id for m in template if m.context} >= AMBIGUOUS
