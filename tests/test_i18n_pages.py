@@ -167,6 +167,11 @@ def test_login_returns_to_the_page_that_asked_for_it(client, sms, clock):
     assert client.get("/login?next=%2Fprivacy%2Fkin", follow_redirects=False).headers["location"] == "/privacy/kin"
 
 
+def test_switching_language_keeps_where_login_returns_to(client):
+    page = client.get("/login?next=%2Fprivacy%2Fkin").text
+    assert 'href="/login?next=%2Fprivacy%2Fkin&amp;lang=en" data-testid="lang-en"' in page
+
+
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)",
                                     "evil.example", "/x\r\nSet-Cookie: a=b"])
 def test_login_never_returns_anywhere_but_a_path_on_this_site(client, sms, clock, target):

@@ -7,7 +7,7 @@ import secrets
 import uuid
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 from fastapi import Depends, Form, Request
@@ -126,6 +126,12 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         zh, en = LABELS[item]
         return zh if loc == "zh_CN" else en
 
+    def in_language(lang: str) -> str:
+        """The page (`path`: after a form post, the page the form is on) in a language, keeping a GET's query, e.g.
+        where login returns to."""
+        query = dict(request.query_params) if request.method == "GET" else {}
+        return base["path"] + "?" + urlencode({**query, "lang": lang})
+
     base = {
         "_": gettext,
         "pgettext": translations(loc).pgettext,
@@ -134,9 +140,11 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         "label": label,
         "dev": request.app.state.container.settings.env != "production",
         "path": request.url.path,
+        "in_language": in_language,
         **_nav(request, context),
     }
     base.update(context)
+
     response = templates.TemplateResponse(request, name, base, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     return response
