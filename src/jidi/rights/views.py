@@ -4,8 +4,8 @@ and the privacy officer's queue under /staff/privacy.
 
 Plain forms, every form with the CSRF token. One small script (static/code-request.js) asks for an SMS code without
 leaving the page, so that what was typed and attached stays; without it the code request posts the form and the
-page comes back with the typed text. Personal values travel in POST bodies only, never in
-URLs: the URLs carry request ids, copy ids and the kind of request. Everything shown comes from jidi.rights.service.
+page comes back with the typed text. Personal values travel in POST bodies only, never in URLs: the URLs carry
+request ids, copy ids and the kind of request. Everything shown comes from jidi.rights.service.
 """
 from __future__ import annotations
 
