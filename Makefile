@@ -56,7 +56,7 @@ totp:
 	@$(VENV)/bin/jidi totp '$(WHO)'
 
 i18n-extract: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -o src/jidi/locale/messages.pot --no-location --sort-output src/jidi
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k NC_:1c,2 -o src/jidi/locale/messages.pot --no-location -w 120 --sort-output src/jidi
 
 i18n-update: i18n-extract
-	$(VENV)/bin/pybabel update -i src/jidi/locale/messages.pot -d src/jidi/locale -D messages --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i src/jidi/locale/messages.pot -d src/jidi/locale -D messages --no-fuzzy-matching -w 120

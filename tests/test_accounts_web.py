@@ -56,8 +56,8 @@ def test_forms_without_the_csrf_token_are_refused(client, sms, container):
 
 def test_pages_need_a_login(client):
     r = client.get("/profile", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/login"
-    assert client.get("/staff", follow_redirects=False).headers["location"] == "/staff/login"
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=%2Fprofile"
+    assert client.get("/staff", follow_redirects=False).headers["location"] == "/staff/login?next=%2Fstaff"
 
 
 def test_profile_edit_reveal_and_logout(client, sms, container):

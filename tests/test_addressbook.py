@@ -429,7 +429,7 @@ def test_pasting_fills_the_form_for_review_then_edit_and_delete(client, sms, con
 
 
 def test_pages_hide_other_users_entries_and_need_a_login(client, sms, container):
-    assert client.get("/address-book", follow_redirects=False).headers["location"] == "/login"
+    assert client.get("/address-book", follow_redirects=False).headers["location"] == "/login?next=%2Faddress-book"
     me = register(client, sms, OTHER)
     theirs = add(client, me)["id"]
     token = web_login(client, sms)

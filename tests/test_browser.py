@@ -219,7 +219,7 @@ def test_register_with_sms_code_then_edit_profile_and_log_in_with_password(web, 
     expect(page).to_have_url(re.compile(r"/profile\?saved=password$"))
     web.logout()
     web.goto("/profile")
-    expect(page).to_have_url(web.url("/login"))  # logged out for real
+    expect(page).to_have_url(web.url("/login?next=%2Fprofile"))  # logged out for real
 
     web.password_login(email, "not-the-password")
     expect(page.get_by_test_id("error")).to_have_attribute("data-code", "login_failed")
@@ -469,7 +469,7 @@ def test_support_agent_logs_in_with_totp_finds_a_customer_masked_and_reveals_for
     page = web.page
 
     web.goto("/staff")
-    expect(page).to_have_url(web.url("/staff/login"))  # the console needs a staff login
+    expect(page).to_have_url(web.url("/staff/login?next=%2Fstaff"))  # the console needs a staff login
 
     # Password alone, with a wrong authenticator code, is refused.
     web.staff_form("agent1", "Agent-pass-2026", _wrong_totp(secret))

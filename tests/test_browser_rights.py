@@ -146,7 +146,7 @@ def test_a_user_sees_reveals_copies_withdraws_and_deletes_and_the_officer_sees_w
     page.get_by_test_id("code").fill(code)
     page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("due-on")).to_have_attribute("data-date", due_dec.due.isoformat())
-    expect(page.get_by_test_id("provisional")).to_contain_text(ZH("provisional"))
+    expect(page.get_by_test_id("provisional")).to_contain_text(ZH("(provisional)"))
     expect(page.get_by_test_id("details")).to_have_text("我的昵称应改为简体字")  # the user's own words, on their request
     correction_id = page.get_by_test_id("request").get_attribute("data-id")
 
@@ -164,7 +164,7 @@ def test_a_user_sees_reveals_copies_withdraws_and_deletes_and_the_officer_sees_w
     expect(sept_row.get_by_test_id("overdue")).to_be_visible()
     expect(sept_row.get_by_test_id("provisional")).to_have_count(0)
     expect(dec_row).to_have_attribute("data-due", due_dec.due.isoformat())
-    expect(dec_row.get_by_test_id("provisional")).to_contain_text(ZH("provisional"))
+    expect(dec_row.get_by_test_id("provisional")).to_contain_text(ZH("(provisional)"))
     expect(dec_row.get_by_test_id("overdue")).to_have_count(0)
     expect(dec_row.get_by_test_id("requester")).to_have_text(masked_phone(phone))
     _page_has_no(page, phone, email, nickname)
@@ -194,7 +194,7 @@ def test_a_user_sees_reveals_copies_withdraws_and_deletes_and_the_officer_sees_w
     page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("deleted")).to_be_visible()
     web.goto("/privacy/me")
-    expect(page).to_have_url(web.url("/login"))
+    expect(page).to_have_url(web.url("/login?next=%2Fprivacy%2Fme"))
     web.goto("/staff/privacy")  # the question of September is still to be answered, overdue
     expect(page.get_by_test_id("queue-row")).to_have_count(1)
     expect(page.get_by_test_id("queue-row")).to_have_attribute("data-id", explanation_id)

@@ -35,7 +35,7 @@ def template(tmp_path_factory):
     """The message template, extracted now from the code with the Makefile's i18n-extract settings."""
     out = tmp_path_factory.mktemp("i18n") / "messages.pot"
     CommandLineInterface().run([
-        "pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-o", str(out),
+        "pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-k", "NC_:1c,2", "-o", str(out),
         "--no-location", "--sort-output", str(ROOT / "src" / "jidi"),
     ])
     with out.open("rb") as fh:
@@ -81,9 +81,9 @@ def test_every_message_has_a_chinese_translation_with_the_same_placeholders(temp
         if not message.id:
             continue
         key = message.id[0] if isinstance(message.id, tuple) else message.id
-        translated = zh_catalog.get(key)
+        translated = zh_catalog.get(key, context=message.context)
         if translated is None or not all(_strings(translated)):
-            problems.append(f"untranslated: {key!r}")
+            problems.append(f"untranslated: {key!r}" + (f" in context {message.context!r}" if message.context else ""))
             continue
         if translated.fuzzy:
             problems.append(f"fuzzy (review it and remove the flag): {key!r}")
@@ -206,3 +206,48 @@ def test_sms_is_written_in_the_language_of_the_request(client, sms):
     assert phone == PHONES[2]
     assert text.startswith("[jidi] Your verification code is ")
     assert sms.last_code(PHONES[2]) in text
+
+
+# -- how Chinese is written -----------------------------------------------------------------------------
+# ASCII punctuation that Chinese text writes full-width (，！？（）：；), found next to a Chinese character or Chinese
+# punctuation; and ASCII brackets anywhere in Chinese text ("数量(1–999)" as much as "(可选)"), but not "%(name)s".
+_CHINESE_SIDE = r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]"
+_ASCII_BESIDE_CHINESE = re.compile(rf"{_CHINESE_SIDE}\s*[,!?():;]|[,!?():;]\s*{_CHINESE_SIDE}|[()]")
+_PERCENT_PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
+
+
+def ascii_punctuation_in_chinese(text: str) -> bool:
+    return bool(_ASCII_BESIDE_CHINESE.search(_PERCENT_PLACEHOLDER.sub("{}", text)))
+
+
+def test_chinese_translations_use_full_width_punctuation(zh_catalog):
+    problems = [f"{message.id!r} -> {text!r}" for message in zh_catalog if message.id
+                for text in _strings(message) if CJK.search(text) and ascii_punctuation_in_chinese(text)]
+    assert not problems, "use ，！？（）：； in Chinese:\n" + "\n".join(problems)
+
+
+def test_the_punctuation_check_finds_what_it_should():
+    for wrong in ("请检查:{field}。", "验证码已发送,请查收", "欢迎!", "数量(1–999)", "（可选)", "没有设置密码?"):
+        assert ascii_punctuation_in_chinese(wrong), wrong
+    for right in ("请检查：{field}。", "事件（每批最多 1,000 条）", "其他用户在 %(count)s 条记录中", "运单号 JD1234567890128"):
+        assert not ascii_punctuation_in_chinese(right), right
+
+
+def test_an_error_lists_the_fields_as_the_language_writes_lists(client):
+    zh = client.post("/api/v1/auth/password-login", json={}).json()["error"]
+    en = client.post("/api/v1/auth/password-login", json={}, headers={"Accept-Language": "en"}).json()["error"]
+    assert zh["code"] == en["code"] == "invalid_input" and len(zh["fields"]) == 2
+    first, second = zh["fields"]
+    assert zh["message"] == f"部分信息未填写或格式有误：{first}和{second}。"
+    assert en["message"] == f"Some fields are missing or invalid: {first} and {second}."
+
+
+# Words whose Chinese depends on what they name (收件人 or 目的地 or 接收号码; 物品名称 or 信息项): only ever with a
+# context (pgettext in templates, NC_ in Python), so that one translation cannot serve two meanings again.
+AMBIGUOUS = {"To", "From", "Item"}
+
+
+def test_ambiguous_words_are_always_marked_with_what_they_mean(template):
+    bare = sorted(m.id for m in template if m.id in AMBIGUOUS and not m.context)
+    assert not bare, f"give these a context (pgettext / NC_): {bare}"
+    assert {m.id for m in template if m.context} >= AMBIGUOUS

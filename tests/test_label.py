@@ -14,6 +14,7 @@ import uuid
 import pytest
 from pypdf import PdfReader
 
+from jidi.i18n import china_date
 from jidi.privacy import Actor, Mask, Personal, Role, mask
 from jidi.shipping import label
 from tests.pii import ADDRESSES, ID_NUMBERS, ITEMS, NAMES, PHONES
@@ -123,7 +124,7 @@ def test_the_sender_prints_a_privacy_label_with_nothing_in_full(client, sms, con
     assert "139******78" in text and "137******11" in text
     assert "深圳市南山区 → 北京市海淀区" in text  # the route at city and district level
     assert "广东省深圳市南山区科技园路****" in text and "北京市海淀区苏州街****" in text
-    assert clock.now.astimezone(label.CHINA).strftime("%Y-%m-%d") in text  # the pickup date
+    assert china_date(clock.now) in text  # the pickup date, in China
     assert "1.5 kg" in text
 
     # What it must not show.
@@ -206,7 +207,7 @@ def test_the_order_page_link_serves_the_label_to_the_logged_in_sender(client, sm
     token = register(client, sms, phone=SENDER_PHONE)
     wb = client.post("/api/v1/orders", json=label_order(), headers=auth(token)).json()["waybill_no"]
     anonymous = client.get(f"/orders/{wb}/label.pdf", follow_redirects=False)
-    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login"
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == f"/login?next=%2Forders%2F{wb}%2Flabel.pdf"
     clock.advance(minutes=2)  # past the resend wait for another login code
     web_register(client, sms, phone=SENDER_PHONE)
     r = client.get(f"/orders/{wb}/label.pdf")

@@ -278,7 +278,7 @@ def test_only_couriers_pick_up(client, sms, container):
     client.cookies.clear()
     web_register(client, sms, phone=PHONES[2])
     r = client.get("/staff/pickup", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/staff/login"
+    assert r.status_code == 303 and r.headers["location"] == "/staff/login?next=%2Fstaff%2Fpickup"
     assert status_of(container, wb) == (states.AWAITING_PICKUP, None) and count(container, PickupRecord) == 0
     # Wrong credentials: 401, like the staff console.
     r = client.post("/api/v1/courier/sessions", json={"username": "agent1", "password": "wrong", "totp_code": "000000"})

@@ -13,6 +13,7 @@ import json
 import re
 import uuid
 import zipfile
+from urllib.parse import urlencode
 
 import pyotp
 import pytest
@@ -285,7 +286,7 @@ def test_cancellation_page_lists_what_blocks_it_then_cancels_and_stops_the_accou
     r = client.post("/privacy/confirm/cancellation", data={"csrf_token": tok(client), "code": code})
     assert r.status_code == 200 and 'data-testid="cancelled"' in r.text and erase_on in r.text
     assert any(h.startswith(f"{SESSION_COOKIE}=") for h in r.headers.get_list("set-cookie"))  # the cookie is cleared
-    assert client.get("/privacy/me", follow_redirects=False).headers["location"] == "/login"
+    assert client.get("/privacy/me", follow_redirects=False).headers["location"] == "/login?next=%2Fprivacy%2Fme"
     with container.uow() as s:
         assert s.get(User, world["my_id"]).status == "cancelled"
         req = s.scalars(select(RightsRequest).where(RightsRequest.kind == K.CANCELLATION)).one()
@@ -310,7 +311,7 @@ def test_deletion_page_shows_what_goes_and_what_the_law_keeps_then_deletes(clien
     r = client.post("/privacy/confirm/deletion", data={"csrf_token": tok(client), "code": code})
     assert r.status_code == 200 and 'data-testid="deleted"' in r.text and "实名收寄记录" in r.text
     assert ZH(views.REMEDIES) in r.text
-    assert client.get("/privacy/me", follow_redirects=False).headers["location"] == "/login"
+    assert client.get("/privacy/me", follow_redirects=False).headers["location"] == "/login?next=%2Fprivacy%2Fme"
     with container.uow() as s:
         user = s.get(User, world["my_id"])
         assert user.status == "erased" and user.phone is None
@@ -331,7 +332,7 @@ def test_the_privacy_officer_answers_and_refuses_on_a_lawful_ground_and_the_user
     clock.advance(days=1)
     expl = file_request(client, sms, clock, K.EXPLANATION, details="请解释自动化决策")
 
-    assert client.get("/staff/privacy", follow_redirects=False).headers["location"] == "/staff/login"  # a customer is not staff
+    assert client.get("/staff/privacy", follow_redirects=False).headers["location"] == "/staff/login?next=%2Fstaff%2Fprivacy"  # a customer is not staff
     agent = staff_client(app, container, Role.SUPPORT_AGENT, "agent1")
     r = agent.get("/staff/privacy")
     assert r.status_code == 403 and error_code(r) == "forbidden"
@@ -469,6 +470,8 @@ def test_next_of_kin_uploads_refuse_a_wrong_file_clearly_then_the_officer_review
     chinese_page(page)
     proofs = re.findall(r'href="(/staff/privacy/[0-9a-f-]{36}/proofs/[0-9a-f-]{36})" data-testid="proof" data-kind="([a-z_]+)"', page.text)
     assert sorted(kind for _, kind in proofs) == sorted(K.KIN_PROOFS) and ZH(K.RELATIONSHIPS["spouse"]) in page.text
+    # Named for the officer: the applicant's documents, not "yours".
+    assert ZH("The applicant's identity document") in page.text and ZH(K.KIN_PROOFS["applicant_id"]) not in page.text
     # The applicant and the deceased's account, masked.
     assert '<td data-testid="requester">137****1111' in page.text and '<td data-testid="deceased">139****5678' in page.text
     assert 'data-testid="reveal-deceased"' in page.text and ME not in page.text and FRIEND not in page.text
@@ -479,7 +482,7 @@ def test_next_of_kin_uploads_refuse_a_wrong_file_clearly_then_the_officer_review
         assert got.status_code == 200 and (got.headers["content-type"], got.content) == expected[kind]
         assert got.headers["content-disposition"].startswith("attachment;") and got.headers["cache-control"] == "no-store"
         assert got.headers["x-content-type-options"] == "nosniff"
-        assert client.get(url, follow_redirects=False).headers["location"] == "/staff/login"  # the applicant is not staff
+        assert client.get(url, follow_redirects=False).headers["location"] == "/staff/login?" + urlencode({"next": url})  # the applicant is not staff
     assert officer.get(f"/staff/privacy/{uuid.uuid4()}/proofs/{proofs[0][0].rsplit('/', 1)[1]}").status_code == 404
     r = officer.post(f"/staff/privacy/{rid}/approve", data={"csrf_token": tok(officer), "answer": ""}, follow_redirects=False)
     assert r.status_code == 303
@@ -494,8 +497,8 @@ def test_next_of_kin_uploads_refuse_a_wrong_file_clearly_then_the_officer_review
 def test_the_pages_need_a_login_and_every_form_needs_the_csrf_token(client, sms, clock, world):
     for path in ("/privacy/me", "/privacy/requests", "/privacy/kin", "/privacy/confirm/deletion", f"/privacy/requests/{uuid.uuid4()}"):
         r = client.get(path, follow_redirects=False)
-        assert r.status_code == 303 and r.headers["location"] == "/login", path
-    assert client.get("/staff/privacy", follow_redirects=False).headers["location"] == "/staff/login"
+        assert r.status_code == 303 and r.headers["location"] == "/login?" + urlencode({"next": path}), path
+    assert client.get("/staff/privacy", follow_redirects=False).headers["location"] == "/staff/login?next=%2Fstaff%2Fprivacy"
     web_login(client, sms, clock, ME)
     sent = len(sms.sent)
     for path, data in (("/privacy/me/code", {}), ("/privacy/me/full", {"code": "123456"}), ("/privacy/confirm/copy/code", {}),

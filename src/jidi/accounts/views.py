@@ -26,6 +26,7 @@ from jidi.web.deps import (
     render,
     render_error,
     trust_device,
+    safe_next,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -33,6 +34,9 @@ WECHAT_STATE_COOKIE = "jidi_wx_state"
 WECHAT_PENDING_COOKIE = "jidi_wx_pending"
 
 Text = lambda n: Annotated[str, Form(max_length=n)]  # noqa: E731
+# Where to return after logging in: a path on this site (checked by safe_next), carried by the login forms.
+Next = Annotated[str, Query(max_length=500)]
+NextForm = Annotated[str, Form(max_length=500)]
 
 
 def _login_cookie(c, response, name: str, token: str, staff: bool = False) -> None:
@@ -42,16 +46,17 @@ def _login_cookie(c, response, name: str, token: str, staff: bool = False) -> No
 
 # -- SMS login / registration --------------------------------------------------------------------------
 @router.get("/login")
-def login_page(request: Request, user: OptionalPageUser, c: ContainerDep):
+def login_page(request: Request, user: OptionalPageUser, c: ContainerDep, next: Next = ""):  # noqa: A002
     if user:
-        return redirect("/profile")
-    return render(request, "login.html", phone="", sent=False, policy_version=c.settings.policy_version)
+        return redirect(safe_next(next) or "/profile")
+    return render(request, "login.html", phone="", sent=False, policy_version=c.settings.policy_version, next=safe_next(next))
 
 
 @router.post("/login", dependencies=[Csrf])
 def login_submit(request: Request, c: ContainerDep, loc: LocaleDep, action: Text(10) = "login", phone: Text(20) = "",
-                 code: Text(10) = "", accept_policy: Text(5) = "", challenge_token: Text(400) = "", challenge_answer: Text(10) = ""):
-    form = {"phone": phone, "policy_version": c.settings.policy_version}
+                 code: Text(10) = "", accept_policy: Text(5) = "", challenge_token: Text(400) = "", challenge_answer: Text(10) = "",
+                 next: NextForm = ""):  # noqa: A002
+    form = {"phone": phone, "policy_version": c.settings.policy_version, "next": safe_next(next)}
     try:
         if action == "send":
             wait = c.accounts.request_code(phone, "login", client_address(request), loc, device=request.cookies.get(DEVICE_COOKIE),
@@ -61,7 +66,7 @@ def login_submit(request: Request, c: ContainerDep, loc: LocaleDep, action: Text
     except errors.AppError as err:
         return render_error(request, "login.html", err, sent=action != "send", **form)
     pending = c.secrets.open_blob("wechat", request.cookies.get(WECHAT_PENDING_COOKIE))
-    response = redirect("/profile?welcome=1" if result.created else "/profile")
+    response = redirect("/profile?welcome=1" if result.created else safe_next(next) or "/profile")
     if pending:
         c.accounts.bind_wechat(result.user_id, WechatIdentity(**pending), True)
         response.delete_cookie(WECHAT_PENDING_COOKIE)
@@ -71,21 +76,21 @@ def login_submit(request: Request, c: ContainerDep, loc: LocaleDep, action: Text
 
 
 @router.get("/login/password")
-def password_page(request: Request):
-    return render(request, "login_password.html", login="")
+def password_page(request: Request, next: Next = ""):  # noqa: A002
+    return render(request, "login_password.html", login="", next=safe_next(next))
 
 
 @router.post("/login/password", dependencies=[Csrf])
 def password_submit(request: Request, c: ContainerDep, login: Text(254) = "", password: Text(128) = "",
-                    accept_policy: Text(5) = ""):
+                    accept_policy: Text(5) = "", next: NextForm = ""):  # noqa: A002
     try:
         result = c.accounts.login_with_password(login, password)
         pending = c.secrets.open_blob("wechat", request.cookies.get(WECHAT_PENDING_COOKIE))
         if pending:
             c.accounts.bind_wechat(result.user_id, WechatIdentity(**pending), accept_policy == "on")
     except errors.AppError as err:
-        return render_error(request, "login_password.html", err, login=login)
-    response = redirect("/profile")
+        return render_error(request, "login_password.html", err, login=login, next=safe_next(next))
+    response = redirect(safe_next(next) or "/profile")
     if pending:
         response.delete_cookie(WECHAT_PENDING_COOKIE)
     _login_cookie(c, response, SESSION_COOKIE, result.token)
@@ -199,18 +204,18 @@ def wechat_callback(request: Request, c: ContainerDep, state: Annotated[str, Que
 
 # -- staff ---------------------------------------------------------------------------------------------
 @router.get("/staff/login")
-def staff_login_page(request: Request):
-    return render(request, "staff_login.html")
+def staff_login_page(request: Request, next: Next = ""):  # noqa: A002
+    return render(request, "staff_login.html", next=safe_next(next))
 
 
 @router.post("/staff/login", dependencies=[Csrf])
 def staff_login_submit(request: Request, c: ContainerDep, username: Text(64) = "", password: Text(128) = "",
-                       totp: Text(10) = ""):
+                       totp: Text(10) = "", next: NextForm = ""):  # noqa: A002
     try:
         result = c.accounts.staff_login(username, password, totp)
     except errors.AppError as err:
-        return render_error(request, "staff_login.html", err)
-    response = redirect("/staff")
+        return render_error(request, "staff_login.html", err, next=safe_next(next))
+    response = redirect(safe_next(next) or "/staff")
     _login_cookie(c, response, STAFF_COOKIE, result.token, staff=True)
     return response
 

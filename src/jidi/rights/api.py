@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from jidi.accounts.api import errors_for
-from jidi.i18n import gettext_for
+from jidi.i18n import china_day, gettext_for
 from jidi.privacy import LABELS
 from jidi.privacy.sharing import ROLE_LABELS
 from jidi.rights import export, kinds as K
@@ -164,7 +164,7 @@ def preview(kind: Annotated[str, Path(max_length=20, examples=["deletion", "canc
     return PreviewOut(
         kind=p.kind, blocked_by=[Blocker(code=b, message=_(REASONS[b])) for b in p.blocked_by],
         will_erase=[WillErase(what=pick(label), records=n) for label, n in p.will_erase],
-        will_keep=[Kept(what=pick(r.label), legal_basis=pick((r.law_zh, r.law_en)), kept_until=r.until.astimezone(export.CHINA_TIME).date()) for r in p.will_keep],
+        will_keep=[Kept(what=pick(r.label), legal_basis=pick((r.law_zh, r.law_en)), kept_until=china_day(r.until)) for r in p.will_keep],
         will_notify=[ToNotify(recipient=pick(x.recipient.label), role=pick(ROLE_LABELS[x.recipient.role]),
                               purpose=pick(LABELS[x.recipient.purpose]), records=x.records) for x in p.will_notify],
         erase_after=p.erase_after,

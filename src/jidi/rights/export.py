@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from jidi.i18n import N_, gettext_for
+from jidi.i18n import N_, china_date, china_datetime, gettext_for, install_formats, translations
 from jidi.privacy import LABELS
 from jidi.privacy.datamap import RELATION_LABELS, Restricted, RowView
 from jidi.privacy.sharing import ROLE_LABELS, ShareSummary
@@ -115,12 +115,12 @@ def china_time(value: dt.datetime) -> str:
 
 def readable_time(iso: str) -> str:
     """An ISO 8601 time as people read it, in China time: 2026-12-05 09:30."""
-    return dt.datetime.fromisoformat(iso).astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+    return china_datetime(dt.datetime.fromisoformat(iso))
 
 
 def _detail(table: str, column: str, value, gettext) -> dict:
     if isinstance(value, dt.datetime):
-        machine, text = china_time(value), value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+        machine, text = china_time(value), china_datetime(value)
     elif isinstance(value, bool):
         machine, text = value, gettext("Yes") if value else gettext("No")
     elif isinstance(value, dt.date):
@@ -136,7 +136,9 @@ def _env(locale: str) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
                              extensions=["jinja2.ext.i18n"])
     gettext = gettext_for(locale)
-    env.install_gettext_callables(gettext, lambda s, p, n: gettext(s if n == 1 else p), newstyle=True)
+    env.install_gettext_callables(gettext, lambda s, p, n: gettext(s if n == 1 else p), newstyle=True,
+                                  pgettext=translations(locale).pgettext)
+    install_formats(env)
     env.filters["readable_time"] = readable_time
     return env
 
@@ -180,7 +182,7 @@ def document(views: list[RowView], restricted: list[Restricted], shared: list[Sh
         "sections": list(sections.values()),
         "restricted": [{
             "table": r.table, "label": _pick(r.label, locale), "id": r.row_id,
-            "legal_basis": r.law_zh if locale.startswith("zh") else r.law_en, "kept_until": r.until.astimezone(CHINA_TIME).date().isoformat(),
+            "legal_basis": r.law_zh if locale.startswith("zh") else r.law_en, "kept_until": china_date(r.until),
         } for r in restricted],
         "shared_with": [{
             "recipient": _pick(x.recipient.label, locale),
@@ -195,7 +197,8 @@ def document(views: list[RowView], restricted: list[Restricted], shared: list[Sh
 
 
 def archive(doc: dict, locale: str) -> bytes:
-    html = _env(locale).get_template("export.html").render(doc=doc, locale=locale)
+    html = _env(locale).get_template("export.html").render(doc=doc, locale=locale,
+                                                           generated_at=dt.datetime.fromisoformat(doc["generated_at"]))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("my-data.json", json.dumps(doc, ensure_ascii=False, indent=1))

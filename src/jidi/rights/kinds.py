@@ -1,7 +1,7 @@
 """The vocabulary of data-subject requests: kinds, statuses, lawful refusal grounds, consents one may withdraw."""
 from __future__ import annotations
 
-from jidi.i18n import N_
+from jidi.i18n import N_, NC_
 
 ACCESS, COPY, CORRECTION, DELETION = "access", "copy", "correction", "deletion"
 WITHDRAWAL, CANCELLATION, EXPLANATION, NEXT_OF_KIN = "withdrawal", "cancellation", "explanation", "next_of_kin"
@@ -30,12 +30,19 @@ KIN_PROOFS = {
     "applicant_id": N_("Your identity document"),
     "kinship": N_("Proof of your relationship"),
 }
+# The same documents as the privacy officer sees them: "your" is the applicant, not the officer.
+KIN_PROOFS_FOR_OFFICER = {
+    "deceased_id": N_("The deceased's identity document"),
+    "death_certificate": N_("Death certificate"),
+    "applicant_id": N_("The applicant's identity document"),
+    "kinship": N_("Proof of the applicant's relationship to the deceased"),
+}
 PROOF_TYPES = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 
 RECEIVED, AWAITING_FEE, IN_REVIEW, SCHEDULED = "received", "awaiting_fee", "in_review", "scheduled"
 PROCESSING, FULFILLED, REFUSED = "processing", "fulfilled", "refused"
 STATUSES = {
-    RECEIVED: N_("Received"),
+    RECEIVED: NC_("request status", "Received"),
     AWAITING_FEE: N_("Awaiting your acceptance of the fee"),
     IN_REVIEW: N_("Under review"),
     SCHEDULED: N_("Scheduled"),

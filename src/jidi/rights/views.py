@@ -2,8 +2,10 @@
 correction, explanation, withdrawal, deletion or cancellation, my requests and their deadlines, copies, next of kin;
 and the privacy officer's queue under /staff/privacy.
 
-Plain forms, no JavaScript, every form with the CSRF token. Personal values travel in POST bodies only, never in
-URLs: the URLs carry request ids, copy ids and the kind of request. Everything shown comes from jidi.rights.service.
+Plain forms, every form with the CSRF token. One small script (static/code-request.js) asks for an SMS code without
+leaving the page, so that what was typed and attached stays; without it the code request posts the form and the
+page comes back with the typed text. Personal values travel in POST bodies only, never in URLs: the URLs carry
+request ids, copy ids and the kind of request. Everything shown comes from jidi.rights.service.
 """
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ import functools
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from jidi import errors
-from jidi.i18n import N_
+from jidi.i18n import N_, china_date, gettext_for
 from jidi.privacy import LABELS, Role
 from jidi.privacy.sharing import ROLE_LABELS
 from jidi.rights import export, kinds as K
@@ -40,7 +42,6 @@ Text = lambda n: Annotated[str, Form(max_length=n)]  # noqa: E731
 ItemId = Annotated[str, Path(max_length=36)]
 KindPath = Annotated[str, Path(max_length=20)]
 Upload = Annotated[UploadFile | None, File()]
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8))  # mainland China: UTC+8 all year
 
 ME, CONFIRM, DONE = "privacy_me.html", "privacy_confirm.html", "privacy_done.html"
 REQUESTS, REQUEST, KIN = "privacy_requests.html", "privacy_request.html", "privacy_kin.html"
@@ -52,7 +53,7 @@ ENDS_ACCOUNT = (K.DELETION, K.CANCELLATION)
 # What each request does, said before the person confirms it.
 WHAT_IT_DOES = {
     K.COPY: N_("We prepare a file with all your personal data: a zip with my-data.json (machine-readable) and my-data.html "
-               "(to read). You can download it from the request's page for {hours} hours."),
+               "(to read). You can download it from the request's page for {period}."),
     K.CORRECTION: N_("Tell us what is wrong and what it should be. Our privacy officer checks it, corrects it and answers you "
                      "by the due date."),
     K.EXPLANATION: N_("Ask how, why or with whom we process your personal data. Our privacy officer answers you in writing "
@@ -71,6 +72,7 @@ KIN_RIGHT_LABELS = {
     K.CORRECTION: N_("Correct the deceased's data"),
     K.DELETION: N_("Delete the deceased's data"),
 }
+CODE_SENT = N_("A code was sent to your account's mobile number. You can request another in {seconds} seconds.")
 # Told with every answer and refusal (JD-6.8.1c, JD-10.2b).
 REMEDIES = N_("If you are not satisfied with this answer, you can complain to us through customer service or file a new "
               "request here. You can also bring a lawsuit before a people's court with jurisdiction, or complain to the "
@@ -80,18 +82,6 @@ _TYPE_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/
 _EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 # Errors that are the page's answer as a whole, not a problem with what was typed into a form.
 _WHOLE_PAGE = ("not_found", "not_authenticated", "forbidden", "account_unavailable")
-
-
-def _when(value: dt.datetime | None) -> str:
-    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _day(value: dt.datetime | dt.date | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(CHINA_TIME).date()
-    return value.isoformat()
 
 
 def _scope_label(view) -> str:
@@ -107,8 +97,8 @@ def _common(loc: str) -> dict:
     return {
         "kinds": K.KINDS, "statuses": K.STATUSES, "grounds": K.REFUSAL_GROUNDS, "events": K.EVENT_LABELS,
         "withdrawable": K.WITHDRAWABLE, "relationships": K.RELATIONSHIPS, "kin_rights": KIN_RIGHT_LABELS,
-        "kin_proofs": K.KIN_PROOFS, "remedies": REMEDIES, "when": _when, "day": _day, "scope_label": _scope_label,
-        "yuan": lambda fen: f"{fen / 100:.2f}", "open_statuses": K.OPEN,
+        "kin_proofs": K.KIN_PROOFS, "remedies": REMEDIES, "scope_label": _scope_label,
+        "yuan": lambda fen: f"{fen / 100:.2f}", "open_statuses": K.OPEN, "code_sent": CODE_SENT,
         "pick": (lambda pair: pair[0]) if loc == "zh_CN" else (lambda pair: pair[1]),
     }
 
@@ -129,12 +119,20 @@ def _me(request: Request, c, user, loc: str, *, data=None, err: errors.AppError 
 
 
 def _send_code(request: Request, c, user, loc: str, page):
-    """Send the SMS code to the account's phone, then show `page` again: with "sent", or with why it was not."""
+    """Send the SMS code to the account's phone, then show `page` again: with "sent", or with why it was not. Asked
+    for by code-request.js (Accept: application/json), the answer is only that, and the page stays as it is."""
+    in_place = request.headers.get("accept", "").startswith("application/json")
+    gettext = gettext_for(loc)
     try:
         wait = c.rights.request_code(user.id, client_address(request), loc)
     except errors.AppError as err:
         _reraise(err)
+        if in_place:
+            return JSONResponse({"error": {"code": err.code, "message": err.render(gettext)}}, status_code=err.status,
+                                headers={"Cache-Control": "no-store"})
         return page(err=err)
+    if in_place:
+        return JSONResponse({"wait": wait, "message": gettext(CODE_SENT).format(seconds=wait)}, headers={"Cache-Control": "no-store"})
     return page(sent=True, wait=wait)
 
 
@@ -169,13 +167,13 @@ def _confirm(request: Request, c, user, loc: str, kind: str, *, scope: str = "",
     pick = _common(loc)["pick"]
     context = {
         "user": user, "kind": kind, "scope": scope if scope in K.WITHDRAWABLE else "", "details": details,
-        "what": WHAT_IT_DOES[kind], "ttl_hours": c.settings.rights_export_ttl_hours, "preview": preview,
+        "what": WHAT_IT_DOES[kind], "export_ttl": dt.timedelta(hours=c.settings.rights_export_ttl_hours), "preview": preview,
         "blocked_by": list(preview.blocked_by) if preview else [], "reasons": REASONS,
         "will_erase": [(pick(label), n) for label, n in preview.will_erase] if preview else [],
-        "will_keep": [(pick(r.label), pick((r.law_zh, r.law_en)), _day(r.until)) for r in preview.will_keep] if preview else [],
+        "will_keep": [(pick(r.label), pick((r.law_zh, r.law_en)), china_date(r.until)) for r in preview.will_keep] if preview else [],
         "will_notify": [(pick(x.recipient.label), pick(ROLE_LABELS[x.recipient.role]), x.records)
                         for x in preview.will_notify] if preview else [],
-        "erase_after": _day(preview.erase_after) if preview and preview.erase_after else "",
+        "erase_after": china_date(preview.erase_after) if preview and preview.erase_after else "",
         "path": f"/privacy/confirm/{kind}", **_common(loc), **extra,
     }
     return render_error(request, CONFIRM, err, **context)
@@ -188,11 +186,12 @@ def confirm_page(request: Request, kind: KindPath, user: PageUser, c: ContainerD
 
 
 @router.post("/privacy/confirm/{kind}/code", dependencies=[Csrf])
-def confirm_code(request: Request, kind: KindPath, user: PageUser, c: ContainerDep, loc: LocaleDep, scope: Text(40) = ""):
-    """Step 1: a code to the account's own phone, to confirm it is me (JD-6.8.1a)."""
+def confirm_code(request: Request, kind: KindPath, user: PageUser, c: ContainerDep, loc: LocaleDep, scope: Text(40) = "",
+                 details: Text(2000) = ""):
+    """Step 1: a code to the account's own phone, to confirm it is me (JD-6.8.1a); what was typed comes back."""
     if kind not in CONFIRM_KINDS:
         raise errors.not_found()
-    return _send_code(request, c, user, loc, functools.partial(_confirm, request, c, user, loc, kind, scope=scope))
+    return _send_code(request, c, user, loc, functools.partial(_confirm, request, c, user, loc, kind, scope=scope, details=details))
 
 
 @router.post("/privacy/confirm/{kind}", dependencies=[Csrf])
@@ -215,8 +214,8 @@ def confirm_submit(request: Request, kind: KindPath, user: PageUser, c: Containe
         return redirect(f"/privacy/requests/{rid}?saved=1")
     # The account has stopped (cancellation) or is being erased (deletion): say what happened and log out here.
     pick = _common(loc)["pick"]
-    response = render(request, DONE, user=None, kind=kind, view=view, erase_after=_day(view.erase_after),
-                      will_keep=[(pick(r.label), pick((r.law_zh, r.law_en)), _day(r.until)) for r in before.will_keep],
+    response = render(request, DONE, user=None, kind=kind, view=view, erase_after=china_date(view.erase_after),
+                      will_keep=[(pick(r.label), pick((r.law_zh, r.law_en)), china_date(r.until)) for r in before.will_keep],
                       path="/", **_common(loc))
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -271,8 +270,11 @@ def kin_page(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep):
 
 
 @router.post("/privacy/kin/code", dependencies=[Csrf])
-def kin_code(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep):
-    return _send_code(request, c, user, loc, functools.partial(_kin, request, c, user, loc))
+def kin_code(request: Request, user: PageUser, c: ContainerDep, loc: LocaleDep, deceased_phone: Text(20) = "",
+             relationship: Text(16) = "", right: Text(16) = "", details: Text(2000) = ""):
+    """The code, with what was typed shown again (files cannot be: code-request.js keeps them by not leaving the page)."""
+    form = {"deceased_phone": deceased_phone, "relationship": relationship, "right": right, "details": details}
+    return _send_code(request, c, user, loc, functools.partial(_kin, request, c, user, loc, form=form))
 
 
 def _proof(upload: UploadFile | None) -> tuple[str, bytes] | None:
@@ -317,6 +319,7 @@ def _officer(staff) -> None:
 def _officer_request(request: Request, c, staff, loc: str, request_id: str, *, err: errors.AppError | None = None, **extra):
     view, text = c.rights.officer_request(staff.actor, request_id)
     context = {"staff": staff, "r": view, "text": text, "answer": "", "ground": "", "reason": "", "revealed": {},
+               "officer_proofs": K.KIN_PROOFS_FOR_OFFICER,
                "path": f"/staff/privacy/{view.id}", **_common(loc), **extra}
     return render_error(request, OFFICER_REQUEST, err, **context)
 

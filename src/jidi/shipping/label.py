@@ -29,6 +29,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from jidi.addressbook import regions
+from jidi.i18n import china_date
 from jidi.shipping.states import SERVICE_LABELS
 
 log = logging.getLogger("jidi.shipping.label")
@@ -41,7 +42,6 @@ MARGIN = 4 * mm
 # font of its own shows empty boxes.
 CJK_FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"))
 LATIN_BOLD = "Helvetica-Bold"
-CHINA = dt.timezone(dt.timedelta(hours=8), "CST")  # no daylight saving time in China
 
 
 @dataclasses.dataclass(frozen=True)
@@ -226,7 +226,7 @@ def render(data: LabelData, gettext) -> bytes:
     renderPDF.draw(drawing, c, right - qr_size, y - 1 * mm - qr_size)
     lb.text(right - qr_size / 2, y - 3 * mm - qr_size, _("Scan to track"), 6, align="center")
     # Picked up on, else the chosen pickup window, else ordered on; as a date in China.
-    when = data.pickup_date.astimezone(CHINA).strftime("%Y-%m-%d") if data.pickup_date else "—"
+    when = china_date(data.pickup_date) or "—"
     facts = [
         (_("Weight"), f"{data.weight_g / 1000:g} kg"),
         (_("Shipping date"), when),

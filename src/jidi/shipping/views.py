@@ -2,7 +2,6 @@
 courier's real-name pickup."""
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 from urllib.parse import urlencode
@@ -21,7 +20,6 @@ from jidi.web.deps import ContainerDep, Csrf, PageUser, StaffUser, redirect, ren
 
 router = APIRouter(include_in_schema=False)
 Waybill = Annotated[str, Path(max_length=30)]
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8))  # mainland China: UTC+8 all year
 ID_TYPE_LABELS = {
     "resident_id": N_("Resident identity card"), "passport": N_("Passport"),
     "hk_macau_permit": N_("Mainland travel permit for Hong Kong and Macao residents"),
@@ -30,17 +28,13 @@ ID_TYPE_LABELS = {
 }
 
 
-def _when(value: dt.datetime) -> str:
-    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
-
-
 def _form(c, user, **extra) -> dict:
     return {
         "user": user,
         "senders": c.addressbook.list(user.id, "sender"),
         "recipients": c.addressbook.list(user.id, "recipient"),
         "categories": load().categories,
-        "prohibited": sorted(load().prohibited),
+        "prohibited": [states.CATEGORY_LABELS[cat] for cat in sorted(load().prohibited)],
         "service_types": SERVICE_TYPES,
         "category_labels": states.CATEGORY_LABELS,
         "service_labels": states.SERVICE_LABELS,
@@ -98,7 +92,7 @@ def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppErr
     cancellable = order.mine_as == "sender" and order.status in states.CANCELLABLE
     ctx = dict(user=user, order=order, status_labels=states.LABELS, exception_labels=states.EXCEPTION_LABELS,
                cancellable=cancellable, payable=order.mine_as == "sender" and order.status == states.AWAITING_PAYMENT,
-               route=route, ev=ev, when=_when, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [])
+               route=route, ev=ev, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [])
     return render_error(request, "order.html", error, **ctx)
 
 

@@ -26,7 +26,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 import pydantic_core
 
 from jidi.accounts.api import ErrorDetail, errors_for
-from jidi.i18n import N_, gettext_for
+from jidi.i18n import N_, gettext_for, join_list
 from jidi.shipping import states
 from jidi.tracking import events as ev
 from jidi.tracking.service import MAX_BATCH, REASONS, TrackView
@@ -155,7 +155,8 @@ def _item_fields(errors: list[dict]) -> tuple[list[str], list[ItemProblem]]:
 
 
 def _invalid(request: Request, fields: list[str], items: list[ItemProblem] | None = None) -> JSONResponse:
-    message = gettext_for(request.state.locale)(N_("Some fields are missing or invalid: {fields}.")).format(fields=", ".join(fields))
+    message = gettext_for(request.state.locale)(N_("Some fields are missing or invalid: {fields}.")).format(
+        fields=join_list(fields, request.state.locale))
     error = {"code": "invalid_input", "message": message, "fields": fields}
     if items:
         error["items"] = [p.model_dump() for p in items]

@@ -5,7 +5,6 @@ province and city level, facilities by name.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -17,7 +16,6 @@ from jidi.web.deps import ContainerDep, OptionalPageUser, client_address, render
 
 router = APIRouter(include_in_schema=False)
 PAGE = "tracking.html"
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8))  # mainland China: UTC+8 all year
 
 # The steps shown at a glance, for a parcel on its way and for one going back to its sender.
 FORWARD = (states.AWAITING_PICKUP, states.PICKED_UP, states.IN_TRANSIT, states.OUT_FOR_DELIVERY, states.DELIVERED)
@@ -41,11 +39,7 @@ def _show(request: Request, c, user, number: str):
             raise
         return render_error(request, PAGE, err, user=user, number=number[:30])
     return render(request, PAGE, user=user, number=view.waybill_no, view=view, steps=_steps(view.status), ev=ev,
-                  LABELS=states.LABELS, route=list(reversed(view.route)), when=_when)
-
-
-def _when(value: dt.datetime) -> str:
-    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+                  LABELS=states.LABELS, route=list(reversed(view.route)))
 
 
 @router.get("/track")

@@ -7,6 +7,7 @@ import logging
 import re
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,7 +24,7 @@ from swagger_ui_bundle import swagger_ui_path
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from jidi import errors
-from jidi.i18n import LOCALES, N_, gettext_for, negotiate, translations
+from jidi.i18n import LOCALES, N_, gettext_for, join_list, negotiate, translations
 from jidi.jobs import EmbeddedWorker
 from jidi.privacy import PurposeNotAllowed, SubjectShredded
 from jidi.privacy.audit import request_id as request_id_var
@@ -95,6 +96,9 @@ def create_app(container) -> FastAPI:
                                 headers={**(headers or {}), "Cache-Control": "no-store"})
         if err.code == "not_authenticated":
             target = "/staff/login" if request.url.path.startswith("/staff") else "/login"
+            if request.method == "GET":  # come back here after logging in (a form post cannot be repeated)
+                here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                target += "?" + urlencode({"next": here})
             return RedirectResponse(target, status_code=303)
         response = deps.render(request, "error.html", status_code=err.status, error=message, error_code=err.code)
         response.headers.update(headers or {})
@@ -121,7 +125,8 @@ def create_app(container) -> FastAPI:
         return invalid_input(request, fields)
 
     def invalid_input(request: Request, fields: list[str]):
-        err = errors.AppError("invalid_input", N_("Some fields are missing or invalid: {fields}."), 422, fields=", ".join(fields))
+        locale = getattr(request.state, "locale", settings.default_locale)
+        err = errors.AppError("invalid_input", N_("Some fields are missing or invalid: {fields}."), 422, fields=join_list(fields, locale))
         return error_response(request, err, fields=fields)
 
     def allowed_methods(request: Request, exc: StarletteHTTPException) -> str:

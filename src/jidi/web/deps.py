@@ -7,6 +7,7 @@ import secrets
 import uuid
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 from fastapi import Depends, Form, Request
@@ -16,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from jidi import errors
 from jidi.addressbook import regions
-from jidi.i18n import gettext_for
+from jidi.i18n import gettext_for, install_formats, translations
 from jidi.privacy import LABELS, Actor, Role
 
 SESSION_COOKIE = "jidi_session"
@@ -26,6 +27,7 @@ LANG_COOKIE = "jidi_lang"
 DEVICE_COOKIE = "jidi_device"  # a trusted device of an account (accounts.trusted_device)
 
 templates = Jinja2Templates(env=jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True))
+install_formats(templates.env)
 
 
 def container(request: Request):
@@ -68,11 +70,15 @@ def page_user(user: Annotated[CurrentUser | None, Depends(page_user_optional)]) 
     return user
 
 
-def staff_user(request: Request) -> CurrentUser:
+def staff_user_optional(request: Request) -> CurrentUser | None:
     found = request.app.state.container.accounts.authenticate(request.cookies.get(STAFF_COOKIE), ("staff",))
-    if found is None or not found[1].is_staff:
+    return CurrentUser(*found) if found and found[1].is_staff else None
+
+
+def staff_user(staff: Annotated[CurrentUser | None, Depends(staff_user_optional)]) -> CurrentUser:
+    if staff is None:
         raise errors.not_authenticated()
-    return CurrentUser(*found)
+    return staff
 
 
 def csrf_token(request: Request) -> str:
@@ -101,6 +107,26 @@ def trust_device(c, response: Response, user_id: uuid.UUID) -> None:
                         httponly=True, secure=c.settings.cookie_secure, samesite="lax")
 
 
+def safe_next(target: str | None) -> str | None:
+    """Where to go back to after logging in: a path on this site only (never another host, a scheme or a
+    backslash trick), else None."""
+    if not target or len(target) > 500 or "\\" in target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(ch) < 0x20 for ch in target):
+        return None
+    return target
+
+
+def _nav(request: Request, context: dict) -> dict:
+    """Who the menu is for: the page's customer or staff member; on pages that do not say, whoever the session
+    cookies name (so no logged-in person is offered "log in")."""
+    user = context["user"] if "user" in context else page_user_optional(request) if request.cookies.get(SESSION_COOKIE) else None
+    staff = context.get("staff") or (staff_user_optional(request) if request.cookies.get(STAFF_COOKIE) else None)
+    on_staff_page = request.url.path.startswith("/staff")
+    return {"nav_user": None if staff and on_staff_page else user, "nav_staff": staff if on_staff_page or not user else None}
+
+
 def render(request: Request, name: str, status_code: int = 200, **context):
     loc = request.state.locale
     gettext = gettext_for(loc)
@@ -109,8 +135,15 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         zh, en = LABELS[item]
         return zh if loc == "zh_CN" else en
 
+    def in_language(lang: str) -> str:
+        """The page (`path`: after a form post, the page the form is on) in a language, keeping a GET's query, e.g.
+        where login returns to."""
+        query = dict(request.query_params) if request.method == "GET" else {}
+        return base["path"] + "?" + urlencode({**query, "lang": lang})
+
     base = {
         "_": gettext,
+        "pgettext": translations(loc).pgettext,
         "locale": loc,
         "csrf_token": request.state.csrf,
         "label": label,
@@ -118,6 +151,8 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         "region_name": lambda region: regions.name(region, loc),  # one division's name
         "dev": request.app.state.container.settings.env != "production",
         "path": request.url.path,
+        "in_language": in_language,
+        **_nav(request, context),
     }
     base.update(context)
     response = templates.TemplateResponse(request, name, base, status_code=status_code)
