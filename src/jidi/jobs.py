@@ -62,6 +62,12 @@ def register_tasks(queue: Huey, container) -> types.SimpleNamespace:
         container.rights.purge_expired_exports()
         container.shares.send_deletion_notices(container.uow, container.clock())  # any a failed job left behind
 
+    # The audit chain: records written since the last run are sealed and a signed checkpoint is kept in the ledger.
+    @queue.periodic_task(crontab(minute="*"), name="seal_audit_log")
+    @queue.lock_task("seal_audit_log")
+    def seal_audit_log() -> int:
+        return container.audit.seal(container.uow)
+
     # Retention (jidi.retention): nightly at 03:30 China time (19:30 UTC; Huey's crontab runs in UTC). The lock
     # keeps two consumers' schedulers from running it side by side (a second run would only find less to do).
     @queue.periodic_task(crontab(minute="30", hour="19"), name="retention_sweep")
@@ -71,7 +77,7 @@ def register_tasks(queue: Huey, container) -> types.SimpleNamespace:
 
     return types.SimpleNamespace(deliver_sms=deliver_sms, rewrap_subject_keys=rewrap_subject_keys, build_export=build_export,
                                  erase_for_request=erase_for_request, send_share_deletion_notices=send_share_deletion_notices,
-                                 rights_housekeeping=rights_housekeeping,
+                                 rights_housekeeping=rights_housekeeping, seal_audit_log=seal_audit_log,
                                  retention_sweep=retention_sweep)
 
 
