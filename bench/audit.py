@@ -4,8 +4,8 @@ An audited write is one transaction as a feature writes it: a new data subject (
 about it (`Vault.record`), committed. Each client is a process of its own (as web workers are), with its own
 container built by `jidi.bootstrap.bootstrap` on the same throwaway database and key file; all clients start
 together and write as fast as they can for DURATION_S. While they write, one more process seals the log every
-second, as the periodic job does (`jidi.privacy.audit.seal`), and the run ends with a seal and a `verify` of the
-whole log, which must find nothing.
+second, as the periodic job does (`AuditLog.seal`), and the run ends with a seal and a `verify` of the whole log
+(`verify_s`, both included), which must find nothing.
 
 Each level runs ROUNDS times, levels interleaved (1, 4, 16, 16, 4, 1, …); value = the median writes/s over the
 rounds. Entry point: `run(tmp_path) -> dict`; standalone: `python -m bench.audit` (JIDI_BENCH_SMOKE=1: 1 s, 1 round).
@@ -16,8 +16,6 @@ import multiprocessing as mp
 import time
 import uuid
 from pathlib import Path
-
-from sqlalchemy import text
 
 from bench.harness import emit, log, median, settings_for, size, standalone, throwaway_database
 from jidi.bootstrap import bootstrap
@@ -34,44 +32,44 @@ def _timing() -> tuple[float, int]:
 def _client(url: str, tmp: str, start, stop_at, out) -> None:
     c = bootstrap(settings_for(url, Path(tmp)))
     actor = Actor(uuid.uuid4(), Role.SUPPORT_AGENT)
-    with c.uow() as s:  # connect and warm up before the start
-        s.execute(text("SELECT 1"))
-    start.wait()
-    n = 0
-    while time.time() < stop_at.value:
+
+    def write() -> None:
         with c.uow() as s:
             subject = c.vault.create_subject(s)
             c.vault.record(s, actor=actor, action="staff_change", subject_id=subject, fields=["users.email"],
                            purpose="customer_service", detail="bench")
+
+    write()  # warm up before the start: connection, compiled statements
+    start.wait()
+    n = 0
+    while time.time() < stop_at.value:
+        write()
         n += 1
     c.engine.dispose()
     out.put(n)
 
 
-def _sealer(url: str, tmp: str, stop_at, out) -> None:
-    from jidi.privacy import audit  # noqa: PLC0415
-
-    seal = getattr(audit, "seal", None)  # absent before the sealer existed: appends chained themselves
+def _sealer(url: str, tmp: str, start, stop_at, out) -> None:
     c = bootstrap(settings_for(url, Path(tmp)))
     sealed = 0
-    while seal is not None and time.time() < stop_at.value:
+    start.wait()
+    while time.time() < stop_at.value:
         time.sleep(1.0)
-        sealed += seal(c)
+        sealed += c.audit.seal(c.uow)
     c.engine.dispose()
     out.put(sealed)
 
 
 def _level(ctx, url: str, tmp: str, clients: int, duration: float) -> tuple[float, int]:
-    start, out, sealed = ctx.Barrier(clients + 1), ctx.Queue(), ctx.Queue()
+    start, out, sealed = ctx.Barrier(clients + 2), ctx.Queue(), ctx.Queue()
     stop_at = ctx.Value("d", float("inf"))
     procs = [ctx.Process(target=_client, args=(url, tmp, start, stop_at, out)) for _ in range(clients)]
-    for p in procs:
+    sealer = ctx.Process(target=_sealer, args=(url, tmp, start, stop_at, sealed))
+    for p in procs + [sealer]:
         p.start()
     start.wait()
     t0 = time.time()
     stop_at.value = t0 + duration
-    sealer = ctx.Process(target=_sealer, args=(url, tmp, stop_at, sealed))
-    sealer.start()
     total = sum(out.get() for _ in procs)
     elapsed = time.time() - t0
     for p in procs + [sealer]:
@@ -90,11 +88,8 @@ def run(tmp_path: Path) -> dict:
                 rate, sealed = _level(ctx, url, str(tmp_path), n, duration)
                 log(f"audit: {n} clients: {rate:.0f} audited writes/s (sealed while writing: {sealed})")
                 results[n].append(rate)
-        from jidi.privacy import audit  # noqa: PLC0415
-
         t = time.perf_counter()
-        with c.uow() as s:
-            problems = audit.verify(s) if not hasattr(audit, "seal") else audit.verify_all(c)
+        problems = c.audit.verify(c.uow)
         verify_s = time.perf_counter() - t
         if problems:
             raise AssertionError(f"the benchmark's audit log does not verify: {[str(p) for p in problems[:5]]}")

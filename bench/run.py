@@ -7,12 +7,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import fields, lookup, orders, passwords, retention, rights, roundtrip, tracking
+from bench import audit, fields, lookup, orders, passwords, retention, rights, roundtrip, tracking
 from bench.harness import Phones, emit, log, make_variant, settings_for, size, throwaway_database
 from bench.noop import NoopCipher
 from jidi.db import make_engine
 
-BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking", "lookup", "retention", "rights")
+BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking", "audit", "lookup", "retention", "rights")
 
 
 def _selected() -> list[str]:
@@ -53,6 +53,10 @@ def main() -> int:
                 tracking.run(on, phones, Path(tmp))
         finally:
             engine.dispose()
+    if "audit" in chosen:
+        # Its own database: client processes write into it for a fixed time.
+        with tempfile.TemporaryDirectory(prefix="jidi-bench-") as tmp:
+            audit.run(Path(tmp))
     if "lookup" in chosen:
         # Its own database: it bulk-loads a million orders with waybill numbers of its own scheme.
         with tempfile.TemporaryDirectory(prefix="jidi-bench-") as tmp, throwaway_database() as url:

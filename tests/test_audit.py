@@ -171,6 +171,14 @@ def test_removing_the_newest_records_and_moving_the_head_back_is_named(container
     assert _verify(container) == [(5, "differs")]
 
 
+def test_a_head_moved_by_hand_does_not_stop_the_sealer(container):
+    _write(container)
+    container.audit.seal(container.uow)
+    _tamper(container, update(AuditHead).where(AuditHead.id == 1).values(seq=3))
+    _write(container, 1)
+    assert _verify(container) == [] and [r.seq for r in _records(container)] == [1, 2, 3, 4, 5, 6]
+
+
 def test_a_truncated_log_with_its_head_cleared_is_named(container):
     _write(container)
     container.audit.seal(container.uow)

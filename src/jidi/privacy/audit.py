@@ -165,7 +165,12 @@ def seal(session: Session, keys: KeyRing, *, batch: int = 5000) -> tuple[int, Ch
     """Chain up to `batch` committed records not sealed yet; returns how many and the checkpoint to keep once committed."""
     chain_key = keys.derived("audit-chain")
     head = _head(session)
-    seq, prev = head.seq, head.hash
+    # Go on from the chain's end as the log has it; a head moved by hand must not make the sealer fail. A tail removed
+    # by hand is then sealed over, which the checkpoints show.
+    end = session.execute(select(AuditRecord.seq, AuditRecord.hash).where(AuditRecord.seq.is_not(None))
+                          .order_by(AuditRecord.seq.desc()).limit(1)).one_or_none()
+    start, prev = end if end is not None else (0, GENESIS)
+    seq = start
     refused = 0
     stmt = select(AuditRecord).where(AuditRecord.seq.is_(None)).order_by(AuditRecord.at, AuditRecord.id).limit(batch)
     for rec in session.scalars(stmt):
@@ -178,7 +183,7 @@ def seal(session: Session, keys: KeyRing, *, batch: int = 5000) -> tuple[int, Ch
         prev = rec.hash
     if refused:
         log.warning("audit: %d records were not sealed: their mac does not match (run `jidi audit verify`)", refused)
-    sealed = seq - head.seq
+    sealed = seq - start
     if not sealed:
         return 0, None
     head.seq, head.hash = seq, prev

@@ -1,4 +1,4 @@
-"""Tables owned by the privacy core: subject data keys and the hash-chained audit log."""
+"""Tables owned by the privacy core: subject data keys, the keyed, chained audit log, tombstones, restrictions, shares."""
 from __future__ import annotations
 
 import datetime as dt
@@ -76,8 +76,8 @@ class AuditHead(Base):
 
 
 class Tombstone(Base):
-    """A subject whose data key was shredded on request (not by routine retention). The same list is kept in a
-    ledger file outside the database (`jidi.privacy.tombstones`), so a restored backup is erased again."""
+    """A subject whose data key was shredded on request (not by routine retention). The same list is kept in the
+    ledger outside the database (`jidi.privacy.ledger`), so a restored backup is erased again."""
 
     __tablename__ = "tombstones"
     __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone
