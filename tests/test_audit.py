@@ -20,6 +20,7 @@ from jidi.privacy import Actor, Role
 from jidi.privacy.audit import GENESIS, Checkpoint
 from jidi.privacy.models import AuditHead, AuditRecord
 from tests.conftest import _drop_pg_database, _pg_database
+from tests.test_rights import _backup
 
 
 def _write(container, n=5):
@@ -292,7 +293,7 @@ def test_records_from_before_the_keyed_chain_are_adopted_by_the_first_seal(setti
         engine.dispose()
 
 
-def test_two_hosts_share_the_ledger_tombstones_and_checkpoints(settings, backend, scratch_url, clock, tmp_path):
+def test_two_hosts_share_the_ledger_tombstones_and_checkpoints(container, settings, backend, scratch_url, clock, tmp_path):
     """JIDI_LEDGER_URL: a subject erased through one host is refused by another at once, and both keep their
     checkpoints where a restore of the main database cannot reach."""
     one = bootstrap(settings.model_copy(update={"ledger_url": scratch_url, "var_dir": tmp_path / "one"}), engine=backend[2], clock=clock)
@@ -316,3 +317,21 @@ def test_two_hosts_share_the_ledger_tombstones_and_checkpoints(settings, backend
     finally:
         for c in (one, two):
             c.vault.ledger.engine.dispose()
+
+
+def test_a_restored_backup_is_reported_with_the_records_it_lost(container, clock, tmp_path):
+    """The checkpoints are not restored with the database: after a restore verify names what the backup did not hold."""
+    _write(container, 3)
+    container.audit.seal(container.uow)
+    restored_url = _backup(container, tmp_path)
+    _write(container, 2)
+    container.audit.seal(container.uow)
+    engine = make_engine(restored_url)
+    try:
+        restored = bootstrap(container.settings, engine=engine, clock=clock)
+        problems = restored.audit.verify(restored.uow)
+        assert [p.seq for p in problems] == [4] and "records 4–5 were removed" in str(problems[0]), [str(p) for p in problems]
+    finally:
+        engine.dispose()
+        if not restored_url.startswith("sqlite"):
+            _drop_pg_database(restored_url.rsplit("/", 1)[1])
