@@ -234,9 +234,9 @@ def _against_checkpoints(checkpoints: list[Checkpoint], found: dict[int, str], l
     good: Checkpoint | None = None
     for cp in sorted(checkpoints, key=lambda c: (c.seq, c.at)):
         if cp.seq > last_seq:
-            since = f"since the checkpoint at {good.seq} ({good.when()})" if good else "since the log began"
+            upto = f"it matches the checkpoint at {good.seq} of {good.when()}" if good else "no earlier checkpoint"
             problems.append(Problem(last_seq + 1, f"missing: records {last_seq + 1}–{cp.seq} were removed (the checkpoint of "
-                                                  f"{cp.when()} vouches for {cp.seq}; the chain is intact {since})"))
+                                                  f"{cp.when()} vouches for {cp.seq}; {upto})"))
             break
         if found.get(cp.seq) != cp.hash:
             since = f"after record {good.seq} (checkpoint of {good.when()})" if good else "from the start"
