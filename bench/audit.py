@@ -1,8 +1,8 @@
 """Audited writes per second with 1, 4 and 16 concurrent clients on PostgreSQL. Goal: 16 clients ≥ 6× one client.
 
 An audited write is one transaction as a feature writes it: a new data subject (its key row) and an audit record
-about it (`Vault.record`), committed. Each client is a process of its own (as web workers are), with its own
-container built by `jidi.bootstrap.bootstrap` on the same throwaway database and key file; all clients start
+about it (`Vault.record`), committed. Each client is a process of its own (as web workers are; forked), with its
+own container built by `jidi.bootstrap.bootstrap` on the same throwaway database and key file; all clients start
 together and write as fast as they can for DURATION_S. While they write, one more process seals the log every
 second, as the periodic job does (`AuditLog.seal`), and the run ends with a seal and a `verify` of the whole log
 (`verify_s`, both included), which must find nothing.
@@ -79,7 +79,7 @@ def _level(ctx, url: str, tmp: str, clients: int, duration: float) -> tuple[floa
 
 def run(tmp_path: Path) -> dict:
     duration, rounds = _timing()
-    ctx = mp.get_context("spawn")
+    ctx = mp.get_context("fork")  # the clients start with jidi imported: only their own container is built
     with throwaway_database() as url:
         c = bootstrap(settings_for(url, tmp_path))  # creates the run's key file before the clients read it
         results: dict[int, list[float]] = {n: [] for n in CLIENTS}

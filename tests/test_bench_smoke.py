@@ -23,7 +23,7 @@ EXPECTED = {
     "password_login.service.threads1", "password_login.service.threads2", "bench.wall_time", "http.order_create",
     "tracking.ingest_events", "http.lookup_latency_p50", "http.lookup_latency_p99", "retention.sweep_orders",
     "rights.access_10_orders", "rights.access_1000_orders", "rights.erasure_10_orders", "rights.erasure_1000_orders",
-    "rights.erasure_backlog", "rights.peak_rss",
+    "rights.erasure_backlog", "rights.peak_rss", "audit.writes",
 }
 COMPARISONS = {
     "vault.seal_per_field", "vault.open_per_field", "http.register_login_roundtrip", "http.order_create",
