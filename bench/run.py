@@ -7,12 +7,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import events, fields, lookup, orders, passwords, retention, rights, roundtrip, tracking
+from bench import audit, events, fields, lookup, orders, passwords, retention, rights, roundtrip, tracking
 from bench.harness import Phones, emit, log, make_variant, settings_for, size, throwaway_database
 from bench.noop import NoopCipher
 from jidi.db import make_engine
 
-BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking", "events", "lookup", "retention", "rights")
+BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking", "events", "audit", "lookup", "retention", "rights")
 
 
 def _selected() -> list[str]:
@@ -55,6 +55,10 @@ def main() -> int:
                 events.run(settings)
         finally:
             engine.dispose()
+    if "audit" in chosen:
+        # Its own database: client processes write into it for a fixed time.
+        with tempfile.TemporaryDirectory(prefix="jidi-bench-") as tmp:
+            audit.run(Path(tmp))
     if "lookup" in chosen:
         # Its own database: it bulk-loads a million orders with waybill numbers of its own scheme.
         with tempfile.TemporaryDirectory(prefix="jidi-bench-") as tmp, throwaway_database() as url:

@@ -491,7 +491,7 @@ def test_support_agent_logs_in_with_totp_finds_a_customer_masked_and_reveals_for
     expect(page.get_by_test_id("staff-email")).to_have_text("x***@example.com")
     _page_has_no(page, phone, nickname, email)
     with container.engine.connect() as conn:
-        assert conn.scalar(select(AuditRecord.seq).where(AuditRecord.action == "reveal")) is None
+        assert conn.scalar(select(AuditRecord.id).where(AuditRecord.action == "reveal")) is None
 
     # Reveal the phone for customer service: shown in full, and recorded.
     row = page.locator("tr", has=page.get_by_test_id("staff-reveal-phone"))

@@ -20,7 +20,6 @@ from jidi.config import Settings
 from jidi.family.models import FamilyBinding, ProxyCollection
 from jidi.notify.models import SmsMessage
 from jidi.privacy import Actor, Catalog, Purpose, Role
-from jidi.privacy.audit import verify
 from jidi.privacy.models import AuditRecord, SubjectKey
 from jidi.retention import rules
 from jidi.retention.models import TERMINAL, DeliveryStatistic
@@ -377,5 +376,4 @@ def test_audit_records_are_never_deleted(container, clock):
     later = container.retention.run()
     assert later.kept["audit_log_past_retention"] == 5  # 3 reveals and the 2 earlier retention runs: all kept
     assert count(container, AuditRecord) == 6
-    with container.uow() as s:
-        assert verify(s) == []
+    assert container.audit.verify(container.uow) == []

@@ -456,7 +456,7 @@ def test_the_officer_sees_requesters_masked_and_a_full_number_only_on_an_audited
     def reveals() -> list[tuple[str, str, str, str]]:
         with container.uow() as s:
             return [(r.actor_role, r.subject, r.fields, r.purpose) for r in s.scalars(
-                select(AuditRecord).where(AuditRecord.action == "reveal", AuditRecord.fields == "users.phone").order_by(AuditRecord.seq))]
+                select(AuditRecord).where(AuditRecord.action == "reveal", AuditRecord.fields == "users.phone").order_by(AuditRecord.at))]
 
     q = {str(v.id): v for v in container.rights.queue(officer)}
     assert (q[corr].requester, q[corr].deceased) == ("139****5678", None)

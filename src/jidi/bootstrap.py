@@ -16,7 +16,7 @@ from jidi.events import EventBus
 from jidi.jobs import make_queue, register_tasks
 from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
 from jidi.ratelimit import RateLimiter
-from jidi.privacy import Catalog, DataMap, Secrets, ShareRegister, TombstoneLedger, Vault, load_key_ring
+from jidi.privacy import AuditLog, Catalog, DataMap, Secrets, ShareRegister, Vault, load_key_ring, open_ledger
 
 
 @dataclasses.dataclass
@@ -26,6 +26,7 @@ class Container:
     sessions: sessionmaker[Session]
     catalog: Catalog
     vault: Vault
+    audit: AuditLog
     shares: ShareRegister
     secrets: Secrets
     sms: SmsProvider
@@ -84,7 +85,8 @@ def bootstrap(
     engine = engine or make_engine(settings.database_url)
     keys = load_key_ring(settings.key_source, development=settings.env != "production")
     catalog = Catalog.from_base(models.Base)
-    vault = Vault(keys, catalog, cipher, TombstoneLedger(settings.tombstone_path))
+    ledger = open_ledger(settings.ledger_url, settings.tombstone_path)
+    vault = Vault(keys, catalog, cipher, ledger.tombstones)
     sms = sms or provider_for(settings.sms_provider)
     c = Container(
         settings=settings,
@@ -92,6 +94,7 @@ def bootstrap(
         sessions=make_session_factory(engine),
         catalog=catalog,
         vault=vault,
+        audit=AuditLog(keys, ledger.checkpoints),
         # Every recipient declared, with where its deletion notices go.
         shares=ShareRegister(catalog, vault.pseudonym, vault.blind_index, {SMS_GATEWAY.key: sms}),
         secrets=Secrets(keys),

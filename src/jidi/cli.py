@@ -28,6 +28,7 @@ def migrate() -> None:
     c = _container()
     click.echo(describe(*upgrade(c.engine)))
     _reapply(c)
+    c.audit.seal(c.uow)  # records from before the chain was keyed are adopted at once
 
 
 def _reapply(c) -> None:
@@ -124,12 +125,10 @@ def audit() -> None:
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Check the hash chain; name any edited, removed or reordered record."""
-    from jidi.privacy.audit import verify  # noqa: PLC0415
-
+    """Seal what is new, then check the keyed chain against the checkpoints in the ledger; name any edited, removed,
+    reordered or forged record, and records cut off the end or truncated."""
     c = _container()
-    with c.uow() as s:
-        problems = verify(s)
+    problems = c.audit.verify(c.uow)
     if problems:
         for p in problems:
             click.echo(str(p), err=True)

@@ -48,7 +48,11 @@ class Settings(BaseSettings):
     rights_fee_fen: int = Field(default=1000, ge=0)
     # How long a copy of one's data may be downloaded.
     rights_export_ttl_hours: int = Field(default=7 * 24, ge=1, le=30 * 24)
-    # The tombstone ledger (jidi.privacy.tombstones): outside the database and its backups. Default var_dir/tombstones.log.
+    # The ledger of what must survive a database restore (jidi.privacy.ledger: tombstones, audit checkpoints): a
+    # database of its own that every host shares (e.g. postgresql://jidi@ledger.internal/jidi_ledger), never restored
+    # with the main one. Empty: files, the tombstone file (default var_dir/tombstones.log) and audit-checkpoints.log
+    # beside it (the embedded default, one host).
+    ledger_url: str = ""
     tombstone_path: Path | None = None
 
     sms_code_ttl_seconds: int = 300

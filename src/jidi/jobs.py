@@ -52,6 +52,12 @@ def register_tasks(queue: Huey, container) -> types.SimpleNamespace:
         container.rights.purge_due_cancellations()
         container.rights.purge_expired_exports()
 
+    # The audit chain: records written since the last run are sealed and a signed checkpoint is kept in the ledger.
+    @queue.periodic_task(crontab(minute="*"), name="seal_audit_log")
+    @queue.lock_task("seal_audit_log")
+    def seal_audit_log() -> int:
+        return container.audit.seal(container.uow)
+
     # Retention (jidi.retention): nightly at 03:30 China time (19:30 UTC; Huey's crontab runs in UTC). The lock
     # keeps two consumers' schedulers from running it side by side (a second run would only find less to do).
     @queue.periodic_task(crontab(minute="30", hour="19"), name="retention_sweep")
@@ -61,7 +67,7 @@ def register_tasks(queue: Huey, container) -> types.SimpleNamespace:
 
     return types.SimpleNamespace(relay_events=relay_events, relay_pending_events=relay_pending_events,
                                  rewrap_subject_keys=rewrap_subject_keys,
-                                 rights_housekeeping=rights_housekeeping,
+                                 rights_housekeeping=rights_housekeeping, seal_audit_log=seal_audit_log,
                                  retention_sweep=retention_sweep)
 
 

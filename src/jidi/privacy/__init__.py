@@ -3,7 +3,7 @@
 Features use this facade: declare personal columns with `personal()`, seal and open them through the
 `Vault`, reveal full values with a purpose (audited), and keep the audit log.
 """
-from jidi.privacy.audit import Actor
+from jidi.privacy.audit import Actor, AuditLog
 from jidi.privacy.catalog import (
     LABELS, RETAIN_ACCOUNT, RETAIN_SMS, ROLE_PURPOSES, Catalog, Category,
     FieldSpec, LegalBasis, Purpose, Retention, Role, blind_index, personal,
@@ -14,6 +14,7 @@ from jidi.privacy.credentials import (
     verify_password,
 )
 from jidi.privacy.keys import load_key_ring
+from jidi.privacy.ledger import open_ledger
 from jidi.privacy.sharing import RecipientRole, ShareRegister, recipient
 from jidi.privacy.masking import Mask, mask
 from jidi.privacy.tombstones import TombstoneLedger
@@ -21,8 +22,8 @@ from jidi.privacy.values import Personal
 from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault
 
 __all__ = [
-    "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "DataMap", "LegalHold",
+    "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "AuditLog", "DataMap", "LegalHold",
     "Catalog", "Category", "FieldSpec", "LegalBasis", "Mask", "Personal", "Purpose", "PurposeNotAllowed",
-    "RecipientRole", "Retention", "Role", "ShareRegister", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "mask",
+    "RecipientRole", "Retention", "Role", "ShareRegister", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "mask", "open_ledger",
     "new_totp_secret", "personal", "recipient", "totp_now", "totp_ok", "totp_uri", "verify_password",
 ]

@@ -5,7 +5,8 @@ Hierarchy:
                           re-wraps subject keys in batches, while old versions stay readable until done.
   subject data key        encrypts that subject's fields; deleting it crypto-shreds the subject everywhere,
                           old backups included.
-  root secret → HKDF      blind-index, one-time-code, session-token, audit-pseudonym and cookie keys.
+  root secret → HKDF      blind-index, one-time-code, session-token, audit-pseudonym, audit-chain, audit-checkpoint
+                          and cookie keys.
 
 Sources: a JSON key file (created with mode 0600; the embedded default lives under ./var/), or the JIDI_KEYS
 environment variable holding the same JSON. File keys outside development log a loud warning.
@@ -25,6 +26,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 log = logging.getLogger(__name__)
 
 KEY_BYTES = 32
+# The keys derived from the root secret, one per use.
+LABELS = ("blind-index", "otp", "session", "audit", "audit-chain", "audit-checkpoint", "cookie")
 
 
 class KeyRingError(Exception):
@@ -51,7 +54,7 @@ class KeyRing:
         self.source = source
         self._checked_at = time.monotonic()
         self._mtime = self._source_mtime()
-        self._derived = {label: self._derive(root, label) for label in ("blind-index", "otp", "session", "audit", "cookie")}
+        self._derived = {label: self._derive(root, label) for label in LABELS}
 
     @staticmethod
     def _derive(root: bytes, label: str) -> bytes:

@@ -1,4 +1,4 @@
-"""Tables owned by the privacy core: subject data keys and the hash-chained audit log."""
+"""Tables owned by the privacy core: subject data keys, the keyed, chained audit log, tombstones, restrictions, shares."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, utcnow
 from jidi.privacy.catalog import blind_index
+
+
+_UNSEALED = text("seq IS NULL")
 
 
 class SubjectKey(Base):
@@ -25,16 +28,23 @@ class SubjectKey(Base):
 
 
 class AuditRecord(Base):
-    """Append-only, hash-chained. Subjects and actors appear only as keyed pseudonyms; no plaintext."""
+    """Append-only and chained. Subjects and actors appear only as keyed pseudonyms; no plaintext.
+
+    A record is written with a random id and its `mac` (HMAC of its content under the key ring's chain key), so
+    writers take no shared lock; the sealer (`jidi.privacy.audit.seal`) later gives it its place in the chain, `seq`,
+    and `hash`, the HMAC of the previous record's hash, `seq` and `mac`. The database allows only that one update.
+    """
 
     __tablename__ = "audit_log"
     __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone
+    # The records still to seal: a handful among millions, found without scanning them.
+    __table_args__ = (Index("ix_audit_log_unsealed", "at", postgresql_where=_UNSEALED, sqlite_where=_UNSEALED),)
     __nonpersonal__ = (
-        "seq", "at", "actor", "actor_role", "action", "subject", "fields", "purpose", "request_id", "detail",
-        "prev_hash", "hash",
+        "id", "at", "actor", "actor_role", "action", "subject", "fields", "purpose", "request_id", "detail", "mac",
+        "seq", "hash",
     )
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str] = mapped_column(String(40))
     actor_role: Mapped[str] = mapped_column(String(32))
@@ -44,25 +54,30 @@ class AuditRecord(Base):
     purpose: Mapped[str] = mapped_column(String(32), default="")
     request_id: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64))  # None only for records adopted from before the key (0012)
+    seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), unique=True)
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHead(Base):
-    """One row: the sequence number and hash of the newest audit record. Updating it serialises appends."""
+    """One row: the newest sealed record's place and hash. Only the sealer takes its lock, one sealer at a time.
+
+    Records written before the chain was keyed (migration 0012) carry no mac and the ids 1…`legacy_through` (as
+    UUIDs, in their old order), which no random id takes; the first seal adopts them."""
 
     __tablename__ = "audit_head"
     __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone
-    __nonpersonal__ = ("id", "seq", "hash")
+    __nonpersonal__ = ("id", "seq", "hash", "legacy_through")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
     hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    legacy_through: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
 
 
 class Tombstone(Base):
-    """A subject whose data key was shredded on request (not by routine retention). The same list is kept in a
-    ledger file outside the database (`jidi.privacy.tombstones`), so a restored backup is erased again."""
+    """A subject whose data key was shredded on request (not by routine retention). The same list is kept in the
+    ledger outside the database (`jidi.privacy.ledger`), so a restored backup is erased again."""
 
     __tablename__ = "tombstones"
     __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone

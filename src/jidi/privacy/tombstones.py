@@ -1,14 +1,15 @@
 """The tombstone ledger: the subjects erased on request, kept outside the database.
 
 A database backup taken before an erasure still holds the erased subject's wrapped data key. The ledger is
-an append-only file beside the key file, never part of a database backup (Ambiguity A19): the vault refuses to
-open any subject it lists, so a restored backup cannot reveal an erased person even before `reapply` runs,
-and `reapply` (run by `jidi migrate`, by every server process and worker at start-up, and by
-`jidi privacy reapply-tombstones`) shreds their keys and erases their rows again. Each line is a random subject
-id and a date: no personal data.
+never part of a database backup (Ambiguity A19): a database of its own that every host shares (`JIDI_LEDGER_URL`,
+`jidi.privacy.ledger`), or, on the embedded default, the append-only file kept here beside the key file. The
+vault refuses to open any subject it lists, so a restored backup cannot reveal an erased person even before
+`reapply` runs, and `reapply` (run by `jidi migrate`, by every server process and worker at start-up, and by
+`jidi privacy reapply-tombstones`) shreds their keys
+and erases their rows again. Each line is a random subject id and a date: no personal data.
 
-Tombstones are also written to the `tombstones` table in the erasing transaction; the file is appended after
-the commit, and `reapply` copies any row the file missed (a crash between the two) into it.
+Tombstones are also written to the `tombstones` table in the erasing transaction; the ledger is appended after
+the commit, and `reapply` copies any row the ledger missed (a crash between the two) into it.
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from jidi.privacy.models import SubjectKey, Tombstone
 
 
 class TombstoneLedger:
+    """The file store of the ledger (one host); `jidi.privacy.ledger.SqlTombstoneLedger` has the same interface."""
+
     def __init__(self, path: Path | None):
         self.path = path
         self._lock = threading.Lock()

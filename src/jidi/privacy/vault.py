@@ -224,7 +224,7 @@ class Vault:
         if purpose is Purpose.SELF_SERVICE and subject != actor.user_id:
             raise PurposeNotAllowed(value.spec, purpose, "only the data subject may open their own data")
         audit.append(
-            session, self.keys.derived("audit"), actor=actor, action="reveal", subject_id=subject,
+            session, self.keys, actor=actor, action="reveal", subject_id=subject,
             fields=[value.spec.key], purpose=purpose.value,
         )
         return value._plain
@@ -249,7 +249,7 @@ class Vault:
                 raise PurposeNotAllowed(spec, purpose, "only the account holding this row may open it")
         values = {column: self.get(session, row, column) for column in columns}
         audit.append(
-            session, self.keys.derived("audit"), actor=actor, action="reveal", subject_id=self._subject_of(row),
+            session, self.keys, actor=actor, action="reveal", subject_id=self._subject_of(row),
             fields=[spec.key for spec in specs], purpose=purpose.value, detail="held by the account holder",
         )
         return {column: (value._plain if value is not None else None) for column, value in values.items()}
@@ -257,7 +257,7 @@ class Vault:
     def record(self, session: Session, *, actor: audit.Actor, action: str, subject_id: uuid.UUID | None,
                fields=(), purpose: str = "", detail: str = "") -> None:
         """Write an audit record (export, staff change, disclosure…) in this transaction."""
-        audit.append(session, self.keys.derived("audit"), actor=actor, action=action, subject_id=subject_id,
+        audit.append(session, self.keys, actor=actor, action=action, subject_id=subject_id,
                      fields=fields, purpose=purpose, detail=detail)
 
     def pseudonym(self, subject_id: uuid.UUID) -> str:
