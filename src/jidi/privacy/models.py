@@ -54,7 +54,7 @@ class AuditRecord(Base):
     purpose: Mapped[str] = mapped_column(String(32), default="")
     request_id: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
-    mac: Mapped[str | None] = mapped_column(String(64))  # None only for records adopted from before the key (0012)
+    mac: Mapped[str | None] = mapped_column(String(64))  # None only for records adopted from before the key (0015)
     seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), unique=True)
     hash: Mapped[str | None] = mapped_column(String(64))
 
@@ -62,7 +62,7 @@ class AuditRecord(Base):
 class AuditHead(Base):
     """One row: the newest sealed record's place and hash. Only the sealer takes its lock, one sealer at a time.
 
-    Records written before the chain was keyed (migration 0012) carry no mac and the ids 1…`legacy_through` (as
+    Records written before the chain was keyed (migration 0015) carry no mac and the ids 1…`legacy_through` (as
     UUIDs, in their old order), which no random id takes; the first seal adopts them."""
 
     __tablename__ = "audit_head"
