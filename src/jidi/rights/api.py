@@ -203,4 +203,4 @@ def download_copy(export_id: ExportId, user: ApiUser, c: ContainerDep) -> Respon
     """My copy (a zip of my-data.json and my-data.html), only mine and only while it is offered."""
     blob = c.rights.download(user.id, export_id)
     return Response(blob, media_type="application/zip",
-                    headers={"Content-Disposition": 'attachment; filename="jidi-my-data.zip"', "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": 'attachment; filename="jidi-my-data.zip"'})

@@ -157,8 +157,7 @@ def order_label(waybill_no: Waybill, user: ApiUser, c: ContainerDep, locale: Loc
 
 def label_response(pdf: bytes, waybill_no: str) -> PdfResponse:
     # The number was validated by the service: it is safe in a header.
-    return PdfResponse(pdf, headers={"Content-Disposition": f'attachment; filename="{waybill.normalise(waybill_no)}.pdf"',
-                                     "Cache-Control": "no-store"})
+    return PdfResponse(pdf, headers={"Content-Disposition": f'attachment; filename="{waybill.normalise(waybill_no)}.pdf"'})
 
 
 @router.post("/orders/{waybill_no}/cancel", status_code=204, responses=errors_for(401, 404, 409))

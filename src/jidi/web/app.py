@@ -80,7 +80,7 @@ def create_app(container) -> FastAPI:
         message = err.render(gettext)
         if is_api(request):
             return JSONResponse({"error": {"code": err.code, "message": message, **extra}}, status_code=err.status,
-                                headers={**(headers or {}), "Cache-Control": "no-store"})
+                                headers=headers)
         if err.code == "not_authenticated":
             target = "/staff/login" if request.url.path.startswith("/staff") else "/login"
             return RedirectResponse(target, status_code=303)
@@ -146,10 +146,11 @@ def create_app(container) -> FastAPI:
     app.include_router(rights_views.router)
     if settings.env != "production":
         app.include_router(dev.router)
-    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.mount(STATIC_PREFIX.rstrip("/"), StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app
 
 
+STATIC_PREFIX = "/static/"
 _CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
 
 
@@ -168,6 +169,10 @@ class RequestContext:
     language (?lang=, the language cookie, Accept-Language), the CSRF token (the cookie's, or a new one set as a
     cookie), and security headers on every response the app sends.
 
+    Every answer but a static asset is `Cache-Control: no-store` (and `Pragma: no-cache` for HTTP/1.0 caches): any
+    page or API answer may carry personal data or depend on who asks, so none is kept by a browser or proxy cache,
+    whatever the route. Static assets are the same for everyone and stay cacheable.
+
     Pure ASGI, not Starlette's BaseHTTPMiddleware: that one runs every request in a task group through memory
     streams, which cost more CPU than a whole cached public lookup. Here the request is read from the scope and the
     headers are added to the response's start message."""
@@ -180,7 +185,9 @@ class RequestContext:
         if settings.base_url.startswith("https://"):
             fixed.append((b"strict-transport-security", b"max-age=31536000"))
         self.fixed = fixed
-        self.replaced = frozenset({b"x-request-id"} | {name for name, _ in fixed})
+        self.no_store = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
+        self.replaced_static = frozenset({b"x-request-id"} | {name for name, _ in fixed})
+        self.replaced = self.replaced_static | {name for name, _ in self.no_store}
         self.csrf_cookie = _cookie_header(deps.CSRF_COOKIE, None, True, settings.cookie_secure)
         self.lang_cookie = _cookie_header(deps.LANG_COOKIE, 365 * 86400, False, settings.cookie_secure)
 
@@ -205,13 +212,17 @@ class RequestContext:
         state["locale"] = negotiate(lang or cookies.get(deps.LANG_COOKIE), accept_language, self.default_locale)
         csrf = state["csrf"] = cookies.get(deps.CSRF_COOKIE) or deps.new_csrf()
         added = [(b"x-request-id", rid.encode("latin-1")), *self.fixed]
+        replaced = self.replaced
+        if scope["path"].startswith(STATIC_PREFIX):
+            replaced = self.replaced_static
+        else:
+            added += self.no_store
         if deps.CSRF_COOKIE not in cookies:
             key, before, after = self.csrf_cookie
             added.append((key, before + csrf.encode("latin-1") + after))
         if lang in ("zh_CN", "en"):
             key, before, after = self.lang_cookie
             added.append((key, before + lang.encode("latin-1") + after))
-        replaced = self.replaced
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
