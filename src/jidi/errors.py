@@ -150,6 +150,11 @@ def invalid_id_number() -> AppError:
     return AppError("invalid_id_number", N_("The ID number is not valid for the chosen ID type."), 422)
 
 
+def pickup_identity_mismatch() -> AppError:
+    return AppError("pickup_identity_mismatch", N_("This parcel was already picked up with a different ID document. Check the ID "
+                                                   "shown; the pickup was not changed."), 409)
+
+
 def identity_required() -> AppError:
     return AppError("identity_required", N_("Real-name pickup: the sender's ID must be checked, or the parcel cannot be accepted."), 422)
 

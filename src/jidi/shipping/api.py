@@ -308,7 +308,9 @@ def courier_pickup(body: PickupIn, c: ContainerDep, creds: CourierCreds, respons
     """Real-name pickup (实名收寄, JD-1.1.2(6)b). The parcel is picked up, a "picked_up" route event is added at the
     courier's site and the sender and the recipient get the route SMS. 422 `identity_required` when the sender's
     account is not verified and no ID was given, 422 `invalid_id_number` for an ID that fails its check; 409 when the
-    parcel is unpaid, cancelled or already picked up by someone else. Idempotent for the same courier (200)."""
+    parcel is unpaid, cancelled or already picked up by someone else. Idempotent for the same courier (200) when the
+    retry names the same ID as the pickup recorded (or none, for a verified account); a different ID is refused with
+    409 `pickup_identity_mismatch` (recorded in the audit log; the recorded ID is never shown)."""
     courier = _courier(c, creds)
     out = c.shipping.pick_up(courier, body.waybill_no, body.id_type, body.id_number, body.real_name,
                              site_code=body.site_code, site_name=body.site_name)
