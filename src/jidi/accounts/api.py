@@ -17,7 +17,8 @@ router = APIRouter(tags=["accounts"])
 class ErrorDetail(BaseModel):
     code: str = Field(description="A stable machine-readable code, e.g. code_invalid")
     message: str = Field(description="A message in the request's language (Accept-Language: zh-CN or en)")
-    fields: list[str] | None = None
+    fields: list[str] | None = Field(None, description="invalid_input: the request's own fields that are missing or invalid")
+    unknown_fields: list[str] | None = Field(None, description="invalid_input: keys sent that are not fields of this request")
 
 
 class ErrorResponse(BaseModel):

@@ -14,12 +14,11 @@ from jidi.accounts.api import PHONE_EXAMPLE, Strict, errors_for
 from jidi.i18n import gettext_for
 from jidi.privacy import Actor, Role
 from jidi.shipping import states, waybill
-from jidi.shipping.service import ID_TYPES, OrderIn, PartyIn
+from jidi.shipping.service import CONSENT_REMINDER, ID_TYPES, OrderIn, PartyIn
 from jidi.web.deps import ApiUser, ContainerDep, LocaleDep
 
 router = APIRouter(tags=["shipping"])
 Waybill = Annotated[str, Path(min_length=1, max_length=30, examples=["JD1234567890128"])]
-CONSENT_REMINDER = "When you enter another person's details, make sure they have agreed (JD-1.1)."
 
 
 class QuoteIn(Strict):
@@ -71,7 +70,7 @@ class MerchantOrderBody(OrderBody):
 class OrderCreated(BaseModel):
     waybill_no: str
     created: bool
-    reminder: str = CONSENT_REMINDER
+    reminder: str = Field(description="Enter another person's details only with their agreement (in the request's language)")
 
 
 class PartyOut(BaseModel):
@@ -117,10 +116,10 @@ def quote(body: QuoteIn, c: ContainerDep) -> QuoteOut:
 
 
 @router.post("/orders", status_code=201, response_model=OrderCreated, responses=errors_for(401))
-def place_order(body: OrderBody, user: ApiUser, c: ContainerDep) -> OrderCreated:
+def place_order(body: OrderBody, user: ApiUser, c: ContainerDep, loc: LocaleDep) -> OrderCreated:
     """Place an order. Recipient details are the recipient's personal data: you need their consent."""
     waybill_no, _ = c.shipping.place(user.id, body.to_input())
-    return OrderCreated(waybill_no=waybill_no, created=True)
+    return OrderCreated(waybill_no=waybill_no, created=True, reminder=gettext_for(loc)(CONSENT_REMINDER))
 
 
 @router.get("/orders", response_model=list[OrderOut], responses=errors_for(401))
@@ -174,14 +173,14 @@ def correct_recipient(waybill_no: Waybill, body: PartyBody, user: ApiUser, c: Co
 
 
 @router.post("/merchant/orders", status_code=201, response_model=OrderCreated, responses={200: {"model": OrderCreated}, **errors_for(401)})
-def import_order(body: MerchantOrderBody, c: ContainerDep, response: Response,
+def import_order(body: MerchantOrderBody, c: ContainerDep, response: Response, loc: LocaleDep,
                  x_api_key: Annotated[str | None, Header(max_length=200)] = None) -> OrderCreated:
     """Import an order from a merchant's system. Idempotent by merchant_order_id: a retry returns the same waybill."""
     merchant_id = c.shipping.merchant_for_key(x_api_key)
     waybill_no, created = c.shipping.place(None, body.to_input(), merchant_id=merchant_id, merchant_order_ref=body.merchant_order_id)
     if not created:
         response.status_code = 200
-    return OrderCreated(waybill_no=waybill_no, created=created)
+    return OrderCreated(waybill_no=waybill_no, created=created, reminder=gettext_for(loc)(CONSENT_REMINDER))
 
 
 # -- couriers: real-name pickup from a courier's device (JD-1.1.2(6)b) ----------------------------------------------

@@ -32,6 +32,8 @@ PAYMENT_MODES = ("pay_now", "pay_later", "recipient_pays")
 ID_TYPES = ("resident_id", "passport", "hk_macau_permit", "taiwan_permit", "foreign_permanent_resident")
 MAX_WEIGHT_G = 50_000
 MAX_DECLARED_FEN = 10_000_000  # ¥100,000
+# Whoever places an order enters the recipient's details (JD-1.1, JD-1.1.2(1)b): shown on the form and in the API's answer.
+CONSENT_REMINDER = N_("When you enter other people's details, such as a recipient's name, phone and address, make sure they have agreed.")
 # A courier picks a parcel up while it waits for pickup, or again after it was not accepted for lack of an ID.
 PICKUP_FROM = frozenset({states.AWAITING_PICKUP, states.NOT_ACCEPTED})
 

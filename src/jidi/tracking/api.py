@@ -85,6 +85,8 @@ class EventResultOut(BaseModel):
     reason: str | None = Field(description="The same, in the request's language")
     applied: bool = Field(description="Accepted and moved the order's status (or flagged its exception); false for an event "
                                       "older than the order's current status, which only joins the route")
+    allowed_actions: list[str] | None = Field(description="For `invalid_transition`: the actions the order accepts now (see "
+                                                          "the table of transitions above)")
 
 
 class BatchOut(BaseModel):
@@ -176,19 +178,41 @@ async def _body(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
+def _transitions() -> str:
+    """The table of which action an order accepts in which status, for the endpoint's documentation."""
+    rows = [f"| `{status}` | {', '.join(f'`{a}`' for a in actions) or 'none'} |" for status, actions in ev.NEXT_ACTIONS.items()]
+    targets = ", ".join(f"`{a}` → `{t}`" for a, t in ev.TARGET.items() if t)
+    return (
+        "\n\n**Transitions.** Each action moves the order to a status (" + targets + "; facility scans of a returning "
+        "parcel keep it `returning`; `exception` flags the order without moving it). An event that the order's current "
+        "status does not accept is rejected as `invalid_transition`, with the actions it accepts in `allowed_actions`. A "
+        "parcel enters the network only through a courier's real-name pickup (`POST /api/v1/courier/pickups`), never "
+        "through a scan; a second scan of the step an order is at joins the route without moving it.\n\n"
+        "| order status | actions accepted next |\n|---|---|\n" + "\n".join(rows)
+    )
+
+
+def _reason(gettext, r) -> str | None:
+    if not r.code:
+        return None
+    if r.allowed is None:
+        return gettext(REASONS[r.code])
+    return gettext(REASONS[r.code]).format(actions=", ".join(r.allowed) or gettext(N_("none")))
+
+
 @router.post(
     "/tracking/events", response_model=BatchOut,
     responses={**errors_for(401), 422: {"model": BatchErrorResponse}},
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _batch_schema()}}}},
+    description="""Route events from a scanner or partner system (API key in X-Api-Key), up to 1,000 per batch.
+
+Idempotent by event id: a retried batch stores nothing twice and reports those events as `duplicate`. Events may arrive
+out of order; the route is kept by event time, and an event older than the order's current status joins the route
+without moving the status back. Each accepted event commits together with its order's change of status. A malformed
+batch is refused whole with 422.""" + _transitions(),
 )
 async def ingest_events(request: Request, c: ContainerDep, loc: LocaleDep,
                         x_api_key: Annotated[str | None, Header(max_length=200)] = None) -> Response:
-    """Route events from a scanner or partner system (API key in X-Api-Key), up to 1,000 per batch.
-
-    Idempotent by event id: a retried batch stores nothing twice and reports those events as `duplicate`.
-    Events may arrive out of order; the route is kept by event time, and an event older than the order's current
-    status joins the route without moving the status back. Each accepted event commits together with its order's
-    change of status. A malformed batch (see the module documentation) is refused whole with 422."""
     source_id = await run_in_threadpool(c.tracking.source_for_key, x_api_key)
     if "json" not in request.headers.get("content-type", "").lower():
         return _invalid(request, ["body"])
@@ -206,8 +230,8 @@ async def ingest_events(request: Request, c: ContainerDep, loc: LocaleDep,
     out = []
     for r in results:
         counts[r.result] += 1
-        out.append({"event_id": r.event_id, "result": r.result, "code": r.code,
-                    "reason": gettext(REASONS[r.code]) if r.code else None, "applied": r.applied})
+        out.append({"event_id": r.event_id, "result": r.result, "code": r.code, "reason": _reason(gettext, r), "applied": r.applied,
+                    "allowed_actions": None if r.allowed is None else list(r.allowed)})
     body = json.dumps({**counts, "results": out}, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(content=body, media_type="application/json")
 

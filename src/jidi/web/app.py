@@ -96,13 +96,21 @@ def create_app(container) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError):
-        # Name the fields, never echo what was sent: it may be a phone number or a name.
-        fields = sorted({_field_of(e) for e in exc.errors()})
-        return invalid_input(request, fields)
+        # Name the fields, never echo what was sent: it may be a phone number or a name. Keys the operation does not
+        # have are told apart from its own fields that are missing or invalid.
+        unknown = sorted({name for e in exc.errors() if (name := _unknown_field(e))})
+        fields = sorted({_field_of(e) for e in exc.errors() if not _unknown_field(e)})
+        return invalid_input(request, fields, unknown)
 
-    def invalid_input(request: Request, fields: list[str]):
-        err = errors.AppError("invalid_input", N_("Some fields are missing or invalid: {fields}."), 422, fields=", ".join(fields))
-        return error_response(request, err, fields=fields)
+    def invalid_input(request: Request, fields: list[str], unknown: list[str] = ()):
+        locale = getattr(request.state, "locale", settings.default_locale)
+        gettext = gettext_for(locale)
+        parts = [gettext(N_("Some fields are missing or invalid: {fields}.")).format(fields=", ".join(fields))] if fields else []
+        if unknown:
+            parts.append(gettext(N_("These fields are not part of this request: {fields}.")).format(fields=", ".join(unknown)))
+        err = errors.AppError("invalid_input", ("" if locale.startswith("zh") else " ").join(parts), 422)
+        extra = {"fields": fields, "unknown_fields": list(unknown)} if unknown else {"fields": fields}
+        return error_response(request, err, **extra)
 
     def allowed_methods(request: Request, exc: StarletteHTTPException) -> str:
         # Starlette's Allow names the methods of the first route it tried only, but GET and PATCH /me are two
@@ -239,6 +247,14 @@ class RequestContext:
 
 
 _FIELD_NAME = re.compile(r"[a-z_]{1,32}")
+
+
+def _unknown_field(error: dict) -> str | None:
+    """The name of a key the request should not have, when it may be told (it looks like a field name)."""
+    if error.get("type") != "extra_forbidden":
+        return None
+    name = ".".join(str(p) for p in error.get("loc", ())[1:])
+    return name if _FIELD_NAME.fullmatch(name.rsplit(".", 1)[-1]) else None
 
 
 def _field_of(error: dict) -> str:
