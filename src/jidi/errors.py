@@ -45,6 +45,11 @@ def invalid_field(field_label: str) -> AppError:
     return AppError("invalid_field", N_("Please check the field: {field}."), 422, field=field_label)
 
 
+def masked_value(field_label: str) -> AppError:
+    return AppError("masked_value", N_("The {field} contains *, as a masked value does: enter the full value (a masked one "
+                                       "would replace the real one)."), 422, field=field_label)
+
+
 def code_invalid() -> AppError:
     return AppError("code_invalid", N_("The verification code is wrong or has expired. Check it or request a new one."), 400)
 

@@ -19,6 +19,16 @@ class Mask(enum.Enum):
     ADDRESS_LABEL = "address_label"  # 苏州街20号院****: street and house number kept, building, unit and room hidden
 
 
+MASK_CHAR = "*"  # every rule hides with it
+
+
+def looks_masked(value: str) -> bool:
+    """Whether a value holds the mask character (also as its full-width or small form): what a client read back from
+    a masked answer, never a real phone number, name, address, e-mail or ID number. Input of such a value is refused,
+    or writing a masked answer back would overwrite the real value with its mask."""
+    return MASK_CHAR in unicodedata.normalize("NFKC", value)
+
+
 _DISTRICT = re.compile(r"^(.*?(?:省|自治区|市|特别行政区))?(.*?(?:市|自治州|地区|盟))?(.*?(?:区|县|旗|市))?")
 
 

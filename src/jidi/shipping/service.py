@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import unicodedata
 import uuid
 
 from sqlalchemy import or_, select
@@ -22,7 +21,7 @@ from jidi.accounts.models import User
 from jidi.addressbook import regions
 from jidi.addressbook.models import AddressEntry
 from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
-from jidi.privacy import Actor, Mask, Personal, Purpose, Role, mask
+from jidi.privacy import Actor, Mask, Personal, Purpose, Role, looks_masked, mask
 from jidi.shipping import states, waybill
 from jidi.shipping.models import Merchant, Order, OrderParty, PickupRecord, VerifiedIdentity
 from jidi.shipping.tariff import Quote, load
@@ -127,16 +126,9 @@ def pickup_site(origin_region: str) -> tuple[str, str]:
     return f"ST{origin_region}", f"{_region_name(origin_region)}营业部"
 
 
-def _text(value: str, max_len: int, label: str) -> str:
-    value = unicodedata.normalize("NFC", (value or "").strip())
-    if not value or len(value) > max_len or any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value):
-        raise errors.invalid_field(label)
-    return value
-
-
 def _checked_party(p: PartyIn) -> PartyIn:
-    return PartyIn(_text(p.name, 30, N_("name")), validation.phone(p.phone), region(p.region_code),
-                   _text(p.address, 120, N_("street address")))
+    return PartyIn(validation.text(p.name, 30, N_("name")), validation.phone(p.phone), region(p.region_code),
+                   validation.text(p.address, 120, N_("street address")))
 
 
 def region(code: str) -> str:
@@ -189,7 +181,7 @@ class Shipping:
         """Create an order and its waybill number; returns (waybill_no, created). A merchant's retried import of
         the same order id returns the existing waybill instead of creating another."""
         sender, recipient, quote = self._check(o)
-        item_name = _text(o.item_name, 60, N_("item name"))
+        item_name = validation.text(o.item_name, 60, N_("item name"))
         if merchant_id is not None:
             existing = self._merchant_order(merchant_id, merchant_order_ref)
             if existing:
@@ -247,7 +239,7 @@ class Shipping:
         """A merchant channel and its API key (shown once; only its keyed hash is stored)."""
         key = "mk_" + self.c.secrets.new_token()
         with self.c.uow() as s:
-            m = Merchant(id=uuid.uuid4(), name=_text(name, 100, N_("merchant name")), api_key_hash=self.c.secrets.token_hash(key))
+            m = Merchant(id=uuid.uuid4(), name=validation.text(name, 100, N_("merchant name")), api_key_hash=self.c.secrets.token_hash(key))
             s.add(m)
         return m.id, key
 
@@ -497,7 +489,7 @@ class Shipping:
             if not (id_type and id_number and real_name):
                 raise errors.identity_required()
             id_type, number = self._id_number(id_type, id_number)
-            name = _text(real_name, 40, N_("legal name"))
+            name = validation.text(real_name, 40, N_("legal name"))
             record.id_type = id_type
             if order.owner_id and verified is None:
                 verified = VerifiedIdentity(id=uuid.uuid4(), user_id=order.owner_id, id_type=id_type, verified_by=courier.user_id,
@@ -540,6 +532,8 @@ class Shipping:
     @staticmethod
     def _id_number(id_type: str | None, id_number: str) -> tuple[str, str]:
         """The ID type and the number in its canonical form, checked against the type."""
+        if looks_masked(id_number):
+            raise errors.masked_value(N_("ID number"))
         if id_type not in ID_TYPES:
             raise errors.invalid_field(N_("ID type"))
         number = re.sub(r"\s", "", id_number or "").upper()
