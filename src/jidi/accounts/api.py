@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jidi.web.deps import ApiUser, ContainerDep, LocaleDep, _bearer, client_address
+from jidi.web.fields import CurrentPassword, Email, LoginName, NewPassword, Nickname, Password, Phone, SmsCode, Username
 
 router = APIRouter(tags=["accounts"])
 
@@ -42,11 +43,8 @@ class Strict(BaseModel):
         return value
 
 
-PHONE_EXAMPLE = "13800000000"  # a well-formed number, so the docs (and the API fuzz test) can reach the happy path
-
-
 class CodeRequest(Strict):
-    phone: str = Field(min_length=1, max_length=20, description="Mainland China mobile number", examples=[PHONE_EXAMPLE])
+    phone: Phone
     purpose: Literal["login"] = "login"
 
 
@@ -56,14 +54,14 @@ class CodeSent(BaseModel):
 
 
 class SmsLogin(Strict):
-    phone: str = Field(min_length=1, max_length=20, examples=[PHONE_EXAMPLE])
-    code: str = Field(min_length=1, max_length=10, description="The 6-digit code sent by SMS", examples=["123456"])
+    phone: Phone
+    code: SmsCode
     accept_policy: bool = Field(description="The user accepts the privacy policy version in GET /api/v1/privacy/policy")
 
 
 class PasswordLogin(Strict):
-    login: str = Field(min_length=1, max_length=254, description="Phone number, user name or e-mail")
-    password: str = Field(min_length=1, max_length=128)
+    login: LoginName
+    password: Password
 
 
 class TokenOut(BaseModel):
@@ -86,23 +84,23 @@ class ProfileOut(BaseModel):
 
 
 class ProfileUpdate(Strict):
-    nickname: str | None = Field(None, max_length=64, description="Empty string clears it", examples=["快递员小王"])
-    username: str | None = Field(None, max_length=64, examples=["courier_fan"])
-    email: str | None = Field(None, max_length=254, examples=["someone@example.net"])
+    nickname: Nickname | None = None
+    username: Username | None = None
+    email: Email | None = None
 
 
 class PasswordChange(Strict):
-    new_password: str = Field(min_length=1, max_length=128)
-    current_password: str | None = Field(None, max_length=128)
+    new_password: NewPassword
+    current_password: CurrentPassword | None = None
 
 
 class PhoneCodeRequest(Strict):
-    phone: str = Field(min_length=1, max_length=20, examples=[PHONE_EXAMPLE])
+    phone: Phone
 
 
 class PhoneChange(Strict):
-    phone: str = Field(min_length=1, max_length=20, examples=[PHONE_EXAMPLE])
-    code: str = Field(min_length=1, max_length=10, examples=["123456"])
+    phone: Phone
+    code: SmsCode
 
 
 class PolicyOut(BaseModel):

@@ -5,25 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Response
+from fastapi import APIRouter, Depends, Header, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from jidi import errors
-from jidi.accounts.api import PHONE_EXAMPLE, Strict, errors_for
+from jidi.accounts.api import Strict, errors_for
 from jidi.i18n import gettext_for
 from jidi.privacy import Actor, Role
 from jidi.shipping import states, waybill
 from jidi.shipping.service import CONSENT_REMINDER, ID_TYPES, OrderIn, PartyIn
 from jidi.web.deps import ApiUser, ContainerDep, LocaleDep
+from jidi.web.fields import (
+    IdNumber, ItemCategory, ItemName, LegalName, Password, PersonName, Phone, RegionCode, StaffUsername, StreetAddress, TotpCode,
+    Waybill, WaybillPath,
+)
 
 router = APIRouter(tags=["shipping"])
-Waybill = Annotated[str, Path(min_length=1, max_length=30, examples=["JD1234567890128"])]
 
 
 class QuoteIn(Strict):
-    origin_region: str = Field(min_length=6, max_length=6, examples=["110108"], description="GB/T 2260 district code")
-    dest_region: str = Field(min_length=6, max_length=6, examples=["310104"])
+    origin_region: RegionCode
+    dest_region: RegionCode
     weight_g: int = Field(ge=1, le=50_000)
     service_type: Literal["standard", "express"] = "standard"
 
@@ -35,10 +38,10 @@ class QuoteOut(BaseModel):
 
 
 class PartyBody(Strict):
-    name: str = Field(min_length=1, max_length=30, examples=["王小明"])
-    phone: str = Field(min_length=1, max_length=20, examples=[PHONE_EXAMPLE])
-    region_code: str = Field(min_length=6, max_length=6, examples=["110108"])
-    address: str = Field(min_length=1, max_length=120, examples=["苏州街20号院2号楼"])
+    name: PersonName
+    phone: Phone
+    region_code: RegionCode
+    address: StreetAddress
 
     def to_input(self) -> PartyIn:
         return PartyIn(self.name, self.phone, self.region_code, self.address)
@@ -47,14 +50,15 @@ class PartyBody(Strict):
 class OrderBody(Strict):
     sender: PartyBody
     recipient: PartyBody
-    item_name: str = Field(min_length=1, max_length=60, examples=["书"])
-    item_category: str = Field(min_length=1, max_length=24, examples=["books"])
+    item_name: ItemName
+    item_category: ItemCategory
     quantity: int = Field(1, ge=1, le=999)
     weight_g: int = Field(ge=1, le=50_000, examples=[800])
     declared_value_fen: int = Field(0, ge=0, le=10_000_000)
     service_type: Literal["standard", "express"] = "standard"
     payment_mode: Literal["pay_now", "pay_later", "recipient_pays"] = "pay_now"
-    pickup_from: dt.datetime | None = None
+    pickup_from: dt.datetime | None = Field(None, description="A pickup window, given with pickup_until: at least one hour, "
+                                                              "starting within the next 7 days")
     pickup_until: dt.datetime | None = None
 
     def to_input(self) -> OrderIn:
@@ -129,7 +133,7 @@ def my_orders(user: ApiUser, c: ContainerDep) -> list[OrderOut]:
 
 
 @router.get("/orders/{waybill_no}", response_model=OrderOut, responses=errors_for(401, 404))
-def get_order(waybill_no: Waybill, user: ApiUser, c: ContainerDep) -> OrderOut:
+def get_order(waybill_no: WaybillPath, user: ApiUser, c: ContainerDep) -> OrderOut:
     return order_out(c.shipping.order_for(user.id, waybill_no))
 
 
@@ -149,7 +153,7 @@ LABEL_RESPONSES = {
 
 # response_class=Response has no media type of its own: the errors stay documented as JSON, the 200 only as a PDF.
 @router.get("/orders/{waybill_no}/label.pdf", response_class=Response, responses=LABEL_RESPONSES)
-def order_label(waybill_no: Waybill, user: ApiUser, c: ContainerDep, locale: LocaleDep) -> PdfResponse:
+def order_label(waybill_no: WaybillPath, user: ApiUser, c: ContainerDep, locale: LocaleDep) -> PdfResponse:
     """The printable privacy waybill label of an order I sent (its sender only)."""
     return label_response(c.shipping.label_pdf(user.id, waybill_no, locale), waybill_no)
 
@@ -160,13 +164,13 @@ def label_response(pdf: bytes, waybill_no: str) -> PdfResponse:
 
 
 @router.post("/orders/{waybill_no}/cancel", status_code=204, responses=errors_for(401, 404, 409))
-def cancel_order(waybill_no: Waybill, user: ApiUser, c: ContainerDep) -> Response:
+def cancel_order(waybill_no: WaybillPath, user: ApiUser, c: ContainerDep) -> Response:
     c.shipping.cancel(user.id, waybill_no)
     return Response(status_code=204)
 
 
 @router.put("/orders/{waybill_no}/recipient", status_code=204, responses=errors_for(401, 404, 409))
-def correct_recipient(waybill_no: Waybill, body: PartyBody, user: ApiUser, c: ContainerDep) -> Response:
+def correct_recipient(waybill_no: WaybillPath, body: PartyBody, user: ApiUser, c: ContainerDep) -> Response:
     """Correct the recipient of an order I sent, until the parcel is picked up (JD-6.2.1, CN-8.1.2)."""
     c.shipping.correct_recipient(user.id, waybill_no, body.to_input())
     return Response(status_code=204)
@@ -192,7 +196,6 @@ _courier_bearer = HTTPBearer(auto_error=False, scheme_name="CourierSession",
 CourierCreds = Annotated[HTTPAuthorizationCredentials | None, Depends(_courier_bearer)]
 _SITE_CODE = r"^[A-Za-z0-9_.:-]+$"
 _SITE_NAME = r"^[^\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+$"
-ID_NUMBER_EXAMPLE = "110108190001010019"  # well-formed (GB 11643 check digit), born 1900: for the docs only
 
 
 def _courier(c, creds: HTTPAuthorizationCredentials | None) -> Actor:
@@ -203,9 +206,9 @@ def _courier(c, creds: HTTPAuthorizationCredentials | None) -> Actor:
 
 
 class CourierLogin(Strict):
-    username: str = Field(min_length=1, max_length=64, examples=["courier_wang"])
-    password: str = Field(min_length=1, max_length=128, examples=["correct horse battery"])
-    totp_code: str = Field(min_length=1, max_length=10, description="The authenticator app's current code", examples=["123456"])
+    username: StaffUsername
+    password: Password
+    totp_code: TotpCode
 
 
 class CourierSession(BaseModel):
@@ -236,13 +239,11 @@ class PickupOrderOut(BaseModel):
 class PickupIn(Strict):
     """A real-name pickup. Leave the ID fields out when the sender's account is verified (identity_verified)."""
 
-    waybill_no: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9 -]+$", examples=["JD1234567890128"])
+    waybill_no: Waybill
     id_type: Literal[ID_TYPES] | None = Field(None, examples=["resident_id"],  # type: ignore[valid-type]
                                               description="One of: " + ", ".join(ID_TYPES))
-    id_number: str | None = Field(None, min_length=1, max_length=30, examples=[ID_NUMBER_EXAMPLE],
-                                  description="Checked against the ID type (a resident ID by its GB 11643 check digit); stored "
-                                              "encrypted, never returned")
-    real_name: str | None = Field(None, min_length=1, max_length=40, examples=["王小明"], description="The legal name on the ID")
+    id_number: IdNumber | None = None
+    real_name: LegalName | None = None
     site_code: str | None = Field(None, min_length=1, max_length=32, pattern=_SITE_CODE, examples=["BJ-HD-07"],
                                   description="The courier's station; default: the pickup station of the origin district")
     site_name: str | None = Field(None, min_length=1, max_length=60, pattern=_SITE_NAME, examples=["北京海淀苏州街营业部"],
@@ -258,7 +259,7 @@ class PickupOut(BaseModel):
 
 
 class RefusalIn(Strict):
-    waybill_no: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9 -]+$", examples=["JD1234567890128"])
+    waybill_no: Waybill
     reason: Literal[states.NOT_ACCEPTED_REASONS] = Field("id_not_shown",  # type: ignore[valid-type]
                                                           description="id_not_shown: the sender would not show an ID")
 
@@ -289,7 +290,7 @@ def courier_logout(c: ContainerDep, creds: CourierCreds) -> Response:
 
 
 @router.get("/courier/orders/{waybill_no}", response_model=PickupOrderOut, tags=["courier"], responses=errors_for(401, 403, 404))
-def courier_order(waybill_no: Waybill, c: ContainerDep, creds: CourierCreds, locale: LocaleDep) -> PickupOrderOut:
+def courier_order(waybill_no: WaybillPath, c: ContainerDep, creds: CourierCreds, locale: LocaleDep) -> PickupOrderOut:
     """Scan a waybill: the parcel to pick up, masked."""
     v = c.shipping.pickup_view(_courier(c, creds), waybill_no)
     return PickupOrderOut(

@@ -19,11 +19,12 @@ import datetime as dt
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 import pydantic_core
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jidi.accounts.api import ErrorDetail, errors_for
 from jidi.i18n import N_, gettext_for
@@ -31,9 +32,9 @@ from jidi.shipping import states
 from jidi.tracking import events as ev
 from jidi.tracking.service import MAX_BATCH, REASONS, TrackView
 from jidi.web.deps import ContainerDep, LocaleDep, client_address
+from jidi.web.fields import WaybillPath
 
 router = APIRouter(tags=["tracking"])
-Waybill = Annotated[str, Path(min_length=1, max_length=30, examples=["JD1234567890128"])]
 MAX_BODY_BYTES = 2 * 1024 * 1024
 # Text a person reads (site names): no control, formatting or bidirectional-override characters.
 _PLAIN_TEXT = r"^[^\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+$"
@@ -236,6 +237,12 @@ async def ingest_events(request: Request, c: ContainerDep, loc: LocaleDep,
     return Response(content=body, media_type="application/json")
 
 
+@router.api_route("/tracking/events", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def events_wrong_method() -> None:
+    # Without this, GET /tracking/events would reach GET /tracking/{waybill_no} and answer 422 (not a waybill), not 405.
+    raise StarletteHTTPException(405)
+
+
 def track_out(view: TrackView, locale: str) -> dict:
     """The lookup's answer (TrackOut's fields, in its order), as plain data: serialised by pydantic-core in one pass,
     with TrackOut's JSON formats (e.g. times as RFC 3339 UTC with Z)."""
@@ -257,7 +264,7 @@ def track_out(view: TrackView, locale: str) -> dict:
 
 
 @router.get("/tracking/{waybill_no}", response_model=TrackOut, responses=errors_for(404, 429))
-def track(waybill_no: Waybill, request: Request) -> Response:
+def track(waybill_no: WaybillPath, request: Request) -> Response:
     """Anyone may look a waybill number up: status and route, with no names, phone numbers or street addresses
     (places at province and city level, facilities by name). Limited to 30 lookups a minute per client address;
     an unknown number and a refused lookup say nothing about other numbers."""

@@ -24,7 +24,7 @@ from jidi.i18n import LOCALES, N_, gettext_for, negotiate, translations
 from jidi.jobs import EmbeddedWorker
 from jidi.privacy import PurposeNotAllowed
 from jidi.privacy.audit import request_id as request_id_var
-from jidi.web import deps
+from jidi.web import deps, fields
 
 log = logging.getLogger("jidi.web")
 
@@ -69,6 +69,14 @@ def create_app(container) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    generate_openapi = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            generate_openapi().setdefault("components", {}).setdefault("schemas", {}).update(fields.components())
+        return app.openapi_schema
+
+    app.openapi = openapi
 
     app.add_middleware(RequestContext, settings=settings)
 
