@@ -116,7 +116,8 @@ def create_app(container) -> FastAPI:
         parts = [gettext(N_("Some fields are missing or invalid: {fields}.")).format(fields=", ".join(fields))] if fields else []
         if unknown:
             parts.append(gettext(N_("These fields are not part of this request: {fields}.")).format(fields=", ".join(unknown)))
-        err = errors.AppError("invalid_input", ("" if locale.startswith("zh") else " ").join(parts), 422)
+        # Translated here already: the parts are joined as the language writes sentences.
+        err = errors.AppError("invalid_input", "{text}", 422, text=("" if locale.startswith("zh") else " ").join(parts))
         extra = {"fields": fields, "unknown_fields": list(unknown)} if unknown else {"fields": fields}
         return error_response(request, err, **extra)
 
@@ -259,10 +260,13 @@ _FIELD_NAME = re.compile(r"[a-z_]{1,32}")
 
 def _unknown_field(error: dict) -> str | None:
     """The name of a key the request should not have, when it may be told (it looks like a field name)."""
-    if error.get("type") != "extra_forbidden":
+    path = error.get("loc", ())[1:]
+    if error.get("type") != "extra_forbidden" or not path:
         return None
-    name = ".".join(str(p) for p in error.get("loc", ())[1:])
-    return name if _FIELD_NAME.fullmatch(name.rsplit(".", 1)[-1]) else None
+    # Every step a field name (or a list position): a key that is a phone number or a name is never repeated.
+    if all(isinstance(p, int) or _FIELD_NAME.fullmatch(str(p)) for p in path):
+        return ".".join(str(p) for p in path)
+    return None
 
 
 def _field_of(error: dict) -> str:
