@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 
-import pytest
 
 from jidi.i18n import gettext_for
 from jidi.privacy import Mask, mask
@@ -46,7 +45,6 @@ def replaced(body: dict, path: tuple, value: str) -> dict:
     return out
 
 
-@pytest.mark.promise("JD-2.2")
 def test_every_personal_field_of_every_api_body_refuses_a_masked_value(app, client, sms, container, courier):  # noqa: F811
     token = register(client, sms, phone=PHONES[0])
     me = auth(token)
