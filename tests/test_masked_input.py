@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 
-
 from jidi.i18n import gettext_for
 from jidi.privacy import Mask, mask
 from tests.pii import EMAILS, PHONES
