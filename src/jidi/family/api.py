@@ -16,7 +16,7 @@ from jidi.accounts.api import Strict, errors_for
 from jidi.family import service
 from jidi.shipping.api import OrderOut, order_out
 from jidi.web.deps import ApiUser, ContainerDep, LocaleDep, client_address
-from jidi.web.fields import PHONE_EXAMPLE, WAYBILL_EXAMPLE, Phone, SmsCode, Waybill, WaybillPath
+from jidi.web.fields import PHONE_EXAMPLE, WAYBILL_EXAMPLE, Phone, SmsCode, Waybill, WaybillPath, plain_text
 
 router = APIRouter(tags=["lookup and family numbers"])
 
@@ -25,12 +25,15 @@ RelativeRole = Literal["parent", "spouse", "child", "sibling", "grandparent", "o
 
 
 # -- lookup ----------------------------------------------------------------------------------------------
+AnyWaybill = plain_text(30, examples=[WAYBILL_EXAMPLE], description="The waybill number")
+AnyPhone = plain_text(20, examples=[PHONE_EXAMPLE], description="The sender's or the recipient's full mobile number")
+
+
 class LookupCodeRequest(Strict):
     # Whatever is sent, the answer is the same 202 (a malformed number included): nothing about a waybill or a number
     # is told, so the fields are documented as the plain text they are taken as.
-    waybill_no: str = Field(min_length=1, max_length=30, examples=[WAYBILL_EXAMPLE], description="The waybill number")
-    phone: str = Field(min_length=1, max_length=20, examples=[PHONE_EXAMPLE],
-                       description="The sender's or the recipient's full mobile number")
+    waybill_no: AnyWaybill
+    phone: AnyPhone
 
 
 class LookupCodeAnswer(BaseModel):
