@@ -336,7 +336,14 @@ def test_errors_speak_the_users_language(client):
 
 def test_unknown_fields_and_bad_json_are_clean_422s(client):
     r = client.post("/api/v1/auth/sms-codes", json={"phone": PHONE, "extra": 1})
-    assert r.status_code == 422 and r.json()["error"]["fields"] == ["extra"]
+    assert r.status_code == 422 and (r.json()["error"]["fields"], r.json()["error"]["unknown_fields"]) == ([], ["extra"])
+    # An unknown key is named as unknown, apart from the request's own fields that are missing.
+    r = client.post("/api/v1/auth/password-login", json={"phone": PHONE, "password": "correct horse"}, headers={"Accept-Language": "en"})
+    error = r.json()["error"]
+    assert r.status_code == 422 and (error["fields"], error["unknown_fields"]) == (["login"], ["phone"])
+    assert error["message"] == ("Some fields are missing or invalid: login. These fields are not part of this request: phone.")
+    zh = client.post("/api/v1/auth/password-login", json={"login": "someone", "password": "correct horse", "phone": PHONE}).json()["error"]
+    assert (zh["fields"], zh["unknown_fields"], zh["message"]) == ([], ["phone"], "以下字段不属于本请求：phone。")
     r = client.post("/api/v1/auth/sms-codes", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_input"
     assert PHONE not in client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": 5}).text

@@ -151,6 +151,37 @@ def test_first_pickup_records_the_id_and_the_next_reuses_the_verified_identity(c
 
 
 @pytest.mark.promise(REAL_NAME)
+def test_a_repeated_pickup_must_name_the_id_recorded(client, sms, container, courier):
+    courier_id, headers = courier
+    token = register(client, sms, phone=SENDER_PHONE)
+    wb = place(client, token)
+    assert pick_up(client, headers, wb, **identity()).status_code == 201
+    before = count(container, AuditRecord, AuditRecord.action == "pickup_identity_mismatch")
+
+    # The same ID (as typed: lower case, spaces) or none (the account is verified now): a retry, nothing changes.
+    for again in (identity(RESIDENT_ID.lower()), identity(f"{RESIDENT_ID[:6]} {RESIDENT_ID[6:14]} {RESIDENT_ID[14:]}"), {}):
+        r = pick_up(client, headers, wb, **again)
+        assert r.status_code == 200 and r.json()["repeated"] is True, r.text
+    # Another valid ID, or the same number as another type: refused, audited, the recorded one never shown.
+    for other in (identity(OTHER_RESIDENT_ID), identity(PASSPORT, id_type="passport"), identity(RESIDENT_ID, id_type="passport")):
+        r = pick_up(client, headers, wb, **other)
+        assert r.status_code == 409 and r.json()["error"]["code"] == "pickup_identity_mismatch", r.text
+        assert_no_identity_in(r.text)
+        assert r.json()["error"]["message"] == ZH(
+            "This parcel was already picked up with a different ID document. Check the ID shown; the pickup was not changed.")
+    # An ID that fails its check is invalid input, as for a first pickup.
+    r = pick_up(client, headers, wb, **identity(BAD_RESIDENT_ID))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_id_number"
+    assert count(container, AuditRecord, AuditRecord.action == "pickup_identity_mismatch") == before + 3
+    assert count(container, PickupRecord) == 1
+    with container.uow() as s:
+        assert s.scalar(select(PickupRecord.id_number_bidx)) == container.vault.blind_index("id_number", RESIDENT_ID)
+    en = client.post("/api/v1/courier/pickups", json={"waybill_no": wb, **identity(OTHER_RESIDENT_ID)},
+                     headers={**headers, "Accept-Language": "en"})
+    assert en.json()["error"]["message"].startswith("This parcel was already picked up with a different ID document.")
+
+
+@pytest.mark.promise(REAL_NAME)
 def test_a_pickup_adds_one_route_event_at_the_site_and_sends_the_route_sms_once(client, sms, container, courier, clock):
     courier_id, headers = courier
     token = register(client, sms, phone=SENDER_PHONE)

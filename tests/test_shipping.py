@@ -7,10 +7,12 @@ import pytest
 from sqlalchemy import func, select
 from stdnum import luhn
 
+from jidi.i18n import gettext_for
 from jidi.privacy import Actor, Purpose, Role
 from jidi.shipping import states, waybill
 from jidi.shipping.models import Order, OrderParty, PickupRecord, VerifiedIdentity
 from jidi.tracking import events as ev
+from jidi.shipping.service import CONSENT_REMINDER
 from tests.pii import ID_NUMBERS, ITEMS, NAMES, PHONES, STREETS
 from tests.test_accounts_api import auth, register
 
@@ -63,7 +65,7 @@ def test_placing_an_order_stores_every_party_encrypted_under_its_own_key(client,
     token = register(client, sms, phone=SENDER_PHONE)
     r = client.post("/api/v1/orders", json=order_body(), headers=auth(token))
     assert r.status_code == 201, r.text
-    assert "consent" in r.json()["reminder"] or "agreed" in r.json()["reminder"]
+    assert r.json()["reminder"] == gettext_for("zh_CN")(CONSENT_REMINDER) != CONSENT_REMINDER  # in the user's language
     wb = r.json()["waybill_no"]
     assert waybill.is_valid(wb)
     got = client.get(f"/api/v1/orders/{wb}", headers=auth(token)).json()
@@ -179,6 +181,11 @@ def test_my_parcels_lists_sent_and_received_and_hides_others(client, sms, contai
     _, key = container.shipping.create_merchant("示例商城")
     imported = client.post("/api/v1/merchant/orders", json={**order_body(), "merchant_order_id": "shop-1"}, headers={"X-Api-Key": key})
     assert imported.status_code == 201
+    # The consent reminder, in the merchant's language, citing no internal promise id.
+    again = client.post("/api/v1/merchant/orders", json={**order_body(), "merchant_order_id": "shop-1"},
+                        headers={"X-Api-Key": key, "Accept-Language": "en"})
+    assert again.status_code == 200 and again.json()["reminder"] == CONSENT_REMINDER
+    assert imported.json()["reminder"] == gettext_for("zh_CN")(CONSENT_REMINDER) and "JD-" not in imported.text
     recipient = register(client, sms, phone=RECIPIENT_PHONE)
     mine = client.get("/api/v1/orders", headers=auth(recipient)).json()
     assert {o["waybill_no"] for o in mine} == {wb, imported.json()["waybill_no"]} and {o["my_role"] for o in mine} == {"recipient"}

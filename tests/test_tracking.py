@@ -25,7 +25,8 @@ from jidi.shipping import waybill
 from jidi.shipping.models import Order
 from jidi.shipping.service import OrderIn, PartyIn
 from jidi.tracking.api import EventIn
-from jidi.tracking.service import LOOKUP_LIMIT, REASONS
+from jidi.tracking import events as ev
+from jidi.tracking.service import LOOKUP_LIMIT, REASONS, Tracking, _OrderState
 from jidi.tracking.models import RouteEvent, TrackingSource
 from jidi.web.app import create_app
 from tests import pii
@@ -182,6 +183,34 @@ def test_returns_and_exceptions_follow_the_state_machine(client, container, key,
     assert len(texts) == 4  # pickup and exception, to the sender and to the recipient
     post(client, key, [event(wb2, "in_transit", t + dt.timedelta(hours=2))])
     assert status_of(container, wb2) == ("in_transit", None, None)  # moving on clears the exception
+
+
+def test_a_refused_transition_names_the_actions_accepted_next_and_the_docs_list_them_all(app, client, container, key, clock):
+    wb = place(container)
+    t = clock.now - dt.timedelta(hours=3)
+    pick_up(container, clock, wb, t)
+    r = post(client, key, [event(wb, "out_for_delivery", t + dt.timedelta(hours=1))], **{"Accept-Language": "en"}).json()
+    [result] = r["results"]
+    assert result["code"] == "invalid_transition"
+    assert result["allowed_actions"] == ["arrived_facility", "departed_facility", "in_transit", "exception"]
+    assert result["reason"] == ("This change of status is not possible now. The actions this parcel accepts next: "
+                                "arrived_facility, departed_facility, in_transit, exception.")
+    zh = post(client, key, [event(wb, "returned", t + dt.timedelta(hours=1))]).json()["results"][0]
+    assert zh["code"] == "invalid_transition" and "arrived_facility, departed_facility, in_transit, exception" in zh["reason"]
+    assert zh["reason"] != result["reason"]  # in Chinese
+    accepted = post(client, key, [event(wb, "in_transit", t + dt.timedelta(hours=2))]).json()["results"][0]
+    assert accepted["result"] == "accepted" and accepted["allowed_actions"] is None
+
+    # The documentation has the whole table, from the same data the ingestion follows.
+    doc = app.openapi()["paths"][URL]["post"]["description"]
+    for status, actions in ev.NEXT_ACTIONS.items():
+        assert f"| `{status}` | {', '.join(f'`{a}`' for a in actions) or 'none'} |" in doc
+    # ... and the table is what ingestion does: every action from every status the order can be in.
+    for status, actions in ev.NEXT_ACTIONS.items():
+        for action in ev.ACTIONS:
+            order = _OrderState((uuid.uuid4(), "JD", status, t, None, None))
+            code, applied = Tracking._apply(order, action, t + dt.timedelta(hours=1), None, "held")
+            assert (code is None and applied) == (action in actions), (status, action, code)
 
 
 def test_bad_events_are_rejected_one_by_one_and_the_rest_is_accepted(client, container, key, clock):

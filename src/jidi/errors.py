@@ -54,6 +54,11 @@ def invalid_field(field_label: str) -> AppError:
     return AppError("invalid_field", N_("Please check the field: {field}."), 422, field=field_label)
 
 
+def masked_value(field_label: str) -> AppError:
+    return AppError("masked_value", N_("The {field} contains *, as a masked value does: enter the full value (a masked one "
+                                       "would replace the real one)."), 422, field=field_label)
+
+
 def code_invalid() -> AppError:
     return AppError("code_invalid", N_("The verification code is wrong or has expired. Check it or request a new one."), 400)
 
@@ -168,6 +173,11 @@ def pickup_not_allowed() -> AppError:
 
 def invalid_id_number() -> AppError:
     return AppError("invalid_id_number", N_("The ID number is not valid for the chosen ID type."), 422)
+
+
+def pickup_identity_mismatch() -> AppError:
+    return AppError("pickup_identity_mismatch", N_("This parcel was already picked up with a different ID document. Check the ID "
+                                                   "shown; the pickup was not changed."), 409)
 
 
 def identity_required() -> AppError:

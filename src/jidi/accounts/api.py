@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jidi.web.deps import DEVICE_COOKIE, ApiUser, ContainerDep, LocaleDep, _bearer, client_address, trust_device
+from jidi.web.fields import CurrentPassword, Email, LoginName, NewPassword, Nickname, Password, Phone, SmsCode, Username
 
 router = APIRouter(tags=["accounts"])
 
@@ -22,7 +23,8 @@ class Challenge(BaseModel):
 class ErrorDetail(BaseModel):
     code: str = Field(description="A stable machine-readable code, e.g. code_invalid")
     message: str = Field(description="A message in the request's language (Accept-Language: zh-CN or en)")
-    fields: list[str] | None = None
+    fields: list[str] | None = Field(None, description="invalid_input: the request's own fields that are missing or invalid")
+    unknown_fields: list[str] | None = Field(None, description="invalid_input: keys sent that are not fields of this request")
     challenge: Challenge | None = Field(None, description="code_challenge: answer it to get the code")
 
 
@@ -47,11 +49,8 @@ class Strict(BaseModel):
         return value
 
 
-PHONE_EXAMPLE = "13800000000"  # a well-formed number, so the docs (and the API fuzz test) can reach the happy path
-
-
 class CodeRequest(Strict):
-    phone: str = Field(min_length=1, max_length=20, description="Mainland China mobile number", examples=[PHONE_EXAMPLE])
+    phone: Phone
     purpose: Literal["login"] = "login"
     challenge_token: str | None = Field(None, max_length=400, description="From a code_challenge error")
     challenge_answer: str | None = Field(None, max_length=10, description="The answer to that challenge's question")
@@ -63,14 +62,14 @@ class CodeSent(BaseModel):
 
 
 class SmsLogin(Strict):
-    phone: str = Field(min_length=1, max_length=20, examples=[PHONE_EXAMPLE])
-    code: str = Field(min_length=1, max_length=10, description="The 6-digit code sent by SMS", examples=["123456"])
+    phone: Phone
+    code: SmsCode
     accept_policy: bool = Field(description="The user accepts the privacy policy version in GET /api/v1/privacy/policy")
 
 
 class PasswordLogin(Strict):
-    login: str = Field(min_length=1, max_length=254, description="Phone number, user name or e-mail")
-    password: str = Field(min_length=1, max_length=128)
+    login: LoginName
+    password: Password
 
 
 class TokenOut(BaseModel):
@@ -93,23 +92,23 @@ class ProfileOut(BaseModel):
 
 
 class ProfileUpdate(Strict):
-    nickname: str | None = Field(None, max_length=64, description="Empty string clears it", examples=["快递员小王"])
-    username: str | None = Field(None, max_length=64, examples=["courier_fan"])
-    email: str | None = Field(None, max_length=254, examples=["someone@example.net"])
+    nickname: Nickname | None = None
+    username: Username | None = None
+    email: Email | None = None
 
 
 class PasswordChange(Strict):
-    new_password: str = Field(min_length=1, max_length=128)
-    current_password: str | None = Field(None, max_length=128)
+    new_password: NewPassword
+    current_password: CurrentPassword | None = None
 
 
 class PhoneCodeRequest(Strict):
-    phone: str = Field(min_length=1, max_length=20, examples=[PHONE_EXAMPLE])
+    phone: Phone
 
 
 class PhoneChange(Strict):
-    phone: str = Field(min_length=1, max_length=20, examples=[PHONE_EXAMPLE])
-    code: str = Field(min_length=1, max_length=10, examples=["123456"])
+    phone: Phone
+    code: SmsCode
 
 
 class PolicyOut(BaseModel):

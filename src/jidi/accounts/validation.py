@@ -1,4 +1,6 @@
-"""Input rules for account data. Each function returns the canonical form or raises a translated AppError."""
+"""Input rules for personal data, shared by every API and form that takes it: account data, and the names, addresses
+and other text of orders and the address book. Each function returns the canonical form or raises a translated AppError.
+A value with the mask character is refused in every personal field (`masked_value`): it was read from a masked answer."""
 from __future__ import annotations
 
 import re
@@ -8,6 +10,7 @@ import phonenumbers
 
 from jidi import errors
 from jidi.i18n import N_
+from jidi.privacy import looks_masked
 
 MAX_NICKNAME = 32
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
@@ -16,6 +19,7 @@ EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$
 
 def phone(raw: str | None) -> str:
     """A mainland China mobile number as its 11 national digits (e.g. 13800138000)."""
+    _not_masked(raw, N_("mobile number"))
     if not raw or len(raw) > 20 or _has_control_chars(raw):
         raise errors.invalid_phone()
     try:
@@ -35,14 +39,27 @@ def _has_control_chars(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in text)
 
 
-def nickname(raw: str) -> str:
-    value = unicodedata.normalize("NFC", raw.strip())
-    if not value or len(value) > MAX_NICKNAME or _has_control_chars(value):
-        raise errors.invalid_field(N_("nickname (1–32 characters, no control characters)"))
+def _not_masked(raw: str | None, label: str) -> None:
+    if raw and looks_masked(raw):
+        raise errors.masked_value(label)
+
+
+def text(raw: str | None, max_len: int, label: str) -> str:
+    """Personal text (a name, a street address, an item): trimmed, NFC, 1 to max_len characters, no control or
+    format characters."""
+    _not_masked(raw, label)
+    value = unicodedata.normalize("NFC", (raw or "").strip())
+    if not value or len(value) > max_len or _has_control_chars(value):
+        raise errors.invalid_field(label)
     return value
 
 
+def nickname(raw: str) -> str:
+    return text(raw, MAX_NICKNAME, N_("nickname (1–32 characters, no control characters)"))
+
+
 def username(raw: str) -> str:
+    _not_masked(raw, N_("user name"))
     value = raw.strip()
     if not USERNAME_RE.match(value):
         raise errors.invalid_field(N_("user name (3–32 letters, digits, '_', '.' or '-', starting with a letter)"))
@@ -50,6 +67,7 @@ def username(raw: str) -> str:
 
 
 def email(raw: str) -> str:
+    _not_masked(raw, N_("e-mail address"))
     value = raw.strip()
     if len(value) > 254 or _has_control_chars(value) or not EMAIL_RE.match(value):
         raise errors.invalid_field(N_("e-mail address"))

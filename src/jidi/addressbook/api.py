@@ -13,10 +13,11 @@ from pydantic import BaseModel, Field, StrictBool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jidi import errors
-from jidi.accounts.api import PHONE_EXAMPLE, Strict, errors_for
+from jidi.accounts.api import Strict, errors_for
 from jidi.addressbook import regions, service
 from jidi.i18n import gettext_for
 from jidi.web.deps import ApiUser, ContainerDep, LocaleDep
+from jidi.web.fields import PersonName, Phone, RegionCode, StreetAddress, plain_text
 
 router = APIRouter(tags=["address book"])
 
@@ -34,12 +35,10 @@ class RegionOut(BaseModel):
 
 class EntryIn(Strict):
     kind: Kind
-    name: str = Field(min_length=1, max_length=service.MAX_NAME, examples=["王先生"])
-    phone: str = Field(min_length=1, max_length=20, description="Mainland China mobile number", examples=[PHONE_EXAMPLE])
-    region_code: str = Field(min_length=6, max_length=6, description="GB/T 2260 district code (or a city without districts)",
-                             examples=[REGION_EXAMPLE])
-    detail: str = Field(min_length=1, max_length=service.MAX_DETAIL, description="Street, building, room",
-                        examples=["苏州街3号"])
+    name: PersonName
+    phone: Phone
+    region_code: RegionCode
+    detail: StreetAddress
     is_default: StrictBool = Field(False, description="Make this the default sender (or recipient); the previous default stops being one")
 
 
@@ -75,9 +74,12 @@ class EntryFullOut(BaseModel):
     consent_notice: str
 
 
+PastedContact = plain_text(500, description="A pasted contact: name, mobile number and address in any order",
+                           examples=["王先生 13800000000 北京市海淀区苏州街3号"])
+
+
 class PasteIn(Strict):
-    text: str = Field(min_length=1, max_length=500, description="A pasted contact: name, mobile number and address in any order",
-                      examples=["王先生 13800000000 北京市海淀区苏州街3号"])
+    text: PastedContact
 
 
 class PasteOut(BaseModel):

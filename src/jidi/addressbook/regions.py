@@ -115,6 +115,11 @@ def is_leaf(code: str) -> bool:
     return get(code) is not None and not _table().children.get(code)
 
 
+def leaves() -> list[str]:
+    """Every code precise enough for an address, in code order."""
+    return sorted(code for code in _table().regions if is_leaf(code))
+
+
 def ancestors(code: str) -> list[Region]:
     """The path from the province down to `code` itself."""
     path: list[Region] = []

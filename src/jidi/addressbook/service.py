@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import unicodedata
 import uuid
 
 from sqlalchemy import func, select, update
@@ -79,13 +78,6 @@ class EntryFull:
     is_default: bool
 
 
-def _text(raw: str | None, max_len: int, label: str) -> str:
-    value = unicodedata.normalize("NFC", (raw or "").strip())
-    if not value or len(value) > max_len or any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value):
-        raise errors.invalid_field(label)
-    return value
-
-
 def region(code: str | None, within: str | None = None) -> str:
     """A GB/T 2260 code precise enough for an address (a district, or a city without districts).
 
@@ -105,10 +97,10 @@ def validate(kind: str, name: str | None, phone: str | None, region_code: str | 
         raise errors.invalid_field(N_("sender or recipient"))
     return EntryData(
         kind=kind,
-        name=_text(name, MAX_NAME, N_("name (1–30 characters, no control characters)")),
+        name=validation.text(name, MAX_NAME, N_("name (1–30 characters, no control characters)")),
         phone=validation.phone(phone),
         region_code=region(region_code, within),
-        detail=_text(detail, MAX_DETAIL, N_("detailed address (1–120 characters, no control characters)")),
+        detail=validation.text(detail, MAX_DETAIL, N_("detailed address (1–120 characters, no control characters)")),
         is_default=bool(is_default),
     )
 

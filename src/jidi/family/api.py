@@ -12,24 +12,28 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from jidi.accounts.api import PHONE_EXAMPLE, Strict, errors_for
+from jidi.accounts.api import Strict, errors_for
 from jidi.family import service
 from jidi.shipping.api import OrderOut, order_out
 from jidi.web.deps import ApiUser, ContainerDep, LocaleDep, client_address
+from jidi.web.fields import PHONE_EXAMPLE, WAYBILL_EXAMPLE, Phone, SmsCode, Waybill, WaybillPath, plain_text
 
 router = APIRouter(tags=["lookup and family numbers"])
 
-WAYBILL_EXAMPLE = "JD1234567890128"
 BindingId = Annotated[str, Path(max_length=36, description="The binding's id (a UUID)", examples=["3f0c6f5e-2f4b-4d7e-9a59-0d3f2f1b9c11"])]
-Waybill = Annotated[str, Path(min_length=1, max_length=30, examples=[WAYBILL_EXAMPLE])]
 RelativeRole = Literal["parent", "spouse", "child", "sibling", "grandparent", "other"]
 
 
 # -- lookup ----------------------------------------------------------------------------------------------
+AnyWaybill = plain_text(30, examples=[WAYBILL_EXAMPLE], description="The waybill number")
+AnyPhone = plain_text(20, examples=[PHONE_EXAMPLE], description="The sender's or the recipient's full mobile number")
+
+
 class LookupCodeRequest(Strict):
-    waybill_no: str = Field(min_length=1, max_length=30, examples=[WAYBILL_EXAMPLE])
-    phone: str = Field(min_length=1, max_length=20, description="The sender's or the recipient's full mobile number",
-                       examples=[PHONE_EXAMPLE])
+    # Whatever is sent, the answer is the same 202 (a malformed number included): nothing about a waybill or a number
+    # is told, so the fields are documented as the plain text they are taken as.
+    waybill_no: AnyWaybill
+    phone: AnyPhone
 
 
 class LookupCodeAnswer(BaseModel):
@@ -38,9 +42,9 @@ class LookupCodeAnswer(BaseModel):
 
 
 class LookupRequest(Strict):
-    waybill_no: str = Field(min_length=1, max_length=30, examples=[WAYBILL_EXAMPLE])
-    phone: str = Field(min_length=1, max_length=20, examples=[PHONE_EXAMPLE])
-    code: str = Field(min_length=1, max_length=10, description="The 6-digit code sent to that number", examples=["123456"])
+    waybill_no: Waybill
+    phone: Phone
+    code: SmsCode = Field(description="The 6-digit code sent to that number")
 
 
 LOOKUP_CODE_DETAIL = "If the number is the sender's or the recipient's on this waybill, a code was sent to it."
@@ -62,12 +66,11 @@ def lookup(body: LookupRequest, request: Request, c: ContainerDep) -> OrderOut:
 # -- family numbers --------------------------------------------------------------------------------------
 class BindingIn(Strict):
     role: RelativeRole = Field(description="Who the relative is to you")
-    phone: str = Field(min_length=1, max_length=20, description="The relative's mobile number: the code is sent there",
-                       examples=[PHONE_EXAMPLE])
+    phone: Phone = Field(description="The relative's mobile number: the code is sent there")
 
 
 class CodeIn(Strict):
-    code: str = Field(min_length=1, max_length=10, description="The code your relative received", examples=["123456"])
+    code: SmsCode = Field(description="The code your relative received")
 
 
 class BindingOut(BaseModel):
@@ -158,7 +161,7 @@ def family_parcels(user: ApiUser, c: ContainerDep) -> list[FamilyGroupOut]:
 
 
 @router.post("/family/parcels/{waybill_no}/collect", response_model=FamilyParcelOut, responses=errors_for(401, 404, 409))
-def collect(waybill_no: Waybill, user: ApiUser, c: ContainerDep) -> FamilyParcelOut:
+def collect(waybill_no: WaybillPath, user: ApiUser, c: ContainerDep) -> FamilyParcelOut:
     """Mark a relative's parcel as collected on their behalf (代取)."""
     return _parcel(c.family.collect(user.id, waybill_no))
 

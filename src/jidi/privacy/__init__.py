@@ -16,7 +16,7 @@ from jidi.privacy.credentials import (
 from jidi.privacy.keys import load_key_ring
 from jidi.privacy.ledger import open_ledger
 from jidi.privacy.sharing import RecipientRole, ShareRegister, recipient
-from jidi.privacy.masking import Mask, mask
+from jidi.privacy.masking import Mask, looks_masked, mask
 from jidi.privacy.tombstones import TombstoneLedger
 from jidi.privacy.values import Personal
 from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault
@@ -24,6 +24,6 @@ from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault
 __all__ = [
     "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "AuditLog", "DataMap", "LegalHold",
     "Catalog", "Category", "FieldSpec", "LegalBasis", "Mask", "Personal", "Purpose", "PurposeNotAllowed",
-    "RecipientRole", "Retention", "Role", "ShareRegister", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "mask", "open_ledger",
+    "RecipientRole", "Retention", "Role", "ShareRegister", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "looks_masked", "mask", "open_ledger",
     "new_totp_secret", "personal", "recipient", "totp_now", "totp_ok", "totp_uri", "verify_password",
 ]

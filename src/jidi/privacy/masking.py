@@ -18,6 +18,16 @@ class Mask(enum.Enum):
     ADDRESS_LABEL = "address_label"  # 苏州街****: the road or community name only, from the house number on hidden
 
 
+MASK_CHAR = "*"  # every rule hides with it
+
+
+def looks_masked(value: str) -> bool:
+    """Whether a value holds the mask character (also as its full-width or small form): what a client read back from
+    a masked answer, never a real phone number, name, address, e-mail or ID number. Input of such a value is refused,
+    or writing a masked answer back would overwrite the real value with its mask."""
+    return MASK_CHAR in unicodedata.normalize("NFKC", value)
+
+
 # ADDRESS_LABEL. The detailed address (GB/T 41833-2022, A11) begins at the first house-level token: any digit
 # (with a No., #, 第 or 甲乙丙丁 before it), a Chinese numeral that counts a house, lane, building, unit, floor,
 # room or village group (十八号, 三单元, 二组), or Latin letters naming one (A座, B2). It and all after it are hidden.

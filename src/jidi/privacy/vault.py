@@ -206,6 +206,16 @@ class Vault:
     def blind_index(self, domain: str, value: str) -> bytes:
         return hmac.new(self._index_key, domain.encode() + b"\x00" + value.encode(), hashlib.sha256).digest()
 
+    def matches(self, session: Session, row, column: str, value: str) -> bool:
+        """Whether row.column holds `value`, compared in constant time and without showing the stored value: by its
+        keyed blind index when the field has one, else opened inside the vault."""
+        spec = self.spec_of(row, column)
+        if spec.blind_index:
+            stored = getattr(row, column + "_bidx")
+            return stored is not None and hmac.compare_digest(stored, self.blind_index(spec.blind_index, value))
+        held = self.get(session, row, column)
+        return held is not None and hmac.compare_digest(held._plain.encode(), value.encode())
+
     # -- opening ------------------------------------------------------------------------------------
     @staticmethod
     def use(value: Personal, purpose: Purpose) -> str:

@@ -18,13 +18,16 @@ from jidi.privacy import LABELS
 from jidi.privacy.sharing import ROLE_LABELS
 from jidi.rights import export, kinds as K
 from jidi.web.deps import ApiUser, ContainerDep, LocaleDep, client_address
+from jidi.web.fields import SmsCode
 
 router = APIRouter(tags=["privacy centre"])
 
 RequestId = Annotated[str, Path(max_length=36, description="The request's id (a UUID)", examples=["3f0c6f5e-2f4b-4d7e-9a59-0d3f2f1b9c11"])]
 ExportId = Annotated[str, Path(max_length=36, description="The copy's id (a UUID)", examples=["3f0c6f5e-2f4b-4d7e-9a59-0d3f2f1b9c11"])]
 SelfKind = Literal["copy", "correction", "deletion", "withdrawal", "cancellation", "explanation"]
-Code = Annotated[str, Field(min_length=1, max_length=10, description="The code sent to your phone", examples=["123456"])]
+Code = Annotated[SmsCode, Field(description="The code sent to your phone")]
+# Free text of one's own: line breaks and tabs are text, other control characters are not.
+_FREE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 
 
 class Body(BaseModel):
@@ -52,11 +55,21 @@ class FullDataRequest(Body):
 
 
 class NewRequest(Body):
+    # What depends on the kind, in the schema too: a withdrawal names its consent, a correction or an explanation says
+    # in words what is asked.
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        {"if": {"properties": {"kind": {"const": "withdrawal"}}, "required": ["kind"]},
+         "then": {"required": ["scope"], "properties": {"scope": {"minLength": 1}}}},
+        {"if": {"properties": {"kind": {"enum": ["correction", "explanation"]}}, "required": ["kind"]},
+         "then": {"required": ["details"], "properties": {"details": {"pattern": r"\S"}}}},
+    ]})
+
     kind: SelfKind = Field(description="copy: a download of all your data; deletion: erase it now; cancellation: close the "
                                        "account, data erased one month later; withdrawal: needs `scope`")
     code: Code
     scope: Literal["", "wechat_profile", "email", "family_numbers"] = Field("", description="For a withdrawal: which consent")
-    details: str = Field("", max_length=2000, description="For a correction or an explanation: what you ask, in your words")
+    details: str = Field("", max_length=2000, description="For a correction or an explanation: what you ask, in your words",
+                         json_schema_extra={"pattern": _FREE_TEXT})
 
 
 class HistoryItem(BaseModel):
@@ -203,4 +216,4 @@ def download_copy(export_id: ExportId, user: ApiUser, c: ContainerDep) -> Respon
     """My copy (a zip of my-data.json and my-data.html), only mine and only while it is offered."""
     blob = c.rights.download(user.id, export_id)
     return Response(blob, media_type="application/zip",
-                    headers={"Content-Disposition": 'attachment; filename="jidi-my-data.zip"', "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": 'attachment; filename="jidi-my-data.zip"'})

@@ -255,7 +255,7 @@ def copy_download(export_id: ItemId, user: PageUser, c: ContainerDep):
     """My copy: only mine, only while it is offered; anyone else's id is "not found"."""
     blob = c.rights.download(user.id, export_id)
     return Response(blob, media_type="application/zip",
-                    headers={"Content-Disposition": 'attachment; filename="jidi-my-data.zip"', "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": 'attachment; filename="jidi-my-data.zip"'})
 
 
 # -- next of kin -----------------------------------------------------------------------------------------
@@ -356,7 +356,7 @@ def officer_proof(request_id: ItemId, proof_id: ItemId, staff: StaffUser, c: Con
     content_type, content = c.rights.officer_proof(staff.actor, request_id, proof_id)
     name = f"proof-{errors.id_or_not_found(proof_id).hex[:8]}.{_EXTENSIONS.get(content_type, 'bin')}"
     return Response(content, media_type=content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.post("/staff/privacy/{request_id}/approve", dependencies=[Csrf])

@@ -5,27 +5,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Response
+from fastapi import APIRouter, Depends, Header, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from jidi import errors
-from jidi.accounts.api import PHONE_EXAMPLE, Strict, errors_for
+from jidi.accounts.api import Strict, errors_for
 from jidi.addressbook import regions
 from jidi.i18n import gettext_for
 from jidi.privacy import Actor, Role
 from jidi.shipping import states, waybill
-from jidi.shipping.service import ID_TYPES, OrderIn, PartyIn
+from jidi.shipping.service import CONSENT_REMINDER, ID_TYPES, OrderIn, PartyIn
 from jidi.web.deps import ApiUser, ContainerDep, LocaleDep
+from jidi.web.fields import (
+    IdNumber, ItemCategory, ItemName, LegalName, Password, PersonName, Phone, RegionCode, StaffUsername, StreetAddress, TotpCode,
+    Waybill, WaybillPath,
+)
 
 router = APIRouter(tags=["shipping"])
-Waybill = Annotated[str, Path(min_length=1, max_length=30, examples=["JD1234567890128"])]
-CONSENT_REMINDER = "When you enter another person's details, make sure they have agreed (JD-1.1)."
 
 
 class QuoteIn(Strict):
-    origin_region: str = Field(min_length=6, max_length=6, examples=["110108"], description="GB/T 2260 district code")
-    dest_region: str = Field(min_length=6, max_length=6, examples=["310104"])
+    origin_region: RegionCode
+    dest_region: RegionCode
     weight_g: int = Field(ge=1, le=50_000)
     service_type: Literal["standard", "express"] = "standard"
 
@@ -37,10 +39,10 @@ class QuoteOut(BaseModel):
 
 
 class PartyBody(Strict):
-    name: str = Field(min_length=1, max_length=30, examples=["王小明"])
-    phone: str = Field(min_length=1, max_length=20, examples=[PHONE_EXAMPLE])
-    region_code: str = Field(min_length=6, max_length=6, examples=["110108"])
-    address: str = Field(min_length=1, max_length=120, examples=["苏州街20号院2号楼"])
+    name: PersonName
+    phone: Phone
+    region_code: RegionCode
+    address: StreetAddress
 
     def to_input(self) -> PartyIn:
         return PartyIn(self.name, self.phone, self.region_code, self.address)
@@ -49,14 +51,15 @@ class PartyBody(Strict):
 class OrderBody(Strict):
     sender: PartyBody
     recipient: PartyBody
-    item_name: str = Field(min_length=1, max_length=60, examples=["书"])
-    item_category: str = Field(min_length=1, max_length=24, examples=["books"])
+    item_name: ItemName
+    item_category: ItemCategory
     quantity: int = Field(1, ge=1, le=999)
     weight_g: int = Field(ge=1, le=50_000, examples=[800])
     declared_value_fen: int = Field(0, ge=0, le=10_000_000)
     service_type: Literal["standard", "express"] = "standard"
     payment_mode: Literal["pay_now", "pay_later", "recipient_pays"] = "pay_now"
-    pickup_from: dt.datetime | None = None
+    pickup_from: dt.datetime | None = Field(None, description="A pickup window, given with pickup_until: at least one hour, "
+                                                              "starting within the next 7 days")
     pickup_until: dt.datetime | None = None
 
     def to_input(self) -> OrderIn:
@@ -72,7 +75,7 @@ class MerchantOrderBody(OrderBody):
 class OrderCreated(BaseModel):
     waybill_no: str
     created: bool
-    reminder: str = CONSENT_REMINDER
+    reminder: str = Field(description="Enter another person's details only with their agreement (in the request's language)")
 
 
 class PartyOut(BaseModel):
@@ -118,10 +121,10 @@ def quote(body: QuoteIn, c: ContainerDep) -> QuoteOut:
 
 
 @router.post("/orders", status_code=201, response_model=OrderCreated, responses=errors_for(401))
-def place_order(body: OrderBody, user: ApiUser, c: ContainerDep) -> OrderCreated:
+def place_order(body: OrderBody, user: ApiUser, c: ContainerDep, loc: LocaleDep) -> OrderCreated:
     """Place an order. Recipient details are the recipient's personal data: you need their consent."""
     waybill_no, _ = c.shipping.place(user.id, body.to_input())
-    return OrderCreated(waybill_no=waybill_no, created=True)
+    return OrderCreated(waybill_no=waybill_no, created=True, reminder=gettext_for(loc)(CONSENT_REMINDER))
 
 
 @router.get("/orders", response_model=list[OrderOut], responses=errors_for(401))
@@ -131,7 +134,7 @@ def my_orders(user: ApiUser, c: ContainerDep) -> list[OrderOut]:
 
 
 @router.get("/orders/{waybill_no}", response_model=OrderOut, responses=errors_for(401, 404))
-def get_order(waybill_no: Waybill, user: ApiUser, c: ContainerDep) -> OrderOut:
+def get_order(waybill_no: WaybillPath, user: ApiUser, c: ContainerDep) -> OrderOut:
     return order_out(c.shipping.order_for(user.id, waybill_no))
 
 
@@ -151,40 +154,39 @@ LABEL_RESPONSES = {
 
 # response_class=Response has no media type of its own: the errors stay documented as JSON, the 200 only as a PDF.
 @router.get("/orders/{waybill_no}/label.pdf", response_class=Response, responses=LABEL_RESPONSES)
-def order_label(waybill_no: Waybill, user: ApiUser, c: ContainerDep, locale: LocaleDep) -> PdfResponse:
+def order_label(waybill_no: WaybillPath, user: ApiUser, c: ContainerDep, locale: LocaleDep) -> PdfResponse:
     """The printable privacy waybill label of an order I sent (its sender only)."""
     return label_response(c.shipping.label_pdf(user.id, waybill_no, locale), waybill_no)
 
 
 def label_response(pdf: bytes, waybill_no: str) -> PdfResponse:
     # The number was validated by the service: it is safe in a header.
-    return PdfResponse(pdf, headers={"Content-Disposition": f'attachment; filename="{waybill.normalise(waybill_no)}.pdf"',
-                                     "Cache-Control": "no-store"})
+    return PdfResponse(pdf, headers={"Content-Disposition": f'attachment; filename="{waybill.normalise(waybill_no)}.pdf"'})
 
 
 @router.post("/orders/{waybill_no}/cancel", status_code=204, responses=errors_for(401, 404, 409))
-def cancel_order(waybill_no: Waybill, user: ApiUser, c: ContainerDep) -> Response:
+def cancel_order(waybill_no: WaybillPath, user: ApiUser, c: ContainerDep) -> Response:
     """Cancel an order I sent, before pickup. A paid order is refunded in full; the route records the cancellation."""
     c.shipping.cancel(user.id, waybill_no)
     return Response(status_code=204)
 
 
 @router.put("/orders/{waybill_no}/recipient", status_code=204, responses=errors_for(401, 404, 409))
-def correct_recipient(waybill_no: Waybill, body: PartyBody, user: ApiUser, c: ContainerDep) -> Response:
+def correct_recipient(waybill_no: WaybillPath, body: PartyBody, user: ApiUser, c: ContainerDep) -> Response:
     """Correct the recipient of an order I sent, until the parcel is picked up (JD-6.2.1, CN-8.1.2)."""
     c.shipping.correct_recipient(user.id, waybill_no, body.to_input())
     return Response(status_code=204)
 
 
 @router.post("/merchant/orders", status_code=201, response_model=OrderCreated, responses={200: {"model": OrderCreated}, **errors_for(401)})
-def import_order(body: MerchantOrderBody, c: ContainerDep, response: Response,
+def import_order(body: MerchantOrderBody, c: ContainerDep, response: Response, loc: LocaleDep,
                  x_api_key: Annotated[str | None, Header(max_length=200)] = None) -> OrderCreated:
     """Import an order from a merchant's system. Idempotent by merchant_order_id: a retry returns the same waybill."""
     merchant_id = c.shipping.merchant_for_key(x_api_key)
     waybill_no, created = c.shipping.place(None, body.to_input(), merchant_id=merchant_id, merchant_order_ref=body.merchant_order_id)
     if not created:
         response.status_code = 200
-    return OrderCreated(waybill_no=waybill_no, created=created)
+    return OrderCreated(waybill_no=waybill_no, created=created, reminder=gettext_for(loc)(CONSENT_REMINDER))
 
 
 # -- couriers: real-name pickup from a courier's device (JD-1.1.2(6)b) ----------------------------------------------
@@ -196,7 +198,6 @@ _courier_bearer = HTTPBearer(auto_error=False, scheme_name="CourierSession",
 CourierCreds = Annotated[HTTPAuthorizationCredentials | None, Depends(_courier_bearer)]
 _SITE_CODE = r"^[A-Za-z0-9_.:-]+$"
 _SITE_NAME = r"^[^\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+$"
-ID_NUMBER_EXAMPLE = "110108190001010019"  # well-formed (GB 11643 check digit), born 1900: for the docs only
 
 
 def _courier(c, creds: HTTPAuthorizationCredentials | None) -> Actor:
@@ -207,9 +208,9 @@ def _courier(c, creds: HTTPAuthorizationCredentials | None) -> Actor:
 
 
 class CourierLogin(Strict):
-    username: str = Field(min_length=1, max_length=64, examples=["courier_wang"])
-    password: str = Field(min_length=1, max_length=128, examples=["correct horse battery"])
-    totp_code: str = Field(min_length=1, max_length=10, description="The authenticator app's current code", examples=["123456"])
+    username: StaffUsername
+    password: Password
+    totp_code: TotpCode
 
 
 class CourierSession(BaseModel):
@@ -240,13 +241,11 @@ class PickupOrderOut(BaseModel):
 class PickupIn(Strict):
     """A real-name pickup. Leave the ID fields out when the sender's account is verified (identity_verified)."""
 
-    waybill_no: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9 -]+$", examples=["JD1234567890128"])
+    waybill_no: Waybill
     id_type: Literal[ID_TYPES] | None = Field(None, examples=["resident_id"],  # type: ignore[valid-type]
                                               description="One of: " + ", ".join(ID_TYPES))
-    id_number: str | None = Field(None, min_length=1, max_length=30, examples=[ID_NUMBER_EXAMPLE],
-                                  description="Checked against the ID type (a resident ID by its GB 11643 check digit); stored "
-                                              "encrypted, never returned")
-    real_name: str | None = Field(None, min_length=1, max_length=40, examples=["王小明"], description="The legal name on the ID")
+    id_number: IdNumber | None = None
+    real_name: LegalName | None = None
     site_code: str | None = Field(None, min_length=1, max_length=32, pattern=_SITE_CODE, examples=["BJ-HD-07"],
                                   description="The courier's station; default: the pickup station of the origin district")
     site_name: str | None = Field(None, min_length=1, max_length=60, pattern=_SITE_NAME, examples=["北京海淀苏州街营业部"],
@@ -262,7 +261,7 @@ class PickupOut(BaseModel):
 
 
 class RefusalIn(Strict):
-    waybill_no: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9 -]+$", examples=["JD1234567890128"])
+    waybill_no: Waybill
     reason: Literal[states.NOT_ACCEPTED_REASONS] = Field("id_not_shown",  # type: ignore[valid-type]
                                                           description="id_not_shown: the sender would not show an ID")
 
@@ -293,7 +292,7 @@ def courier_logout(c: ContainerDep, creds: CourierCreds) -> Response:
 
 
 @router.get("/courier/orders/{waybill_no}", response_model=PickupOrderOut, tags=["courier"], responses=errors_for(401, 403, 404))
-def courier_order(waybill_no: Waybill, c: ContainerDep, creds: CourierCreds, locale: LocaleDep) -> PickupOrderOut:
+def courier_order(waybill_no: WaybillPath, c: ContainerDep, creds: CourierCreds, locale: LocaleDep) -> PickupOrderOut:
     """Scan a waybill: the parcel to pick up, masked."""
     v = c.shipping.pickup_view(_courier(c, creds), waybill_no)
     return PickupOrderOut(
@@ -312,7 +311,9 @@ def courier_pickup(body: PickupIn, c: ContainerDep, creds: CourierCreds, respons
     """Real-name pickup (实名收寄, JD-1.1.2(6)b). The parcel is picked up, a "picked_up" route event is added at the
     courier's site and the sender and the recipient get the route SMS. 422 `identity_required` when the sender's
     account is not verified and no ID was given, 422 `invalid_id_number` for an ID that fails its check; 409 when the
-    parcel is unpaid, cancelled or already picked up by someone else. Idempotent for the same courier (200)."""
+    parcel is unpaid, cancelled or already picked up by someone else. Idempotent for the same courier (200) when the
+    retry names the same ID as the pickup recorded (or none, for a verified account); a different ID is refused with
+    409 `pickup_identity_mismatch` (recorded in the audit log; the recorded ID is never shown)."""
     courier = _courier(c, creds)
     out = c.shipping.pick_up(courier, body.waybill_no, body.id_type, body.id_number, body.real_name,
                              site_code=body.site_code, site_name=body.site_name)

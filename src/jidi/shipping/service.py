@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import unicodedata
 import uuid
 
 from sqlalchemy import or_, select
@@ -22,7 +21,7 @@ from jidi.accounts.models import User
 from jidi.addressbook import regions
 from jidi.addressbook.models import AddressEntry
 from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
-from jidi.privacy import Actor, Mask, Personal, Purpose, Role, mask
+from jidi.privacy import Actor, Mask, Personal, Purpose, Role, looks_masked, mask
 from jidi.shipping import states, waybill
 from jidi.shipping.models import Merchant, Order, OrderParty, PickupRecord, VerifiedIdentity
 from jidi.shipping.tariff import Quote, load
@@ -32,6 +31,8 @@ PAYMENT_MODES = ("pay_now", "pay_later", "recipient_pays")
 ID_TYPES = ("resident_id", "passport", "hk_macau_permit", "taiwan_permit", "foreign_permanent_resident")
 MAX_WEIGHT_G = 50_000
 MAX_DECLARED_FEN = 10_000_000  # ¥100,000
+# Whoever places an order enters the recipient's details (JD-1.1, JD-1.1.2(1)b): shown on the form and in the API's answer.
+CONSENT_REMINDER = N_("When you enter other people's details, such as a recipient's name, phone and address, make sure they have agreed.")
 # A courier picks a parcel up while it waits for pickup, or again after it was not accepted for lack of an ID.
 PICKUP_FROM = frozenset({states.AWAITING_PICKUP, states.NOT_ACCEPTED})
 
@@ -125,16 +126,9 @@ def pickup_site(origin_region: str) -> tuple[str, str]:
     return f"ST{origin_region}", f"{regions.full_name(origin_region)}营业部"
 
 
-def _text(value: str, max_len: int, label: str) -> str:
-    value = unicodedata.normalize("NFC", (value or "").strip())
-    if not value or len(value) > max_len or any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value):
-        raise errors.invalid_field(label)
-    return value
-
-
 def _checked_party(p: PartyIn) -> PartyIn:
-    return PartyIn(_text(p.name, 30, N_("name")), validation.phone(p.phone), region(p.region_code),
-                   _text(p.address, 120, N_("street address")))
+    return PartyIn(validation.text(p.name, 30, N_("name")), validation.phone(p.phone), region(p.region_code),
+                   validation.text(p.address, 120, N_("street address")))
 
 
 def region(code: str) -> str:
@@ -192,7 +186,7 @@ class Shipping:
         """Create an order and its waybill number; returns (waybill_no, created). A merchant's retried import of
         the same order id returns the existing waybill instead of creating another."""
         sender, recipient, quote = self._check(o)
-        item_name = _text(o.item_name, 60, N_("item name"))
+        item_name = validation.text(o.item_name, 60, N_("item name"))
         if merchant_id is not None:
             existing = self._merchant_order(merchant_id, merchant_order_ref)
             if existing:
@@ -250,7 +244,7 @@ class Shipping:
         """A merchant channel and its API key (shown once; only its keyed hash is stored)."""
         key = "mk_" + self.c.secrets.new_token()
         with self.c.uow() as s:
-            m = Merchant(id=uuid.uuid4(), name=_text(name, 100, N_("merchant name")), api_key_hash=self.c.secrets.token_hash(key))
+            m = Merchant(id=uuid.uuid4(), name=validation.text(name, 100, N_("merchant name")), api_key_hash=self.c.secrets.token_hash(key))
             s.add(m)
         return m.id, key
 
@@ -461,52 +455,72 @@ class Shipping:
         In the same transaction, the route gets a "picked_up" event at the courier's site (by default the pickup
         station of the origin district) through the tracking service, which queues the route SMS to the sender and
         the recipient after the commit, as for scanned events. A retry by the same courier of a pickup already
-        recorded changes nothing and answers the same (`repeated`); any other state is a 409.
+        recorded changes nothing and answers the same (`repeated`) if it names the ID recorded (or none, when the
+        account has a verified identity): a different one is refused and audited
+        (`pickup_identity_mismatch`), and the recorded one is never shown. Any other state is a 409.
         """
         self._courier_only(courier)
         if (site_code is None) != (site_name is None):
             raise errors.invalid_field(N_("site (code and name together)"))
         with self.c.uow() as s:
             order = self._locked_order(s, waybill_no)
-            if order.status in states.FULFILMENT:
-                done = s.scalar(select(PickupRecord).where(PickupRecord.order_id == order.id))
-                if done is not None and done.courier_id == courier.user_id:
-                    return PickupOutcome(order.waybill_no, order.status, done.reused_identity, done.picked_up_at, True)
-            if order.status not in PICKUP_FROM:
-                raise errors.pickup_not_allowed()
-            verified = s.scalar(select(VerifiedIdentity).where(VerifiedIdentity.user_id == order.owner_id)) if order.owner_id else None
-            now = self.c.clock()
-            record = PickupRecord(id=uuid.uuid4(), order_id=order.id, courier_id=courier.user_id, picked_up_at=now,
-                                  reused_identity=False)
-            record.subject_id = self.vault.create_subject(s)
-            if not id_number and verified is not None:
-                record.id_type = verified.id_type
-                number = self.vault.use(self.vault.get(s, verified, "id_number"), Purpose.DELIVERY)
-                name = self.vault.use(self.vault.get(s, verified, "real_name"), Purpose.DELIVERY)
-                record.reused_identity = True
-            else:
-                if not (id_type and id_number and real_name):
-                    raise errors.identity_required()
-                id_type, number, name = self._identity(id_type, id_number, real_name)
-                record.id_type = id_type
-                if order.owner_id and verified is None:
-                    verified = VerifiedIdentity(id=uuid.uuid4(), user_id=order.owner_id, id_type=id_type, verified_by=courier.user_id,
-                                                verified_at=now)
-                    self.vault.set(s, verified, "id_number", number)
-                    self.vault.set(s, verified, "real_name", name)
-                    s.add(verified)
-            self.vault.set(s, record, "id_number", number)
-            self.vault.set(s, record, "real_name", name)
-            s.add(record)
-            if order.status == states.NOT_ACCEPTED:
-                self._move(order, states.AWAITING_PICKUP)  # the sender shows the ID this time
-            self._move(order, states.PICKED_UP)
-            order.exception = None
-            if site_code is None:
-                site_code, site_name = pickup_site(order.origin_region)
-            self.c.tracking.record_courier_event(s, order_id=order.id, waybill_no=order.waybill_no, action=states.PICKED_UP,
-                                                 when=now, site_code=site_code, site_name=site_name)
-            return PickupOutcome(order.waybill_no, order.status, record.reused_identity, now, False)
+            done = s.scalar(select(PickupRecord).where(PickupRecord.order_id == order.id)) if order.status in states.FULFILMENT else None
+            if done is None or done.courier_id != courier.user_id:
+                return self._record_pickup(s, courier, order, id_type, id_number, real_name, site_code, site_name)
+            if self._same_identity(s, order, done, id_type, id_number):
+                return PickupOutcome(order.waybill_no, order.status, done.reused_identity, done.picked_up_at, True)
+            # The refusal is audited: this record commits with the transaction, and the error is raised after it.
+            self.vault.record(s, actor=courier, action="pickup_identity_mismatch", subject_id=done.subject_id,
+                              fields=["pickup_records.id_number"], purpose=Purpose.DELIVERY.value)
+        raise errors.pickup_identity_mismatch()
+
+    def _same_identity(self, s: Session, order: Order, done: PickupRecord, id_type: str | None, id_number: str | None) -> bool:
+        """Whether a retried pickup names the identity recorded: the same ID type and number (compared by the vault,
+        never shown), or none when the account has a verified identity, as a first pickup would reuse it."""
+        if not id_number:
+            return order.owner_id is not None and s.scalar(
+                select(VerifiedIdentity.id).where(VerifiedIdentity.user_id == order.owner_id)) is not None
+        id_type, number = self._id_number(id_type, id_number)
+        return id_type == done.id_type and self.vault.matches(s, done, "id_number", number)
+
+    def _record_pickup(self, s: Session, courier: Actor, order: Order, id_type: str | None, id_number: str | None,
+                       real_name: str | None, site_code: str | None, site_name: str | None) -> PickupOutcome:
+        if order.status not in PICKUP_FROM:
+            raise errors.pickup_not_allowed()
+        verified = s.scalar(select(VerifiedIdentity).where(VerifiedIdentity.user_id == order.owner_id)) if order.owner_id else None
+        now = self.c.clock()
+        record = PickupRecord(id=uuid.uuid4(), order_id=order.id, courier_id=courier.user_id, picked_up_at=now,
+                              reused_identity=False)
+        record.subject_id = self.vault.create_subject(s)
+        if not id_number and verified is not None:
+            record.id_type = verified.id_type
+            number = self.vault.use(self.vault.get(s, verified, "id_number"), Purpose.DELIVERY)
+            name = self.vault.use(self.vault.get(s, verified, "real_name"), Purpose.DELIVERY)
+            record.reused_identity = True
+        else:
+            if not (id_type and id_number and real_name):
+                raise errors.identity_required()
+            id_type, number = self._id_number(id_type, id_number)
+            name = validation.text(real_name, 40, N_("legal name"))
+            record.id_type = id_type
+            if order.owner_id and verified is None:
+                verified = VerifiedIdentity(id=uuid.uuid4(), user_id=order.owner_id, id_type=id_type, verified_by=courier.user_id,
+                                            verified_at=now)
+                self.vault.set(s, verified, "id_number", number)
+                self.vault.set(s, verified, "real_name", name)
+                s.add(verified)
+        self.vault.set(s, record, "id_number", number)
+        self.vault.set(s, record, "real_name", name)
+        s.add(record)
+        if order.status == states.NOT_ACCEPTED:
+            self._move(order, states.AWAITING_PICKUP)  # the sender shows the ID this time
+        self._move(order, states.PICKED_UP)
+        order.exception = None
+        if site_code is None:
+            site_code, site_name = pickup_site(order.origin_region)
+        self.c.tracking.record_courier_event(s, order_id=order.id, waybill_no=order.waybill_no, action=states.PICKED_UP,
+                                             when=now, site_code=site_code, site_name=site_name)
+        return PickupOutcome(order.waybill_no, order.status, record.reused_identity, now, False)
 
     def refuse_pickup(self, courier: Actor, waybill_no: str, reason: str = "id_not_shown") -> str:
         """The sender would not show an ID: the parcel is not accepted (快递暂行条例 art. 22). The order becomes
@@ -528,7 +542,10 @@ class Shipping:
             return order.status
 
     @staticmethod
-    def _identity(id_type: str, id_number: str, real_name: str) -> tuple[str, str, str]:
+    def _id_number(id_type: str | None, id_number: str) -> tuple[str, str]:
+        """The ID type and the number in its canonical form, checked against the type."""
+        if looks_masked(id_number):
+            raise errors.masked_value(N_("ID number"))
         if id_type not in ID_TYPES:
             raise errors.invalid_field(N_("ID type"))
         number = re.sub(r"\s", "", id_number or "").upper()
@@ -537,4 +554,4 @@ class Shipping:
                 raise errors.invalid_id_number()
         elif not re.fullmatch(r"[A-Z0-9]{5,20}", number):
             raise errors.invalid_id_number()
-        return id_type, number, _text(real_name, 40, N_("legal name"))
+        return id_type, number

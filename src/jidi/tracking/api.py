@@ -19,11 +19,12 @@ import datetime as dt
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 import pydantic_core
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jidi.accounts.api import ErrorDetail, errors_for
 from jidi.i18n import N_, gettext_for, join_list
@@ -31,9 +32,9 @@ from jidi.shipping import states
 from jidi.tracking import events as ev
 from jidi.tracking.service import MAX_BATCH, REASONS, TrackView
 from jidi.web.deps import ContainerDep, LocaleDep, client_address
+from jidi.web.fields import WaybillPath
 
 router = APIRouter(tags=["tracking"])
-Waybill = Annotated[str, Path(min_length=1, max_length=30, examples=["JD1234567890128"])]
 MAX_BODY_BYTES = 2 * 1024 * 1024
 # Text a person reads (site names): no control, formatting or bidirectional-override characters.
 _PLAIN_TEXT = r"^[^\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+$"
@@ -85,6 +86,8 @@ class EventResultOut(BaseModel):
     reason: str | None = Field(description="The same, in the request's language")
     applied: bool = Field(description="Accepted and moved the order's status (or flagged its exception); false for an event "
                                       "older than the order's current status, which only joins the route")
+    allowed_actions: list[str] | None = Field(description="For `invalid_transition`: the actions the order accepts now (see "
+                                                          "the table of transitions above)")
 
 
 class BatchOut(BaseModel):
@@ -160,7 +163,7 @@ def _invalid(request: Request, fields: list[str], items: list[ItemProblem] | Non
     error = {"code": "invalid_input", "message": message, "fields": fields}
     if items:
         error["items"] = [p.model_dump() for p in items]
-    return JSONResponse({"error": error}, status_code=422, headers={"Cache-Control": "no-store"})
+    return JSONResponse({"error": error}, status_code=422)
 
 
 async def _body(request: Request) -> bytes | None:
@@ -177,19 +180,41 @@ async def _body(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
+def _transitions() -> str:
+    """The table of which action an order accepts in which status, for the endpoint's documentation."""
+    rows = [f"| `{status}` | {', '.join(f'`{a}`' for a in actions) or 'none'} |" for status, actions in ev.NEXT_ACTIONS.items()]
+    targets = ", ".join(f"`{a}` → `{t}`" for a, t in ev.TARGET.items() if t)
+    return (
+        "\n\n**Transitions.** Each action moves the order to a status (" + targets + "; facility scans of a returning "
+        "parcel keep it `returning`; `exception` flags the order without moving it). An event that the order's current "
+        "status does not accept is rejected as `invalid_transition`, with the actions it accepts in `allowed_actions`. A "
+        "parcel enters the network only through a courier's real-name pickup (`POST /api/v1/courier/pickups`), never "
+        "through a scan; a second scan of the step an order is at joins the route without moving it.\n\n"
+        "| order status | actions accepted next |\n|---|---|\n" + "\n".join(rows)
+    )
+
+
+def _reason(gettext, r) -> str | None:
+    if not r.code:
+        return None
+    if r.allowed is None:
+        return gettext(REASONS[r.code])
+    return gettext(REASONS[r.code]).format(actions=", ".join(r.allowed) or gettext(N_("none")))
+
+
 @router.post(
     "/tracking/events", response_model=BatchOut,
     responses={**errors_for(401), 422: {"model": BatchErrorResponse}},
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _batch_schema()}}}},
+    description="""Route events from a scanner or partner system (API key in X-Api-Key), up to 1,000 per batch.
+
+Idempotent by event id: a retried batch stores nothing twice and reports those events as `duplicate`. Events may arrive
+out of order; the route is kept by event time, and an event older than the order's current status joins the route
+without moving the status back. Each accepted event commits together with its order's change of status. A malformed
+batch is refused whole with 422.""" + _transitions(),
 )
 async def ingest_events(request: Request, c: ContainerDep, loc: LocaleDep,
                         x_api_key: Annotated[str | None, Header(max_length=200)] = None) -> Response:
-    """Route events from a scanner or partner system (API key in X-Api-Key), up to 1,000 per batch.
-
-    Idempotent by event id: a retried batch stores nothing twice and reports those events as `duplicate`.
-    Events may arrive out of order; the route is kept by event time, and an event older than the order's current
-    status joins the route without moving the status back. Each accepted event commits together with its order's
-    change of status. A malformed batch (see the module documentation) is refused whole with 422."""
     source_id = await run_in_threadpool(c.tracking.source_for_key, x_api_key)
     if "json" not in request.headers.get("content-type", "").lower():
         return _invalid(request, ["body"])
@@ -207,10 +232,16 @@ async def ingest_events(request: Request, c: ContainerDep, loc: LocaleDep,
     out = []
     for r in results:
         counts[r.result] += 1
-        out.append({"event_id": r.event_id, "result": r.result, "code": r.code,
-                    "reason": gettext(REASONS[r.code]) if r.code else None, "applied": r.applied})
+        out.append({"event_id": r.event_id, "result": r.result, "code": r.code, "reason": _reason(gettext, r), "applied": r.applied,
+                    "allowed_actions": None if r.allowed is None else list(r.allowed)})
     body = json.dumps({**counts, "results": out}, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(content=body, media_type="application/json")
+
+
+@router.api_route("/tracking/events", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def events_wrong_method() -> None:
+    # Without this, GET /tracking/events would reach GET /tracking/{waybill_no} and answer 422 (not a waybill), not 405.
+    raise StarletteHTTPException(405)
 
 
 def track_out(view: TrackView, locale: str) -> dict:
@@ -233,11 +264,8 @@ def track_out(view: TrackView, locale: str) -> dict:
     }
 
 
-_NO_STORE = {"Cache-Control": "no-store"}
-
-
 @router.get("/tracking/{waybill_no}", response_model=TrackOut, responses=errors_for(404, 429))
-def track(waybill_no: Waybill, request: Request) -> Response:
+def track(waybill_no: WaybillPath, request: Request) -> Response:
     """Anyone may look a waybill number up: status and route, with no names, phone numbers or street addresses
     (places at province and city level, facilities by name). Limited to 30 lookups a minute per client address;
     an unknown number and a refused lookup say nothing about other numbers."""
@@ -245,4 +273,4 @@ def track(waybill_no: Waybill, request: Request) -> Response:
     # validation of the answer; TrackOut documents it, and tests check the answer against the OpenAPI schema.
     view = request.app.state.container.tracking.lookup(waybill_no, client_address(request))
     body = pydantic_core.to_json(track_out(view, request.state.locale))
-    return Response(content=body, media_type="application/json", headers=_NO_STORE)
+    return Response(content=body, media_type="application/json")

@@ -40,6 +40,31 @@ TRANSIT_ACTIONS = frozenset({ARRIVED_FACILITY, DEPARTED_FACILITY, IN_TRANSIT})
 EXCEPTION_STATUSES = frozenset({states.AWAITING_PICKUP, states.PICKED_UP, states.IN_TRANSIT, states.OUT_FOR_DELIVERY,
                                 states.REFUSED, states.RETURNING})
 
+
+
+def _next_actions(status: str) -> tuple[str, ...]:
+    if status in (states.AWAITING_PAYMENT, states.CANCELLED):
+        return ()  # not paid, or cancelled: fulfilment has not started and will not
+    if status in (states.AWAITING_PICKUP, states.NOT_ACCEPTED):
+        # Only a courier's real-name pickup (JD-1.1.2(6)b) takes the parcel into the network, never a scan.
+        return (EXCEPTION,) if status in EXCEPTION_STATUSES else ()
+    moving = []
+    for action, target in TARGET.items():
+        if action == EXCEPTION:
+            if status in EXCEPTION_STATUSES:
+                moving.append(action)
+            continue
+        if action in TRANSIT_ACTIONS and status == states.RETURNING:
+            target = states.RETURNING
+        if states.can_move(status, target):
+            moving.append(action)
+    return tuple(moving)
+
+
+# The actions an order in each status accepts next (an exception flags it without moving it). What a refused
+# `invalid_transition` names, and the table in the ingestion endpoint's documentation.
+NEXT_ACTIONS: dict[str, tuple[str, ...]] = {status: _next_actions(status) for status in states.NEXT}
+
 # Route updates sent to the sender and the recipient by SMS (service messages, not marketing): the status an
 # event applied (or the exception it raised) -> the SMS template in jidi.notify.service.TEMPLATES.
 NOTIFY = {

@@ -69,7 +69,7 @@ REASONS = {
     "order_unpaid": N_("The order is not paid yet, so its fulfilment cannot start."),
     "order_cancelled": N_("The order was cancelled."),
     "real_name_pickup_required": N_("The parcel has not been picked up: it enters the network only through a courier's real-name pickup, not through a scan."),
-    "invalid_transition": N_("This change of status is not possible now."),
+    "invalid_transition": N_("This change of status is not possible now. The actions this parcel accepts next: {actions}."),
 }
 
 
@@ -78,6 +78,7 @@ class EventResult(NamedTuple):
     result: str            # accepted | duplicate | rejected
     code: str | None = None
     applied: bool = False  # accepted and moved the order's status (or raised its exception)
+    allowed: tuple[str, ...] | None = None  # invalid_transition: the actions the order accepts now
 
 
 @dataclasses.dataclass
@@ -408,7 +409,8 @@ class Tracking:
                     e = items[i]
                     code, applied = self._apply(order, e.action, when, e.delivered_as, e.exception)
                     if code:
-                        pending[i] = EventResult(e.event_id, REJECTED, code)
+                        allowed = ev.NEXT_ACTIONS[order.status] if code == "invalid_transition" else None
+                        pending[i] = EventResult(e.event_id, REJECTED, code, False, allowed)
                         continue
                     rows.append((e.event_id, order.id, wb, when, e.action, e.site_code, e.site_name, e.operator, e.delivered_as,
                                  e.exception))

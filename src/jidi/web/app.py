@@ -28,7 +28,7 @@ from jidi.i18n import LOCALES, N_, gettext_for, join_list, negotiate, translatio
 from jidi.jobs import EmbeddedWorker
 from jidi.privacy import PurposeNotAllowed, SubjectShredded
 from jidi.privacy.audit import request_id as request_id_var
-from jidi.web import deps
+from jidi.web import deps, fields
 
 log = logging.getLogger("jidi.web")
 
@@ -76,6 +76,14 @@ def create_app(container) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    generate_openapi = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            generate_openapi().setdefault("components", {}).setdefault("schemas", {}).update(fields.components())
+        return app.openapi_schema
+
+    app.openapi = openapi
 
     app.add_middleware(RequestContext, settings=settings)
     if settings.trusted_proxies:
@@ -93,7 +101,7 @@ def create_app(container) -> FastAPI:
             headers = {**(headers or {}), "Retry-After": str(err.retry_after)}
         if is_api(request):
             return JSONResponse({"error": {"code": err.code, "message": message, **err.details, **extra}}, status_code=err.status,
-                                headers={**(headers or {}), "Cache-Control": "no-store"})
+                                headers=headers)
         if err.code == "not_authenticated":
             target = "/staff/login" if request.url.path.startswith("/staff") else "/login"
             if request.method == "GET":  # come back here after logging in (a form post cannot be repeated)
@@ -120,14 +128,22 @@ def create_app(container) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError):
-        # Name the fields, never echo what was sent: it may be a phone number or a name.
-        fields = sorted({_field_of(e) for e in exc.errors()})
-        return invalid_input(request, fields)
+        # Name the fields, never echo what was sent: it may be a phone number or a name. Keys the operation does not
+        # have are told apart from its own fields that are missing or invalid.
+        unknown = sorted({name for e in exc.errors() if (name := _unknown_field(e))})
+        fields = sorted({_field_of(e) for e in exc.errors() if not _unknown_field(e)})
+        return invalid_input(request, fields, unknown)
 
-    def invalid_input(request: Request, fields: list[str]):
+    def invalid_input(request: Request, fields: list[str], unknown: list[str] = ()):
         locale = getattr(request.state, "locale", settings.default_locale)
-        err = errors.AppError("invalid_input", N_("Some fields are missing or invalid: {fields}."), 422, fields=join_list(fields, locale))
-        return error_response(request, err, fields=fields)
+        gettext = gettext_for(locale)
+        parts = [gettext(N_("Some fields are missing or invalid: {fields}.")).format(fields=join_list(fields, locale))] if fields else []
+        if unknown:
+            parts.append(gettext(N_("These fields are not part of this request: {fields}.")).format(fields=join_list(unknown, locale)))
+        # Translated here already: the parts are joined as the language writes sentences.
+        err = errors.AppError("invalid_input", "{text}", 422, text=("" if locale.startswith("zh") else " ").join(parts))
+        extra = {"fields": fields, "unknown_fields": list(unknown)} if unknown else {"fields": fields}
+        return error_response(request, err, **extra)
 
     def allowed_methods(request: Request, exc: StarletteHTTPException) -> str:
         # Starlette's Allow names the methods of the first route it tried only, but GET and PATCH /me are two
@@ -179,10 +195,11 @@ def create_app(container) -> FastAPI:
         return FileResponse(static / "api-docs.html")
 
     app.mount("/api/docs/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
-    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.mount(STATIC_PREFIX.rstrip("/"), StaticFiles(directory=str(static)), name="static")
     return app
 
 
+STATIC_PREFIX = "/static/"
 _CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
 
 
@@ -201,6 +218,10 @@ class RequestContext:
     language (?lang=, the language cookie, Accept-Language), the CSRF token (the cookie's, or a new one set as a
     cookie), and security headers on every response the app sends.
 
+    Every answer but a static asset is `Cache-Control: no-store` (and `Pragma: no-cache` for HTTP/1.0 caches): any
+    page or API answer may carry personal data or depend on who asks, so none is kept by a browser or proxy cache,
+    whatever the route. Static assets are the same for everyone and stay cacheable.
+
     Pure ASGI, not Starlette's BaseHTTPMiddleware: that one runs every request in a task group through memory
     streams, which cost more CPU than a whole cached public lookup. Here the request is read from the scope and the
     headers are added to the response's start message."""
@@ -213,7 +234,9 @@ class RequestContext:
         if settings.base_url.startswith("https://"):
             fixed.append((b"strict-transport-security", b"max-age=31536000"))
         self.fixed = fixed
-        self.replaced = frozenset({b"x-request-id"} | {name for name, _ in fixed})
+        self.no_store = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
+        self.replaced_static = frozenset({b"x-request-id"} | {name for name, _ in fixed})
+        self.replaced = self.replaced_static | {name for name, _ in self.no_store}
         self.csrf_cookie = _cookie_header(deps.CSRF_COOKIE, None, True, settings.cookie_secure)
         self.lang_cookie = _cookie_header(deps.LANG_COOKIE, 365 * 86400, False, settings.cookie_secure)
 
@@ -238,13 +261,17 @@ class RequestContext:
         state["locale"] = negotiate(lang or cookies.get(deps.LANG_COOKIE), accept_language, self.default_locale)
         csrf = state["csrf"] = cookies.get(deps.CSRF_COOKIE) or deps.new_csrf()
         added = [(b"x-request-id", rid.encode("latin-1")), *self.fixed]
+        replaced = self.replaced
+        if scope["path"].startswith(STATIC_PREFIX):
+            replaced = self.replaced_static
+        else:
+            added += self.no_store
         if deps.CSRF_COOKIE not in cookies:
             key, before, after = self.csrf_cookie
             added.append((key, before + csrf.encode("latin-1") + after))
         if lang in ("zh_CN", "en"):
             key, before, after = self.lang_cookie
             added.append((key, before + lang.encode("latin-1") + after))
-        replaced = self.replaced
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -261,6 +288,17 @@ class RequestContext:
 
 
 _FIELD_NAME = re.compile(r"[a-z_]{1,32}")
+
+
+def _unknown_field(error: dict) -> str | None:
+    """The name of a key the request should not have, when it may be told (it looks like a field name)."""
+    path = error.get("loc", ())[1:]
+    if error.get("type") != "extra_forbidden" or not path:
+        return None
+    # Every step a field name (or a list position): a key that is a phone number or a name is never repeated.
+    if all(isinstance(p, int) or _FIELD_NAME.fullmatch(str(p)) for p in path):
+        return ".".join(str(p) for p in path)
+    return None
 
 
 def _field_of(error: dict) -> str:

@@ -155,9 +155,7 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         **_nav(request, context),
     }
     base.update(context)
-    response = templates.TemplateResponse(request, name, base, status_code=status_code)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return templates.TemplateResponse(request, name, base, status_code=status_code)
 
 
 ContainerDep = Annotated[object, Depends(container)]
