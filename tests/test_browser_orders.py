@@ -98,7 +98,7 @@ def test_delete_an_address_book_entry_after_confirming(web, no_javascript):
     page.goto("/address-book")
     expect(page.get_by_test_id("entry")).to_have_count(1)
     page.get_by_test_id("delete-entry").click()
-    expect(page.get_by_test_id("delete-confirm")).to_contain_text("赵**")
+    expect(page.get_by_test_id("delete-confirm")).to_contain_text("赵*")
     _page_has_no(page, *PERSONAL)
     page.get_by_test_id("delete-keep").click()
     expect(page.get_by_test_id("entry")).to_have_count(1)

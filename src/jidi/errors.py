@@ -40,6 +40,11 @@ class AppError(Exception):
         self.retry_after = retry_after
         self.details = details or {}
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers every answer carrying this error needs (Retry-After for a 429)."""
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+
     def render(self, gettext) -> str:
         # A field label is itself a message id (marked with N_), so it is translated too.
         params = {k: gettext(v) if k == "field" else v for k, v in self.params.items()}

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from jidi import errors
 from jidi.accounts.models import User
+from jidi.db import after_commit
 from jidi.events import Event, handles
 from jidi.i18n import N_
 from jidi.privacy import Actor, Purpose, Role, SubjectShredded

@@ -129,10 +129,10 @@ def _send_code(request: Request, c, user, loc: str, page):
         _reraise(err)
         if in_place:
             return JSONResponse({"error": {"code": err.code, "message": err.render(gettext)}}, status_code=err.status,
-                                headers={"Cache-Control": "no-store"})
+                                headers=err.headers)
         return page(err=err)
     if in_place:
-        return JSONResponse({"wait": wait, "message": gettext(CODE_SENT).format(seconds=wait)}, headers={"Cache-Control": "no-store"})
+        return JSONResponse({"wait": wait, "message": gettext(CODE_SENT).format(seconds=wait)})
     return page(sent=True, wait=wait)
 
 

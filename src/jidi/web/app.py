@@ -97,8 +97,7 @@ def create_app(container) -> FastAPI:
     def error_response(request: Request, err: errors.AppError, headers: dict | None = None, **extra):
         gettext = gettext_for(getattr(request.state, "locale", settings.default_locale))
         message = err.render(gettext)
-        if err.retry_after is not None:
-            headers = {**(headers or {}), "Retry-After": str(err.retry_after)}
+        headers = {**(headers or {}), **err.headers}
         if is_api(request):
             return JSONResponse({"error": {"code": err.code, "message": message, **err.details, **extra}}, status_code=err.status,
                                 headers=headers)

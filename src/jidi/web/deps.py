@@ -175,8 +175,7 @@ def render_error(request: Request, name: str, err: errors.AppError | None, **con
     message = err.render(gettext_for(request.state.locale))
     response = render(request, name, status_code=err.status, error=message, error_code=err.code, error_details=err.details,
                       **context)
-    if err.retry_after is not None:
-        response.headers["Retry-After"] = str(err.retry_after)
+    response.headers.update(err.headers)
     return response
 
 
