@@ -10,7 +10,9 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jidi.web.deps import DEVICE_COOKIE, ApiUser, ContainerDep, LocaleDep, _bearer, client_address, trust_device
-from jidi.web.fields import CurrentPassword, Email, LoginName, NewPassword, Nickname, Password, Phone, SmsCode, Username
+from jidi.web.fields import (
+    PLAIN_TEXT_PATTERN, CurrentPassword, Email, LoginName, NewPassword, Nickname, Password, Phone, SmsCode, Username,
+)
 
 router = APIRouter(tags=["accounts"])
 
@@ -37,7 +39,8 @@ def errors_for(*statuses: int) -> dict:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: a JSON true is not a weight of 1, nor "12" a quantity; a request is taken as its schema says or refused
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -47,6 +50,17 @@ class Strict(BaseModel):
         if isinstance(value, str) and any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
             raise ValueError("control characters")
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        # The check above applies to every text field, so the schema says so wherever a field declares nothing
+        # stricter: a request valid by the OpenAPI is then never refused for a control character.
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        for prop in schema.get("properties", {}).values():
+            for variant in (prop, *prop.get("anyOf", ())):
+                if variant.get("type") == "string" and not variant.keys() & {"pattern", "enum", "const", "format"}:
+                    variant["pattern"] = PLAIN_TEXT_PATTERN
+        return schema
 
 
 class CodeRequest(Strict):

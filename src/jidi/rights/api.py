@@ -33,7 +33,7 @@ _FREE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 class Body(BaseModel):
     """Request bodies: unknown fields refused; control characters refused, except line breaks in free text."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     MULTILINE: ClassVar[frozenset[str]] = frozenset({"details"})
 
     @field_validator("*", mode="after")

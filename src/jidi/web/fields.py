@@ -23,6 +23,7 @@ from jidi.shipping import tariff, waybill
 # Characters no text field takes: control and invisible formatting characters (and, in personal fields, the mask).
 _HIDDEN = r"\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
 _PLAIN = rf"[^{_HIDDEN}]"
+PLAIN_TEXT_PATTERN = rf"^{_PLAIN}*$"  # what jidi.accounts.api.Strict documents for a text field that declares nothing stricter
 # The mask character and the two that read as it (NFKC): a personal field refuses them (jidi.privacy.looks_masked).
 _MASKS = "".join(f"\\u{ord(ch):04x}" for ch in (MASK_CHAR, "\ufe61", "\uff0a"))
 
