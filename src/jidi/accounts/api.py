@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from jidi.web.deps import DEVICE_COOKIE, ApiUser, ContainerDep, LocaleDep, _bearer, client_address, trust_device
 from jidi.web.fields import (
@@ -41,6 +41,16 @@ def errors_for(*statuses: int) -> dict:
 class Strict(BaseModel):
     # strict: a JSON true is not a weight of 1, nor "12" a quantity; a request is taken as its schema says or refused
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _integral_numbers(cls, value, info: ValidationInfo):
+        # JSON Schema counts 3165.0 as an integer, and strict mode alone would refuse it.
+        if isinstance(value, float) and value.is_integer() and info.field_name:
+            annotation = cls.model_fields[info.field_name].annotation
+            if annotation is int or int in get_args(annotation):
+                return int(value)
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
