@@ -27,7 +27,6 @@ from sqlalchemy import select
 from jidi.accounts.models import User
 from jidi.bootstrap import bootstrap
 from jidi.config import Settings
-from jidi.db import make_engine
 from jidi.notify.models import SmsMessage
 from jidi.privacy import Purpose, SubjectShredded, residue
 from jidi.privacy.ledger import open_ledger
@@ -186,13 +185,15 @@ def hosts(tmp_path_factory):
         h.api_b.close()
         for p in processes:
             p.stop()
+        assert all("Application startup complete" in p.log_text() for p in (a, b))  # the logs were captured
         logged = {p.name: pii.find_in(p.log_text()) for p in processes}
         assert not any(logged.values()), f"personal data in the logs: {logged}"
         crashes = {p.name: p.log_text().count("unhandled") + p.log_text().count("Traceback") for p in processes}
         assert not any(crashes.values()), "a process logged a crash:\n" + "\n".join(p.log_text()[-3000:] for p in processes)
         assert scan_database(reader.engine) == []
-        stored = b"".join(k + (redis_server_client(redis_port).dump(k) or b"") for k in redis_server_client(redis_port).scan_iter())
-        assert pii.find_in(stored) == []
+        queue_redis = redis.Redis(port=redis_port)
+        stored = b"".join(k + (queue_redis.dump(k) or b"") for k in queue_redis.scan_iter())
+        assert stored and pii.find_in(stored) == []  # jobs and limits: ids and keyed hashes only
         # Nothing that must be shared was kept in a host's own var dir.
         assert not [p for p in root.glob("*/var/*") if p.name in ("tombstones.log", "audit-checkpoints.log", "keys.json")]
         reader.engine.dispose()
@@ -203,9 +204,6 @@ def hosts(tmp_path_factory):
         redis_server.wait()
         _drop_databases(main, ledger)
 
-
-def redis_server_client(port: int) -> redis.Redis:
-    return redis.Redis(port=port)
 
 
 def test_data_sealed_through_one_host_is_read_through_the_other_and_the_worker_runs_what_either_queues(hosts):
