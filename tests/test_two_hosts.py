@@ -65,11 +65,11 @@ class Process:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, **env) -> None:
+    def start(self) -> None:
         log = self.workdir / f"{self.name}-{len(self.logs)}.log"
         self.logs.append(log)
         with log.open("wb") as out:
-            self.proc = subprocess.Popen([str(JIDI), *self.args], cwd=self.workdir, env={**self.env, **env},
+            self.proc = subprocess.Popen([str(JIDI), *self.args], cwd=self.workdir, env=self.env,
                                          stdout=out, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
@@ -98,8 +98,9 @@ class Process:
 
 
 class Hosts:
-    def __init__(self, a: Process, b: Process, worker: Process, reader, database_url: str):
-        self.a, self.b, self.worker, self.reader, self.database_url = a, b, worker, reader, database_url
+    def __init__(self, a: Process, b: Process, worker: Process, reader, database_name: str, ledger_url: str):
+        self.a, self.b, self.worker, self.reader = a, b, worker, reader
+        self.database_name, self.database_url, self.ledger_url = database_name, reader.settings.database_url, ledger_url
         self.api_a = httpx.Client(base_url=f"{a.url}/api/v1", timeout=30)
         self.api_b = httpx.Client(base_url=f"{b.url}/api/v1", timeout=30)
 
@@ -164,7 +165,8 @@ def hosts(tmp_path_factory):
                "JIDI_KEY_SOURCE": "env", "JIDI_KEYS": keys, "JIDI_EMBEDDED_WORKER": "false"}
         for name in ("a", "b", "worker"):
             (root / name).mkdir()
-        subprocess.run([str(JIDI), "migrate"], env=env, cwd=root / "a", capture_output=True, check=True, timeout=60)
+        migrated = subprocess.run([str(JIDI), "migrate"], env=env, cwd=root / "a", capture_output=True, text=True, timeout=60)
+        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
         a, b = (Process(n, root / n, env, ["serve", "--port", str(port)], port)
                 for n, port in (("a", _free_port()), ("b", _free_port())))
         worker = Process("worker", root / "worker", env, ["worker"])
@@ -173,13 +175,12 @@ def hosts(tmp_path_factory):
             p.start()
         a.wait_ready()
         b.wait_ready()
-        # The test reads the outbox (and, at the end, the databases) with the same keys, from a key file of its own.
+        # The test reads the outbox, the databases and the queue with the same keys, from a key file of its own.
         key_file = root / "reader-keys.json"
         key_file.write_text(keys)
         reader = bootstrap(Settings(env="test", var_dir=root / "reader", database_url=database_url, key_source=str(key_file),
-                                    ledger_url=ledger_url, queue_url="immediate"))
-        h = Hosts(a, b, worker, reader, database_url)
-        h.database_name, h.ledger_url = main, ledger_url
+                                    ledger_url=ledger_url, queue_url=env["JIDI_QUEUE_URL"]))
+        h = Hosts(a, b, worker, reader, main, ledger_url)
         yield h
         h.api_a.close()
         h.api_b.close()
