@@ -171,6 +171,49 @@ def test_crypto_shredding_makes_a_subject_unreadable(container):
         s.delete(user)
 
 
+@pytest.mark.promise("JD-6.3.2")
+def test_a_cached_key_does_not_open_a_subject_another_host_erased(container, monkeypatch):
+    """Another host erases the subject (its ledger entry is all this process sees) and a restored backup brings the
+    rows and key back: the key this process still has in memory opens nothing once it asks the shared ledger again."""
+    from jidi.privacy import vault as vault_module  # noqa: PLC0415
+
+    c = container
+    with c.uow() as s:
+        uid = _user(c, s).id
+    with c.uow() as s:
+        assert c.vault.use(c.vault.get(s, s.get(User, uid), "phone"), Purpose.LOGIN) == PHONE  # the key is cached now
+    c.vault.ledger.append([uid], "2026-01-01")  # as the erasing host did; this database is "restored": rows all there
+    with c.uow() as s:
+        c.vault.get(s, s.get(User, uid), "phone")  # within the recheck interval the cached key is trusted
+        monkeypatch.setattr(vault_module, "LEDGER_RECHECK_SECONDS", 0.0)
+        with pytest.raises(SubjectShredded):
+            c.vault.get(s, s.get(User, uid), "phone")
+        s.delete(s.get(User, uid))
+
+
+def test_keys_init_makes_the_key_ring_every_host_shares(tmp_path, monkeypatch):
+    import os  # noqa: PLC0415
+    import stat  # noqa: PLC0415
+
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from jidi.cli import main as cli  # noqa: PLC0415
+    from jidi.privacy import load_key_ring  # noqa: PLC0415
+
+    monkeypatch.setenv("JIDI_KEY_SOURCE", "env")
+    printed = CliRunner().invoke(cli, ["keys", "init"])
+    assert printed.exit_code == 0, printed.output
+    monkeypatch.setenv("JIDI_KEYS", printed.output)
+    assert load_key_ring("env", development=False).current == 1
+    path = tmp_path / "keys.json"
+    monkeypatch.setenv("JIDI_KEY_SOURCE", str(path))
+    assert CliRunner().invoke(cli, ["keys", "init"]).exit_code == 0
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600 and load_key_ring(str(path), development=True).current == 1
+    before = path.read_text()
+    again = CliRunner().invoke(cli, ["keys", "init"])  # never over a key ring in use: its data would be lost
+    assert again.exit_code == 1 and "exists already" in again.output and path.read_text() == before
+
+
 @pytest.mark.promise("JD-5.1.1(1)")
 def test_key_rotation_rewraps_in_resumable_batches_and_data_stays_readable(container):
     c = container

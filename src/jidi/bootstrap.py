@@ -56,7 +56,7 @@ class Container:
         Returns (data keys shredded, accounts erased)."""
         from jidi.privacy.tombstones import reapply  # noqa: PLC0415
 
-        return reapply(self.uow, self.vault, self.datamap, self.clock())
+        return reapply(self.uow, self.vault, self.datamap, self.clock(), events=self.events)
 
 
 def bootstrap(

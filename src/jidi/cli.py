@@ -92,6 +92,24 @@ def keys() -> None:
     """Key management."""
 
 
+@keys.command("init")
+def keys_init() -> None:
+    """Create the key ring: the key file JIDI_KEY_SOURCE names (mode 0600), or with JIDI_KEY_SOURCE=env print one
+    to store in the secret manager that gives every host JIDI_KEYS. Every host and worker must use the same ring."""
+    from jidi.privacy.rotation import KeyRingError, init  # noqa: PLC0415
+
+    settings = Settings()
+    try:
+        ring = init(settings.key_source)
+    except KeyRingError as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
+    if ring is None:
+        click.echo(f"key ring created in {settings.key_source} (mode 0600); keep a copy apart from the database backups")
+    else:
+        click.echo(ring)
+
+
 @keys.command("rotate")
 @click.option("--resume", is_flag=True, help="Only re-wrap keys left on older versions; add no new version.")
 @click.option("--batch", default=500, type=int)

@@ -111,12 +111,17 @@ def load_key_ring(key_source: str, *, development: bool) -> KeyRing:
     return KeyRing.from_json(path.read_text(), str(path))
 
 
+def new_key_ring_json() -> str:
+    """A new key ring — master key version 1 and a root secret — as the JSON that a key file or JIDI_KEYS holds."""
+    data = {"format": 1, "current": 1, "master": {"1": _b64(os.urandom(KEY_BYTES))}, "root": _b64(os.urandom(KEY_BYTES))}
+    return json.dumps(data, indent=2)
+
+
 def _write_new_key_file(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"format": 1, "current": 1, "master": {"1": _b64(os.urandom(KEY_BYTES))}, "root": _b64(os.urandom(KEY_BYTES))}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.write(json.dumps(data, indent=2))
+        fh.write(new_key_ring_json())
 
 
 def add_master_version(path: Path) -> int:

@@ -1,4 +1,5 @@
-"""Master-key rotation: re-wrap every subject key under the current master version, in small batches.
+"""Key management: a new key ring (`jidi keys init`), and master-key rotation: re-wrap every subject key under the
+current master version, in small batches.
 
 Each batch is its own transaction, so the service keeps serving, an interrupted run loses at most one
 batch of work, and running it again resumes where it stopped (rows already on the current version are
@@ -11,8 +12,20 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from jidi.privacy.keys import KeyRingError, add_master_version, remove_master_version
+from jidi.privacy.keys import KeyRingError, _write_new_key_file, add_master_version, new_key_ring_json, remove_master_version
 from jidi.privacy.models import SubjectKey
+
+
+def init(key_source: str) -> str | None:
+    """`jidi keys init`: create the key file JIDI_KEY_SOURCE names (mode 0600; never over an existing one), or, for
+    JIDI_KEY_SOURCE=env, return a new key ring for the operator to store where every host reads JIDI_KEYS from."""
+    if key_source == "env":
+        return new_key_ring_json()
+    path = Path(key_source)
+    if path.exists():
+        raise KeyRingError(f"key file {path} exists already: a new key ring would make everything sealed under it unreadable")
+    _write_new_key_file(path)
+    return None
 
 
 def pending(container) -> int:
@@ -58,4 +71,4 @@ def retire(container, version: int) -> None:
     keys.maybe_reload(every=0)
 
 
-__all__ = ["KeyRingError", "pending", "retire", "rewrap_all", "rotate"]
+__all__ = ["KeyRingError", "init", "pending", "retire", "rewrap_all", "rotate"]

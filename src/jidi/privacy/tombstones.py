@@ -81,11 +81,13 @@ class TombstoneLedger:
             self._known.update(ids)
 
 
-def reapply(uow, vault, datamap, now, *, batch: int = 500) -> tuple[int, int]:
+def reapply(uow, vault, datamap, now, *, events=None, batch: int = 500) -> tuple[int, int]:
     """Make the database agree with the ledger after a restore (and the ledger with the database after a crash).
 
     Returns (subjects whose keys were shredded again, accounts erased again). Safe to run at any time, also by
     several processes starting at once (each server process and worker runs it before its first request or job).
+    What the backup brings back of the share register is marked for deletion again, and `events` (the event bus)
+    has the notices sent to its recipients, as the erasure did.
     """
     ledger = vault.ledger
     with uow() as s:
@@ -105,7 +107,12 @@ def reapply(uow, vault, datamap, now, *, batch: int = 500) -> tuple[int, int]:
             # Locked: a process starting beside this one waits, then finds the account erased.
             accounts = list(s.scalars(select(users.c.id).where(users.c.id.in_(chunk), users.c.status != "erased")
                                       .with_for_update()))
+            told = False
             for account in accounts:
-                datamap.erase(s, vault, datamap.find(s, account, whole=False), actor=Actor.system(), now=now, reason="reapplied after restore")
+                report = datamap.erase(s, vault, datamap.find(s, account, whole=False), actor=Actor.system(), now=now,
+                                       reason="reapplied after restore")
+                told = told or bool(report.recipients_told)
+            if told and events is not None:
+                events.record(s, "shares.deletion_asked")
             erased += len(accounts)
     return shredded, erased

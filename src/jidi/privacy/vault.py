@@ -28,6 +28,10 @@ from jidi.privacy.tombstones import TombstoneLedger
 from jidi.privacy.values import Personal
 
 
+# How long a cached subject key is used without asking the tombstone ledger again (`Vault._subject_key`).
+LEDGER_RECHECK_SECONDS = 1.0
+
+
 class PurposeNotAllowed(Exception):
     """Opening this field for this purpose (or by this role) is not allowed by the catalog."""
 
@@ -41,27 +45,41 @@ class SubjectShredded(Exception):
 
 
 class _KeyCache:
-    """A small LRU of unwrapped subject keys; entries expire so other processes' shredding takes effect."""
+    """A small LRU of unwrapped subject keys; entries expire so other processes' shredding takes effect. Each entry
+    also remembers when the tombstone ledger last said its subject was not erased (see `Vault._subject_key`)."""
 
     def __init__(self, size: int = 20000, ttl: float = 300.0):
-        self._data: OrderedDict[uuid.UUID, tuple[float, bytes]] = OrderedDict()
+        self._data: OrderedDict[uuid.UUID, tuple[float, float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
         self.size, self.ttl = size, ttl
 
-    def get(self, sid: uuid.UUID) -> bytes | None:
+    def entry(self, sid: uuid.UUID) -> tuple[bytes, float] | None:
+        """The key and when its subject was last found not erased, or None."""
         with self._lock:
             hit = self._data.get(sid)
             if hit is None or hit[0] < time.monotonic():
                 return None
             self._data.move_to_end(sid)
-            return hit[1]
+            return hit[2], hit[1]
+
+    def get(self, sid: uuid.UUID) -> bytes | None:
+        hit = self.entry(sid)
+        return hit[0] if hit else None
 
     def put(self, sid: uuid.UUID, key: bytes) -> None:
+        """Keep a key whose subject was just found not erased."""
         with self._lock:
-            self._data[sid] = (time.monotonic() + self.ttl, key)
+            now = time.monotonic()
+            self._data[sid] = (now + self.ttl, now, key)
             self._data.move_to_end(sid)
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
+
+    def confirm(self, sid: uuid.UUID) -> None:
+        with self._lock:
+            hit = self._data.get(sid)
+            if hit is not None:
+                self._data[sid] = (hit[0], time.monotonic(), hit[2])
 
     def drop(self, sid: uuid.UUID) -> None:
         with self._lock:
@@ -95,9 +113,20 @@ class Vault:
         return sid
 
     def _subject_key(self, session: Session, sid: uuid.UUID) -> bytes:
-        dek = session.info.get("jidi_new_subject_keys", {}).get(sid) or self._cache.get(sid)
+        dek = session.info.get("jidi_new_subject_keys", {}).get(sid)
         if dek is not None:
             return dek
+        if cached := self._cache.entry(sid):
+            # The ledger is shared, this cache is not: once another host (or process) has erased the subject, a key
+            # kept here must not open what a restored backup brings back. Asked again after a second at most.
+            dek, checked_at = cached
+            if time.monotonic() - checked_at < LEDGER_RECHECK_SECONDS:
+                return dek
+            if not self.ledger.contains(sid):
+                self._cache.confirm(sid)
+                return dek
+            self._cache.drop(sid)
+            raise SubjectShredded(str(sid))
         row = session.get(SubjectKey, sid)
         if row is None or self.ledger.contains(sid):
             raise SubjectShredded(str(sid))
