@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pkgutil
 import re
 import uuid
 
@@ -117,6 +118,8 @@ def test_every_table_and_every_personal_field_has_a_rule():
     order_rules = [r for r in declared if r.table.name == "orders"]
     assert {r.name for r in order_rules} == {f"orders_{s}" for s in states.TERMINAL}
     assert all(r.action is Action.ANONYMISE and r.declared.clock == "status_at" for r in order_rules)
+    # Every anonymisation hook a model names exists.
+    assert all(callable(pkgutil.resolve_name(r.declared.anonymise)) for r in declared if r.declared.anonymise)
     # A rule the sweep applies has a period; the audit log is never swept.
     for r in declared:
         assert r.action in Action, r.name

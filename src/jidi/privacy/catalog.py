@@ -135,7 +135,8 @@ class Retained:
     `jidi retention schedule` prints them all.
 
     A row is due when one of its `clock` columns is older than now − `period` and `where(cutoff)`, if given, holds.
-    Its subjects' data keys (column `shreds`) are shredded with it. `anonymise` names the owning feature's hook,
+    The data keys of its subjects (column `shreds`) are shredded with it: when deleted, those no other row still
+    uses; when anonymised, all (an order's subjects are its own). `anonymise` names the owning feature's hook,
     "module:function", which returns the INSERT … SELECT that counts a batch of due rows (a selectable with the
     table's columns) into anonymous statistics. `overdue` names a count the sweep reports, and the rows it counts:
     rows past the period that the rule does not touch (kept on purpose, or in flight), for a person to look into.
