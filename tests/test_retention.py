@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pkgutil
 import re
 import uuid
 
@@ -19,10 +20,10 @@ from jidi.accounts.models import AuthSession, SmsCode, User
 from jidi.config import Settings
 from jidi.family.models import FamilyBinding, ProxyCollection
 from jidi.notify.models import SmsMessage
-from jidi.privacy import Actor, Catalog, Purpose, Role
+from jidi.privacy import Action, Actor, Catalog, Purpose, Role
 from jidi.privacy.models import AuditRecord, SubjectKey
 from jidi.retention import rules
-from jidi.retention.models import TERMINAL, DeliveryStatistic
+from jidi.retention.models import DeliveryStatistic
 from jidi.retention.sweep import RetentionSweep
 from jidi.shipping import states
 from jidi.shipping.models import RETAIN_WAYBILL, Order, OrderParty, PickupRecord
@@ -104,21 +105,26 @@ def proxy_collected(container, order_id, now) -> uuid.UUID:
 # -- the schedule -----------------------------------------------------------------------------------------------
 def test_every_table_and_every_personal_field_has_a_rule():
     tables = set(models.metadata.tables)
-    covered = {t for r in rules.RULES for t in r.tables}
-    assert tables - covered == set(), "tables without a retention rule (add one to jidi.retention.rules.RULES)"
+    declared = rules.declared()
+    covered = {t for r in declared for t in r.tables}
+    assert tables - covered == set(), "tables without a retention rule (declare the model's __retention__)"
     lines = rules.field_lines(Catalog.from_base(models.Base), Settings(env="test"))
     assert lines and all(line.rule for line in lines)
     # With the default settings, what the sweep does is what the catalog (and so the privacy policy) says.
     assert not [line.field for line in lines if line.mismatch]
     assert Settings(env="test").retention_waybill_days == RETAIN_WAYBILL.days
     # Every state an order cannot leave is an end event with its own rule; every other state is in flight.
-    assert set(TERMINAL) == {s for s, nxt in states.NEXT.items() if not nxt}
-    assert {state for state, _ in rules.ORDER_RULES.values()} == set(TERMINAL)
+    assert set(states.TERMINAL) == {s for s, nxt in states.NEXT.items() if not nxt}
+    order_rules = [r for r in declared if r.table.name == "orders"]
+    assert {r.name for r in order_rules} == {f"orders_{s}" for s in states.TERMINAL}
+    assert all(r.action is Action.ANONYMISE and r.declared.clock == "status_at" for r in order_rules)
+    # Every anonymisation hook a model names exists.
+    assert all(callable(pkgutil.resolve_name(r.declared.anonymise)) for r in declared if r.declared.anonymise)
     # A rule the sweep applies has a period; the audit log is never swept.
-    for r in rules.RULES:
-        assert r.action in (rules.DELETE, rules.ANONYMISE, rules.ACCOUNT, rules.OWNER, rules.KEEP), r.name
-        assert r.action not in rules.SWEPT or r.period is not None, r.name
-    assert rules.BY_NAME["audit_log"].action == rules.KEEP
+    for r in declared:
+        assert r.action in Action, r.name
+        assert r.action not in rules.SWEPT or r.period_of(Settings(env="test")) is not None, r.name
+    assert rules.by_name(declared)["audit_log"].action is Action.KEEP
 
 
 def test_the_schedule_prints_every_table_and_field(container, monkeypatch):
@@ -329,10 +335,10 @@ def test_an_interrupted_run_leaves_whole_batches_and_the_rerun_finishes(containe
 
     # A crash inside a batch, before its commit, leaves nothing of that batch.
     sweep = RetentionSweep(container, batch=2)
-    real = sweep._orders_batch_pg if container.engine.dialect.name == "postgresql" else sweep._orders_batch_sqlite
+    real = sweep._anonymise_batch_pg if container.engine.dialect.name == "postgresql" else sweep._anonymise_batch_sqlite
 
-    def half_done(s, where):
-        real(s, where)
+    def half_done(*args):
+        real(*args)
         raise RuntimeError("crash mid-batch")
 
     setattr(sweep, real.__name__, half_done)

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, new_id, utcnow
 from jidi.privacy import (
-    RETAIN_ACCOUNT, Category, LegalBasis, Mask, Purpose, blind_index, personal,
+    BY_ACCOUNT_PURGE, RETAIN_ACCOUNT, Action, Category, LegalBasis, Mask, PartOf, Purpose, Retained, blind_index,
+    personal,
 )
 
 P = Purpose
@@ -22,6 +23,8 @@ class User(Base):
     __erase__ = {"status": "erased"}
     __kept_after_erasure__ = ("An empty placeholder of the erased account: no personal data, so that records of "
                               "requests keep their reference")
+    __retention__ = Retained("accounts", "account closed", Action.ACCOUNT, RETAIN_ACCOUNT.zh, RETAIN_ACCOUNT.en,
+                             by=BY_ACCOUNT_PURGE, catalog_after=("account_closed",))
     __nonpersonal__ = ("id", "role", "status", "created_at", "updated_at", "cancelled_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -70,6 +73,9 @@ class SmsCode(Base):
     __tablename__ = "sms_codes"
     __label__ = ("短信验证码", "SMS verification codes")
     __erase__ = "delete"
+    # Kept a little past expiry, then deleted.
+    __retention__ = Retained("sms_codes", "expired", Action.DELETE, "过期 10 分钟后删除", "Deleted 10 minutes after expiry",
+                             clock="expires_at", period=dt.timedelta(minutes=10))
     __nonpersonal__ = ("id", "purpose", "code_hash", "attempts", "created_at", "expires_at", "used_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -88,6 +94,8 @@ class AuthSession(Base):
     __tablename__ = "auth_sessions"
     __label__ = ("登录会话", "Login sessions")
     __erase__ = "delete"
+    __retention__ = Retained("auth_sessions", "expired or revoked", Action.DELETE, "登录会话过期或注销后删除",
+                             "Deleted once expired or logged out", clock=("expires_at", "revoked_at"), period=dt.timedelta(0))
     __nonpersonal__ = ("id", "user_id", "kind", "token_hash", "created_at", "expires_at", "revoked_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -105,6 +113,7 @@ class Consent(Base):
     __tablename__ = "consents"
     __label__ = ("同意记录", "Consents")
     __erase__ = "delete"
+    __retention__ = PartOf("users", {"subject_id": "id"})
     __nonpersonal__ = ("id", "subject_id", "kind", "version", "channel", "granted_at", "withdrawn_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -123,6 +132,7 @@ class WechatLink(Base):
     __label__ = ("微信绑定", "WeChat link")
     __erase__ = "delete"
     __subject__ = "user_id"
+    __retention__ = PartOf("users", {"user_id": "id"})
     __nonpersonal__ = ("id", "user_id", "profile_authorised", "created_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -14,7 +14,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, new_id, utcnow
-from jidi.privacy import RETAIN_ACCOUNT, Category, LegalBasis, Mask, Purpose, blind_index, personal
+from jidi.privacy import RETAIN_ACCOUNT, Category, LegalBasis, Mask, PartOf, Purpose, blind_index, personal
 
 P = Purpose
 _PURPOSES = {P.SELF_SERVICE, P.DELIVERY, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST}
@@ -26,6 +26,7 @@ class AddressEntry(Base):
     __erase__ = "delete"
     __subject__ = "subject_id"  # a one-off subject per entry: the person the entry is about
     __holder__ = "owner_id"  # the account keeping it, the only one who may open it (Vault.reveal_held)
+    __retention__ = PartOf("users", {"owner_id": "id"})
     __nonpersonal__ = ("id", "owner_id", "subject_id", "kind", "region_code", "is_default", "created_at", "updated_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, exists
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, new_id, utcnow
-from jidi.privacy import Category, LegalBasis, Mask, Purpose, Retention, blind_index, personal
+from jidi.privacy import (
+    BY_ACCOUNT_PURGE, Action, Category, LegalBasis, Mask, PartOf, Purpose, Retained, Retention, blind_index, personal,
+)
 
 P = Purpose
 # The relative's number is kept only while the binding is pending or active; ending it deletes the number.
@@ -30,6 +32,23 @@ class FamilyBinding(Base):
     __table_args__ = (UniqueConstraint("binder_id", "phone_bidx", name="uq_family_bindings_binder_phone"),)
     __subject__ = "subject_id"  # a one-off subject per binding: the relative the number belongs to
     __nonpersonal__ = ("id", "binder_id", "subject_id", "role", "status", "created_at", "activated_at", "ended_at", "ended_by")
+    __retention__ = (
+        Retained("family_pending", "binding requested", Action.DELETE, "亲友 7 天内未同意的亲情号申请:删除,号码密钥销毁",
+                 "A family number the relative has not agreed to within 7 days: deleted, its key shredded",
+                 clock="created_at", period=dt.timedelta(days=7), shreds="subject_id",
+                 where=lambda cutoff: FamilyBinding.status == "pending"),
+        # Ending a binding already shredded its subject; a proxy collection that refers to it keeps it until its
+        # waybill goes.
+        Retained("family_ended", "binding ended", Action.DELETE,
+                 "已解除的亲情号(号码已删除)31 天后删除;有代取记录引用的,随该运单一起到期",
+                 "An ended family binding (its number already deleted) is deleted after 31 days, or with the waybill whose "
+                 "proxy collection refers to it", clock="ended_at", period=dt.timedelta(days=31),
+                 where=lambda cutoff: (FamilyBinding.status == "ended")
+                 & ~exists().where(ProxyCollection.binding_id == FamilyBinding.id)),
+        Retained("family_active", "binding ended", Action.ACCOUNT, "绑定有效期间;解除时立即删除号码",
+                 "While the binding is active; the number is deleted the moment it ends",
+                 by="jidi.family (ending a binding), " + BY_ACCOUNT_PURGE, catalog_after=("ended",)),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     binder_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -55,6 +74,7 @@ class ProxyCollection(Base):
     __tablename__ = "proxy_collections"
     __label__ = ("代取记录", "Parcels collected on someone's behalf")
     __erase__ = "delete"
+    __retention__ = PartOf("orders", {"order_id": "id"})
     __nonpersonal__ = ("id", "order_id", "binding_id", "proxy_collected_by", "collected_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -5,8 +5,8 @@ Features use this facade: declare personal columns with `personal()`, seal and o
 """
 from jidi.privacy.audit import Actor, AuditLog
 from jidi.privacy.catalog import (
-    LABELS, RETAIN_ACCOUNT, RETAIN_SMS, ROLE_PURPOSES, Catalog, Category,
-    FieldSpec, LegalBasis, Purpose, Retention, Role, blind_index, personal,
+    BY_ACCOUNT_PURGE, LABELS, RETAIN_ACCOUNT, RETAIN_SMS, ROLE_PURPOSES, SWEPT, Action, Catalog, Category,
+    FieldSpec, LegalBasis, PartOf, Purpose, Retained, Retention, Role, blind_index, personal, setting_days,
 )
 from jidi.privacy.datamap import DataMap, LegalHold
 from jidi.privacy.credentials import (
@@ -22,8 +22,8 @@ from jidi.privacy.values import Personal
 from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault
 
 __all__ = [
-    "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "AuditLog", "DataMap", "LegalHold",
+    "BY_ACCOUNT_PURGE", "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "AuditLog", "Action", "DataMap", "LegalHold",
     "Catalog", "Category", "FieldSpec", "LegalBasis", "Mask", "Personal", "Purpose", "PurposeNotAllowed",
-    "RecipientRole", "Retention", "Role", "ShareRegister", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "looks_masked", "mask", "open_ledger",
-    "new_totp_secret", "personal", "recipient", "totp_now", "totp_ok", "totp_uri", "verify_password",
+    "PartOf", "RecipientRole", "Retained", "Retention", "Role", "SWEPT", "ShareRegister", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "looks_masked", "mask", "open_ledger",
+    "new_totp_secret", "personal", "recipient", "setting_days", "totp_now", "totp_ok", "totp_uri", "verify_password",
 ]

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text, te
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, utcnow
-from jidi.privacy.catalog import blind_index
+from jidi.privacy.catalog import BY_ACCOUNT_PURGE, Action, PartOf, Retained, blind_index, setting_days
 
 
 _UNSEALED = text("seq IS NULL")
@@ -19,6 +19,9 @@ class SubjectKey(Base):
 
     __tablename__ = "subject_keys"
     __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone
+    __retention__ = Retained("subject_keys", "data deleted", Action.ACCOUNT, "随所保护的数据一并销毁",
+                             "Shredded with the data it protects (the rules above, and account cancellation)",
+                             by="the rules above, " + BY_ACCOUNT_PURGE)
     __nonpersonal__ = ("subject_id", "master_version", "wrapped_key", "created_at")
 
     subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -37,6 +40,13 @@ class AuditRecord(Base):
 
     __tablename__ = "audit_log"
     __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone
+    __retention__ = Retained(
+        "audit_log", "recorded", Action.KEEP, "至少保存 3 年(个人信息保护法第五十六条);只追加、哈希链,不删除;仅含化名",
+        "Kept at least 3 years (PIPL art. 56); append-only and hash-chained, never deleted; pseudonyms only",
+        clock="at", period=setting_days("retention_audit_days"),
+        by="jidi.privacy.audit (never deleted; the sweep reports how many are past the period)",
+        overdue=("audit_log_past_retention", lambda cutoff: AuditRecord.at < cutoff),
+    )
     # The records still to seal: a handful among millions, found without scanning them.
     __table_args__ = (Index("ix_audit_log_unsealed", "at", postgresql_where=_UNSEALED, sqlite_where=_UNSEALED),)
     __nonpersonal__ = (
@@ -67,6 +77,7 @@ class AuditHead(Base):
 
     __tablename__ = "audit_head"
     __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone
+    __retention__ = PartOf("audit_log")
     __nonpersonal__ = ("id", "seq", "hash", "legacy_through")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -81,6 +92,8 @@ class Tombstone(Base):
 
     __tablename__ = "tombstones"
     __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone
+    __retention__ = Retained("tombstones", "erased on request", Action.KEEP, "应请求删除的主体清单:用于从备份恢复后再次删除",
+                             "Subjects erased on request: re-applied after any restore from backup", by="jidi.privacy")
     __nonpersonal__ = ("subject_id", "reason", "created_at")
 
     subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -94,6 +107,11 @@ class Restriction(Base):
 
     __tablename__ = "restrictions"
     __datamap__ = False  # the privacy core's own bookkeeping, not data about anyone
+    # The held record itself goes by its own rule.
+    __retention__ = Retained("restrictions", "legal hold ends", Action.DELETE,
+                             "因法定留存而限制处理的记录:留存期满后删除限制记录(所限制的记录按其自身规则删除)",
+                             "Records kept only under a legal hold after a deletion request: the restriction is deleted when "
+                             "the hold ends (the held record goes by its own rule)", clock="until", period=dt.timedelta(0))
     __nonpersonal__ = ("id", "table_name", "row_id", "subject", "law", "until", "created_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -114,6 +132,13 @@ class ShareRecord(Base):
 
     __tablename__ = "share_register"
     __datamap__ = False  # the privacy core's own bookkeeping: pseudonyms and catalog keys, no personal data
+    # A record whose recipient has yet to be told of a deletion is the notice itself: it waits for it.
+    __retention__ = Retained(
+        "share_register", "shared", Action.DELETE, "对外提供个人信息的记录(仅含化名):保存 3 年;尚未通知接收方删除的,通知后再删",
+        "Records of personal data handed to others (pseudonyms only): kept 3 years; one whose deletion notice has not "
+        "gone out yet stays until it has", clock="shared_at", period=setting_days("retention_audit_days"),
+        where=lambda cutoff: ShareRecord.deletion_asked_at.is_(None) | ShareRecord.deletion_notified_at.is_not(None),
+    )
     # The notices still to send: a handful among millions of shares, found without scanning them.
     __table_args__ = (Index("ix_share_register_pending", "recipient", "id", postgresql_where=_PENDING, sqlite_where=_PENDING),)
     __nonpersonal__ = ("id", "recipient", "subject", "fields", "purpose", "basis", "reference", "shared_at",

@@ -4,23 +4,17 @@ A row counts the parcels that reached one terminal state on one day (China time)
 type, with their total weight. Regions are cut to the city (GB/T 2260: the first four digits + "00"); nothing in
 a row names, points at or can be joined back to an order, a waybill or a person.
 
-Also here: the partial index the sweep finds finished orders by. It is declared on `orders` by this package
-(which is the only reader) and only holds orders in a terminal state, so an in-flight order's status updates
-never touch it.
+Finished orders are counted in by the shipping feature's hook (`jidi.shipping.statistics`).
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String, text
+from sqlalchemy import BigInteger, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base
-from jidi.shipping import states
-from jidi.shipping.models import Order
-
-# The terminal states of an order; each is the end event of its retention period (see jidi.retention.rules).
-TERMINAL = (states.DELIVERED, states.RETURNED, states.CANCELLED)
+from jidi.privacy import Action, Retained
 
 
 class DeliveryStatistic(Base):
@@ -29,6 +23,8 @@ class DeliveryStatistic(Base):
     __tablename__ = "delivery_statistics"
     __datamap__ = False  # anonymous: not data about anyone
     __nonpersonal__ = ("day", "origin_city", "dest_city", "service_type", "terminal_state", "parcels", "weight_g")
+    __retention__ = Retained("delivery_statistics", "counted", Action.KEEP, "匿名统计,不含个人信息",
+                             "Anonymous statistics, no personal data")
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # the day (China time) the parcel reached its state
     origin_city: Mapped[str] = mapped_column(String(6), primary_key=True)  # GB/T 2260, city level: PPCC00
@@ -38,6 +34,3 @@ class DeliveryStatistic(Base):
     parcels: Mapped[int] = mapped_column(Integer)
     weight_g: Mapped[int] = mapped_column(BigInteger)  # total weight of those parcels
 
-
-_TERMINAL_SQL = text("status IN (" + ", ".join(f"'{s}'" for s in TERMINAL) + ")")
-Index("ix_orders_retention", Order.status, Order.status_at, postgresql_where=_TERMINAL_SQL, sqlite_where=_TERMINAL_SQL)

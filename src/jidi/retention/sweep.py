@@ -1,14 +1,22 @@
-"""The retention sweep: applies every time-based rule of `jidi.retention.rules`, in batches.
+"""The retention sweep: applies every time-based rule the models declare (`jidi.retention.rules`), in batches.
 
-Each batch is one transaction: for finished orders the statistics upsert, the deletes of the order, its parties,
-pickup record, proxy collection and route events, and the shredding of its subject keys commit together, so an
-order is counted exactly once and never lost. A crash leaves whole batches done; running again continues with
+It knows no feature: a rule says which rows are due (clock column, period, condition), which rows go with them
+(their parts), whose data keys are shredded with them, and, to anonymise, the owning feature's hook that counts a
+batch into anonymous statistics first.
+
+Each batch is one transaction: for finished orders the statistics upsert, the deletes of the order and its parts
+(parties, pickup record, proxy collection, route events), and the shredding of its subject keys commit together, so
+an order is counted exactly once and never lost. A crash leaves whole batches done; running again continues with
 what is left (rules select by time, so a rerun, or a restore from backup, simply finds the rows again).
 
-On PostgreSQL a batch of orders is one statement: a `FOR UPDATE SKIP LOCKED` CTE picks the batch (skipping any
-order that route-event ingestion holds locked right now: the next run gets it), then `INSERT … ON CONFLICT DO
-UPDATE` and `DELETE … USING` CTEs do the rest. SQLite, which has no data-modifying CTEs but only one writer at a
-time, runs the same steps as separate statements in one transaction.
+On PostgreSQL a batch to anonymise is one statement: a `FOR UPDATE SKIP LOCKED` CTE picks the batch (skipping any
+row that someone holds locked right now, e.g. route-event ingestion: the next run gets it), then `INSERT … ON
+CONFLICT DO UPDATE` and `DELETE … USING` CTEs do the rest. SQLite, which has no data-modifying CTEs but only one
+writer at a time, runs the same steps as separate statements in one transaction.
+
+A rule that deletes shreds the keys of the deleted rows' subjects that no row still refers to (a one-off subject
+made for one SMS code message goes with it; an account holder's stays). Anonymised rows' subjects are their own,
+one-off, and always shredded.
 
 Every run (not a dry run) writes one audit record, action "retention", holding counts only.
 """
@@ -18,34 +26,20 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import pkgutil
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Date, String, and_, cast, delete, exists, func, literal, or_, select, true, union_all
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, delete, exists, func, select, union_all
 from sqlalchemy.orm import Session
 
-from jidi.accounts.models import AuthSession, SmsCode, User
-from jidi.accounts.service import CODE_TEMPLATES
-from jidi.addressbook.models import AddressEntry
-from jidi.events.models import EventRecord
-from jidi.family.models import FamilyBinding, ProxyCollection
-from jidi.notify.models import SmsMessage
-from jidi.privacy import Actor
-from jidi.privacy.models import AuditRecord, Restriction, ShareRecord, SubjectKey
+from jidi.db import one_of
+from jidi.privacy import Action, Actor
+from jidi.privacy.models import SubjectKey
 from jidi.retention import rules
-from jidi.retention.models import TERMINAL, DeliveryStatistic
-from jidi.rights.models import KinProof, RightsRequest
-from jidi.shipping.models import Order, OrderParty, PickupRecord
-from jidi.tracking.models import RouteEvent
 
 log = logging.getLogger("jidi.retention")
-CHINA_TZ = "Asia/Shanghai"  # statistics days are China days (UTC+8 all year)
-_CODE_TEMPLATES = tuple(CODE_TEMPLATES.values())
-
-O, P, PR, PX, E, K, S = (m.__table__ for m in (Order, OrderParty, PickupRecord, ProxyCollection, RouteEvent, SubjectKey,
-                                                 DeliveryStatistic))
+K = SubjectKey.__table__
 
 
 @dataclasses.dataclass
@@ -89,19 +83,17 @@ class RetentionSweep:
         now = self.c.clock()
         report = Report(dry_run=dry_run, started_at=now)
         t0 = time.perf_counter()
-        handlers: dict[str, Callable[[rules.Rule, dt.datetime, Report], None]] = {
-            "sms_codes": self._sms_codes, "auth_sessions": self._auth_sessions, "sms_outbox": self._sms_outbox,
-            "orders_delivered": self._orders, "orders_returned": self._orders,
-            "orders_cancelled": self._orders, "family_pending": self._family_pending, "family_ended": self._family_ended,
-            "rights_requests": self._rights_requests, "rights_kin_proofs": self._kin_proofs, "restrictions": self._restrictions,
-            "share_register": self._share_register, "events": self._events,
-        }
+        declared = rules.declared()
         try:
-            for rule in rules.RULES:
+            for rule in declared:
                 if rule.action in rules.SWEPT:
                     report.rules.setdefault(rule.name, {t: 0 for t in rule.tables})
-                    handlers[rule.name](rule, now, report)
-            report.kept = self._kept(now)
+                    due = rule.due(now - rule.period_of(self.c.settings))
+                    if rule.action is Action.ANONYMISE:
+                        self._anonymise(rule, due, report)
+                    else:
+                        self._delete(rule, due, report)
+            report.kept = self._kept(declared, now)
             report.complete = True
         finally:
             report.seconds = time.perf_counter() - t0
@@ -121,201 +113,140 @@ class RetentionSweep:
             self.c.vault.record(s, actor=Actor.system(), action="retention", subject_id=None, purpose="retention",
                                 detail=json.dumps(detail, sort_keys=True, separators=(",", ":")))
 
-    def _kept(self, now: dt.datetime) -> dict[str, int]:
-        st = self.c.settings
+    def _kept(self, declared: tuple[rules.Rule, ...], now: dt.datetime) -> dict[str, int]:
+        """What the rules deliberately leave although past their period (the audit log, orders in flight)."""
+        kept = {}
         with self.c.uow() as s:
-            return {
-                # The audit log is append-only and hash-chained: nothing is deleted, however old (see README).
-                "audit_log_past_retention": s.scalar(select(func.count()).select_from(AuditRecord)
-                                                     .where(AuditRecord.at < now - dt.timedelta(days=st.retention_audit_days))),
-                # Orders still in flight long after the waybill period: never touched, reported for a person to look at.
-                "orders_in_flight_past_period": s.scalar(select(func.count()).select_from(O).where(
-                    O.c.status.not_in(TERMINAL), O.c.created_at < now - dt.timedelta(days=st.retention_waybill_days))),
-            }
+            for rule in declared:
+                if rule.declared.overdue:
+                    name, overdue = rule.declared.overdue
+                    cutoff = now - rule.period_of(self.c.settings)
+                    kept[name] = s.scalar(select(func.count()).select_from(rule.table).where(overdue(cutoff)))
+        return kept
 
     def _done(self, rule: rules.Rule, report: Report, counts: dict[str, int]) -> None:
         report.add(rule.name, counts)
         if self.after_batch:
             self.after_batch(rule.name, counts)
 
-    # -- simple deletes ---------------------------------------------------------------------------------------
-    def _delete(self, rule: rules.Rule, report: Report, model, where, returning: tuple = (),
-                then: Callable[[Session, list], dict[str, int]] | None = None) -> None:
-        """Delete the rows of `model` matching `where`, a batch per transaction, until none is left; `then` runs in the
-        batch's transaction with the `returning` columns of the deleted rows."""
-        table = model.__table__
+    @staticmethod
+    def _matching(part: rules.Part, table, rows):
+        """The rows of `part` that belong to the rows of `table` selected by `rows` (a WHERE clause)."""
+        return and_(*(part.table.c[own].in_(select(table.c[theirs]).where(rows)) for own, theirs in part.link.items()))
+
+    # -- delete -----------------------------------------------------------------------------------------------
+    def _delete(self, rule: rules.Rule, due, report: Report) -> None:
+        """Delete the due rows and their parts, a batch per transaction, until none is left."""
+        table = rule.table
         pk = table.primary_key.columns.values()[0]
         if report.dry_run:
             with self.c.uow() as s:
-                report.add(rule.name, {table.name: s.scalar(select(func.count()).select_from(table).where(where))})
+                counts = {table.name: s.scalar(select(func.count()).select_from(table).where(due))}
+                for part in rule.parts:
+                    counts[part.table.name] = s.scalar(select(func.count()).select_from(part.table)
+                                                       .where(self._matching(part, table, due)))
+            report.add(rule.name, counts)
             return
         while True:
             with self.c.uow() as s:
-                pick = select(pk).where(where).limit(self.batch)
-                if self._pg:
-                    pick = pick.with_for_update(skip_locked=True)
-                stmt = delete(table).where(pk.in_(pick))
-                if returning:
-                    rows = s.execute(stmt.returning(*returning)).all()
-                    n = len(rows)
-                    counts = {table.name: n, **(then(s, rows) if then and rows else {})}
-                else:
-                    n = s.execute(stmt).rowcount
-                    counts = {table.name: n}
+                pick = select(pk).where(due).limit(self.batch)
+                ids = list(s.scalars(pick.with_for_update(skip_locked=True) if self._pg else pick))
+                counts, subjects = self._delete_rows(s, rule, one_of(pk, ids, self._pg)) if ids else ({}, [])
+                if subjects:
+                    counts[rules.SUBJECT_KEYS] = self._shred_unused(s, subjects)
             self._done(rule, report, counts)
-            if n < self.batch:
+            if len(ids) < self.batch:
                 return
 
-    def _sms_codes(self, rule, now, report):
-        t = SmsCode.__table__
-        self._delete(rule, report, SmsCode, t.c.expires_at < now - rule.period_of(self.c.settings))
+    def _delete_rows(self, s: Session, rule: rules.Rule, rows) -> tuple[dict[str, int], list]:
+        """Delete the rows of the rule's table selected by `rows`, parts first; the subjects they were sealed under."""
+        counts, subjects = {}, []
+        for part in (*rule.parts, rule):
+            table = part.table
+            where = rows if part is rule else self._matching(part, rule.table, rows)
+            if part.shreds:
+                deleted = s.execute(delete(table).where(where).returning(table.c[part.shreds])).scalars().all()
+                counts[table.name] = len(deleted)
+                subjects += deleted
+            else:
+                counts[table.name] = s.execute(delete(table).where(where)).rowcount
+        return counts, subjects
 
-    def _auth_sessions(self, rule, now, report):
-        t = AuthSession.__table__
-        self._delete(rule, report, AuthSession, or_(t.c.expires_at <= now, t.c.revoked_at <= now))
+    def _shred_unused(self, s: Session, subjects: list) -> int:
+        """Shred those of `subjects` that no row of any table still refers to (routine retention: no tombstone)."""
+        in_use = [~exists().where(tm.table.c[tm.subject_column] == K.c.subject_id)
+                  for tm in self.c.datamap.maps.values() if tm.subject_column]
+        shredded = s.execute(delete(K).where(K.c.subject_id.in_(set(subjects)), *in_use)
+                             .returning(K.c.subject_id)).scalars().all()
+        self.c.vault.forget(s, shredded, tombstone=False)
+        return len(shredded)
 
-    def _sms_outbox(self, rule, now, report):
-        t = SmsMessage.__table__
-        cutoff = now - rule.period_of(self.c.settings)
-        where = and_(t.c.created_at < cutoff, or_(t.c.sent_at.is_(None), t.c.sent_at < cutoff))
-
-        def shred_one_off(s: Session, rows) -> dict[str, int]:
-            # A code sent to a number without an account was sealed under a one-off subject made for that message
-            # (accounts.request_code): shred it with the message. Account holders, parties and relatives keep theirs.
-            subjects = {r.subject_id for r in rows if r.template in _CODE_TEMPLATES}
-            if not subjects:
-                return {"subject_keys": 0}
-            n = s.execute(delete(K).where(
-                K.c.subject_id.in_(subjects),
-                ~exists().where(User.__table__.c.id == K.c.subject_id),
-                ~exists().where(t.c.subject_id == K.c.subject_id),  # another message still waiting under it
-                ~exists().where(FamilyBinding.__table__.c.subject_id == K.c.subject_id),
-                ~exists().where(AddressEntry.__table__.c.subject_id == K.c.subject_id),
-            )).rowcount
-            return {"subject_keys": n}
-
-        self._delete(rule, report, SmsMessage, where, returning=(t.c.subject_id, t.c.template), then=shred_one_off)
-
-    def _events(self, rule, now, report):
-        t = EventRecord.__table__  # their deliveries go with them (ON DELETE CASCADE)
-        self._delete(rule, report, EventRecord, t.c.delivered_at < now - rule.period_of(self.c.settings))
-
-    @staticmethod
-    def _shred(s: Session, rows) -> dict[str, int]:
-        return {"subject_keys": s.execute(delete(K).where(K.c.subject_id.in_([r.subject_id for r in rows]))).rowcount}
-
-    def _family_pending(self, rule, now, report):
-        t = FamilyBinding.__table__
-        where = and_(t.c.status == "pending", t.c.created_at < now - rule.period_of(self.c.settings))
-        self._delete(rule, report, FamilyBinding, where, returning=(t.c.subject_id,), then=self._shred)
-
-    def _family_ended(self, rule, now, report):
-        t = FamilyBinding.__table__
-        where = and_(t.c.status == "ended", t.c.ended_at < now - rule.period_of(self.c.settings),
-                     ~exists().where(PX.c.binding_id == t.c.id))
-        self._delete(rule, report, FamilyBinding, where, returning=(t.c.subject_id,), then=self._shred)
-
-    # -- the rights centre's records ------------------------------------------------------------------------
-    def _rights_requests(self, rule, now, report):
-        t = RightsRequest.__table__
-        # Its history, copy and proofs go with it (ON DELETE CASCADE); the proofs' own rule has run first.
-        self._delete(rule, report, RightsRequest, and_(t.c.closed_at.is_not(None),
-                                                      t.c.closed_at < now - rule.period_of(self.c.settings)))
-
-    def _kin_proofs(self, rule, now, report):
-        t, r = KinProof.__table__, RightsRequest.__table__
-        closed = select(r.c.id).where(r.c.closed_at.is_not(None), r.c.closed_at < now - rule.period_of(self.c.settings))
-        self._delete(rule, report, KinProof, t.c.request_id.in_(closed), returning=(t.c.subject_id,), then=self._shred)
-
-    def _restrictions(self, rule, now, report):
-        self._delete(rule, report, Restriction, Restriction.__table__.c.until < now)
-
-    def _share_register(self, rule, now, report):
-        t = ShareRecord.__table__
-        # A record whose recipient has yet to be told of a deletion is the notice itself: it waits for it.
-        self._delete(rule, report, ShareRecord, and_(t.c.shared_at < now - rule.period_of(self.c.settings),
-                                                     or_(t.c.deletion_asked_at.is_(None), t.c.deletion_notified_at.is_not(None))))
-
-    # -- finished orders: anonymise -----------------------------------------------------------------------------
-    def _orders(self, rule, now, report):
-        state, _ = rules.ORDER_RULES[rule.name]
-        # The state inline, not a parameter: only then can PostgreSQL prove the partial index ix_orders_retention
-        # applies (also in a generic plan of a prepared statement) and walk it in status_at order.
-        where = and_(O.c.status == literal(state, literal_execute=True), O.c.status_at < now - rule.period_of(self.c.settings))
+    # -- anonymise ----------------------------------------------------------------------------------------------
+    def _anonymise(self, rule: rules.Rule, due, report: Report) -> None:
+        count_into = pkgutil.resolve_name(rule.declared.anonymise)
         if report.dry_run:
             with self.c.uow() as s:
-                report.add(rule.name, self._order_counts(s, where))
+                report.add(rule.name, self._anonymise_counts(s, rule, due))
             return
-        batch = self._orders_batch_pg if self._pg else self._orders_batch_sqlite
+        batch = self._anonymise_batch_pg if self._pg else self._anonymise_batch_sqlite
         while True:
             with self.c.uow() as s:
-                counts = batch(s, where)
+                counts = batch(s, rule, due, count_into)
             self._done(rule, report, counts)
-            if counts["orders"] < self.batch:
+            if counts[rule.table.name] < self.batch:
                 return
 
-    @staticmethod
-    def _stats_upsert(src, dialect: str):
-        """INSERT … SELECT the batch `src` grouped into statistics rows; a row that exists is added to."""
-        if dialect == "postgresql":
-            insert, day = pg_insert, cast(func.timezone(CHINA_TZ, src.c.status_at), Date)
-        else:
-            insert, day = sqlite_insert, func.date(src.c.status_at, "+8 hours")
-        origin = func.substr(src.c.origin_region, 1, 4, type_=String) + "00"  # GB/T 2260 city level: PPCC00
-        dest = func.substr(src.c.dest_region, 1, 4, type_=String) + "00"
-        keys = (day, origin, dest, src.c.service_type, src.c.status)
-        # SQLite: the SELECT of an upsert needs a WHERE clause to parse.
-        grouped = select(*keys, func.count(), func.coalesce(func.sum(src.c.weight_g), 0)).where(true()).group_by(*keys)
-        ins = insert(S).from_select(["day", "origin_city", "dest_city", "service_type", "terminal_state", "parcels", "weight_g"],
-                                    grouped)
-        return ins.on_conflict_do_update(
-            index_elements=[c.name for c in S.primary_key.columns],
-            set_={"parcels": S.c.parcels + ins.excluded.parcels, "weight_g": S.c.weight_g + ins.excluded.weight_g},
-        )
-
-    def _orders_batch_pg(self, s: Session, where) -> dict[str, int]:
-        b = (select(O.c.id, O.c.waybill_no, O.c.subject_id, O.c.status, O.c.status_at, O.c.origin_region, O.c.dest_region,
-                    O.c.service_type, O.c.weight_g)
-             .where(where).order_by(O.c.status_at).limit(self.batch).with_for_update(skip_locked=True).cte("b"))
-        stats = self._stats_upsert(b, "postgresql").returning(S.c.parcels).cte("stats")
-        ev = delete(E).where(E.c.waybill_no == b.c.waybill_no, E.c.order_id == b.c.id).returning(E.c.order_id).cte("ev")
-        pa = delete(P).where(P.c.order_id == b.c.id).returning(P.c.subject_id).cte("pa")
-        pk = delete(PR).where(PR.c.order_id == b.c.id).returning(PR.c.subject_id).cte("pk")
-        px = delete(PX).where(PX.c.order_id == b.c.id).returning(PX.c.id).cte("px")
-        subjects = union_all(select(b.c.subject_id), select(pa.c.subject_id), select(pk.c.subject_id))
-        keys = delete(K).where(K.c.subject_id.in_(subjects)).returning(K.c.subject_id).cte("keys")
-        gone = delete(O).where(O.c.id == b.c.id).returning(O.c.id).cte("gone")
-        parts = {"orders": gone, "order_parties": pa, "pickup_records": pk, "proxy_collections": px, "route_events": ev,
-                 "subject_keys": keys, "delivery_statistics": stats}
-        row = s.execute(select(*(select(func.count()).select_from(c).scalar_subquery().label(n) for n, c in parts.items()))).one()
+    def _anonymise_batch_pg(self, s: Session, rule: rules.Rule, due, count_into) -> dict[str, int]:
+        t = rule.table
+        pk = t.primary_key.columns.values()[0]
+        clock = t.c[rule.declared.clocks[0]]
+        b = select(*t.c).where(due).order_by(clock).limit(self.batch).with_for_update(skip_locked=True).cte("b")
+        stats = count_into(b, "postgresql")
+        ctes = {stats.table.name: stats.returning(*stats.table.primary_key.columns).cte("stats")}
+        subjects = [select(b.c[rule.shreds])] if rule.shreds else []
+        for i, part in enumerate(rule.parts):
+            pt = part.table
+            match = and_(*(pt.c[own] == b.c[theirs] for own, theirs in part.link.items()))
+            returned = pt.c[part.shreds] if part.shreds else pt.primary_key.columns.values()[0]
+            ctes[pt.name] = delete(pt).where(match).returning(returned).cte(f"part{i}")
+            if part.shreds:
+                subjects.append(select(ctes[pt.name].c[0]))
+        if subjects:
+            ctes[rules.SUBJECT_KEYS] = delete(K).where(K.c.subject_id.in_(union_all(*subjects))).returning(K.c.subject_id).cte("keys")
+        ctes[t.name] = delete(t).where(pk == b.c[pk.name]).returning(pk).cte("gone")
+        row = s.execute(select(*(select(func.count()).select_from(c).scalar_subquery().label(n) for n, c in ctes.items()))).one()
         return dict(row._mapping)
 
-    def _orders_batch_sqlite(self, s: Session, where) -> dict[str, int]:
+    def _anonymise_batch_sqlite(self, s: Session, rule: rules.Rule, due, count_into) -> dict[str, int]:
         # One writer at a time (BEGIN IMMEDIATE): the batch, picked by a total order, is the same in every statement.
-        ids = select(O.c.id).where(where).order_by(O.c.status_at, O.c.id).limit(self.batch)
-        src = select(O).where(O.c.id.in_(ids)).subquery()
-        counts = {"delivery_statistics": s.execute(self._stats_upsert(src, "sqlite")).rowcount}
-        subjects = union_all(select(O.c.subject_id).where(O.c.id.in_(ids)), select(P.c.subject_id).where(P.c.order_id.in_(ids)),
-                             select(PR.c.subject_id).where(PR.c.order_id.in_(ids)))
-        counts["subject_keys"] = s.execute(delete(K).where(K.c.subject_id.in_(subjects))).rowcount
-        counts["route_events"] = s.execute(delete(E).where(
-            E.c.waybill_no.in_(select(O.c.waybill_no).where(O.c.id.in_(ids))), E.c.order_id.in_(ids))).rowcount
-        for name, t in (("proxy_collections", PX), ("pickup_records", PR), ("order_parties", P)):
-            counts[name] = s.execute(delete(t).where(t.c.order_id.in_(ids))).rowcount
-        counts["orders"] = s.execute(delete(O).where(O.c.id.in_(ids))).rowcount
+        t = rule.table
+        pk = t.primary_key.columns.values()[0]
+        ids = select(pk).where(due).order_by(t.c[rule.declared.clocks[0]], pk).limit(self.batch)
+        stats = count_into(select(t).where(pk.in_(ids)).subquery(), "sqlite")
+        counts = {stats.table.name: s.execute(stats).rowcount}
+        subjects = self._subjects(rule, pk.in_(ids))
+        if subjects is not None:
+            counts[rules.SUBJECT_KEYS] = s.execute(delete(K).where(K.c.subject_id.in_(subjects))).rowcount
+        for part in rule.parts:
+            counts[part.table.name] = s.execute(delete(part.table).where(self._matching(part, t, pk.in_(ids)))).rowcount
+        counts[t.name] = s.execute(delete(t).where(pk.in_(ids))).rowcount
         return counts
 
-    def _order_counts(self, s: Session, where) -> dict[str, int]:
+    def _subjects(self, rule: rules.Rule, rows):
+        """The subjects the rows selected by `rows` and their parts are sealed under, or None."""
+        t = rule.table
+        selects = [select(t.c[rule.shreds]).where(rows)] if rule.shreds else []
+        selects += [select(p.table.c[p.shreds]).where(self._matching(p, t, rows)) for p in rule.parts if p.shreds]
+        return union_all(*selects) if selects else None
+
+    def _anonymise_counts(self, s: Session, rule: rules.Rule, due) -> dict[str, int]:
         """Dry run: what the rule would remove now."""
-        ids = select(O.c.id).where(where)
-        subjects = union_all(select(O.c.subject_id).where(where), select(P.c.subject_id).where(P.c.order_id.in_(ids)),
-                             select(PR.c.subject_id).where(PR.c.order_id.in_(ids))).subquery()
-        count = lambda t, *w: s.scalar(select(func.count()).select_from(t).where(*w))  # noqa: E731
-        return {
-            "orders": count(O, where),
-            "order_parties": count(P, P.c.order_id.in_(ids)),
-            "pickup_records": count(PR, PR.c.order_id.in_(ids)),
-            "proxy_collections": count(PX, PX.c.order_id.in_(ids)),
-            "route_events": count(E.join(O, and_(O.c.waybill_no == E.c.waybill_no, O.c.id == E.c.order_id)), where),
-            "subject_keys": count(K, K.c.subject_id.in_(select(subjects.c[0]))),
-        }
+        t = rule.table
+        count = lambda table, *w: s.scalar(select(func.count()).select_from(table).where(*w))  # noqa: E731
+        counts = {t.name: count(t, due)}
+        for part in rule.parts:
+            counts[part.table.name] = count(part.table, self._matching(part, t, due))
+        subjects = self._subjects(rule, due)
+        if subjects is not None:
+            counts[rules.SUBJECT_KEYS] = count(K, K.c.subject_id.in_(select(subjects.subquery().c[0])))
+        return counts

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, new_id, utcnow
-from jidi.privacy import Category, LegalBasis, Mask, Purpose, Retention, personal
+from jidi.privacy import Action, Category, LegalBasis, Mask, PartOf, Purpose, Retained, Retention, personal
 
 P = Purpose
 # Requests and their answers are kept to show that each one was handled lawfully and in time.
@@ -23,6 +23,10 @@ class RightsRequest(Base):
     __label__ = ("个人信息权利请求", "Data-rights requests")
     __subject__ = "requester_id"
     __kept_after_erasure__ = "The record of the request and how it was handled (PIPL art. 50), without its text"
+    # Its copy and proofs have rules of their own (the proofs' runs first: their keys are shredded).
+    __retention__ = Retained("rights_requests", "request closed", Action.DELETE, RETAIN_REQUEST.zh + ":请求及其处理记录删除",
+                             RETAIN_REQUEST.en + ": the request and its history are deleted", clock="closed_at",
+                             period=dt.timedelta(days=RETAIN_REQUEST.days), catalog_after=("closed",))
     __nonpersonal__ = (
         "id", "kind", "scope", "status", "requester_id", "subject_user_id", "relationship", "received_at",
         "verified_at", "due_on", "due_provisional", "fee_fen", "fee_accepted_at", "decided_at", "closed_at",
@@ -66,6 +70,7 @@ class RequestEvent(Base):
     __tablename__ = "rights_request_events"
     __label__ = ("权利请求处理记录", "Data-rights request history")
     __kept_after_erasure__ = "The history of a request"
+    __retention__ = PartOf("rights_requests", {"request_id": "id"})
     __nonpersonal__ = ("id", "request_id", "seq", "at", "action", "actor_role")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -83,6 +88,9 @@ class DataExport(Base):
     __label__ = ("个人信息副本", "Copies of your data")
     __subject__ = "owner_id"
     __erase__ = "delete"
+    __retention__ = Retained("rights_exports", "expired", Action.OWNER, "个人信息副本:下载期满即删除",
+                             "Copies of one's data: deleted when the download period ends",
+                             by="jidi.rights (housekeeping job, every 15 minutes)", catalog_after=("collected",))
     __nonpersonal__ = ("id", "request_id", "owner_id", "created_at", "expires_at", "size_bytes", "downloads")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -104,6 +112,12 @@ class KinProof(Base):
     __tablename__ = "rights_kin_proofs"
     __label__ = ("近亲属申请证明材料", "Next-of-kin proof documents")
     __erase__ = "delete"
+    __retention__ = Retained(
+        "rights_kin_proofs", "request closed", Action.DELETE, "近亲属申请证明材料:" + RETAIN_PROOF.zh + "删除,密钥销毁",
+        "Next-of-kin proof documents: deleted " + RETAIN_PROOF.en.lower() + ", their key shredded",
+        period=dt.timedelta(days=RETAIN_PROOF.days), shreds="subject_id", catalog_after=("closed",),
+        where=lambda cutoff: KinProof.request_id.in_(select(RightsRequest.id).where(RightsRequest.closed_at < cutoff)),
+    )
     __nonpersonal__ = ("id", "request_id", "subject_id", "kind", "content_type", "size_bytes", "uploaded_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

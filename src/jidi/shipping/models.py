@@ -5,15 +5,32 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, literal, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, new_id, utcnow
-from jidi.privacy import RETAIN_ACCOUNT, LegalHold, Category, LegalBasis, Mask, Purpose, Retention, blind_index, personal
+from jidi.privacy import (
+    RETAIN_ACCOUNT, Action, Category, LegalBasis, LegalHold, Mask, PartOf, Purpose, Retained, Retention, blind_index,
+    personal, setting_days,
+)
+from jidi.shipping import states
 
 P = Purpose
 # Waybill records: kept for the express-delivery record period after delivery (快递暂行条例 / 实名收寄管理办法).
 RETAIN_WAYBILL = Retention("delivered", 3 * 365, "签收后 3 年(快递业务法定留存)", "3 years after delivery (legal record-keeping for express services)")
+
+
+def _finished(state: str) -> dict:
+    """What the retention rules of finished orders share: time runs from reaching `state`, then the order is counted
+    into anonymous statistics and deleted with its parts, its subjects' keys shredded."""
+    return {
+        "clock": "status_at", "shreds": "subject_id", "anonymise": "jidi.shipping.statistics:count_finished",
+        # The state inline, not a parameter: only then can PostgreSQL prove the partial index ix_orders_retention
+        # applies (also in a generic plan of a prepared statement) and walk it in status_at order.
+        "where": lambda cutoff: Order.status == literal(state, literal_execute=True),
+    }
+
+
 ORDER_PURPOSES = {P.DELIVERY, P.CUSTOMER_SERVICE, P.SELF_SERVICE, P.RIGHTS_REQUEST, P.NOTIFICATION}
 
 
@@ -21,6 +38,8 @@ class Merchant(Base):
     """An outside channel (a shop's system) that imports orders with its own API key."""
 
     __tablename__ = "merchants"
+    __retention__ = Retained("merchants", "relationship ended", Action.KEEP, "商户渠道(企业信息,非个人信息),停用不删除",
+                             "Merchant channels (business data, not personal): deactivated, not deleted", by="jidi.shipping")
     __nonpersonal__ = ("id", "name", "api_key_hash", "created_at", "active")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -35,6 +54,23 @@ class Order(Base):
     __label__ = ("寄件订单", "Shipping orders")
     __table_args__ = (UniqueConstraint("merchant_id", "merchant_order_ref", name="uq_orders_merchant_ref"),)
     __subject__ = "subject_id"
+    __retention__ = (
+        Retained(f"orders_{states.DELIVERED}", "delivered", Action.ANONYMISE,
+                 "签收后满运单保存期:计入匿名统计,运单、收寄双方、实名收寄记录、代取记录、路由删除,密钥销毁",
+                 "When the waybill period after delivery ends: counted into anonymous statistics; the order, its parties, "
+                 "real-name pickup record, proxy collection and route deleted; its keys shredded",
+                 period=setting_days("retention_waybill_days"), catalog_after=("delivered",),
+                 # However old, an order in flight is never touched: reported for a person to look into.
+                 overdue=("orders_in_flight_past_period",
+                          lambda cutoff: Order.status.not_in(states.TERMINAL) & (Order.created_at < cutoff)),
+                 **_finished(states.DELIVERED)),
+        Retained(f"orders_{states.RETURNED}", "returned to the sender", Action.ANONYMISE, "退回寄件人后满运单保存期:同上",
+                 "When the waybill period after the return ends: as for delivered orders",
+                 period=setting_days("retention_waybill_days"), **_finished(states.RETURNED)),
+        Retained(f"orders_{states.CANCELLED}", "cancelled", Action.ANONYMISE, "取消后满保存期(未揽收,无实名收寄记录):同上",
+                 "When the period after cancellation ends (never picked up): as for delivered orders",
+                 period=setting_days("retention_cancelled_days"), **_finished(states.CANCELLED)),
+    )
     __nonpersonal__ = (
         "id", "waybill_no", "owner_id", "subject_id", "merchant_id", "merchant_order_ref", "status", "exception",
         "service_type", "payment_mode", "paid_at", "item_category", "quantity", "weight_g", "declared_value_fen",
@@ -79,6 +115,7 @@ class OrderParty(Base):
     __tablename__ = "order_parties"
     __label__ = ("运单上的寄件人/收件人", "Senders and recipients on waybills")
     __table_args__ = (UniqueConstraint("order_id", "role", name="uq_order_parties_role"),)
+    __retention__ = PartOf("orders", {"order_id": "id"}, shreds="subject_id")
     __nonpersonal__ = ("id", "order_id", "role", "subject_id", "region_code")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -102,6 +139,7 @@ class VerifiedIdentity(Base):
     __label__ = ("实名认证信息", "Verified identity")
     __erase__ = "delete"
     __subject__ = "user_id"
+    __retention__ = PartOf("users", {"user_id": "id"})
     __nonpersonal__ = ("id", "user_id", "id_type", "verified_at", "verified_by")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -124,6 +162,7 @@ class PickupRecord(Base):
         "《快递暂行条例》第二十二条及《邮件快件实名收寄管理办法》:实名收寄信息须依法留存", "Real-name pickup records must be kept"
         " by law (Interim Regulations on Express Delivery art. 22; Measures on Real-Name Mailing)", "picked_up_at", RETAIN_WAYBILL.days,
     )
+    __retention__ = PartOf("orders", {"order_id": "id"}, shreds="subject_id")
     __nonpersonal__ = ("id", "order_id", "subject_id", "id_type", "courier_id", "reused_identity", "picked_up_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -140,3 +179,9 @@ class PickupRecord(Base):
     courier_id: Mapped[uuid.UUID] = mapped_column()
     reused_identity: Mapped[bool] = mapped_column(default=False)
     picked_up_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The retention sweep finds finished orders by it; partial, so it holds only orders in a terminal state and an
+# in-flight order's status updates never touch it.
+_TERMINAL_SQL = text("status IN (" + ", ".join(f"'{s}'" for s in states.TERMINAL) + ")")
+Index("ix_orders_retention", Order.status, Order.status_at, postgresql_where=_TERMINAL_SQL, sqlite_where=_TERMINAL_SQL)

@@ -31,6 +31,8 @@ NEXT: dict[str, frozenset[str]] = {
     RETURNED: frozenset(),
     CANCELLED: frozenset(),
 }
+# The states an order cannot leave; each is the end event of its retention period (Order.__retention__).
+TERMINAL = (DELIVERED, RETURNED, CANCELLED)
 CANCELLABLE = frozenset({AWAITING_PAYMENT, AWAITING_PICKUP, NOT_ACCEPTED})
 # Fulfilment (pickup and everything after) starts only after payment or an accepted pay-later (JD-1.1.2(6)a).
 FULFILMENT = frozenset({PICKED_UP, IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED, REFUSED, RETURNING, RETURNED})

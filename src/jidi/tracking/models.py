@@ -22,12 +22,17 @@ from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, new_id, utcnow
+from jidi.privacy import Action, PartOf, Retained
 
 
 class TrackingSource(Base):
     """A scanner fleet or partner system that posts route events with its own API key."""
 
     __tablename__ = "tracking_sources"
+    __retention__ = Retained("tracking_sources", "relationship ended", Action.KEEP,
+                             "扫描设备与合作方系统(非个人信息),停用不删除;路由记录引用它们",
+                             "Scanner fleets and partner systems (not personal): deactivated, not deleted; route events "
+                             "refer to them", by="jidi.tracking")
     __nonpersonal__ = ("id", "name", "kind", "api_key_hash", "active", "created_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -46,6 +51,8 @@ class RouteEvent(Base):
 
     __tablename__ = "route_events"
     __table_args__ = (Index("ix_route_events_waybill_time", "waybill_no", "event_time"),)
+    # Matched by waybill too, so that the route's index finds them.
+    __retention__ = PartOf("orders", {"waybill_no": "waybill_no", "order_id": "id"})
     __nonpersonal__ = (
         "source_id", "event_id", "order_id", "waybill_no", "event_time", "received_at", "action", "site_code",
         "site_name", "operator", "delivered_as", "exception",

@@ -15,12 +15,15 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, utcnow
+from jidi.privacy import Action, PartOf, Retained
 
 
 class CalendarYear(Base):
     """A year whose official schedule the operator has loaded; its days are in `calendar_days`."""
 
     __tablename__ = "calendar_years"
+    __retention__ = Retained("calendar", "loaded", Action.KEEP, "法定节假日安排(非个人信息)", "The official holiday schedule (not personal)",
+                             by="jidi.workdays")
     __nonpersonal__ = ("year", "source", "loaded_at")
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -33,6 +36,7 @@ class CalendarDay(Base):
     """One day that differs from the Monday–Friday rule: a holiday (放假) or a make-up working day (调休上班)."""
 
     __tablename__ = "calendar_days"
+    __retention__ = PartOf("calendar_years", {"year": "year"})
     __table_args__ = (CheckConstraint("kind IN ('holiday', 'workday')", name="kind"),)
     __nonpersonal__ = ("day", "year", "kind", "name")
 
