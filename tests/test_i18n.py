@@ -17,8 +17,8 @@ from babel.messages.pofile import read_po
 
 from jidi import errors
 from jidi.i18n import DEFAULT_LOCALE, LOCALE_DIR, gettext_for
+from jidi.kit.deps import LANG_COOKIE
 from jidi.notify.service import TEMPLATES as SMS_TEMPLATES
-from jidi.web.deps import LANG_COOKIE
 from tests.pii import PHONES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,9 +14,8 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from jidi import errors
-from jidi.accounts import validation
-from jidi.addressbook import paste, regions
+from jidi import errors, regions, values
+from jidi.addressbook import paste
 from jidi.addressbook.models import AddressEntry
 from jidi.i18n import N_
 from jidi.privacy import Actor, Personal
@@ -97,10 +96,10 @@ def validate(kind: str, name: str | None, phone: str | None, region_code: str | 
         raise errors.invalid_field(N_("sender or recipient"))
     return EntryData(
         kind=kind,
-        name=validation.text(name, MAX_NAME, N_("name (1–30 characters, no control characters)")),
-        phone=validation.phone(phone),
+        name=values.text(name, MAX_NAME, N_("name (1–30 characters, no control characters)")),
+        phone=values.phone(phone),
         region_code=region(region_code, within),
-        detail=validation.text(detail, MAX_DETAIL, N_("detailed address (1–120 characters, no control characters)")),
+        detail=values.text(detail, MAX_DETAIL, N_("detailed address (1–120 characters, no control characters)")),
         is_default=bool(is_default),
     )
 

@@ -20,13 +20,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from jidi import errors
-from jidi.accounts import validation
+from jidi import errors, values, waybill
 from jidi.accounts.models import User
 from jidi.family.models import FamilyBinding, ProxyCollection
 from jidi.i18n import N_
 from jidi.privacy import Actor, Personal, Purpose, Role
-from jidi.shipping import states, waybill
+from jidi.shipping import states
 from jidi.shipping.models import Order, OrderParty
 from jidi.shipping.service import OrderView
 
@@ -157,7 +156,7 @@ class Family:
         """Start a binding (or renew a pending one) and send the relative the code. Returns it and the resend wait."""
         if role not in ROLES:
             raise errors.invalid_field(N_("relative's role"))
-        phone = validation.phone(raw_phone)
+        phone = values.phone(raw_phone)
         phone_idx = self.vault.blind_index("phone", phone)
         with self.c.uow() as s:
             if s.scalar(select(User.phone_bidx).where(User.id == binder_id)) == phone_idx:

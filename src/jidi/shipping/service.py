@@ -7,28 +7,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import uuid
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from stdnum.cn import ric
 
-from jidi import errors
-from jidi.accounts import validation
+from jidi import errors, regions, values, waybill
 from jidi.accounts.models import User
-from jidi.addressbook import regions
 from jidi.addressbook.models import AddressEntry
 from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
-from jidi.privacy import Actor, Mask, Personal, Purpose, Role, looks_masked, mask
-from jidi.shipping import states, waybill
+from jidi.privacy import Actor, Mask, Personal, Purpose, Role, mask
+from jidi.shipping import states
 from jidi.shipping.models import Merchant, Order, OrderParty, PickupRecord, VerifiedIdentity
 from jidi.shipping.tariff import Quote, load
 
 SERVICE_TYPES = ("standard", "express")
 PAYMENT_MODES = ("pay_now", "pay_later", "recipient_pays")
-ID_TYPES = ("resident_id", "passport", "hk_macau_permit", "taiwan_permit", "foreign_permanent_resident")
 MAX_WEIGHT_G = 50_000
 MAX_DECLARED_FEN = 10_000_000  # ¥100,000
 # Whoever places an order enters the recipient's details (JD-1.1, JD-1.1.2(1)b): shown on the form and in the API's answer.
@@ -127,8 +122,8 @@ def pickup_site(origin_region: str) -> tuple[str, str]:
 
 
 def _checked_party(p: PartyIn) -> PartyIn:
-    return PartyIn(validation.text(p.name, 30, N_("name")), validation.phone(p.phone), region(p.region_code),
-                   validation.text(p.address, 120, N_("street address")))
+    return PartyIn(values.text(p.name, 30, N_("name")), values.phone(p.phone), region(p.region_code),
+                   values.text(p.address, 120, N_("street address")))
 
 
 def region(code: str) -> str:
@@ -186,7 +181,7 @@ class Shipping:
         """Create an order and its waybill number; returns (waybill_no, created). A merchant's retried import of
         the same order id returns the existing waybill instead of creating another."""
         sender, recipient, quote = self._check(o)
-        item_name = validation.text(o.item_name, 60, N_("item name"))
+        item_name = values.text(o.item_name, 60, N_("item name"))
         if merchant_id is not None:
             existing = self._merchant_order(merchant_id, merchant_order_ref)
             if existing:
@@ -244,7 +239,7 @@ class Shipping:
         """A merchant channel and its API key (shown once; only its keyed hash is stored)."""
         key = "mk_" + self.c.secrets.new_token()
         with self.c.uow() as s:
-            m = Merchant(id=uuid.uuid4(), name=validation.text(name, 100, N_("merchant name")), api_key_hash=self.c.secrets.token_hash(key))
+            m = Merchant(id=uuid.uuid4(), name=values.text(name, 100, N_("merchant name")), api_key_hash=self.c.secrets.token_hash(key))
             s.add(m)
         return m.id, key
 
@@ -480,7 +475,7 @@ class Shipping:
         if not id_number:
             return order.owner_id is not None and s.scalar(
                 select(VerifiedIdentity.id).where(VerifiedIdentity.user_id == order.owner_id)) is not None
-        id_type, number = self._id_number(id_type, id_number)
+        id_type, number = values.id_number(id_type, id_number)
         return id_type == done.id_type and self.vault.matches(s, done, "id_number", number)
 
     def _record_pickup(self, s: Session, courier: Actor, order: Order, id_type: str | None, id_number: str | None,
@@ -500,8 +495,8 @@ class Shipping:
         else:
             if not (id_type and id_number and real_name):
                 raise errors.identity_required()
-            id_type, number = self._id_number(id_type, id_number)
-            name = validation.text(real_name, 40, N_("legal name"))
+            id_type, number = values.id_number(id_type, id_number)
+            name = values.text(real_name, 40, N_("legal name"))
             record.id_type = id_type
             if order.owner_id and verified is None:
                 verified = VerifiedIdentity(id=uuid.uuid4(), user_id=order.owner_id, id_type=id_type, verified_by=courier.user_id,
@@ -541,17 +536,3 @@ class Shipping:
             self.vault.record(s, actor=courier, action="pickup_not_accepted", subject_id=order.subject_id, detail=reason)
             return order.status
 
-    @staticmethod
-    def _id_number(id_type: str | None, id_number: str) -> tuple[str, str]:
-        """The ID type and the number in its canonical form, checked against the type."""
-        if looks_masked(id_number):
-            raise errors.masked_value(N_("ID number"))
-        if id_type not in ID_TYPES:
-            raise errors.invalid_field(N_("ID type"))
-        number = re.sub(r"\s", "", id_number or "").upper()
-        if id_type == "resident_id":
-            if not ric.is_valid(number):
-                raise errors.invalid_id_number()
-        elif not re.fullmatch(r"[A-Z0-9]{5,20}", number):
-            raise errors.invalid_id_number()
-        return id_type, number

@@ -8,15 +8,16 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Query, Request
 
-from jidi import errors
+from jidi import errors, waybill
 from jidi.i18n import N_
+from jidi.kit.deps import ContainerDep, Csrf, PageUser, StaffUser, redirect, render, render_error
 from jidi.privacy import Role
-from jidi.shipping import states, waybill
+from jidi.shipping import states
 from jidi.shipping.api import label_response
-from jidi.shipping.service import ID_TYPES, SERVICE_TYPES, OrderIn
+from jidi.shipping.service import SERVICE_TYPES, OrderIn
+from jidi.values import ID_TYPES
 from jidi.shipping.tariff import load
 from jidi.tracking import events as ev
-from jidi.web.deps import ContainerDep, Csrf, PageUser, StaffUser, redirect, render, render_error
 
 router = APIRouter(include_in_schema=False)
 Waybill = Annotated[str, Path(max_length=30)]

@@ -25,13 +25,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from jidi import errors
-from jidi.addressbook import regions
+from jidi import errors, regions, waybill
 from jidi.events import Event, handles
 from jidi.i18n import N_, gettext_for
 from jidi.privacy import Purpose
 from jidi.ratelimit import Limit, key
-from jidi.shipping import states, waybill
+from jidi.shipping import states
 from jidi.shipping.models import Order, OrderParty
 from jidi.tracking import events as ev
 from jidi.tracking.models import RouteEvent, TrackingSource
@@ -123,7 +122,7 @@ def _luhn_ok(digits: str) -> bool:
 
 
 def valid_waybill(normalised: str) -> bool:
-    """shipping.waybill.is_valid for an already normalised number, without its per-call overhead: ingestion checks
+    """waybill.is_valid for an already normalised number, without its per-call overhead: ingestion checks
     a thousand numbers per batch (tests/test_tracking.py proves both agree)."""
     body = normalised[len(waybill.PREFIX):]
     return (len(body) == waybill.DIGITS + 1 and normalised.startswith(waybill.PREFIX) and body.isascii() and body.isdigit()

@@ -26,9 +26,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from jidi import errors
 from jidi.i18n import LOCALES, N_, gettext_for, join_list, negotiate, translations
 from jidi.jobs import EmbeddedWorker
+from jidi.kit import deps, fields
 from jidi.privacy import PurposeNotAllowed, SubjectShredded
 from jidi.privacy.audit import request_id as request_id_var
-from jidi.web import deps, fields
 
 log = logging.getLogger("jidi.web")
 

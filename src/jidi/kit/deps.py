@@ -15,8 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from jidi import errors
-from jidi.addressbook import regions
+from jidi import errors, regions
 from jidi.i18n import gettext_for, install_formats, translations
 from jidi.privacy import LABELS, Actor, Role
 
