@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -13,7 +14,9 @@ from jidi import models
 from jidi.config import Settings
 from jidi.db import make_engine, make_session_factory, unit_of_work, utcnow
 from jidi.events import EventBus
+from jidi.features import registered
 from jidi.jobs import make_queue, register_tasks
+from jidi.kit.feature import resolve
 from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
 from jidi.ratelimit import RateLimiter
 from jidi.privacy import AuditLog, Catalog, DataMap, Secrets, ShareRegister, Vault, load_key_ring, open_ledger
@@ -68,17 +71,7 @@ def bootstrap(
     wechat=None,
     clock: Callable[[], dt.datetime] = utcnow,
 ) -> Container:
-    from jidi.accounts.service import Accounts  # noqa: PLC0415
     from jidi.accounts.wechat import SimulatedWechat  # noqa: PLC0415
-    from jidi.addressbook.service import AddressBook  # noqa: PLC0415
-    from jidi.family.lookup import Lookup  # noqa: PLC0415
-    from jidi.family.service import Family  # noqa: PLC0415
-    from jidi.notify.service import Notifier  # noqa: PLC0415
-    from jidi.shipping.service import Shipping  # noqa: PLC0415
-    from jidi.retention.sweep import RetentionSweep  # noqa: PLC0415
-    from jidi.rights.service import Rights  # noqa: PLC0415
-    from jidi.tracking.service import Tracking  # noqa: PLC0415
-    from jidi.workdays.calendar import WorkdayCalendar  # noqa: PLC0415
 
     settings = settings or Settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -106,15 +99,11 @@ def bootstrap(
     c.queue = make_queue(settings.queue_url, settings.var_dir)
     c.tasks = register_tasks(c.queue, c)
     c.events = EventBus(c)
-    c.notifier = Notifier(c)
-    c.accounts = Accounts(c)
-    c.addressbook = AddressBook(c)
-    c.shipping = Shipping(c)
-    c.tracking = Tracking(c)
-    c.family = Family(c)
-    c.lookup = Lookup(c)
     c.datamap = DataMap(models.Base, catalog, c.shares)
-    c.workdays = WorkdayCalendar(c.sessions)
-    c.rights = Rights(c)
-    c.retention = RetentionSweep(c)
+    # Each feature's services, as its declaration lists them (jidi.kit.feature); its event handlers register on import.
+    for feature in registered():
+        for attribute, factory in feature.services.items():
+            setattr(c, attribute, resolve(factory)(c))
+        for module in feature.handlers:
+            importlib.import_module(module)
     return c

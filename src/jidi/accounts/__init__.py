@@ -1,1 +1,13 @@
 """Accounts: registration and login (SMS code, password, WeChat), profile, staff with a second factor."""
+
+from jidi.kit.feature import Feature
+
+feature = Feature(
+    "accounts",
+    models=("jidi.accounts.models",),
+    services={"accounts": "jidi.accounts.service:Accounts"},
+    needs=("notify",),
+    api=("jidi.accounts.api:router",),
+    pages=("jidi.accounts.views:router",),
+    templates=True,
+)

@@ -4,3 +4,12 @@
 * `sweep` — `RetentionSweep`, which applies the time-based rules in batches (`jidi retention run`, nightly job);
 * `models` — the anonymous `delivery_statistics` that finished orders are counted into.
 """
+
+from jidi.kit.feature import Feature
+
+feature = Feature(
+    "retention",
+    models=("jidi.retention.models",),
+    services={"retention": "jidi.retention.sweep:RetentionSweep"},
+    jobs="jidi.retention.jobs:register",
+)

@@ -24,9 +24,11 @@ from swagger_ui_bundle import swagger_ui_path
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from jidi import errors
+from jidi.features import registered
 from jidi.i18n import LOCALES, N_, gettext_for, join_list, negotiate, translations
 from jidi.jobs import EmbeddedWorker
 from jidi.kit import deps, fields
+from jidi.kit.feature import resolve
 from jidi.privacy import PurposeNotAllowed, SubjectShredded
 from jidi.privacy.audit import request_id as request_id_var
 
@@ -34,21 +36,10 @@ log = logging.getLogger("jidi.web")
 
 
 def create_app(container) -> FastAPI:
-    from jidi.accounts import api as accounts_api  # noqa: PLC0415
-    from jidi.accounts import views as accounts_views  # noqa: PLC0415
-    from jidi.addressbook import api as addressbook_api  # noqa: PLC0415
-    from jidi.addressbook import views as addressbook_views  # noqa: PLC0415
-    from jidi.family import api as family_api  # noqa: PLC0415
-    from jidi.family import views as family_views  # noqa: PLC0415
-    from jidi.rights import api as rights_api  # noqa: PLC0415
-    from jidi.rights import views as rights_views  # noqa: PLC0415
-    from jidi.shipping import api as shipping_api  # noqa: PLC0415
-    from jidi.shipping import views as shipping_views  # noqa: PLC0415
-    from jidi.tracking import api as tracking_api  # noqa: PLC0415
-    from jidi.tracking import views as tracking_views  # noqa: PLC0415
     from jidi.web import dev, pages  # noqa: PLC0415
 
     settings = container.settings
+    deps.use_templates([Path(__file__).parent / "templates", *(f.template_dir for f in registered() if f.template_dir)])
     # The message catalogs are compiled at first use: do it now rather than in the first requests' time.
     for loc in LOCALES:
         translations(loc)
@@ -171,19 +162,14 @@ def create_app(container) -> FastAPI:
                   getattr(request.state, "request_id", "-"))
         return error_response(request, errors.AppError("internal_error", N_("Something went wrong on our side. Please try again later."), 500))
 
-    app.include_router(accounts_api.router, prefix="/api/v1")
-    app.include_router(addressbook_api.router, prefix="/api/v1")
-    app.include_router(shipping_api.router, prefix="/api/v1")
-    app.include_router(tracking_api.router, prefix="/api/v1")
-    app.include_router(family_api.router, prefix="/api/v1")
-    app.include_router(rights_api.router, prefix="/api/v1")
+    # Each feature's routes, as its declaration lists them (jidi.kit.feature).
+    for feature in registered():
+        for ref in feature.api:
+            app.include_router(resolve(ref), prefix="/api/v1")
     app.include_router(pages.router)
-    app.include_router(accounts_views.router)
-    app.include_router(shipping_views.router)
-    app.include_router(tracking_views.router)
-    app.include_router(addressbook_views.router)
-    app.include_router(family_views.router)
-    app.include_router(rights_views.router)
+    for feature in registered():
+        for ref in feature.pages:
+            app.include_router(resolve(ref))
     if settings.env != "production":
         app.include_router(dev.router)
     static = Path(__file__).parent / "static"
