@@ -6,7 +6,10 @@ import importlib
 import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
+from huey.api import Huey
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,12 +21,27 @@ from jidi.features import registered
 from jidi.jobs import make_queue, register_tasks
 from jidi.kit.feature import resolve
 from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
-from jidi.ratelimit import RateLimiter
 from jidi.privacy import AuditLog, Catalog, DataMap, Secrets, ShareRegister, Vault, load_key_ring, open_ledger
+from jidi.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from jidi.accounts.service import Accounts
+    from jidi.accounts.wechat import WechatProvider
+    from jidi.addressbook.service import AddressBook
+    from jidi.family.lookup import Lookup
+    from jidi.family.service import Family
+    from jidi.notify.service import Notifier
+    from jidi.retention.sweep import RetentionSweep
+    from jidi.rights.service import Rights
+    from jidi.shipping.service import Shipping
+    from jidi.tracking.service import Tracking
+    from jidi.workdays.calendar import WorkdayCalendar
 
 
 @dataclasses.dataclass
 class Container:
+    """The adapters built from settings, then each feature's services (set by `bootstrap` from the declarations)."""
+
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
@@ -33,23 +51,25 @@ class Container:
     shares: ShareRegister
     secrets: Secrets
     sms: SmsProvider
-    wechat: object
+    wechat: WechatProvider
     clock: Callable[[], dt.datetime]
     limiter: RateLimiter
-    queue: object = None
-    tasks: object = None
-    events: object = None
-    notifier: object = None
-    accounts: object = None
-    addressbook: object = None
-    shipping: object = None
-    tracking: object = None
-    family: object = None
-    lookup: object = None
-    datamap: object = None
-    workdays: object = None
-    rights: object = None
-    retention: object = None
+    queue: Huey = dataclasses.field(init=False)
+    tasks: SimpleNamespace = dataclasses.field(init=False)
+    events: EventBus = dataclasses.field(init=False)
+    datamap: DataMap = dataclasses.field(init=False)
+    # The features' services, one per entry of their declarations' `services` (tests/test_features.py checks both
+    # name the same attributes). Typed for the checker only: the layers keep features out of this module's imports.
+    notifier: Notifier = dataclasses.field(init=False)
+    accounts: Accounts = dataclasses.field(init=False)
+    addressbook: AddressBook = dataclasses.field(init=False)
+    shipping: Shipping = dataclasses.field(init=False)
+    tracking: Tracking = dataclasses.field(init=False)
+    family: Family = dataclasses.field(init=False)
+    lookup: Lookup = dataclasses.field(init=False)
+    workdays: WorkdayCalendar = dataclasses.field(init=False)
+    rights: Rights = dataclasses.field(init=False)
+    retention: RetentionSweep = dataclasses.field(init=False)
 
     def uow(self) -> AbstractContextManager[Session]:
         return unit_of_work(self.sessions)

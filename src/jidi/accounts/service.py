@@ -65,6 +65,16 @@ class Profile:
     created_at: dt.datetime
 
 
+@dataclasses.dataclass(frozen=True)
+class AccountFacts:
+    """What another feature may know of an account without reading its table: no personal value, only the keyed
+    index of its verified phone (to find the person's rows in the feature's own tables)."""
+    id: uuid.UUID
+    role: Role
+    active: bool
+    phone_index: bytes | None
+
+
 class Accounts:
     def __init__(self, container):
         self.c = container
@@ -72,6 +82,21 @@ class Accounts:
     @property
     def vault(self):
         return self.c.vault
+
+    # -- for other features: the account's facts, in the caller's transaction ---------------------------------
+    def facts(self, s: Session, user_id: uuid.UUID) -> AccountFacts | None:
+        user = s.get(User, user_id)
+        return AccountFacts(user.id, Role(user.role), user.status == "active", user.phone_bidx) if user else None
+
+    def phone_index(self, s: Session, user_id: uuid.UUID) -> bytes | None:
+        """The keyed index of the account's verified phone (None: no account, or no phone)."""
+        return s.scalar(select(User.phone_bidx).where(User.id == user_id))
+
+    def phone(self, s: Session, user_id: uuid.UUID | None) -> Personal | None:
+        """The account's phone number as a Personal (masked unless opened for a purpose); None without an account.
+        Raises SubjectShredded for an account whose data is erased."""
+        user = s.get(User, user_id) if user_id is not None else None
+        return self.vault.get(s, user, "phone") if user is not None else None
 
     def _user_by_index(self, s: Session, domain: str, value: str, *, include_erased: bool = False) -> User | None:
         """The account with this phone, username or e-mail. An account erased on request whose row a restored backup

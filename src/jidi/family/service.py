@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jidi import errors, values, waybill
-from jidi.accounts.models import User
 from jidi.family.models import FamilyBinding, ProxyCollection
 from jidi.i18n import N_
 from jidi.privacy import Actor, Personal, Purpose, Role
@@ -159,7 +158,7 @@ class Family:
         phone = values.phone(raw_phone)
         phone_idx = self.vault.blind_index("phone", phone)
         with self.c.uow() as s:
-            if s.scalar(select(User.phone_bidx).where(User.id == binder_id)) == phone_idx:
+            if self.c.accounts.phone_index(s, binder_id) == phone_idx:
                 raise family_own_number()
             existing = s.scalar(select(FamilyBinding).where(FamilyBinding.binder_id == binder_id, FamilyBinding.phone_bidx == phone_idx))
             if existing is not None and existing.status == ACTIVE:
@@ -280,18 +279,17 @@ class Family:
     def watchers(self, user_id: uuid.UUID) -> list[WatcherView]:
         """People who can see my parcels (or are waiting for my code): the live bindings of my verified number."""
         with self.c.uow() as s:
-            phone_idx = s.scalar(select(User.phone_bidx).where(User.id == user_id))
+            phone_idx = self.c.accounts.phone_index(s, user_id)
             if phone_idx is None:
                 return []
-            rows = s.execute(select(FamilyBinding, User).join(User, User.id == FamilyBinding.binder_id)
-                             .where(FamilyBinding.phone_bidx == phone_idx, FamilyBinding.status.in_(LIVE))
+            rows = s.scalars(select(FamilyBinding).where(FamilyBinding.phone_bidx == phone_idx, FamilyBinding.status.in_(LIVE))
                              .order_by(FamilyBinding.created_at, FamilyBinding.id)).all()
-            return [WatcherView(b.id, b.role, self.vault.get(s, binder, "phone"), b.status, b.created_at, b.activated_at)
-                    for b, binder in rows]
+            return [WatcherView(b.id, b.role, self.c.accounts.phone(s, b.binder_id), b.status, b.created_at, b.activated_at)
+                    for b in rows]
 
     def end_as_relative(self, user_id: uuid.UUID, binding_id) -> None:
         with self.c.uow() as s:
-            phone_idx = s.scalar(select(User.phone_bidx).where(User.id == user_id))
+            phone_idx = self.c.accounts.phone_index(s, user_id)
             b = s.scalar(select(FamilyBinding).where(FamilyBinding.id == errors.id_or_not_found(binding_id), FamilyBinding.status.in_(LIVE),
                                                      FamilyBinding.phone_bidx == phone_idx)) if phone_idx else None
             if b is None:

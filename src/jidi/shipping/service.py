@@ -14,8 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jidi import errors, regions, values, waybill
-from jidi.accounts.models import User
-from jidi.addressbook.models import AddressEntry
 from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
 from jidi.privacy import Actor, Mask, Personal, Purpose, Role, mask
 from jidi.shipping import states
@@ -223,12 +221,7 @@ class Shipping:
 
     def party_from_address_book(self, owner_id: uuid.UUID, entry_id: uuid.UUID) -> PartyIn:
         """A saved sender or recipient of this owner, opened for delivery to fill an order."""
-        with self.c.uow() as s:
-            entry = s.get(AddressEntry, entry_id)
-            if entry is None or entry.owner_id != owner_id:
-                raise errors.not_found()
-            name, phone, detail = (self.vault.use(self.vault.get(s, entry, f), Purpose.DELIVERY) for f in ("name", "phone", "detail"))
-            return PartyIn(name, phone, entry.region_code, detail)
+        return PartyIn(*self.c.addressbook.for_delivery(owner_id, entry_id))
 
     def _merchant_order(self, merchant_id, ref) -> str | None:
         with self.c.uow() as s:
@@ -254,7 +247,7 @@ class Shipping:
 
     # -- viewing --------------------------------------------------------------------------------------
     def _user_phone_index(self, s: Session, user_id: uuid.UUID) -> bytes | None:
-        return s.scalar(select(User.phone_bidx).where(User.id == user_id))
+        return self.c.accounts.phone_index(s, user_id)
 
     def my_orders(self, user_id: uuid.UUID, limit: int = 100) -> list[OrderView]:
         """Orders I sent, and orders addressed to my verified phone — including ones others and merchants placed."""

@@ -17,7 +17,6 @@ from jidi.shipping.api import label_response
 from jidi.shipping.service import SERVICE_TYPES, OrderIn
 from jidi.values import ID_TYPES
 from jidi.shipping.tariff import load
-from jidi.tracking import events as ev
 
 router = APIRouter(include_in_schema=False)
 Waybill = Annotated[str, Path(max_length=30)]
@@ -93,7 +92,7 @@ def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppErr
     cancellable = order.mine_as == "sender" and order.status in states.CANCELLABLE
     ctx = dict(user=user, order=order, status_labels=states.LABELS, exception_labels=states.EXCEPTION_LABELS,
                cancellable=cancellable, payable=order.mine_as == "sender" and order.status == states.AWAITING_PAYMENT,
-               route=route, ev=ev, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [])
+               route=route, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [])
     return render_error(request, "order.html", error, **ctx)
 
 

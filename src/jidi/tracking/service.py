@@ -89,6 +89,10 @@ class RouteStop:
     delivered_as: str | None
     exception: str | None
 
+    def describe(self, gettext) -> str:
+        """The sentence shown for this stop, in the reader's language."""
+        return ev.describe(gettext, self.action, self.site_name, self.delivered_as, self.exception)
+
 
 @dataclasses.dataclass
 class Place:
