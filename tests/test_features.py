@@ -105,3 +105,12 @@ def test_the_import_contracts_name_every_feature_and_hold():
     assert any({m.strip() for m in layer.split(":")} == packages for layer in layers)
     result = subprocess.run([str(Path(sys.executable).parent / "lint-imports")], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_each_features_commands_are_part_of_jidi():
+    from jidi import cli
+
+    for feature in feature_registry.registered():
+        for ref in feature.cli:
+            command = resolve(ref)
+            assert cli.main.commands[command.name] is command, feature.name

@@ -10,4 +10,5 @@ feature = Feature(
     api=("jidi.accounts.api:router",),
     pages=("jidi.accounts.views:router",),
     templates=True,
+    cli=("jidi.accounts.cli:staff",),
 )

@@ -10,4 +10,5 @@ feature = Feature(
     api=("jidi.shipping.api:router",),
     pages=("jidi.shipping.views:router",),
     templates=True,
+    cli=("jidi.shipping.cli:merchant",),
 )

@@ -11,4 +11,5 @@ feature = Feature(
     pages=("jidi.tracking.views:router",),
     handlers=("jidi.tracking.service",),
     templates=True,
+    cli=("jidi.tracking.cli:tracking",),
 )

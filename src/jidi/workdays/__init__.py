@@ -30,4 +30,5 @@ feature = Feature(
     "workdays",
     models=("jidi.workdays.models",),
     services={"workdays": "jidi.workdays.calendar:for_container"},
+    cli=("jidi.workdays.cli:holidays",),
 )
