@@ -245,6 +245,16 @@ class Shipping:
             raise errors.merchant_key_invalid()
         return m.id
 
+    def parties_to_notify(self, s: Session, order_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[str, list[tuple[uuid.UUID, Personal]]]]:
+        """For a service message about each parcel (tracking's route SMS): its waybill number, and the subject and
+        phone (a Personal, to be opened for NOTIFICATION) of its sender and recipient, in the caller's transaction."""
+        parcels = {row.id: (row.waybill_no, []) for row in s.execute(select(Order.id, Order.waybill_no).where(Order.id.in_(order_ids)))}
+        for p in s.scalars(select(OrderParty).where(OrderParty.order_id.in_(order_ids)).order_by(OrderParty.role)):
+            phone = self.vault.get(s, p, "phone")
+            if phone is not None and p.order_id in parcels:
+                parcels[p.order_id][1].append((p.subject_id, phone))
+        return parcels
+
     # -- viewing --------------------------------------------------------------------------------------
     def _user_phone_index(self, s: Session, user_id: uuid.UUID) -> bytes | None:
         return self.c.accounts.phone_index(s, user_id)
