@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,8 +26,9 @@ from jidi.family.models import FamilyBinding, ProxyCollection
 from jidi.i18n import N_
 from jidi.privacy import Actor, Personal, Purpose, Role
 from jidi.shipping import states
-from jidi.shipping.models import Order, OrderParty
-from jidi.shipping.service import OrderView
+
+if TYPE_CHECKING:
+    from jidi.shipping.service import OrderView
 
 PENDING, ACTIVE, ENDED = "pending", "active", "ended"
 LIVE = (PENDING, ACTIVE)
@@ -238,15 +240,15 @@ class Family:
         if not orders:
             return []
         with self.c.uow() as s:
-            rows = s.execute(select(Order.waybill_no, Order.delivered_as, ProxyCollection.collected_at)
-                             .outerjoin(ProxyCollection, ProxyCollection.order_id == Order.id)
-                             .where(Order.waybill_no.in_([o.waybill_no for o in orders]))).all()
-        info = {r.waybill_no: r for r in rows}
+            facts = self.c.shipping.parcel_facts(s, [o.waybill_no for o in orders])
+            collected = dict(s.execute(select(ProxyCollection.order_id, ProxyCollection.collected_at)
+                                       .where(ProxyCollection.order_id.in_([f.id for f in facts.values()]))).all())
+        info = {wb: (f.delivered_as, collected.get(f.id)) for wb, f in facts.items()}
         out = []
         for o in orders:
-            r = info[o.waybill_no]
+            delivered_as, collected_at = info[o.waybill_no]
             out.append(FamilyParcel(dataclasses.replace(o, mine_as="family"),
-                                    r.collected_at is None and collectable(o.status, r.delivered_as), r.collected_at))
+                                    collected_at is None and collectable(o.status, delivered_as), collected_at))
         return out
 
     def collect(self, binder_id: uuid.UUID, waybill_no: str) -> FamilyParcel:
@@ -255,10 +257,10 @@ class Family:
         if not waybill.is_valid(number):
             raise errors.not_found()
         with self.c.uow() as s:
-            order = s.scalar(select(Order).where(Order.waybill_no == number))
-            party = s.scalar(select(OrderParty).where(OrderParty.order_id == order.id, OrderParty.role == "recipient")) if order else None
+            order = self.c.shipping.parcel_facts(s, [number]).get(number)
+            phone_idx = order.recipient_phone_index if order else None
             b = s.scalar(select(FamilyBinding).where(FamilyBinding.binder_id == binder_id, FamilyBinding.status == ACTIVE,
-                                                     FamilyBinding.phone_bidx == party.phone_bidx)) if party and party.phone_bidx else None
+                                                     FamilyBinding.phone_bidx == phone_idx)) if phone_idx else None
             if b is None or order.created_at <= b.activated_at:
                 raise errors.not_found()  # not a parcel this binder may see
             if s.scalar(select(ProxyCollection.id).where(ProxyCollection.order_id == order.id)) is not None:
@@ -267,7 +269,7 @@ class Family:
                 raise not_collectable()
             s.add(ProxyCollection(id=uuid.uuid4(), order_id=order.id, binding_id=b.id, proxy_collected_by=binder_id,
                                   collected_at=self.c.clock()))
-            self.vault.record(s, actor=Actor(binder_id, Role.CUSTOMER), action="proxy_collected", subject_id=party.subject_id,
+            self.vault.record(s, actor=Actor(binder_id, Role.CUSTOMER), action="proxy_collected", subject_id=order.recipient_subject_id,
                               detail="collected on the recipient's behalf by a family number")
             phone_idx = b.phone_bidx
         view = self.c.shipping.order_for_phone(number, phone_idx)

@@ -86,6 +86,19 @@ class OrderView:
         return refund_fen(self.status, self.paid, self.price_fen)
 
 
+@dataclasses.dataclass(frozen=True)
+class ParcelFacts:
+    """What another feature may know of an order to decide about it, without reading shipping's tables: ids, state and
+    times, and the keyed index of its recipient's phone (no personal value)."""
+    id: uuid.UUID
+    waybill_no: str
+    status: str
+    delivered_as: str | None
+    created_at: dt.datetime
+    recipient_subject_id: uuid.UUID | None
+    recipient_phone_index: bytes | None
+
+
 @dataclasses.dataclass
 class PickupView:
     """A parcel as the courier at the door sees it (Shipping.pickup_view): masked, nothing the pickup does not need."""
@@ -254,6 +267,17 @@ class Shipping:
             if phone is not None and p.order_id in parcels:
                 parcels[p.order_id][1].append((p.subject_id, phone))
         return parcels
+
+    def parcel_facts(self, s: Session, waybill_nos: list[str]) -> dict[str, ParcelFacts]:
+        """The facts of the orders with these waybill numbers, in the caller's transaction (unknown numbers: absent)."""
+        recipient = OrderParty.__table__.alias("recipient")
+        rows = s.execute(
+            select(Order.id, Order.waybill_no, Order.status, Order.delivered_as, Order.created_at, recipient.c.subject_id,
+                   recipient.c.phone_bidx)
+            .outerjoin(recipient, (recipient.c.order_id == Order.id) & (recipient.c.role == "recipient"))
+            .where(Order.waybill_no.in_(waybill_nos))
+        ).all()
+        return {row.waybill_no: ParcelFacts(*row) for row in rows}
 
     # -- viewing --------------------------------------------------------------------------------------
     def _user_phone_index(self, s: Session, user_id: uuid.UUID) -> bytes | None:
