@@ -4,7 +4,8 @@ jobs, event handlers, templates and commands. Adding a feature touches its own p
 translations, nothing else.
 
 Parts are named as "module:attribute" strings and imported only when the assembly asks for them, so declaring a
-feature imports nothing: reading `jidi.shipping.states` does not pull in the shipping API and its routes.
+feature imports nothing: reading `jidi.shipping.states` does not pull in the shipping API and its routes. (The demo
+data is one story across the features and stays with the app assembly, in jidi.demo.)
 """
 from __future__ import annotations
 
@@ -29,7 +30,6 @@ class Feature:
     handlers: tuple[str, ...] = ()  # modules whose @handles register the feature's event handlers
     templates: bool = False  # the package has a templates/ folder of page templates
     cli: tuple[str, ...] = ()  # "module:command": click commands and groups added to `jidi`
-    demo: str | None = None  # "module:load"; load(container) -> lines to print, adds what is missing
     # Hooks for what the privacy work declares per feature (empty until it does): retention rules of the feature's
     # tables, the recipients it shares personal data with, the purposes it asks consent for.
     retention: tuple[Any, ...] = ()
