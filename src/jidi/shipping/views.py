@@ -92,7 +92,7 @@ def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppErr
     cancellable = order.mine_as == "sender" and order.status in states.CANCELLABLE
     ctx = dict(user=user, order=order, status_labels=states.LABELS, exception_labels=states.EXCEPTION_LABELS,
                cancellable=cancellable, payable=order.mine_as == "sender" and order.status == states.AWAITING_PAYMENT,
-               route=route, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [])
+               route=route, order_placed=states.ORDER_PLACED, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [])
     return render_error(request, "order.html", error, **ctx)
 
 
