@@ -20,8 +20,7 @@ from pathlib import Path
 
 import psycopg
 
-from jidi.accounts import validation
-from jidi.addressbook import regions
+from jidi import regions, values
 from jidi.bootstrap import Container, bootstrap
 from jidi.config import Settings
 from jidi.db import make_engine
@@ -180,7 +179,7 @@ class Phones:
             if raw in self._used:
                 continue
             try:
-                number = validation.phone(raw)
+                number = values.phone(raw)
             except AppError:
                 continue
             self._used.add(number)

@@ -57,8 +57,8 @@ import psycopg
 
 from bench.harness import emit, fill_orders, log, settings_for, size, stop_process, throwaway_database
 from bench.tracking import _cpu_seconds, _free_port, _server_pids
+from jidi import waybill
 from jidi.config import Settings
-from jidi.shipping import waybill
 
 GOAL_P99_MS = 50.0
 GOAL_RATE = 500

@@ -48,7 +48,8 @@ import httpx
 from sqlalchemy import func, select
 
 from bench.harness import Phones, Variant, emit, log, median, size, stop_process
-from jidi.shipping import states, waybill
+from jidi import waybill
+from jidi.shipping import states
 from jidi.shipping.models import Order, OrderParty
 from jidi.shipping.service import pickup_site
 from jidi.tracking.models import RouteEvent, TrackingSource

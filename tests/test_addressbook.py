@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from jidi.addressbook import paste, regions
+from jidi import regions
+from jidi.addressbook import paste
 from jidi.addressbook.models import AddressEntry
 from jidi.addressbook.service import MAX_DETAIL, EntryData
 from jidi.privacy import Actor, Purpose, PurposeNotAllowed, Role

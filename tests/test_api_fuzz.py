@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from schemathesis.python import asgi
 from stdnum import luhn
 
-from jidi.shipping import waybill
-from jidi.web.fields import WAYBILL_FORMAT
+from jidi import waybill
+from jidi.kit.fields import WAYBILL_FORMAT
 from tests import pii
 
 PHONE = pii.PHONES[0]

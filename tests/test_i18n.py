@@ -17,8 +17,8 @@ from babel.messages.pofile import read_po
 
 from jidi import errors
 from jidi.i18n import DEFAULT_LOCALE, LOCALE_DIR, gettext_for
+from jidi.kit.deps import LANG_COOKIE
 from jidi.notify.service import TEMPLATES as SMS_TEMPLATES
-from jidi.web.deps import LANG_COOKIE
 from tests.pii import PHONES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +69,7 @@ def test_extraction_covers_python_templates_and_sms(template):
         "jidi",  # base.html
         errors.invalid_phone().message,  # N_() in errors.py
         "Some fields are missing or invalid: {fields}.",  # N_() in web/app.py
-        "password (8–128 characters)",  # an invalid_field label in accounts/validation.py
+        "password (8–128 characters)",  # an invalid_field label in jidi/values.py
         *SMS_TEMPLATES.values(),  # N_() in notify/service.py
     }
     assert expected <= ids, f"not extracted: {sorted(expected - ids)}"

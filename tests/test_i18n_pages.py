@@ -17,9 +17,9 @@ import pytest
 from markupsafe import escape
 
 from jidi.i18n import china_date, china_datetime, duration, gettext_for, join_list, translations
+from jidi.kit import deps
 from jidi.privacy import Role
 from jidi.rights import kinds as K
-from jidi.web import deps
 from tests.pii import PHONES
 from tests.test_accounts_api import auth, register
 from tests.test_accounts_web import csrf, web_register

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from jidi import waybill
 from jidi.family.lookup import LIMITS
-from jidi.shipping import waybill
 from tests.pii import NAMES, PHONES, STREETS
 from tests.test_accounts_api import auth, register
 from tests.test_accounts_web import web_register

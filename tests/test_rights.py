@@ -23,19 +23,19 @@ from sqlalchemy import func, select
 from jidi.accounts.models import AuthSession, User
 from jidi.addressbook.models import AddressEntry
 from jidi.bootstrap import bootstrap
+from jidi.db import make_engine
 from jidi.family.models import FamilyBinding
 from jidi.i18n import gettext_for
-from jidi.db import make_engine
+from jidi.kit.deps import CSRF_COOKIE, SESSION_COOKIE
 from jidi.notify.models import SmsMessage
 from jidi.privacy import Actor, Role, SubjectShredded
-from jidi.privacy.models import AuditRecord, Restriction, SubjectKey, Tombstone
 from jidi.privacy import residue, tombstones
+from jidi.privacy.models import AuditRecord, Restriction, SubjectKey, Tombstone
 from jidi.rights import export, kinds as K
 from jidi.rights.models import RightsRequest
 from jidi.shipping import states
 from jidi.shipping.models import Order, OrderParty, PickupRecord
 from jidi.web.app import create_app
-from jidi.web.deps import CSRF_COOKIE, SESSION_COOKIE
 from tests import pii
 from tests.conftest import PG_ADMIN_URL, scan_database
 from tests.pii import ADDRESSES, ID_NUMBERS, NAMES, NICKNAMES, PHONES

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from jidi import errors
 from jidi.accounts.models import User
 from jidi.i18n import gettext_for
+from jidi.kit.deps import CSRF_COOKIE, SESSION_COOKIE
 from jidi.privacy import Role
 from jidi.rights import kinds as K
 from jidi.rights import service as rights_service
@@ -32,7 +33,6 @@ from jidi.rights import views
 from jidi.rights.models import RightsRequest
 from jidi.shipping import states
 from jidi.shipping.obligations import REASONS
-from jidi.web.deps import CSRF_COOKIE, SESSION_COOKIE
 from tests import pii
 from tests.pii import ADDRESSES, NAMES, NICKNAMES
 from tests.test_rights import FRIEND, ME, PDF, set_status, world  # noqa: F401  (world is a fixture)

@@ -7,12 +7,13 @@ import pytest
 from sqlalchemy import func, select
 from stdnum import luhn
 
+from jidi import waybill
 from jidi.i18n import gettext_for
 from jidi.privacy import Actor, Purpose, Role
-from jidi.shipping import states, waybill
+from jidi.shipping import states
 from jidi.shipping.models import Order, OrderParty, PickupRecord, VerifiedIdentity
-from jidi.tracking import events as ev
 from jidi.shipping.service import CONSENT_REMINDER
+from jidi.tracking import events as ev
 from tests.pii import ID_NUMBERS, ITEMS, NAMES, PHONES, STREETS
 from tests.test_accounts_api import auth, register
 

@@ -15,19 +15,19 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from jidi import waybill
 from jidi.bootstrap import bootstrap
 from jidi.config import Settings
 from jidi.events.models import EventRecord
 from jidi.i18n import gettext_for
 from jidi.privacy import Actor, Role
 from jidi.ratelimit import RateLimiter
-from jidi.shipping import waybill
 from jidi.shipping.models import Order
 from jidi.shipping.service import OrderIn, PartyIn
-from jidi.tracking.api import EventIn
 from jidi.tracking import events as ev
-from jidi.tracking.service import LOOKUP_LIMIT, REASONS, Tracking, _OrderState
+from jidi.tracking.api import EventIn
 from jidi.tracking.models import RouteEvent, TrackingSource
+from jidi.tracking.service import LOOKUP_LIMIT, REASONS, Tracking, _OrderState
 from jidi.web.app import create_app
 from tests import pii
 from tests.pii import ADDRESSES, ITEMS, NAMES, PHONES, STREETS

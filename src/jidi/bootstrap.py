@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
+from huey.api import Huey
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -13,14 +17,31 @@ from jidi import models
 from jidi.config import Settings
 from jidi.db import make_engine, make_session_factory, unit_of_work, utcnow
 from jidi.events import EventBus
+from jidi.features import registered
 from jidi.jobs import make_queue, register_tasks
+from jidi.kit.feature import resolve
 from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
-from jidi.ratelimit import RateLimiter
 from jidi.privacy import AuditLog, Catalog, DataMap, Secrets, ShareRegister, Vault, load_key_ring, open_ledger
+from jidi.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from jidi.accounts.service import Accounts
+    from jidi.accounts.wechat import WechatProvider
+    from jidi.addressbook.service import AddressBook
+    from jidi.family.lookup import Lookup
+    from jidi.family.service import Family
+    from jidi.notify.service import Notifier
+    from jidi.retention.sweep import RetentionSweep
+    from jidi.rights.service import Rights
+    from jidi.shipping.service import Shipping
+    from jidi.tracking.service import Tracking
+    from jidi.workdays.calendar import WorkdayCalendar
 
 
 @dataclasses.dataclass
 class Container:
+    """The adapters built from settings, then each feature's services (set by `bootstrap` from the declarations)."""
+
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
@@ -30,23 +51,25 @@ class Container:
     shares: ShareRegister
     secrets: Secrets
     sms: SmsProvider
-    wechat: object
+    wechat: WechatProvider
     clock: Callable[[], dt.datetime]
     limiter: RateLimiter
-    queue: object = None
-    tasks: object = None
-    events: object = None
-    notifier: object = None
-    accounts: object = None
-    addressbook: object = None
-    shipping: object = None
-    tracking: object = None
-    family: object = None
-    lookup: object = None
-    datamap: object = None
-    workdays: object = None
-    rights: object = None
-    retention: object = None
+    queue: Huey = dataclasses.field(init=False)
+    tasks: SimpleNamespace = dataclasses.field(init=False)
+    events: EventBus = dataclasses.field(init=False)
+    datamap: DataMap = dataclasses.field(init=False)
+    # The features' services, one per entry of their declarations' `services` (tests/test_features.py checks both
+    # name the same attributes). Typed for the checker only: the layers keep features out of this module's imports.
+    notifier: Notifier = dataclasses.field(init=False)
+    accounts: Accounts = dataclasses.field(init=False)
+    addressbook: AddressBook = dataclasses.field(init=False)
+    shipping: Shipping = dataclasses.field(init=False)
+    tracking: Tracking = dataclasses.field(init=False)
+    family: Family = dataclasses.field(init=False)
+    lookup: Lookup = dataclasses.field(init=False)
+    workdays: WorkdayCalendar = dataclasses.field(init=False)
+    rights: Rights = dataclasses.field(init=False)
+    retention: RetentionSweep = dataclasses.field(init=False)
 
     def uow(self) -> AbstractContextManager[Session]:
         return unit_of_work(self.sessions)
@@ -68,17 +91,7 @@ def bootstrap(
     wechat=None,
     clock: Callable[[], dt.datetime] = utcnow,
 ) -> Container:
-    from jidi.accounts.service import Accounts  # noqa: PLC0415
     from jidi.accounts.wechat import SimulatedWechat  # noqa: PLC0415
-    from jidi.addressbook.service import AddressBook  # noqa: PLC0415
-    from jidi.family.lookup import Lookup  # noqa: PLC0415
-    from jidi.family.service import Family  # noqa: PLC0415
-    from jidi.notify.service import Notifier  # noqa: PLC0415
-    from jidi.shipping.service import Shipping  # noqa: PLC0415
-    from jidi.retention.sweep import RetentionSweep  # noqa: PLC0415
-    from jidi.rights.service import Rights  # noqa: PLC0415
-    from jidi.tracking.service import Tracking  # noqa: PLC0415
-    from jidi.workdays.calendar import WorkdayCalendar  # noqa: PLC0415
 
     settings = settings or Settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -106,15 +119,11 @@ def bootstrap(
     c.queue = make_queue(settings.queue_url, settings.var_dir)
     c.tasks = register_tasks(c.queue, c)
     c.events = EventBus(c)
-    c.notifier = Notifier(c)
-    c.accounts = Accounts(c)
-    c.addressbook = AddressBook(c)
-    c.shipping = Shipping(c)
-    c.tracking = Tracking(c)
-    c.family = Family(c)
-    c.lookup = Lookup(c)
     c.datamap = DataMap(models.Base, catalog, c.shares)
-    c.workdays = WorkdayCalendar(c.sessions)
-    c.rights = Rights(c)
-    c.retention = RetentionSweep(c)
+    # Each feature's services, as its declaration lists them (jidi.kit.feature); its event handlers register on import.
+    for feature in registered():
+        for attribute, factory in feature.services.items():
+            setattr(c, attribute, resolve(factory)(c))
+        for module in feature.handlers:
+            importlib.import_module(module)
     return c

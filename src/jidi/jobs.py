@@ -14,6 +14,9 @@ from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from huey.consumer import Consumer
 
+from jidi.features import registered
+from jidi.kit.feature import resolve
+
 
 def make_queue(queue_url: str, var_dir: Path) -> Huey:
     if queue_url == "immediate":
@@ -29,8 +32,7 @@ def make_queue(queue_url: str, var_dir: Path) -> Huey:
 
 
 def register_tasks(queue: Huey, container) -> types.SimpleNamespace:
-    """Every job of every feature, bound to the container that runs it."""
-
+    """Every job: the platform's own, then each feature's (its declaration's `jobs`), bound to the container."""
     # Events (jidi.events): relayed right after the commit that recorded them, and every minute whatever is left.
     @queue.task(name="relay_events")
     def relay_events(event_ids: list[str]) -> int:
@@ -47,28 +49,18 @@ def register_tasks(queue: Huey, container) -> types.SimpleNamespace:
 
         return rewrap_all(container, batch)
 
-    @queue.periodic_task(crontab(minute="*/15"), name="rights_housekeeping")
-    def rights_housekeeping() -> None:
-        container.rights.purge_due_cancellations()
-        container.rights.purge_expired_exports()
-
     # The audit chain: records written since the last run are sealed and a signed checkpoint is kept in the ledger.
     @queue.periodic_task(crontab(minute="*"), name="seal_audit_log")
     @queue.lock_task("seal_audit_log")
     def seal_audit_log() -> int:
         return container.audit.seal(container.uow)
 
-    # Retention (jidi.retention): nightly at 03:30 China time (19:30 UTC; Huey's crontab runs in UTC). The lock
-    # keeps two consumers' schedulers from running it side by side (a second run would only find less to do).
-    @queue.periodic_task(crontab(minute="30", hour="19"), name="retention_sweep")
-    @queue.lock_task("retention_sweep")
-    def retention_sweep() -> dict:
-        return container.retention.run().as_dict()
-
-    return types.SimpleNamespace(relay_events=relay_events, relay_pending_events=relay_pending_events,
-                                 rewrap_subject_keys=rewrap_subject_keys,
-                                 rights_housekeeping=rights_housekeeping, seal_audit_log=seal_audit_log,
-                                 retention_sweep=retention_sweep)
+    tasks = {"relay_events": relay_events, "relay_pending_events": relay_pending_events,
+             "rewrap_subject_keys": rewrap_subject_keys, "seal_audit_log": seal_audit_log}
+    for feature in registered():
+        if feature.jobs:
+            tasks.update(resolve(feature.jobs)(queue, container))
+    return types.SimpleNamespace(**tasks)
 
 
 class _QuietConsumer(Consumer):

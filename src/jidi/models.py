@@ -1,15 +1,14 @@
-"""Every table, imported in one place so the catalog, migrations and tests see the whole schema."""
-from jidi.accounts import models as accounts_models  # noqa: F401
-from jidi.addressbook import models as addressbook_models  # noqa: F401
+"""Every table, imported in one place so the catalog, migrations and tests see the whole schema: the privacy core's and
+the event outbox's, then each registered feature's (its declaration's `models`)."""
+import importlib
+
 from jidi.db import Base
 from jidi.events import models as events_models  # noqa: F401
-from jidi.family import models as family_models  # noqa: F401
-from jidi.notify import models as notify_models  # noqa: F401
+from jidi.features import registered
 from jidi.privacy import models as privacy_models  # noqa: F401
-from jidi.retention import models as retention_models  # noqa: F401
-from jidi.rights import models as rights_models  # noqa: F401
-from jidi.shipping import models as shipping_models  # noqa: F401
-from jidi.tracking import models as tracking_models  # noqa: F401
-from jidi.workdays import models as workdays_models  # noqa: F401
+
+for _feature in registered():
+    for _module in _feature.models:
+        importlib.import_module(_module)
 
 metadata = Base.metadata

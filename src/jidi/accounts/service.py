@@ -15,15 +15,14 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from jidi import errors
-from jidi.accounts import validation
+from jidi import errors, values
 from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
 from jidi.accounts.wechat import WechatIdentity
 from jidi.i18n import N_
-from jidi.ratelimit import Limit, key
 from jidi.privacy import (
     Actor, Personal, Purpose, Role, hash_password, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
 )
+from jidi.ratelimit import Limit, key
 
 CODE_PURPOSES = ("login", "change_phone", "lookup", "family", "rights")
 # The SMS template (jidi.notify.service.TEMPLATES) of each code purpose.
@@ -66,6 +65,16 @@ class Profile:
     created_at: dt.datetime
 
 
+@dataclasses.dataclass(frozen=True)
+class AccountFacts:
+    """What another feature may know of an account without reading its table: no personal value, only the keyed
+    index of its verified phone (to find the person's rows in the feature's own tables)."""
+    id: uuid.UUID
+    role: Role
+    active: bool
+    phone_index: bytes | None
+
+
 class Accounts:
     def __init__(self, container):
         self.c = container
@@ -73,6 +82,21 @@ class Accounts:
     @property
     def vault(self):
         return self.c.vault
+
+    # -- for other features: the account's facts, in the caller's transaction ---------------------------------
+    def facts(self, s: Session, user_id: uuid.UUID) -> AccountFacts | None:
+        user = s.get(User, user_id)
+        return AccountFacts(user.id, Role(user.role), user.status == "active", user.phone_bidx) if user else None
+
+    def phone_index(self, s: Session, user_id: uuid.UUID) -> bytes | None:
+        """The keyed index of the account's verified phone (None: no account, or no phone)."""
+        return s.scalar(select(User.phone_bidx).where(User.id == user_id))
+
+    def phone(self, s: Session, user_id: uuid.UUID | None) -> Personal | None:
+        """The account's phone number as a Personal (masked unless opened for a purpose); None without an account.
+        Raises SubjectShredded for an account whose data is erased."""
+        user = s.get(User, user_id) if user_id is not None else None
+        return self.vault.get(s, user, "phone") if user is not None else None
 
     def _user_by_index(self, s: Session, domain: str, value: str, *, include_erased: bool = False) -> User | None:
         """The account with this phone, username or e-mail. An account erased on request whose row a restored backup
@@ -129,7 +153,7 @@ class Accounts:
         the number's owner, on a trusted device or answering the question, always gets a code. A logged-in account's
         codes to its own number (`own_number`: nobody else's phone rings) only wait a minute between them.
         """
-        phone = validation.phone(raw_phone)
+        phone = values.phone(raw_phone)
         if purpose not in CODE_PURPOSES:
             raise errors.invalid_field(N_("purpose"))
         phone_idx = self.vault.blind_index("phone", phone)
@@ -181,11 +205,11 @@ class Accounts:
         number given in full or by its blind index. Raises code_invalid / code_locked like a login."""
         if purpose not in CODE_PURPOSES or (phone is None and phone_idx is None):
             raise errors.code_invalid()
-        self._consume_code(validation.phone(phone) if phone is not None else None, purpose, code, phone_idx=phone_idx)
+        self._consume_code(values.phone(phone) if phone is not None else None, purpose, code, phone_idx=phone_idx)
 
     def _consume_code(self, phone: str | None, purpose: str, code: str, *, phone_idx: bytes | None = None) -> None:
         """Check a code in its own transaction, so a wrong guess is counted even though the caller fails."""
-        code = validation.code(code)
+        code = values.code(code)
         phone_idx = phone_idx or self.vault.blind_index("phone", phone)
         with self.c.uow() as s:
             failure = self._use_code(s, phone_idx, purpose, code)
@@ -212,7 +236,7 @@ class Accounts:
 
     # -- login -----------------------------------------------------------------------------------------
     def login_with_code(self, raw_phone: str, code: str, accept_policy: bool, channel: str, kind: str = "web") -> LoginResult:
-        phone = validation.phone(raw_phone)
+        phone = values.phone(raw_phone)
         if not accept_policy:
             raise errors.policy_not_accepted()
         self._consume_code(phone, "login", code)
@@ -239,7 +263,7 @@ class Accounts:
                     user = self._user_by_index(s, "email", login.lower())
                 elif login.isdigit() or login.startswith("+"):
                     try:
-                        user = self._user_by_index(s, "phone", validation.phone(login))
+                        user = self._user_by_index(s, "phone", values.phone(login))
                     except errors.AppError:
                         user = None
                 else:
@@ -348,21 +372,21 @@ class Accounts:
             if user is None:
                 raise errors.not_authenticated()
             if nickname is not None:
-                self.vault.set(s, user, "nickname", validation.nickname(nickname) if nickname.strip() else None)
+                self.vault.set(s, user, "nickname", values.nickname(nickname) if nickname.strip() else None)
             if username is not None:
-                value = validation.username(username).lower() if username.strip() else None
+                value = values.username(username).lower() if username.strip() else None
                 if value and (other := self._user_by_index(s, "username", value, include_erased=True)) and other.id != user_id:
                     raise errors.username_taken()
                 self.vault.set(s, user, "username", value)
             if email is not None:
-                value = validation.email(email).lower() if email.strip() else None
+                value = values.email(email).lower() if email.strip() else None
                 if value and (other := self._user_by_index(s, "email", value, include_erased=True)) and other.id != user_id:
                     raise errors.email_taken()
                 self.vault.set(s, user, "email", value)
             user.updated_at = self.c.clock()
 
     def set_password(self, user_id: uuid.UUID, new_password: str, current_password: str | None = None) -> None:
-        new_password = validation.password(new_password)
+        new_password = values.password(new_password)
         with self.c.uow() as s:
             user = s.get(User, user_id)
             if user is None:
@@ -377,7 +401,7 @@ class Accounts:
         return self.request_code(raw_phone, "change_phone", client_address, locale, for_user=user_id)
 
     def change_phone(self, user_id: uuid.UUID, raw_phone: str, code: str, locale: str) -> None:
-        phone = validation.phone(raw_phone)
+        phone = values.phone(raw_phone)
         self._consume_code(phone, "change_phone", code)
         with self.c.uow() as s:
             user = s.get(User, user_id)
@@ -399,7 +423,7 @@ class Accounts:
         with self.c.uow() as s:
             user = User(id=uuid.uuid4(), role=Role.CUSTOMER.value, status="active")
             self.vault.create_subject(s, user.id)
-            self.vault.set(s, user, "phone", validation.phone(phone))
+            self.vault.set(s, user, "phone", values.phone(phone))
             self.vault.set(s, user, "nickname", nickname)
             self.vault.set(s, user, "password_hash", hash_password(password))
             s.add(user)
@@ -422,8 +446,8 @@ class Accounts:
         """A staff account (CLI only). Returns its id, TOTP secret and provisioning URI, shown once."""
         if not role.is_staff:
             raise errors.invalid_field(N_("role"))
-        username = validation.username(username).lower()
-        password = validation.password(password)
+        username = values.username(username).lower()
+        password = values.password(password)
         secret = new_totp_secret()
         with self.c.uow() as s:
             if self._user_by_index(s, "username", username, include_erased=True):
@@ -455,7 +479,7 @@ class Accounts:
 
     def staff_find_customer(self, raw_phone: str) -> Profile | None:
         """A support agent's lookup by full phone number: the customer's profile, masked."""
-        phone = validation.phone(raw_phone)
+        phone = values.phone(raw_phone)
         with self.c.uow() as s:
             user = self._user_by_index(s, "phone", phone)
         if user is None or user.role != Role.CUSTOMER.value:
@@ -497,10 +521,10 @@ class Accounts:
         user = s.get(User, user_id)
         if user is None or user.phone_bidx is None or purpose not in CODE_PURPOSES:
             return errors.code_invalid()
-        return self._use_code(s, user.phone_bidx, purpose, validation.code(code))
+        return self._use_code(s, user.phone_bidx, purpose, values.code(code))
 
     def user_id_for_phone(self, raw_phone: str) -> uuid.UUID | None:
-        phone = validation.phone(raw_phone)
+        phone = values.phone(raw_phone)
         with self.c.uow() as s:
             user = self._user_by_index(s, "phone", phone)
             return user.id if user is not None else None

@@ -10,8 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from jidi import errors
 from jidi.accounts.wechat import WechatIdentity
-from jidi.privacy import ROLE_PURPOSES, Purpose
-from jidi.web.deps import (
+from jidi.kit.deps import (
     DEVICE_COOKIE,
     SESSION_COOKIE,
     STAFF_COOKIE,
@@ -28,6 +27,7 @@ from jidi.web.deps import (
     trust_device,
     safe_next,
 )
+from jidi.privacy import ROLE_PURPOSES, Purpose
 
 router = APIRouter(include_in_schema=False)
 WECHAT_STATE_COOKIE = "jidi_wx_state"

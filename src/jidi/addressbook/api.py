@@ -12,12 +12,12 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field, StrictBool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from jidi import errors
-from jidi.accounts.api import Strict, errors_for
-from jidi.addressbook import regions, service
+from jidi import errors, regions
+from jidi.addressbook import service
 from jidi.i18n import gettext_for
-from jidi.web.deps import ApiUser, ContainerDep, LocaleDep
-from jidi.web.fields import PersonName, Phone, RegionCode, StreetAddress, plain_text
+from jidi.kit.api import Strict, errors_for
+from jidi.kit.deps import ApiUser, ContainerDep, LocaleDep
+from jidi.kit.fields import PersonName, Phone, RegionCode, StreetAddress, plain_text
 
 router = APIRouter(tags=["address book"])
 

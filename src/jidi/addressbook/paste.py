@@ -9,7 +9,7 @@ import dataclasses
 import re
 import unicodedata
 
-from jidi.addressbook import regions
+from jidi import regions
 
 MAX_PASTE = 500
 

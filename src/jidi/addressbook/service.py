@@ -14,12 +14,11 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from jidi import errors
-from jidi.accounts import validation
-from jidi.addressbook import paste, regions
+from jidi import errors, regions, values
+from jidi.addressbook import paste
 from jidi.addressbook.models import AddressEntry
 from jidi.i18n import N_
-from jidi.privacy import Actor, Personal
+from jidi.privacy import Actor, Personal, Purpose
 
 KINDS = ("sender", "recipient")
 MAX_ENTRIES = 200
@@ -97,10 +96,10 @@ def validate(kind: str, name: str | None, phone: str | None, region_code: str | 
         raise errors.invalid_field(N_("sender or recipient"))
     return EntryData(
         kind=kind,
-        name=validation.text(name, MAX_NAME, N_("name (1–30 characters, no control characters)")),
-        phone=validation.phone(phone),
+        name=values.text(name, MAX_NAME, N_("name (1–30 characters, no control characters)")),
+        phone=values.phone(phone),
         region_code=region(region_code, within),
-        detail=validation.text(detail, MAX_DETAIL, N_("detailed address (1–120 characters, no control characters)")),
+        detail=values.text(detail, MAX_DETAIL, N_("detailed address (1–120 characters, no control characters)")),
         is_default=bool(is_default),
     )
 
@@ -151,6 +150,14 @@ class AddressBook:
             plain = self.vault.reveal_held(s, row, ("name", "phone", "detail"), actor)
             return EntryFull(id=row.id, kind=row.kind, name=plain["name"], phone=plain["phone"], region_code=row.region_code,
                              region=regions.lookup(row.region_code), detail=plain["detail"], is_default=row.is_default)
+
+    def for_delivery(self, owner_id: uuid.UUID, entry_id: uuid.UUID | str) -> tuple[str, str, str, str]:
+        """A saved sender or recipient of this owner, opened for delivery to fill an order: (name, phone, region code,
+        street address)."""
+        with self.c.uow() as s:
+            row = self._own(s, owner_id, entry_id)
+            name, phone, detail = (self.vault.use(self.vault.get(s, row, f), Purpose.DELIVERY) for f in ("name", "phone", "detail"))
+            return name, phone, row.region_code, detail
 
     # -- writing -------------------------------------------------------------------------------------------
     def _clear_default(self, s: Session, owner_id: uuid.UUID, kind: str, keep: uuid.UUID | None = None) -> None:

@@ -10,9 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 
-from jidi import errors
-from jidi.addressbook import regions, service
-from jidi.web.deps import ContainerDep, Csrf, PageUser, redirect, render, render_error
+from jidi import errors, regions
+from jidi.addressbook import service
+from jidi.kit.deps import ContainerDep, Csrf, PageUser, redirect, render, render_error
 
 router = APIRouter(include_in_schema=False)
 

@@ -12,11 +12,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from jidi.accounts.api import Strict, errors_for
 from jidi.family import service
+from jidi.kit.api import Strict, errors_for
+from jidi.kit.deps import ApiUser, ContainerDep, LocaleDep, client_address
+from jidi.kit.fields import PHONE_EXAMPLE, WAYBILL_EXAMPLE, Phone, SmsCode, Waybill, WaybillPath, plain_text
 from jidi.shipping.api import OrderOut, order_out
-from jidi.web.deps import ApiUser, ContainerDep, LocaleDep, client_address
-from jidi.web.fields import PHONE_EXAMPLE, WAYBILL_EXAMPLE, Phone, SmsCode, Waybill, WaybillPath, plain_text
 
 router = APIRouter(tags=["lookup and family numbers"])
 

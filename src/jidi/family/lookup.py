@@ -16,11 +16,9 @@ from __future__ import annotations
 import math
 import uuid
 
-from jidi import errors
-from jidi.accounts import validation
+from jidi import errors, values, waybill
 from jidi.i18n import N_
 from jidi.ratelimit import Limit, key
-from jidi.shipping import waybill
 
 # Attempts allowed in an hour: (per client address, per waybill number).
 LIMITS = {step: (Limit.of(f"lookup_{step}_client", f"{per_client}/hour"), Limit.of(f"lookup_{step}_waybill", f"{per_waybill}/hour"))
@@ -62,7 +60,7 @@ class Lookup:
 
     def _phone_index(self, raw_phone: str) -> tuple[str, bytes] | None:
         try:
-            phone = validation.phone(raw_phone)
+            phone = values.phone(raw_phone)
         except errors.AppError:
             return None
         return phone, self.vault.blind_index("phone", phone)

@@ -15,20 +15,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from jidi import errors
-from jidi.accounts import validation
-from jidi.accounts.models import User
+from jidi import errors, values, waybill
 from jidi.family.models import FamilyBinding, ProxyCollection
 from jidi.i18n import N_
 from jidi.privacy import Actor, Personal, Purpose, Role
-from jidi.shipping import states, waybill
-from jidi.shipping.models import Order, OrderParty
-from jidi.shipping.service import OrderView
+from jidi.shipping import states
+
+if TYPE_CHECKING:
+    from jidi.shipping.service import OrderView
 
 PENDING, ACTIVE, ENDED = "pending", "active", "ended"
 LIVE = (PENDING, ACTIVE)
@@ -157,10 +157,10 @@ class Family:
         """Start a binding (or renew a pending one) and send the relative the code. Returns it and the resend wait."""
         if role not in ROLES:
             raise errors.invalid_field(N_("relative's role"))
-        phone = validation.phone(raw_phone)
+        phone = values.phone(raw_phone)
         phone_idx = self.vault.blind_index("phone", phone)
         with self.c.uow() as s:
-            if s.scalar(select(User.phone_bidx).where(User.id == binder_id)) == phone_idx:
+            if self.c.accounts.phone_index(s, binder_id) == phone_idx:
                 raise family_own_number()
             existing = s.scalar(select(FamilyBinding).where(FamilyBinding.binder_id == binder_id, FamilyBinding.phone_bidx == phone_idx))
             if existing is not None and existing.status == ACTIVE:
@@ -240,15 +240,15 @@ class Family:
         if not orders:
             return []
         with self.c.uow() as s:
-            rows = s.execute(select(Order.waybill_no, Order.delivered_as, ProxyCollection.collected_at)
-                             .outerjoin(ProxyCollection, ProxyCollection.order_id == Order.id)
-                             .where(Order.waybill_no.in_([o.waybill_no for o in orders]))).all()
-        info = {r.waybill_no: r for r in rows}
+            facts = self.c.shipping.parcel_facts(s, [o.waybill_no for o in orders])
+            collected = dict(s.execute(select(ProxyCollection.order_id, ProxyCollection.collected_at)
+                                       .where(ProxyCollection.order_id.in_([f.id for f in facts.values()]))).all())
+        info = {wb: (f.delivered_as, collected.get(f.id)) for wb, f in facts.items()}
         out = []
         for o in orders:
-            r = info[o.waybill_no]
+            delivered_as, collected_at = info[o.waybill_no]
             out.append(FamilyParcel(dataclasses.replace(o, mine_as="family"),
-                                    r.collected_at is None and collectable(o.status, r.delivered_as), r.collected_at))
+                                    collected_at is None and collectable(o.status, delivered_as), collected_at))
         return out
 
     def collect(self, binder_id: uuid.UUID, waybill_no: str) -> FamilyParcel:
@@ -257,10 +257,10 @@ class Family:
         if not waybill.is_valid(number):
             raise errors.not_found()
         with self.c.uow() as s:
-            order = s.scalar(select(Order).where(Order.waybill_no == number))
-            party = s.scalar(select(OrderParty).where(OrderParty.order_id == order.id, OrderParty.role == "recipient")) if order else None
+            order = self.c.shipping.parcel_facts(s, [number]).get(number)
+            phone_idx = order.recipient_phone_index if order else None
             b = s.scalar(select(FamilyBinding).where(FamilyBinding.binder_id == binder_id, FamilyBinding.status == ACTIVE,
-                                                     FamilyBinding.phone_bidx == party.phone_bidx)) if party and party.phone_bidx else None
+                                                     FamilyBinding.phone_bidx == phone_idx)) if phone_idx else None
             if b is None or order.created_at <= b.activated_at:
                 raise errors.not_found()  # not a parcel this binder may see
             if s.scalar(select(ProxyCollection.id).where(ProxyCollection.order_id == order.id)) is not None:
@@ -269,7 +269,7 @@ class Family:
                 raise not_collectable()
             s.add(ProxyCollection(id=uuid.uuid4(), order_id=order.id, binding_id=b.id, proxy_collected_by=binder_id,
                                   collected_at=self.c.clock()))
-            self.vault.record(s, actor=Actor(binder_id, Role.CUSTOMER), action="proxy_collected", subject_id=party.subject_id,
+            self.vault.record(s, actor=Actor(binder_id, Role.CUSTOMER), action="proxy_collected", subject_id=order.recipient_subject_id,
                               detail="collected on the recipient's behalf by a family number")
             phone_idx = b.phone_bidx
         view = self.c.shipping.order_for_phone(number, phone_idx)
@@ -281,18 +281,17 @@ class Family:
     def watchers(self, user_id: uuid.UUID) -> list[WatcherView]:
         """People who can see my parcels (or are waiting for my code): the live bindings of my verified number."""
         with self.c.uow() as s:
-            phone_idx = s.scalar(select(User.phone_bidx).where(User.id == user_id))
+            phone_idx = self.c.accounts.phone_index(s, user_id)
             if phone_idx is None:
                 return []
-            rows = s.execute(select(FamilyBinding, User).join(User, User.id == FamilyBinding.binder_id)
-                             .where(FamilyBinding.phone_bidx == phone_idx, FamilyBinding.status.in_(LIVE))
+            rows = s.scalars(select(FamilyBinding).where(FamilyBinding.phone_bidx == phone_idx, FamilyBinding.status.in_(LIVE))
                              .order_by(FamilyBinding.created_at, FamilyBinding.id)).all()
-            return [WatcherView(b.id, b.role, self.vault.get(s, binder, "phone"), b.status, b.created_at, b.activated_at)
-                    for b, binder in rows]
+            return [WatcherView(b.id, b.role, self.c.accounts.phone(s, b.binder_id), b.status, b.created_at, b.activated_at)
+                    for b in rows]
 
     def end_as_relative(self, user_id: uuid.UUID, binding_id) -> None:
         with self.c.uow() as s:
-            phone_idx = s.scalar(select(User.phone_bidx).where(User.id == user_id))
+            phone_idx = self.c.accounts.phone_index(s, user_id)
             b = s.scalar(select(FamilyBinding).where(FamilyBinding.id == errors.id_or_not_found(binding_id), FamilyBinding.status.in_(LIVE),
                                                      FamilyBinding.phone_bidx == phone_idx)) if phone_idx else None
             if b is None:

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Form, Query, Request
 
 from jidi import errors
 from jidi.family import service
+from jidi.kit.deps import ContainerDep, Csrf, LocaleDep, OptionalPageUser, PageUser, client_address, redirect, render, render_error
 from jidi.shipping import states
-from jidi.web.deps import ContainerDep, Csrf, LocaleDep, OptionalPageUser, PageUser, client_address, redirect, render, render_error
 
 router = APIRouter(include_in_schema=False)
 

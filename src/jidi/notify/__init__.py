@@ -1,1 +1,10 @@
 """Notifications: SMS through a provider interface; the embedded default keeps messages in an outbox."""
+
+from jidi.kit.feature import Feature
+
+feature = Feature(
+    "notify",
+    models=("jidi.notify.models",),
+    services={"notifier": "jidi.notify.service:Notifier"},
+    handlers=("jidi.notify.service",),
+)

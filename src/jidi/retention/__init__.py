@@ -6,3 +6,12 @@
   knowing no feature: only the declarations and the hooks they name;
 * `models` — the anonymous `delivery_statistics` that finished orders are counted into.
 """
+
+from jidi.kit.feature import Feature
+
+feature = Feature(
+    "retention",
+    models=("jidi.retention.models",),
+    services={"retention": "jidi.retention.sweep:RetentionSweep"},
+    jobs="jidi.retention.jobs:register",
+)

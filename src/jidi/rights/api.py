@@ -6,19 +6,19 @@ account's own phone (`POST /privacy/codes`): identity verification before anythi
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Annotated, ClassVar, Literal
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from jidi.accounts.api import errors_for
 from jidi.i18n import china_day, gettext_for
+from jidi.kit.api import Strict, errors_for
+from jidi.kit.deps import ApiUser, ContainerDep, LocaleDep, client_address
+from jidi.kit.fields import SmsCode
 from jidi.privacy import LABELS
 from jidi.privacy.sharing import ROLE_LABELS
 from jidi.rights import export, kinds as K
-from jidi.web.deps import ApiUser, ContainerDep, LocaleDep, client_address
-from jidi.web.fields import SmsCode
+from jidi.values import FREE_TEXT_PATTERN
 
 router = APIRouter(tags=["privacy centre"])
 
@@ -26,23 +26,12 @@ RequestId = Annotated[str, Path(max_length=36, description="The request's id (a 
 ExportId = Annotated[str, Path(max_length=36, description="The copy's id (a UUID)", examples=["3f0c6f5e-2f4b-4d7e-9a59-0d3f2f1b9c11"])]
 SelfKind = Literal["copy", "correction", "deletion", "withdrawal", "cancellation", "explanation"]
 Code = Annotated[SmsCode, Field(description="The code sent to your phone")]
-# Free text of one's own: line breaks and tabs are text, other control characters are not.
-_FREE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 
 
-class Body(BaseModel):
-    """Request bodies: unknown fields refused; control characters refused, except line breaks in free text."""
+class Body(Strict):
+    """Request bodies: a request's details are free text, where line breaks are text."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
     MULTILINE: ClassVar[frozenset[str]] = frozenset({"details"})
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_control_characters(cls, value, info: ValidationInfo):
-        allowed = "\n\r\t" if info.field_name in cls.MULTILINE else ""
-        if isinstance(value, str) and any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value):
-            raise ValueError("control characters")
-        return value
 
 
 class CodeSent(BaseModel):
@@ -69,7 +58,7 @@ class NewRequest(Body):
     code: Code
     scope: Literal["", "wechat_profile", "email", "family_numbers"] = Field("", description="For a withdrawal: which consent")
     details: str = Field("", max_length=2000, description="For a correction or an explanation: what you ask, in your words",
-                         json_schema_extra={"pattern": _FREE_TEXT})
+                         json_schema_extra={"pattern": FREE_TEXT_PATTERN})
 
 
 class HistoryItem(BaseModel):

@@ -11,6 +11,7 @@ import base64
 import dataclasses
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from jidi import errors
-from jidi.accounts.models import User
 from jidi.db import after_commit
 from jidi.events import Event, handles
 from jidi.i18n import N_
@@ -32,6 +32,9 @@ from jidi.shipping.obligations import open_obligations
 from jidi.workdays import store
 from jidi.workdays.schedule import Schedule
 from jidi.workdays.store import LoadedYear
+
+if TYPE_CHECKING:
+    from jidi.accounts.service import AccountFacts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_TEXT = 2000
@@ -112,11 +115,6 @@ class HolidayLoad:
 
 # What "my data" shows: the rows held about the person, the records kept by law, and whom it was shared with.
 MyData = tuple[list[RowView], list[Restricted], list[ShareSummary]]
-
-
-def _is_staff(s: Session, user_id: uuid.UUID) -> bool:
-    user = s.get(User, user_id)
-    return user is not None and Role(user.role).is_staff
 
 
 def _end_of_day_in_china(day: dt.date) -> dt.datetime:
@@ -231,14 +229,17 @@ class Rights:
             return (*out, self._shared(s, data))
 
     def _role(self, s: Session, user_id: uuid.UUID) -> Role:
-        return Role(self._user(s, user_id).role)
+        return self._user(s, user_id).role
 
-    @staticmethod
-    def _user(s: Session, user_id: uuid.UUID) -> User:
-        user = s.get(User, user_id)
-        if user is None or user.status != "active":
+    def _user(self, s: Session, user_id: uuid.UUID) -> AccountFacts:
+        user = self.c.accounts.facts(s, user_id)
+        if user is None or not user.active:
             raise errors.not_authenticated()
         return user
+
+    def _is_staff(self, s: Session, user_id: uuid.UUID) -> bool:
+        user = self.c.accounts.facts(s, user_id)
+        return user is not None and user.role.is_staff
 
     # -- filing requests ----------------------------------------------------------------------------------
     @staticmethod
@@ -296,8 +297,8 @@ class Rights:
                            now + relativedelta(months=1) if kind == K.CANCELLATION else None)
 
     @staticmethod
-    def _blockers(s: Session, user: User) -> list[str]:
-        return open_obligations(s, user.id, user.phone_bidx)
+    def _blockers(s: Session, user: AccountFacts) -> list[str]:
+        return open_obligations(s, user.id, user.phone_index)
 
     def submit(self, user_id: uuid.UUID, kind: str, code: str, *, scope: str = "", details: str | None = None) -> uuid.UUID:
         """File a request about one's own data, after checking the SMS code."""
@@ -430,7 +431,7 @@ class Rights:
             actor = Actor(req.requester_id, Role.CUSTOMER if req.kind == K.COPY else Role.PRIVACY_OFFICER)
             data = self.datamap.find(s, req.subject_user_id)
             views, restricted = self.datamap.rows(s, self.vault, data, actor=actor, now=now, disclose=True,
-                                                  staff=_is_staff(s, req.subject_user_id))
+                                                  staff=self._is_staff(s, req.subject_user_id))
             doc = export.document(views, restricted, self._shared(s, data), locale=locale, generated_at=now)
             blob = export.archive(doc, locale)
             exp = DataExport(id=uuid.uuid4(), request_id=req.id, owner_id=req.requester_id, size_bytes=len(blob),
@@ -531,9 +532,8 @@ class Rights:
 
     def _phone(self, s: Session, user_id: uuid.UUID | None):
         """An account's mobile number (a Personal), or None: no account, or its data is deleted."""
-        user = s.get(User, user_id) if user_id is not None else None
         try:
-            return self.vault.get(s, user, "phone") if user is not None else None
+            return self.c.accounts.phone(s, user_id)
         except SubjectShredded:  # erased: nothing left to open
             return None
 

@@ -18,12 +18,7 @@ from fastapi.responses import JSONResponse, Response
 
 from jidi import errors
 from jidi.i18n import N_, china_date, gettext_for
-from jidi.privacy import LABELS, Role
-from jidi.privacy.sharing import ROLE_LABELS
-from jidi.rights import export, kinds as K
-from jidi.rights.service import MAX_PROOF_BYTES
-from jidi.shipping.obligations import REASONS
-from jidi.web.deps import (
+from jidi.kit.deps import (
     SESSION_COOKIE,
     ContainerDep,
     Csrf,
@@ -35,6 +30,11 @@ from jidi.web.deps import (
     render,
     render_error,
 )
+from jidi.privacy import LABELS, Role
+from jidi.privacy.sharing import ROLE_LABELS
+from jidi.rights import export, kinds as K
+from jidi.rights.service import MAX_PROOF_BYTES
+from jidi.shipping.obligations import REASONS
 
 router = APIRouter(include_in_schema=False)
 

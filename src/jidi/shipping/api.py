@@ -9,20 +9,24 @@ from fastapi import APIRouter, Depends, Header, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from jidi import errors
-from jidi.accounts.api import Strict, errors_for
-from jidi.addressbook import regions
+from jidi import errors, regions, waybill
 from jidi.i18n import gettext_for
-from jidi.privacy import Actor, Role
-from jidi.shipping import states, waybill
-from jidi.shipping.service import CONSENT_REMINDER, ID_TYPES, OrderIn, PartyIn
-from jidi.web.deps import ApiUser, ContainerDep, LocaleDep
-from jidi.web.fields import (
-    IdNumber, ItemCategory, ItemName, LegalName, Password, PersonName, Phone, RegionCode, StaffUsername, StreetAddress, TotpCode,
+from jidi.kit.api import Strict, errors_for
+from jidi.kit.deps import ApiUser, ContainerDep, LocaleDep
+from jidi.kit.fields import (
+    IdNumber, ItemName, LegalName, Password, PersonName, Phone, RegionCode, StaffUsername, StreetAddress, TotpCode,
     Waybill, WaybillPath,
 )
+from jidi.privacy import Actor, Role
+from jidi.shipping import states, tariff
+from jidi.shipping.service import CONSENT_REMINDER, OrderIn, PartyIn
+from jidi.values import ID_TYPES
 
 router = APIRouter(tags=["shipping"])
+
+ItemCategory = Annotated[str, Field(min_length=1, max_length=24, examples=["books"], json_schema_extra={
+    "enum": list(tariff.load().categories)},
+    description="Prohibited categories (" + ", ".join(sorted(tariff.load().prohibited)) + ") are refused with item_prohibited")]
 
 
 class QuoteIn(Strict):

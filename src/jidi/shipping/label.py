@@ -28,7 +28,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from jidi.addressbook import regions
+from jidi import regions
 from jidi.i18n import china_date
 from jidi.shipping.states import SERVICE_LABELS
 

@@ -7,28 +7,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import uuid
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from stdnum.cn import ric
 
-from jidi import errors
-from jidi.accounts import validation
-from jidi.accounts.models import User
-from jidi.addressbook import regions
-from jidi.addressbook.models import AddressEntry
+from jidi import errors, regions, values, waybill
 from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
-from jidi.privacy import Actor, Mask, Personal, Purpose, Role, looks_masked, mask
-from jidi.shipping import states, waybill
+from jidi.privacy import Actor, Mask, Personal, Purpose, Role, mask
+from jidi.shipping import states
 from jidi.shipping.models import Merchant, Order, OrderParty, PickupRecord, VerifiedIdentity
 from jidi.shipping.tariff import Quote, load
 
 SERVICE_TYPES = ("standard", "express")
 PAYMENT_MODES = ("pay_now", "pay_later", "recipient_pays")
-ID_TYPES = ("resident_id", "passport", "hk_macau_permit", "taiwan_permit", "foreign_permanent_resident")
 MAX_WEIGHT_G = 50_000
 MAX_DECLARED_FEN = 10_000_000  # ¥100,000
 # Whoever places an order enters the recipient's details (JD-1.1, JD-1.1.2(1)b): shown on the form and in the API's answer.
@@ -93,6 +86,19 @@ class OrderView:
         return refund_fen(self.status, self.paid, self.price_fen)
 
 
+@dataclasses.dataclass(frozen=True)
+class ParcelFacts:
+    """What another feature may know of an order to decide about it, without reading shipping's tables: ids, state and
+    times, and the keyed index of its recipient's phone (no personal value)."""
+    id: uuid.UUID
+    waybill_no: str
+    status: str
+    delivered_as: str | None
+    created_at: dt.datetime
+    recipient_subject_id: uuid.UUID | None
+    recipient_phone_index: bytes | None
+
+
 @dataclasses.dataclass
 class PickupView:
     """A parcel as the courier at the door sees it (Shipping.pickup_view): masked, nothing the pickup does not need."""
@@ -127,8 +133,8 @@ def pickup_site(origin_region: str) -> tuple[str, str]:
 
 
 def _checked_party(p: PartyIn) -> PartyIn:
-    return PartyIn(validation.text(p.name, 30, N_("name")), validation.phone(p.phone), region(p.region_code),
-                   validation.text(p.address, 120, N_("street address")))
+    return PartyIn(values.text(p.name, 30, N_("name")), values.phone(p.phone), region(p.region_code),
+                   values.text(p.address, 120, N_("street address")))
 
 
 def region(code: str) -> str:
@@ -186,7 +192,7 @@ class Shipping:
         """Create an order and its waybill number; returns (waybill_no, created). A merchant's retried import of
         the same order id returns the existing waybill instead of creating another."""
         sender, recipient, quote = self._check(o)
-        item_name = validation.text(o.item_name, 60, N_("item name"))
+        item_name = values.text(o.item_name, 60, N_("item name"))
         if merchant_id is not None:
             existing = self._merchant_order(merchant_id, merchant_order_ref)
             if existing:
@@ -228,12 +234,7 @@ class Shipping:
 
     def party_from_address_book(self, owner_id: uuid.UUID, entry_id: uuid.UUID) -> PartyIn:
         """A saved sender or recipient of this owner, opened for delivery to fill an order."""
-        with self.c.uow() as s:
-            entry = s.get(AddressEntry, entry_id)
-            if entry is None or entry.owner_id != owner_id:
-                raise errors.not_found()
-            name, phone, detail = (self.vault.use(self.vault.get(s, entry, f), Purpose.DELIVERY) for f in ("name", "phone", "detail"))
-            return PartyIn(name, phone, entry.region_code, detail)
+        return PartyIn(*self.c.addressbook.for_delivery(owner_id, entry_id))
 
     def _merchant_order(self, merchant_id, ref) -> str | None:
         with self.c.uow() as s:
@@ -244,7 +245,7 @@ class Shipping:
         """A merchant channel and its API key (shown once; only its keyed hash is stored)."""
         key = "mk_" + self.c.secrets.new_token()
         with self.c.uow() as s:
-            m = Merchant(id=uuid.uuid4(), name=validation.text(name, 100, N_("merchant name")), api_key_hash=self.c.secrets.token_hash(key))
+            m = Merchant(id=uuid.uuid4(), name=values.text(name, 100, N_("merchant name")), api_key_hash=self.c.secrets.token_hash(key))
             s.add(m)
         return m.id, key
 
@@ -257,9 +258,30 @@ class Shipping:
             raise errors.merchant_key_invalid()
         return m.id
 
+    def parties_to_notify(self, s: Session, order_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[str, list[tuple[uuid.UUID, Personal]]]]:
+        """For a service message about each parcel (tracking's route SMS): its waybill number, and the subject and
+        phone (a Personal, to be opened for NOTIFICATION) of its sender and recipient, in the caller's transaction."""
+        parcels = {row.id: (row.waybill_no, []) for row in s.execute(select(Order.id, Order.waybill_no).where(Order.id.in_(order_ids)))}
+        for p in s.scalars(select(OrderParty).where(OrderParty.order_id.in_(order_ids)).order_by(OrderParty.role)):
+            phone = self.vault.get(s, p, "phone")
+            if phone is not None and p.order_id in parcels:
+                parcels[p.order_id][1].append((p.subject_id, phone))
+        return parcels
+
+    def parcel_facts(self, s: Session, waybill_nos: list[str]) -> dict[str, ParcelFacts]:
+        """The facts of the orders with these waybill numbers, in the caller's transaction (unknown numbers: absent)."""
+        recipient = OrderParty.__table__.alias("recipient")
+        rows = s.execute(
+            select(Order.id, Order.waybill_no, Order.status, Order.delivered_as, Order.created_at, recipient.c.subject_id,
+                   recipient.c.phone_bidx)
+            .outerjoin(recipient, (recipient.c.order_id == Order.id) & (recipient.c.role == "recipient"))
+            .where(Order.waybill_no.in_(waybill_nos))
+        ).all()
+        return {row.waybill_no: ParcelFacts(*row) for row in rows}
+
     # -- viewing --------------------------------------------------------------------------------------
     def _user_phone_index(self, s: Session, user_id: uuid.UUID) -> bytes | None:
-        return s.scalar(select(User.phone_bidx).where(User.id == user_id))
+        return self.c.accounts.phone_index(s, user_id)
 
     def my_orders(self, user_id: uuid.UUID, limit: int = 100) -> list[OrderView]:
         """Orders I sent, and orders addressed to my verified phone — including ones others and merchants placed."""
@@ -480,7 +502,7 @@ class Shipping:
         if not id_number:
             return order.owner_id is not None and s.scalar(
                 select(VerifiedIdentity.id).where(VerifiedIdentity.user_id == order.owner_id)) is not None
-        id_type, number = self._id_number(id_type, id_number)
+        id_type, number = values.id_number(id_type, id_number)
         return id_type == done.id_type and self.vault.matches(s, done, "id_number", number)
 
     def _record_pickup(self, s: Session, courier: Actor, order: Order, id_type: str | None, id_number: str | None,
@@ -500,8 +522,8 @@ class Shipping:
         else:
             if not (id_type and id_number and real_name):
                 raise errors.identity_required()
-            id_type, number = self._id_number(id_type, id_number)
-            name = validation.text(real_name, 40, N_("legal name"))
+            id_type, number = values.id_number(id_type, id_number)
+            name = values.text(real_name, 40, N_("legal name"))
             record.id_type = id_type
             if order.owner_id and verified is None:
                 verified = VerifiedIdentity(id=uuid.uuid4(), user_id=order.owner_id, id_type=id_type, verified_by=courier.user_id,
@@ -541,17 +563,3 @@ class Shipping:
             self.vault.record(s, actor=courier, action="pickup_not_accepted", subject_id=order.subject_id, detail=reason)
             return order.status
 
-    @staticmethod
-    def _id_number(id_type: str | None, id_number: str) -> tuple[str, str]:
-        """The ID type and the number in its canonical form, checked against the type."""
-        if looks_masked(id_number):
-            raise errors.masked_value(N_("ID number"))
-        if id_type not in ID_TYPES:
-            raise errors.invalid_field(N_("ID type"))
-        number = re.sub(r"\s", "", id_number or "").upper()
-        if id_type == "resident_id":
-            if not ric.is_valid(number):
-                raise errors.invalid_id_number()
-        elif not re.fullmatch(r"[A-Z0-9]{5,20}", number):
-            raise errors.invalid_id_number()
-        return id_type, number

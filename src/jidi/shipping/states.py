@@ -60,6 +60,7 @@ LABELS = {
 def can_move(current: str, new: str) -> bool:
     return new in NEXT.get(current, frozenset())
 
+ORDER_PLACED = N_("Order placed")  # the first stop of every route: the order itself
 EXCEPTION_LABELS = {
     "address_unknown": N_("Address could not be found"),
     "recipient_unreachable": N_("Recipient could not be reached"),

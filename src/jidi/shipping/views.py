@@ -8,15 +8,15 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Query, Request
 
-from jidi import errors
+from jidi import errors, waybill
 from jidi.i18n import N_
+from jidi.kit.deps import ContainerDep, Csrf, PageUser, StaffUser, redirect, render, render_error
 from jidi.privacy import Role
-from jidi.shipping import states, waybill
+from jidi.shipping import states
 from jidi.shipping.api import label_response
-from jidi.shipping.service import ID_TYPES, SERVICE_TYPES, OrderIn
+from jidi.shipping.service import SERVICE_TYPES, OrderIn
+from jidi.values import ID_TYPES
 from jidi.shipping.tariff import load
-from jidi.tracking import events as ev
-from jidi.web.deps import ContainerDep, Csrf, PageUser, StaffUser, redirect, render, render_error
 
 router = APIRouter(include_in_schema=False)
 Waybill = Annotated[str, Path(max_length=30)]
@@ -92,7 +92,7 @@ def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppErr
     cancellable = order.mine_as == "sender" and order.status in states.CANCELLABLE
     ctx = dict(user=user, order=order, status_labels=states.LABELS, exception_labels=states.EXCEPTION_LABELS,
                cancellable=cancellable, payable=order.mine_as == "sender" and order.status == states.AWAITING_PAYMENT,
-               route=route, ev=ev, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [])
+               route=route, order_placed=states.ORDER_PLACED, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [])
     return render_error(request, "order.html", error, **ctx)
 
 

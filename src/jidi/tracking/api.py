@@ -26,18 +26,18 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 import pydantic_core
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from jidi.accounts.api import ErrorDetail, errors_for
 from jidi.i18n import N_, gettext_for, join_list
+from jidi.kit.api import ErrorDetail, errors_for
+from jidi.kit.deps import ContainerDep, LocaleDep, client_address
+from jidi.kit.fields import WaybillPath
 from jidi.shipping import states
 from jidi.tracking import events as ev
 from jidi.tracking.service import MAX_BATCH, REASONS, TrackView
-from jidi.web.deps import ContainerDep, LocaleDep, client_address
-from jidi.web.fields import WaybillPath
+from jidi.values import PLAIN_TEXT_PATTERN
 
 router = APIRouter(tags=["tracking"])
 MAX_BODY_BYTES = 2 * 1024 * 1024
 # Text a person reads (site names): no control, formatting or bidirectional-override characters.
-_PLAIN_TEXT = r"^[^\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+$"
 _CODE = r"^[A-Za-z0-9_.:-]+$"
 
 
@@ -55,7 +55,7 @@ class EventIn(BaseModel):
                         description="One of: " + ", ".join(ev.ACTIONS) + ". An unknown action rejects only this event.")
     site_code: str = Field(min_length=1, max_length=32, pattern=_CODE, examples=["BJ-HD-01"],
                            description="The facility, station or locker bank")
-    site_name: str = Field(min_length=1, max_length=60, pattern=_PLAIN_TEXT, examples=["北京海淀分拣中心"])
+    site_name: str = Field(min_length=1, max_length=60, pattern=PLAIN_TEXT_PATTERN, examples=["北京海淀分拣中心"])
     operator: str | None = Field(None, min_length=1, max_length=32, pattern=_CODE, examples=["C10023"],
                                  description="Internal staff or courier code: never a name or a phone number")
     delivered_as: str | None = Field(None, min_length=1, max_length=16, pattern=r"^[a-z_]+$",

@@ -105,7 +105,7 @@ DELIVERED_AS_LABELS = {
     "locker": N_("In a parcel locker"),
     "station": N_("At a collection station"),
 }
-ORDER_PLACED = N_("Order placed")
+ORDER_PLACED = states.ORDER_PLACED
 
 assert set(DELIVERED_DESCRIPTIONS) == set(DELIVERED_AS_LABELS) == set(states.DELIVERED_AS)
 

@@ -25,14 +25,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from jidi import errors
-from jidi.addressbook import regions
+from jidi import errors, regions, waybill
 from jidi.events import Event, handles
 from jidi.i18n import N_, gettext_for
 from jidi.privacy import Purpose
 from jidi.ratelimit import Limit, key
-from jidi.shipping import states, waybill
-from jidi.shipping.models import Order, OrderParty
+from jidi.shipping import states
+from jidi.shipping.models import Order
 from jidi.tracking import events as ev
 from jidi.tracking.models import RouteEvent, TrackingSource
 
@@ -90,6 +89,10 @@ class RouteStop:
     delivered_as: str | None
     exception: str | None
 
+    def describe(self, gettext) -> str:
+        """The sentence shown for this stop, in the reader's language."""
+        return ev.describe(gettext, self.action, self.site_name, self.delivered_as, self.exception)
+
 
 @dataclasses.dataclass
 class Place:
@@ -123,7 +126,7 @@ def _luhn_ok(digits: str) -> bool:
 
 
 def valid_waybill(normalised: str) -> bool:
-    """shipping.waybill.is_valid for an already normalised number, without its per-call overhead: ingestion checks
+    """waybill.is_valid for an already normalised number, without its per-call overhead: ingestion checks
     a thousand numbers per batch (tests/test_tracking.py proves both agree)."""
     body = normalised[len(waybill.PREFIX):]
     return (len(body) == waybill.DIGITS + 1 and normalised.startswith(waybill.PREFIX) and body.isascii() and body.isdigit()
@@ -513,27 +516,20 @@ class Tracking:
         here, and leave only into the SMS outbox (sealed again under the party's own key).
         """
         queued = 0
-        order_ids = {uuid.UUID(order_id) for order_id, _, _ in updates}
-        waybills = {row.id: row.waybill_no for row in s.execute(select(Order.id, Order.waybill_no).where(Order.id.in_(order_ids)))}
-        parties: dict[uuid.UUID, list[OrderParty]] = {}
-        for p in s.scalars(select(OrderParty).where(OrderParty.order_id.in_(order_ids)).order_by(OrderParty.role)):
-            parties.setdefault(p.order_id, []).append(p)
+        parcels = self.c.shipping.parties_to_notify(s, {uuid.UUID(order_id) for order_id, _, _ in updates})
         locale = self.c.settings.default_locale
         gettext = gettext_for(locale)
         for order_id, action, exception in updates:
-            oid = uuid.UUID(order_id)
             template = ev.notify_template(action)
-            if template is None or oid not in waybills:
+            if template is None or (parcel := parcels.get(uuid.UUID(order_id))) is None:
                 continue
-            params = {"waybill_no": waybills[oid]}
+            waybill_no, phones = parcel
+            params = {"waybill_no": waybill_no}
             if action == ev.EXCEPTION:
                 params["reason"] = gettext(ev.EXCEPTION_LABELS.get(exception or "", ev.EXCEPTION_LABELS["held"]))
-            for party in parties.get(oid, []):
-                phone_value = self.c.vault.get(s, party, "phone")
-                if phone_value is None:
-                    continue
+            for subject_id, phone_value in phones:
                 phone = self.c.vault.use(phone_value, Purpose.NOTIFICATION)
-                self.c.notifier.queue_sms(s, subject_id=party.subject_id, phone=phone, template=template, locale=locale,
+                self.c.notifier.queue_sms(s, subject_id=subject_id, phone=phone, template=template, locale=locale,
                                           **params)
                 queued += 1
         return queued

@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from jidi import errors
+from jidi.kit.deps import ContainerDep, OptionalPageUser, client_address, render, render_error
 from jidi.shipping import states
 from jidi.tracking import events as ev
-from jidi.web.deps import ContainerDep, OptionalPageUser, client_address, render, render_error
 
 router = APIRouter(include_in_schema=False)
 PAGE = "tracking.html"

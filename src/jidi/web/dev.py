@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from jidi.web.deps import ContainerDep, render
+from jidi.kit.deps import ContainerDep, render
 
 router = APIRouter(prefix="/dev", include_in_schema=False)
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from jidi.kit.deps import ContainerDep, OptionalPageUser, render
 from jidi.privacy import LABELS, Category
 from jidi.privacy.sharing import RECIPIENTS, ROLE_LABELS
-from jidi.web.deps import ContainerDep, OptionalPageUser, render
 
 router = APIRouter(include_in_schema=False)
 

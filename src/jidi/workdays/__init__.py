@@ -2,6 +2,7 @@
 
 See `jidi.workdays.calendar` for how days are counted, and README "Working days and rights-request deadlines".
 """
+from jidi.kit.feature import Feature
 from jidi.workdays.calendar import (
     CALENDAR_DAYS_FROM_VERIFICATION,
     OFFICIAL,
@@ -24,3 +25,10 @@ __all__ = [
     "WORKING_DAYS_FROM_RECEIPT", "Deadline", "LibraryCalendar", "WorkdayCalendar", "YearSchedule", "describe",
     "due_date", "local_date",
 ]
+
+feature = Feature(
+    "workdays",
+    models=("jidi.workdays.models",),
+    services={"workdays": "jidi.workdays.calendar:for_container"},
+    cli=("jidi.workdays.cli:holidays",),
+)

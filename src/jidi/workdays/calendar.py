@@ -320,3 +320,8 @@ def due_date(
 
 def _weekends_only(year: int) -> YearSchedule:
     return YearSchedule(year, PROVISIONAL, MappingProxyType({}), "")
+
+
+def for_container(c) -> WorkdayCalendar:
+    """The container's calendar (the feature's service factory)."""
+    return WorkdayCalendar(c.sessions)

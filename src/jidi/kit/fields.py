@@ -1,6 +1,6 @@
 """The request fields of the JSON API that carry personal data, codes or reference data, declared once.
 
-The rules themselves are the validators the services share with the forms (`jidi.accounts.validation`, the region
+The rules themselves are the validators the services share with the forms (`jidi.values`, the region
 table, the waybill check): each type here documents in the OpenAPI exactly what its validator accepts (pattern,
 lengths, enum, format), built from the same data where there is some (the phone-number metadata, the region table,
 the tariff's categories), so that a request valid by the schema is not refused as invalid. Refusals keep the
@@ -15,15 +15,10 @@ import phonenumbers
 from fastapi import Path
 from pydantic import Field, WithJsonSchema
 
-from jidi.accounts.validation import USERNAME_RE
-from jidi.addressbook import regions
+from jidi import regions, waybill
 from jidi.privacy.masking import MASK_CHAR
-from jidi.shipping import tariff, waybill
+from jidi.values import HIDDEN as _HIDDEN, PLAIN as _PLAIN, USERNAME_RE
 
-# Characters no text field takes: control and invisible formatting characters (and, in personal fields, the mask).
-_HIDDEN = r"\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
-_PLAIN = rf"[^{_HIDDEN}]"
-PLAIN_TEXT_PATTERN = rf"^{_PLAIN}*$"  # what jidi.accounts.api.Strict documents for a text field that declares nothing stricter
 # The mask character and the two that read as it (NFKC): a personal field refuses them (jidi.privacy.looks_masked).
 _MASKS = "".join(f"\\u{ord(ch):04x}" for ch in (MASK_CHAR, "\ufe61", "\uff0a"))
 
@@ -102,9 +97,7 @@ WaybillPath = Annotated[str, Path(min_length=1, max_length=30, examples=[WAYBILL
 
 RegionCode = Annotated[str, Field(min_length=6, max_length=6, examples=["110108"]),
                        WithJsonSchema({"allOf": [{"$ref": f"#/components/schemas/{REGION_COMPONENT}"}]})]
-ItemCategory = Annotated[str, Field(min_length=1, max_length=24, examples=["books"], json_schema_extra={
-    "enum": list(tariff.load().categories)},
-    description="Prohibited categories (" + ", ".join(sorted(tariff.load().prohibited)) + ") are refused with item_prohibited")]
+
 
 
 def components() -> dict[str, dict]:

@@ -15,8 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from jidi import errors
-from jidi.addressbook import regions
+from jidi import errors, regions
 from jidi.i18n import gettext_for, install_formats, translations
 from jidi.privacy import LABELS, Actor, Role
 
@@ -26,8 +25,14 @@ CSRF_COOKIE = "jidi_csrf"
 LANG_COOKIE = "jidi_lang"
 DEVICE_COOKIE = "jidi_device"  # a trusted device of an account (accounts.trusted_device)
 
-templates = Jinja2Templates(env=jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True))
+_KIT_TEMPLATES = jinja2.FileSystemLoader(Path(__file__).parent / "templates")  # the layout and error page every page shares
+templates = Jinja2Templates(env=jinja2.Environment(loader=_KIT_TEMPLATES, autoescape=True))
 install_formats(templates.env)
+
+
+def use_templates(folders: list[Path]) -> None:
+    """Pages find their templates in these folders (the app's and each feature's, in that order), then the kit's."""
+    templates.env.loader = jinja2.ChoiceLoader([*(jinja2.FileSystemLoader(f) for f in folders), _KIT_TEMPLATES])
 
 
 def container(request: Request):

@@ -1,0 +1,53 @@
+"""A feature's declaration: everything it brings to jidi, stated once as `feature = Feature(...)` in its package's
+`__init__.py`. The app assembly (jidi.features) finds the declarations and wires them: tables, services, routes,
+jobs, event handlers, templates and commands. Adding a feature touches its own package, its migration and its
+translations, nothing else.
+
+Parts are named as "module:attribute" strings and imported only when the assembly asks for them, so declaring a
+feature imports nothing: reading `jidi.shipping.states` does not pull in the shipping API and its routes. (The demo
+data is one story across the features and stays with the app assembly, in jidi.demo.)
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Feature:
+    name: str  # the package under jidi
+    models: tuple[str, ...] = ()  # modules whose tables the feature owns
+    # Container attribute → "module:factory"; factory(container) builds the service. Services find each other
+    # through the container when called, so they are built in any order.
+    services: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    needs: tuple[str, ...] = ()  # features whose services this one calls: they must be registered too
+    api: tuple[str, ...] = ()  # "module:router" of the JSON API, mounted under /api/v1
+    pages: tuple[str, ...] = ()  # "module:router" of server-rendered pages
+    jobs: str | None = None  # "module:register"; register(queue, container) -> {name: task}
+    handlers: tuple[str, ...] = ()  # modules whose @handles register the feature's event handlers
+    templates: bool = False  # the package has a templates/ folder of page templates
+    cli: tuple[str, ...] = ()  # "module:command": click commands and groups added to `jidi`
+    # Hooks for what the privacy work declares per feature (empty until it does): retention rules of the feature's
+    # tables, the recipients it shares personal data with, the purposes it asks consent for.
+    retention: tuple[Any, ...] = ()
+    recipients: tuple[Any, ...] = ()
+    consent_purposes: tuple[Any, ...] = ()
+
+    @property
+    def package(self) -> str:
+        return f"jidi.{self.name}"
+
+    @property
+    def template_dir(self) -> Path | None:
+        if not self.templates:
+            return None
+        return Path(importlib.import_module(self.package).__file__).parent / "templates"
+
+
+def resolve(ref: str) -> Any:
+    """The object a "module:attribute" reference names."""
+    module, _, attribute = ref.partition(":")
+    return getattr(importlib.import_module(module), attribute)
