@@ -23,7 +23,7 @@ from jidi.notify.models import SmsMessage
 from jidi.privacy import Action, Actor, Catalog, Purpose, Role
 from jidi.privacy.models import AuditRecord, SubjectKey
 from jidi.retention import rules
-from jidi.retention.models import DeliveryStatistic
+from jidi.shipping.models import DeliveryStatistic
 from jidi.retention.sweep import RetentionSweep
 from jidi.shipping import states
 from jidi.shipping.models import RETAIN_WAYBILL, Order, OrderParty, PickupRecord

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, utcnow
-from jidi.privacy import Action, PartOf, Retained
+from jidi.retained import Action, PartOf, Retained
 
 
 class EventRecord(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, literal, text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint, literal, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, new_id, utcnow
@@ -185,3 +185,25 @@ class PickupRecord(Base):
 # in-flight order's status updates never touch it.
 _TERMINAL_SQL = text("status IN (" + ", ".join(f"'{s}'" for s in states.TERMINAL) + ")")
 Index("ix_orders_retention", Order.status, Order.status_at, postgresql_where=_TERMINAL_SQL, sqlite_where=_TERMINAL_SQL)
+
+
+# What retention keeps of an order after the personal data is gone (counted in by jidi.shipping.statistics): a row
+# counts the parcels that reached one terminal state on one China day between two cities (GB/T 2260 PPCC00), by
+# service type, with their total weight; nothing in it names, points at or can be joined back to an order or a person.
+class DeliveryStatistic(Base):
+    """Parcels per day, city pair, service type and terminal state: anonymous (JD-2.1.8, JD-2.1.9, CN-4.3)."""
+
+    __tablename__ = "delivery_statistics"
+    __datamap__ = False  # anonymous: not data about anyone
+    __nonpersonal__ = ("day", "origin_city", "dest_city", "service_type", "terminal_state", "parcels", "weight_g")
+    __retention__ = Retained("delivery_statistics", "counted", Action.KEEP, "匿名统计,不含个人信息",
+                             "Anonymous statistics, no personal data")
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # the day (China time) the parcel reached its state
+    origin_city: Mapped[str] = mapped_column(String(6), primary_key=True)  # GB/T 2260, city level: PPCC00
+    dest_city: Mapped[str] = mapped_column(String(6), primary_key=True)
+    service_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    terminal_state: Mapped[str] = mapped_column(String(24), primary_key=True)  # delivered | returned | cancelled
+    parcels: Mapped[int] = mapped_column(Integer)
+    weight_g: Mapped[int] = mapped_column(BigInteger)  # total weight of those parcels
+

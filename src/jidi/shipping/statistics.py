@@ -6,7 +6,7 @@ from sqlalchemy import Date, String, cast, func, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from jidi.retention.models import DeliveryStatistic
+from jidi.shipping.models import DeliveryStatistic
 
 CHINA_TZ = "Asia/Shanghai"  # statistics days are China days (UTC+8 all year)
 
