@@ -21,6 +21,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import strategies as st
 from schemathesis.python import asgi
+from schemathesis.specs.openapi.checks import negative_data_rejection
 from stdnum import luhn
 
 from jidi import waybill
@@ -127,6 +128,17 @@ def _strings(value) -> set[str]:
     return set()
 
 
+def _integral_floats(value) -> bool:
+    """Whether a JSON value holds a number like 3.0 anywhere."""
+    if isinstance(value, float):
+        return value.is_integer()
+    if isinstance(value, dict):
+        return any(_integral_floats(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_integral_floats(v) for v in value)
+    return False
+
+
 def _declared_names(operation) -> set[str]:
     """The property names of the operation's JSON request body, nested ones also as dotted paths (sender.phone)."""
     components = operation.schema.raw_schema.get("components", {}).get("schemas", {})
@@ -187,7 +199,10 @@ def test_api_conforms_to_its_openapi(case, api_login):
     authenticated = bool(case.operation.definition.raw.get("security"))
     before = api_login.profile() if authenticated else None
     headers = api_login.headers() if authenticated else None
-    response = case.call_and_validate(headers=headers)
+    # JSON Schema counts 3.0 as an integer and the API takes it as one (jidi.kit.api.Strict); Schemathesis's negative
+    # mode sends such a number as a wrong type, so for those requests acceptance is not a failure.
+    excluded = [negative_data_rejection] if _integral_floats(case.body) else None
+    response = case.call_and_validate(headers=headers, excluded_checks=excluded)
     if response.status_code >= 400:
         assert_clean_error(case, response)
         if authenticated:
