@@ -3,6 +3,7 @@ listed masked, opened in full only by their holder (audited), and the consent re
 details are entered. Runs on SQLite and PostgreSQL; the database and logs are scanned for the values used here."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 
@@ -443,5 +444,5 @@ def test_pages_hide_other_users_entries_and_need_a_login(client, sms, container)
 
 def test_entry_data_is_a_frozen_value():
     data = EntryData("recipient", ZHANG, ZHANG_PHONE, HAIDIAN, SUZHOU_ST)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         data.name = ZHAO  # type: ignore[misc]

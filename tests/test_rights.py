@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from jidi.accounts.models import AuthSession, User
 from jidi.addressbook.models import AddressEntry
 from jidi.bootstrap import bootstrap
+from jidi.errors import AppError
 from jidi.family.models import FamilyBinding
 from jidi.i18n import gettext_for
 from jidi.db import make_engine
@@ -400,7 +401,7 @@ def test_the_privacy_officer_works_a_queue_sorted_by_due_date_and_refuses_only_o
                                                       "code": code(client, sms, clock, h)}, headers=h)
     expl = r.json()["id"]
     officer = Actor(container.accounts.create_staff(Role.PRIVACY_OFFICER, "dpo", "a long officer password")[0], Role.PRIVACY_OFFICER)
-    with pytest.raises(Exception):
+    with pytest.raises(AppError, match="^forbidden$"):
         container.rights.queue(Actor(world["my_id"], Role.CUSTOMER))
     q = container.rights.queue(officer)
     assert [str(v.id) for v in q] == [corr, expl]
@@ -496,7 +497,6 @@ PDF = b"%PDF-1.4 proof"
 
 @pytest.mark.promise("JD-6.8.2a", "JD-6.8.2b")
 def test_a_next_of_kin_deletion_is_reviewed_with_its_four_proofs_then_erases_the_deceased(client, sms, clock, container, world):
-    applicant = world["friend"]
     with container.uow() as s:
         applicant_id = s.scalar(select(User.id).where(User.phone_bidx == container.vault.blind_index("phone", FRIEND)))
     clock.advance(seconds=61)

@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import func, select
 from stdnum import luhn
 
+from jidi.errors import AppError
 from jidi.i18n import gettext_for
-from jidi.privacy import Actor, Purpose, Role
+from jidi.privacy import Actor, Purpose, PurposeNotAllowed, Role
 from jidi.shipping import states, waybill
 from jidi.shipping.models import Order, OrderParty, PickupRecord, VerifiedIdentity
 from jidi.tracking import events as ev
@@ -130,7 +131,7 @@ def test_real_name_pickup_records_the_id_and_reuses_a_verified_identity(client, 
     assert exc.value.code == "identity_required"
     assert container.shipping.pickup(courier, first, "resident_id", ID_NUMBERS[0].lower(), NAMES[0]) is False
     assert container.shipping.pickup(courier, second) is True  # the account is verified now
-    with pytest.raises(Exception):  # only couriers pick up
+    with pytest.raises(AppError, match="^forbidden$"):  # only couriers pick up
         container.shipping.pickup(Actor(uuid.uuid4(), Role.SUPPORT_AGENT), second)
     with container.uow() as s:
         records = s.scalars(select(PickupRecord)).all()
@@ -138,7 +139,7 @@ def test_real_name_pickup_records_the_id_and_reuses_a_verified_identity(client, 
         ident = s.scalars(select(VerifiedIdentity)).one()
         assert str(container.vault.get(s, ident, "id_number")) == "1****************X"
         assert container.vault.get(s, ident, "id_number").spec.sensitive
-        with pytest.raises(Exception):  # the legal record is not for delivery use
+        with pytest.raises(PurposeNotAllowed):  # the legal record is not for delivery use
             container.vault.use(container.vault.get(s, records[0], "id_number"), Purpose.DELIVERY)
     # Only name, address and phone are on the order a waybill is printed from: no ID number.
     got = client.get(f"/api/v1/orders/{first}", headers=auth(token)).json()

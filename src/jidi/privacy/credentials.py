@@ -18,6 +18,7 @@ import time
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from jidi.privacy.keys import KeyRing
@@ -79,7 +80,7 @@ class Secrets:
         try:
             raw = base64.urlsafe_b64decode(token.encode())
             body = json.loads(self._cookie.decrypt(raw[:12], raw[12:], purpose.encode()))
-        except Exception:
+        except (InvalidTag, ValueError):  # forged, cut or not base64: no blob
             return None
         return body["d"] if body.get("exp", 0) >= time.time() else None
 
