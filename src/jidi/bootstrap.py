@@ -43,7 +43,7 @@ class Container:
     tracking: object = None
     family: object = None
     lookup: object = None
-    datamap: object = None
+    datamap: DataMap = None  # type: ignore[assignment]  # set by bootstrap(), after the services it needs
     workdays: object = None
     rights: object = None
     retention: object = None

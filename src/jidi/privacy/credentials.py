@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import time
+from typing import Any
 
 import pyotp
 from argon2 import PasswordHasher
@@ -68,13 +69,13 @@ class Secrets:
     def token_hash(self, token: str) -> bytes:
         return hmac.new(self._session, token.encode(), hashlib.sha256).digest()
 
-    def seal_blob(self, purpose: str, data: dict, ttl_seconds: int) -> str:
+    def seal_blob(self, purpose: str, data: dict[str, Any], ttl_seconds: int) -> str:
         """An opaque, encrypted and expiring token for a cookie (e.g. a WeChat login waiting to be bound)."""
         nonce = os.urandom(12)
         body = json.dumps({"exp": int(time.time()) + ttl_seconds, "d": data}).encode()
         return base64.urlsafe_b64encode(nonce + self._cookie.encrypt(nonce, body, purpose.encode())).decode()
 
-    def open_blob(self, purpose: str, token: str | None) -> dict | None:
+    def open_blob(self, purpose: str, token: str | None) -> dict[str, Any] | None:
         if not token:
             return None
         try:
@@ -82,7 +83,8 @@ class Secrets:
             body = json.loads(self._cookie.decrypt(raw[:12], raw[12:], purpose.encode()))
         except (InvalidTag, ValueError):  # forged, cut or not base64: no blob
             return None
-        return body["d"] if body.get("exp", 0) >= time.time() else None
+        data: dict[str, Any] = body["d"]
+        return data if body.get("exp", 0) >= time.time() else None
 
 
 def new_totp_secret() -> str:
