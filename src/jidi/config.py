@@ -87,7 +87,8 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _networks(cls, value: object) -> list[str]:
-        items = [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value)
+        raw = value.split(",") if isinstance(value, str) else value if isinstance(value, (list, tuple)) else [value]
+        items = [str(v).strip() for v in raw]
         items = [v for v in items if v]
         for item in items:
             ipaddress.ip_network(item, strict=False)  # raises ValueError: not an address or network
