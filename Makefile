@@ -67,7 +67,7 @@ bench: $(STAMP)
 
 ## Which promises of docs/PROMISES.md are covered by at least one passing test
 promises: $(STAMP) chromium fonts
-	$(PY) tools/promises.py
+	$(PY) tools/promises.py -n $(JOBS)
 
 ## A demo staff member's current authenticator code: make totp WHO=support
 totp:

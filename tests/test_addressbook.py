@@ -234,17 +234,6 @@ def test_update_and_delete_shreds_the_entrys_key(client, sms, container):
     assert count(container) == 0 and count(container, SubjectKey, SubjectKey.subject_id == subject) == 0
 
 
-def test_erasing_a_holder_erases_their_entries(client, sms, container):
-    me = register(client, sms)
-    add(client, me)
-    them = register(client, sms, OTHER)
-    add(client, them, name=ZHAO)
-    owner = container.accounts.authenticate(me["Authorization"].split()[1], ("api",))[0]
-    with container.uow() as s:
-        assert container.addressbook.erase_holder(s, owner) == 1
-    assert count(container) == 1 and count(container, AddressEntry, AddressEntry.owner_id == owner) == 0
-
-
 def test_the_address_book_has_a_size_limit(client, sms, container, monkeypatch):
     from jidi.addressbook import service  # noqa: PLC0415
 

@@ -41,7 +41,7 @@ def place(container, origin="320106", dest="310106", weight_g=1500, service_type
                     ITEMS[0], "daily_goods", 1, weight_g, 50000, service_type=service_type, payment_mode="pay_later")
     wb, _ = container.shipping.place(None, order)
     if pick_up:
-        container.shipping.pickup(Actor(uuid.uuid4(), Role.COURIER), wb, "resident_id", ID_NUMBERS[0], NAMES[2])
+        container.shipping.pick_up(Actor(uuid.uuid4(), Role.COURIER), wb, "resident_id", ID_NUMBERS[0], NAMES[2])
     return wb
 
 

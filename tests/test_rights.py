@@ -90,7 +90,7 @@ def world(client, sms, clock, container):
         recipient={"name": NAMES[1], "phone": FRIEND, "region_code": "310106", "address": ADDRESSES[2]})).json()["waybill_no"]
     container.shipping.mark_paid(sent)
     courier = container.accounts.create_staff(Role.COURIER, "courier1", "a long courier password")[0]
-    container.shipping.pickup(Actor(courier, Role.COURIER), sent, "resident_id", ID_NUMBERS[0], NAMES[0])
+    container.shipping.pick_up(Actor(courier, Role.COURIER), sent, "resident_id", ID_NUMBERS[0], NAMES[0])
     set_status(container, sent, states.DELIVERED)
     incoming = client.post("/api/v1/orders", headers=shop, json=order_body(
         sender={"name": NAMES[3], "phone": SHOP, "region_code": "110105", "address": ADDRESSES[1]},

@@ -108,10 +108,10 @@ def test_fulfilment_starts_only_after_payment_or_accepted_pay_later(client, sms,
     courier = Actor(uuid.uuid4(), Role.COURIER)
     unpaid = client.post("/api/v1/orders", json=order_body(), headers=auth(token)).json()["waybill_no"]
     with pytest.raises(Exception) as exc:
-        container.shipping.pickup(courier, unpaid, "resident_id", ID_NUMBERS[0], NAMES[0])
+        container.shipping.pick_up(courier, unpaid, "resident_id", ID_NUMBERS[0], NAMES[0])
     assert getattr(exc.value, "code", "") == "pickup_not_allowed"
     container.shipping.mark_paid(unpaid)
-    assert container.shipping.pickup(courier, unpaid, "resident_id", ID_NUMBERS[0], NAMES[0]) is False
+    assert container.shipping.pick_up(courier, unpaid, "resident_id", ID_NUMBERS[0], NAMES[0]).reused_identity is False
     later = client.post("/api/v1/orders", json=order_body(payment_mode="pay_later"), headers=auth(token)).json()["waybill_no"]
     assert client.get(f"/api/v1/orders/{later}", headers=auth(token)).json()["status"] == "awaiting_pickup"
 
@@ -124,15 +124,15 @@ def test_real_name_pickup_records_the_id_and_reuses_a_verified_identity(client, 
                      for _ in range(2))
     for bad in (("resident_id", "110105194912310021", NAMES[0]), ("resident_id", "", NAMES[0]), ("passport", "E1", NAMES[0])):
         with pytest.raises(Exception) as exc:
-            container.shipping.pickup(courier, first, *bad)
+            container.shipping.pick_up(courier, first, *bad)
         assert getattr(exc.value, "status", 0) == 422
     with pytest.raises(Exception) as exc:  # refusing the ID check means the parcel is not accepted
-        container.shipping.pickup(courier, first)
+        container.shipping.pick_up(courier, first)
     assert exc.value.code == "identity_required"
-    assert container.shipping.pickup(courier, first, "resident_id", ID_NUMBERS[0].lower(), NAMES[0]) is False
-    assert container.shipping.pickup(courier, second) is True  # the account is verified now
+    assert container.shipping.pick_up(courier, first, "resident_id", ID_NUMBERS[0].lower(), NAMES[0]).reused_identity is False
+    assert container.shipping.pick_up(courier, second).reused_identity is True  # the account is verified now
     with pytest.raises(AppError, match="^forbidden$"):  # only couriers pick up
-        container.shipping.pickup(Actor(uuid.uuid4(), Role.SUPPORT_AGENT), second)
+        container.shipping.pick_up(Actor(uuid.uuid4(), Role.SUPPORT_AGENT), second)
     with container.uow() as s:
         records = s.scalars(select(PickupRecord)).all()
         assert len(records) == 2 and all(r.id_number_bidx == container.vault.blind_index("id_number", ID_NUMBERS[0]) for r in records)
@@ -152,7 +152,7 @@ def test_cancel_before_pickup_only(client, sms, container):
     assert client.post(f"/api/v1/orders/{wb}/cancel", headers=auth(token)).status_code == 204
     assert client.get(f"/api/v1/orders/{wb}", headers=auth(token)).json()["status"] == "cancelled"
     wb2 = client.post("/api/v1/orders", json=order_body(payment_mode="pay_later"), headers=auth(token)).json()["waybill_no"]
-    container.shipping.pickup(Actor(uuid.uuid4(), Role.COURIER), wb2, "passport", ID_NUMBERS[1], NAMES[0])
+    container.shipping.pick_up(Actor(uuid.uuid4(), Role.COURIER), wb2, "passport", ID_NUMBERS[1], NAMES[0])
     r = client.post(f"/api/v1/orders/{wb2}/cancel", headers=auth(token))
     assert r.status_code == 409 and r.json()["error"]["code"] == "order_not_cancellable"
 

@@ -105,7 +105,3 @@ class Settings(BaseSettings):
         if self.tombstone_path is None:
             self.tombstone_path = self.var_dir / "tombstones.log"
         return self
-
-    @property
-    def is_development(self) -> bool:
-        return self.env == "development"

@@ -41,6 +41,7 @@ def verify_password(stored: str | None, password: str) -> bool:
 
 
 def needs_rehash(stored: str) -> bool:
+    """Whether a password hash was made with other argon2 parameters than today's (then rehashed at login)."""
     return _hasher.check_needs_rehash(stored)
 
 
