@@ -31,10 +31,10 @@ run: $(STAMP) fonts
 	JIDI_BASE_URL="$(BASE_URL)" $(VENV)/bin/jidi serve --host 127.0.0.1 --port $(PORT)
 
 ## Everything the tests need (including Debian's chromium), the linters, then the whole suite on SQLite and PostgreSQL
-## on every core (make test JOBS=1 for one process)
+## on every core (make test JOBS=1 for one process; worksteal: an idle process takes tests queued for a busy one)
 JOBS ?= auto
 test: $(STAMP) chromium fonts lint
-	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist worksteal $(PYTEST_ARGS)
 
 ## ruff, mypy (strict on the privacy core) and the import contracts
 lint: $(STAMP)
