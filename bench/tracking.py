@@ -229,7 +229,7 @@ def _send(url: str, key: str, batches: list, in_flight: int) -> tuple[float, dic
                     if wave > 0 and (wave - 1, g) in done and wave <= len(STEPS) - 1:
                         done[(wave - 1, g)].wait()
                     elif wave >= len(STEPS):  # late scans and retries: after every regular wave
-                        for (w, gg), event in done.items():
+                        for (w, _), event in done.items():
                             if w < len(STEPS):
                                 event.wait()
                     r = client.post("/api/v1/tracking/events", content=body, headers=headers)

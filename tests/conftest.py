@@ -1,5 +1,6 @@
 """Test fixtures. Every database test runs twice: on SQLite and on PostgreSQL (a throwaway database on the
-local server, created for this run and dropped after it). PostgreSQL being down is a failure, not a skip.
+local server, created for this run and dropped after it; with pytest-xdist, each test process has its own, and its
+own SQLite files and directories). PostgreSQL being down is a failure, not a skip.
 
 After every test, the whole database and the captured log records are scanned for the plaintext personal
 data in tests/pii.py.

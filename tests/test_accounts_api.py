@@ -5,12 +5,14 @@ import re
 import uuid
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from jidi import models
 from jidi.accounts.models import AuthSession, Consent, SmsCode, User
 from jidi.notify.models import SmsMessage
+from jidi.privacy import Purpose, needs_rehash
 from jidi.privacy.catalog import Catalog
 from tests.conftest import require_retry_after
 from tests.pii import EMAILS, NICKNAMES, PHONES, USERNAMES
@@ -244,6 +246,26 @@ def test_password_login_by_phone_username_or_email(client, sms, container):
         user = s.scalars(select(User)).one()
         assert b"argon2id" not in user.password_hash
         assert container.vault.use(container.vault.get(s, user, "password_hash"), __import__("jidi").privacy.Purpose.LOGIN).startswith("$argon2id$")
+
+
+def test_a_password_hashed_with_older_parameters_is_rehashed_at_login(client, sms, container):
+    """argon2's parameters grow over time: a hash made with weaker ones is replaced at the next correct login."""
+    token = register(client, sms)
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("correct horse 9")
+    with container.uow() as s:
+        container.vault.set(s, s.scalars(select(User)).one(), "password_hash", weak)
+
+    def stored() -> str:
+        with container.uow() as s:
+            return container.vault.use(container.vault.get(s, s.scalars(select(User)).one(), "password_hash"), Purpose.LOGIN)
+
+    assert client.post("/api/v1/auth/password-login", json={"login": PHONE, "password": "wrong password"}).status_code == 401
+    assert stored() == weak  # a wrong password changes nothing
+    assert client.post("/api/v1/auth/password-login", json={"login": PHONE, "password": "correct horse 9"}).status_code == 200
+    upgraded = stored()
+    assert upgraded != weak and upgraded.startswith("$argon2id$") and not needs_rehash(upgraded)
+    assert client.post("/api/v1/auth/password-login", json={"login": PHONE, "password": "correct horse 9"}).status_code == 200
+    assert stored() == upgraded and client.get("/api/v1/me", headers=auth(token)).status_code == 200
 
 
 @pytest.mark.promise("JD-1.1.1(1)")

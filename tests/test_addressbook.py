@@ -3,6 +3,7 @@ listed masked, opened in full only by their holder (audited), and the consent re
 details are entered. Runs on SQLite and PostgreSQL; the database and logs are scanned for the values used here."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 
@@ -234,17 +235,6 @@ def test_update_and_delete_shreds_the_entrys_key(client, sms, container):
     assert count(container) == 0 and count(container, SubjectKey, SubjectKey.subject_id == subject) == 0
 
 
-def test_erasing_a_holder_erases_their_entries(client, sms, container):
-    me = register(client, sms)
-    add(client, me)
-    them = register(client, sms, OTHER)
-    add(client, them, name=ZHAO)
-    owner = container.accounts.authenticate(me["Authorization"].split()[1], ("api",))[0]
-    with container.uow() as s:
-        assert container.addressbook.erase_holder(s, owner) == 1
-    assert count(container) == 1 and count(container, AddressEntry, AddressEntry.owner_id == owner) == 0
-
-
 def test_the_address_book_has_a_size_limit(client, sms, container, monkeypatch):
     from jidi.addressbook import service  # noqa: PLC0415
 
@@ -444,5 +434,5 @@ def test_pages_hide_other_users_entries_and_need_a_login(client, sms, container)
 
 def test_entry_data_is_a_frozen_value():
     data = EntryData("recipient", ZHANG, ZHANG_PHONE, HAIDIAN, SUZHOU_ST)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         data.name = ZHAO  # type: ignore[misc]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 
 import pytest
@@ -30,7 +31,9 @@ from tests import pii
 
 PHONE = pii.PHONES[0]
 FIELD_NAME = re.compile(r"[a-z_]{1,32}")
-MAX_EXAMPLES = 40
+# Examples per operation and mode: a few in `make test`, many in `make fuzz`. The coverage phase's edge cases are all
+# sent whatever the number.
+MAX_EXAMPLES = int(os.environ.get("JIDI_FUZZ_EXAMPLES", "10"))
 
 # Not applicable here: one user and no created resources to cross-check. Positive data acceptance has a test of its
 # own below (schema-valid requests generated as ASCII text).

@@ -28,7 +28,7 @@ def test_every_api_operation_answers_no_store(app, client, sms):
         for method, op in operations.items():
             params = {p["name"]: entry_id if p["name"] in ENTRY_PARAMS else (p["schema"].get("examples") or ["x"])[0]
                       for p in op.get("parameters", []) if p["in"] == "path"}
-            url = re.sub(r"\{(\w+)\}", lambda m: str(params[m.group(1)]), path)
+            url = re.sub(r"\{(\w+)\}", lambda m, params=params: str(params[m.group(1)]), path)
             body = VALID_BODIES.get(f"{method.upper()} {path}")
             r = client.request(method.upper(), url, json=body, headers=me)
             assert _no_store(r), f"{method.upper()} {path} answered {r.status_code} without no-store: {dict(r.headers)}"

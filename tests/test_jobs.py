@@ -17,9 +17,6 @@ from jidi.jobs import make_queue, register_tasks
 from jidi.notify.models import SmsMessage
 from tests.pii import PHONES
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
 def _queue_sms(container, subject):
     with container.uow() as s:
         container.vault.create_subject(s, subject)
@@ -46,13 +43,23 @@ def _event_of(container, message_id) -> str:
         return str(s.scalar(select(EventRecord.id).where(EventRecord.payload.contains(str(message_id)))))
 
 
+@pytest.fixture
+def queue_url(storage):
+    """The queue's storage; Redis: a redis-server of this test's own, whose jobs are nobody else's, also while other
+    test workers run the same test."""
+    if storage == "sqlite":
+        yield "sqlite"
+        return
+    port = _free_port()
+    server = _redis_server(port)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.kill()
+    server.wait()
+
+
 @pytest.mark.parametrize("storage", ["sqlite", "redis"])
-def test_jobs_go_through_real_queue_storage(container, sms, storage, tmp_path):
-    if storage == "redis":
-        redis.Redis.from_url(REDIS_URL).flushdb()
-        queue = make_queue(REDIS_URL, tmp_path)
-    else:
-        queue = make_queue("sqlite", tmp_path)
+def test_jobs_go_through_real_queue_storage(container, sms, queue_url, tmp_path):
+    queue = make_queue(queue_url, tmp_path)
     container.queue = queue
     container.tasks = register_tasks(queue, container)
     message_id = _queue_sms(container, uuid.uuid4())

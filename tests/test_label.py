@@ -106,7 +106,7 @@ def test_the_sender_prints_a_privacy_label_with_nothing_in_full(client, sms, con
     token = register(client, sms, phone=SENDER_PHONE)
     wb = client.post("/api/v1/orders", json=label_order(payment_mode="pay_later"), headers=auth(token)).json()["waybill_no"]
     # Picked up with a real-name check: the ID number is on record, and must still not reach the label.
-    container.shipping.pickup(Actor(uuid.uuid4(), Role.COURIER), wb, "resident_id", ID_NUMBERS[0], NAMES[0])
+    container.shipping.pick_up(Actor(uuid.uuid4(), Role.COURIER), wb, "resident_id", ID_NUMBERS[0], NAMES[0])
 
     r = client.get(f"/api/v1/orders/{wb}/label.pdf", headers=auth(token))
     assert r.status_code == 200, r.text

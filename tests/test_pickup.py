@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from jidi.i18n import gettext_for
-from jidi.privacy import Actor, Purpose, Role
+from jidi.privacy import Actor, Purpose, PurposeNotAllowed, Role
 from jidi.privacy.models import AuditRecord
 from jidi.shipping import states
 from jidi.shipping.models import Order, PickupRecord, VerifiedIdentity
@@ -142,7 +142,7 @@ def test_first_pickup_records_the_id_and_the_next_reuses_the_verified_identity(c
         assert {r.id_type for r in records} == {"resident_id"}
         for record in records:  # the legal record: ciphertext at rest, opened for rights requests only
             assert RESIDENT_ID.encode() not in record.id_number and NAMES[0].encode() not in record.real_name
-            with pytest.raises(Exception):
+            with pytest.raises(PurposeNotAllowed):
                 container.vault.use(container.vault.get(s, record, "id_number"), Purpose.DELIVERY)
         ident = s.scalars(select(VerifiedIdentity)).one()
         assert str(container.vault.get(s, ident, "id_number")) == "1****************X"

@@ -42,7 +42,7 @@ def place(container, origin="320106", dest="310106", weight_g=1500, service_type
                     ITEMS[0], "daily_goods", 1, weight_g, 50000, service_type=service_type, payment_mode="pay_later")
     wb, _ = container.shipping.place(None, order)
     if pick_up:
-        container.shipping.pickup(Actor(uuid.uuid4(), Role.COURIER), wb, "resident_id", ID_NUMBERS[0], NAMES[2])
+        container.shipping.pick_up(Actor(uuid.uuid4(), Role.COURIER), wb, "resident_id", ID_NUMBERS[0], NAMES[2])
     return wb
 
 
@@ -165,7 +165,7 @@ def test_expired_codes_sessions_messages_and_counters_go_live_ones_stay(containe
         s.flush()
         container.vault.create_subject(s, user.id)
         container.notifier.queue_sms(s, subject_id=user.id, phone=PHONES[3], template="login_code", locale="zh_CN", code="123456")
-        for name, expires, revoked in (("live", t0 + 30 * DAY, None), ("expired", t0 + DAY, None), ("revoked", t0 + 30 * DAY, t0)):
+        for _name, expires, revoked in (("live", t0 + 30 * DAY, None), ("expired", t0 + DAY, None), ("revoked", t0 + 30 * DAY, t0)):
             s.add(AuthSession(id=uuid.uuid4(), user_id=user.id, kind="web", token_hash=uuid.uuid4().bytes * 2,
                               created_at=t0, expires_at=expires, revoked_at=revoked))
         # Every message was sent right away (real time); date them on the test's clock.

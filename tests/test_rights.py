@@ -24,6 +24,7 @@ from jidi.accounts.models import AuthSession, User
 from jidi.addressbook.models import AddressEntry
 from jidi.bootstrap import bootstrap
 from jidi.db import make_engine
+from jidi.errors import AppError
 from jidi.family.models import FamilyBinding
 from jidi.i18n import gettext_for
 from jidi.kit.deps import CSRF_COOKIE, SESSION_COOKIE
@@ -89,7 +90,7 @@ def world(client, sms, clock, container):
         recipient={"name": NAMES[1], "phone": FRIEND, "region_code": "310106", "address": ADDRESSES[2]})).json()["waybill_no"]
     container.shipping.mark_paid(sent)
     courier = container.accounts.create_staff(Role.COURIER, "courier1", "a long courier password")[0]
-    container.shipping.pickup(Actor(courier, Role.COURIER), sent, "resident_id", ID_NUMBERS[0], NAMES[0])
+    container.shipping.pick_up(Actor(courier, Role.COURIER), sent, "resident_id", ID_NUMBERS[0], NAMES[0])
     set_status(container, sent, states.DELIVERED)
     incoming = client.post("/api/v1/orders", headers=shop, json=order_body(
         sender={"name": NAMES[3], "phone": SHOP, "region_code": "110105", "address": ADDRESSES[1]},
@@ -400,7 +401,7 @@ def test_the_privacy_officer_works_a_queue_sorted_by_due_date_and_refuses_only_o
                                                       "code": code(client, sms, clock, h)}, headers=h)
     expl = r.json()["id"]
     officer = Actor(container.accounts.create_staff(Role.PRIVACY_OFFICER, "dpo", "a long officer password")[0], Role.PRIVACY_OFFICER)
-    with pytest.raises(Exception):
+    with pytest.raises(AppError, match="^forbidden$"):
         container.rights.queue(Actor(world["my_id"], Role.CUSTOMER))
     q = container.rights.queue(officer)
     assert [str(v.id) for v in q] == [corr, expl]
@@ -496,7 +497,6 @@ PDF = b"%PDF-1.4 proof"
 
 @pytest.mark.promise("JD-6.8.2a", "JD-6.8.2b")
 def test_a_next_of_kin_deletion_is_reviewed_with_its_four_proofs_then_erases_the_deceased(client, sms, clock, container, world):
-    applicant = world["friend"]
     with container.uow() as s:
         applicant_id = s.scalar(select(User.id).where(User.phone_bidx == container.vault.blind_index("phone", FRIEND)))
     clock.advance(seconds=61)

@@ -40,12 +40,12 @@ from tests.test_rights import FRIEND, ME, PDF, set_status, world  # noqa: F401  
 _ZH, _EN = gettext_for("zh_CN"), gettext_for("en")
 
 
-def ZH(message: str) -> str:  # noqa: N802
+def ZH(message: str) -> str:
     """A message as a Chinese page shows it (translated, HTML-escaped)."""
     return str(escape(_ZH(message)))
 
 
-def EN(message: str) -> str:  # noqa: N802
+def EN(message: str) -> str:
     return str(escape(_EN(message)))
 
 
@@ -137,7 +137,7 @@ def test_my_data_page_shows_everything_masked_then_in_full_after_an_sms_code(cli
                  'href="/privacy/confirm/deletion"', 'href="/privacy/confirm/cancellation"', 'href="/privacy/confirm/explanation"',
                  'href="/privacy/kin"', 'href="/privacy/requests"'):
         assert href in page.text, href
-    for scope, (title, stops) in K.WITHDRAWABLE.items():
+    for scope, (_title, stops) in K.WITHDRAWABLE.items():
         assert f'href="/privacy/confirm/withdrawal?scope={scope}"' in page.text and ZH(stops) in page.text
     assert 'href="/privacy/me"' in client.get("/profile").text  # reachable from the account page and the menu
 

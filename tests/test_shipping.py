@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from stdnum import luhn
 
 from jidi import waybill
+from jidi.errors import AppError
 from jidi.i18n import gettext_for
-from jidi.privacy import Actor, Purpose, Role
+from jidi.privacy import Actor, Purpose, PurposeNotAllowed, Role
 from jidi.shipping import states
 from jidi.shipping.models import Order, OrderParty, PickupRecord, VerifiedIdentity
 from jidi.shipping.service import CONSENT_REMINDER
@@ -108,10 +109,10 @@ def test_fulfilment_starts_only_after_payment_or_accepted_pay_later(client, sms,
     courier = Actor(uuid.uuid4(), Role.COURIER)
     unpaid = client.post("/api/v1/orders", json=order_body(), headers=auth(token)).json()["waybill_no"]
     with pytest.raises(Exception) as exc:
-        container.shipping.pickup(courier, unpaid, "resident_id", ID_NUMBERS[0], NAMES[0])
+        container.shipping.pick_up(courier, unpaid, "resident_id", ID_NUMBERS[0], NAMES[0])
     assert getattr(exc.value, "code", "") == "pickup_not_allowed"
     container.shipping.mark_paid(unpaid)
-    assert container.shipping.pickup(courier, unpaid, "resident_id", ID_NUMBERS[0], NAMES[0]) is False
+    assert container.shipping.pick_up(courier, unpaid, "resident_id", ID_NUMBERS[0], NAMES[0]).reused_identity is False
     later = client.post("/api/v1/orders", json=order_body(payment_mode="pay_later"), headers=auth(token)).json()["waybill_no"]
     assert client.get(f"/api/v1/orders/{later}", headers=auth(token)).json()["status"] == "awaiting_pickup"
 
@@ -124,22 +125,22 @@ def test_real_name_pickup_records_the_id_and_reuses_a_verified_identity(client, 
                      for _ in range(2))
     for bad in (("resident_id", "110105194912310021", NAMES[0]), ("resident_id", "", NAMES[0]), ("passport", "E1", NAMES[0])):
         with pytest.raises(Exception) as exc:
-            container.shipping.pickup(courier, first, *bad)
+            container.shipping.pick_up(courier, first, *bad)
         assert getattr(exc.value, "status", 0) == 422
     with pytest.raises(Exception) as exc:  # refusing the ID check means the parcel is not accepted
-        container.shipping.pickup(courier, first)
+        container.shipping.pick_up(courier, first)
     assert exc.value.code == "identity_required"
-    assert container.shipping.pickup(courier, first, "resident_id", ID_NUMBERS[0].lower(), NAMES[0]) is False
-    assert container.shipping.pickup(courier, second) is True  # the account is verified now
-    with pytest.raises(Exception):  # only couriers pick up
-        container.shipping.pickup(Actor(uuid.uuid4(), Role.SUPPORT_AGENT), second)
+    assert container.shipping.pick_up(courier, first, "resident_id", ID_NUMBERS[0].lower(), NAMES[0]).reused_identity is False
+    assert container.shipping.pick_up(courier, second).reused_identity is True  # the account is verified now
+    with pytest.raises(AppError, match="^forbidden$"):  # only couriers pick up
+        container.shipping.pick_up(Actor(uuid.uuid4(), Role.SUPPORT_AGENT), second)
     with container.uow() as s:
         records = s.scalars(select(PickupRecord)).all()
         assert len(records) == 2 and all(r.id_number_bidx == container.vault.blind_index("id_number", ID_NUMBERS[0]) for r in records)
         ident = s.scalars(select(VerifiedIdentity)).one()
         assert str(container.vault.get(s, ident, "id_number")) == "1****************X"
         assert container.vault.get(s, ident, "id_number").spec.sensitive
-        with pytest.raises(Exception):  # the legal record is not for delivery use
+        with pytest.raises(PurposeNotAllowed):  # the legal record is not for delivery use
             container.vault.use(container.vault.get(s, records[0], "id_number"), Purpose.DELIVERY)
     # Only name, address and phone are on the order a waybill is printed from: no ID number.
     got = client.get(f"/api/v1/orders/{first}", headers=auth(token)).json()
@@ -152,7 +153,7 @@ def test_cancel_before_pickup_only(client, sms, container):
     assert client.post(f"/api/v1/orders/{wb}/cancel", headers=auth(token)).status_code == 204
     assert client.get(f"/api/v1/orders/{wb}", headers=auth(token)).json()["status"] == "cancelled"
     wb2 = client.post("/api/v1/orders", json=order_body(payment_mode="pay_later"), headers=auth(token)).json()["waybill_no"]
-    container.shipping.pickup(Actor(uuid.uuid4(), Role.COURIER), wb2, "passport", ID_NUMBERS[1], NAMES[0])
+    container.shipping.pick_up(Actor(uuid.uuid4(), Role.COURIER), wb2, "passport", ID_NUMBERS[1], NAMES[0])
     r = client.post(f"/api/v1/orders/{wb2}/cancel", headers=auth(token))
     assert r.status_code == 409 and r.json()["error"]["code"] == "order_not_cancellable"
 

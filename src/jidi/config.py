@@ -87,7 +87,8 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _networks(cls, value: object) -> list[str]:
-        items = [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value)
+        raw = value.split(",") if isinstance(value, str) else value if isinstance(value, (list, tuple)) else [value]
+        items = [str(v).strip() for v in raw]
         items = [v for v in items if v]
         for item in items:
             ipaddress.ip_network(item, strict=False)  # raises ValueError: not an address or network
@@ -104,7 +105,3 @@ class Settings(BaseSettings):
         if self.tombstone_path is None:
             self.tombstone_path = self.var_dir / "tombstones.log"
         return self
-
-    @property
-    def is_development(self) -> bool:
-        return self.env == "development"

@@ -9,9 +9,11 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -156,7 +158,10 @@ def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def id_batches(ids: list, postgresql: bool, size: int = 500) -> Iterator[list]:
+T = TypeVar("T")
+
+
+def id_batches(ids: list[T], postgresql: bool, size: int = 500) -> Iterator[list[T]]:
     """Ids to match in one statement each: all at once on PostgreSQL (one array parameter), else 500 at a time."""
     if postgresql:
         if ids:
@@ -166,7 +171,7 @@ def id_batches(ids: list, postgresql: bool, size: int = 500) -> Iterator[list]:
         yield list(ids[i:i + size])
 
 
-def one_of(column, ids: list, postgresql: bool):
+def one_of(column: Any, ids: list[Any], postgresql: bool) -> ColumnElement[bool]:
     """column IN ids. On PostgreSQL `= ANY(array)`: one parameter, so the statement is cached and never re-parsed."""
     if postgresql:
         from sqlalchemy import any_, bindparam  # noqa: PLC0415

@@ -105,7 +105,9 @@ def _last_code(c) -> str:
     """The code in the newest SMS of the outbox: the one just sent (the demo reads it off the phone, like a person)."""
     with c.uow() as s:
         newest = c.notifier.outbox(s, limit=1)
-    return _CODE.search(newest[0]["text"]).group(0)
+    if not (code := _CODE.search(newest[0]["text"])):
+        raise RuntimeError("the newest SMS carries no code")
+    return code.group(0)
 
 
 def _family_number(c, customer_id) -> None:

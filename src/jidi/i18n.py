@@ -44,7 +44,7 @@ class ContextMessage(str):
         return self
 
 
-def NC_(context: str, message: str) -> str:  # noqa: N802
+def NC_(context: str, message: str) -> str:
     """Mark a message with a context for extraction (`-k NC_:1c,2`); the gettext of gettext_for translates it within
     that context wherever it is shown."""
     return ContextMessage(context, message)

@@ -20,7 +20,7 @@ from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
 from jidi.accounts.wechat import WechatIdentity
 from jidi.i18n import N_
 from jidi.privacy import (
-    Actor, Personal, Purpose, Role, hash_password, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
+    Actor, Personal, Purpose, Role, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
 )
 from jidi.ratelimit import Limit, key
 
@@ -277,11 +277,16 @@ class Accounts:
         return LoginResult(user.id, token, False)
 
     def _password_matches(self, s: Session, user: User | None, password: str) -> bool:
+        """Whether the password is the account's; a hash made with older (weaker) argon2 parameters than today's is
+        replaced by one with today's, in the login's transaction: the one moment the password is known."""
         stored = None
         if user is not None and user.password_hash is not None:
             stored = self.vault.use(self.vault.get(s, user, "password_hash"), Purpose.LOGIN)
         # Always run argon2, so a missing account takes as long as a wrong password.
-        return verify_password(stored, password or "")
+        ok = verify_password(stored, password or "")
+        if ok and user is not None and stored is not None and needs_rehash(stored):
+            self.vault.set(s, user, "password_hash", hash_password(password))
+        return ok
 
     @contextlib.contextmanager
     def _guarded_login(self, login_name: str):

@@ -46,7 +46,7 @@ def _login_cookie(c, response, name: str, token: str, staff: bool = False) -> No
 
 # -- SMS login / registration --------------------------------------------------------------------------
 @router.get("/login")
-def login_page(request: Request, user: OptionalPageUser, c: ContainerDep, next: Next = ""):  # noqa: A002
+def login_page(request: Request, user: OptionalPageUser, c: ContainerDep, next: Next = ""):
     if user:
         return redirect(safe_next(next) or "/profile")
     return render(request, "login.html", phone="", sent=False, policy_version=c.settings.policy_version, next=safe_next(next))
@@ -55,7 +55,7 @@ def login_page(request: Request, user: OptionalPageUser, c: ContainerDep, next: 
 @router.post("/login", dependencies=[Csrf])
 def login_submit(request: Request, c: ContainerDep, loc: LocaleDep, action: Text(10) = "login", phone: Text(20) = "",
                  code: Text(10) = "", accept_policy: Text(5) = "", challenge_token: Text(400) = "", challenge_answer: Text(10) = "",
-                 next: NextForm = ""):  # noqa: A002
+                 next: NextForm = ""):
     form = {"phone": phone, "policy_version": c.settings.policy_version, "next": safe_next(next)}
     try:
         if action == "send":
@@ -76,13 +76,13 @@ def login_submit(request: Request, c: ContainerDep, loc: LocaleDep, action: Text
 
 
 @router.get("/login/password")
-def password_page(request: Request, next: Next = ""):  # noqa: A002
+def password_page(request: Request, next: Next = ""):
     return render(request, "login_password.html", login="", next=safe_next(next))
 
 
 @router.post("/login/password", dependencies=[Csrf])
 def password_submit(request: Request, c: ContainerDep, login: Text(254) = "", password: Text(128) = "",
-                    accept_policy: Text(5) = "", next: NextForm = ""):  # noqa: A002
+                    accept_policy: Text(5) = "", next: NextForm = ""):
     try:
         result = c.accounts.login_with_password(login, password)
         pending = c.secrets.open_blob("wechat", request.cookies.get(WECHAT_PENDING_COOKIE))
@@ -204,13 +204,13 @@ def wechat_callback(request: Request, c: ContainerDep, state: Annotated[str, Que
 
 # -- staff ---------------------------------------------------------------------------------------------
 @router.get("/staff/login")
-def staff_login_page(request: Request, next: Next = ""):  # noqa: A002
+def staff_login_page(request: Request, next: Next = ""):
     return render(request, "staff_login.html", next=safe_next(next))
 
 
 @router.post("/staff/login", dependencies=[Csrf])
 def staff_login_submit(request: Request, c: ContainerDep, username: Text(64) = "", password: Text(128) = "",
-                       totp: Text(10) = "", next: NextForm = ""):  # noqa: A002
+                       totp: Text(10) = "", next: NextForm = ""):
     try:
         result = c.accounts.staff_login(username, password, totp)
     except errors.AppError as err:

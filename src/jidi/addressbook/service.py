@@ -213,13 +213,6 @@ class AddressBook:
         s.flush()
         self.vault.shred_subject(s, subject)  # backups of the row can no longer be read either
 
-    def erase_holder(self, s: Session, owner_id: uuid.UUID) -> int:
-        """Erase every entry of an account in the caller's transaction (for account cancellation)."""
-        rows = s.scalars(select(AddressEntry).where(AddressEntry.owner_id == owner_id)).all()
-        for row in rows:
-            self._erase(s, row)
-        return len(rows)
-
     # -- smart paste ---------------------------------------------------------------------------------------
     @staticmethod
     def parse(text: str) -> paste.Parsed:

@@ -82,7 +82,7 @@ class Lookup:
         number = self._count("check", raw_waybill, client_address)
         found = self._phone_index(raw_phone)
         view = self.c.shipping.order_for_phone(number, found[1]) if found else None
-        if view is None:
+        if found is None or view is None:
             raise lookup_failed()
         try:
             self.c.accounts.check_code("lookup", code, phone_idx=found[1])

@@ -10,7 +10,7 @@ from jidi.privacy.catalog import (
 )
 from jidi.privacy.datamap import DataMap, LegalHold
 from jidi.privacy.credentials import (
-    Secrets, hash_password, new_totp_secret, totp_now, totp_ok, totp_uri,
+    Secrets, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri,
     verify_password,
 )
 from jidi.privacy.keys import load_key_ring
@@ -24,6 +24,6 @@ from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault
 __all__ = [
     "BY_ACCOUNT_PURGE", "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "AuditLog", "Action", "DataMap", "LegalHold",
     "Catalog", "Category", "FieldSpec", "LegalBasis", "Mask", "Personal", "Purpose", "PurposeNotAllowed",
-    "PartOf", "RecipientRole", "Retained", "Retention", "Role", "SWEPT", "ShareRegister", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "looks_masked", "mask", "open_ledger",
+    "PartOf", "RecipientRole", "Retained", "Retention", "Role", "SWEPT", "ShareRegister", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "needs_rehash", "looks_masked", "mask", "open_ledger",
     "new_totp_secret", "personal", "recipient", "setting_days", "totp_now", "totp_ok", "totp_uri", "verify_password",
 ]

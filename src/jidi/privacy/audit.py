@@ -23,7 +23,9 @@ import hmac
 import json
 import logging
 import uuid
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Protocol, overload
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -56,6 +58,10 @@ class Actor:
         return cls(None, Role.ADMIN)
 
 
+@overload
+def pseudonym(audit_key: bytes, subject_id: uuid.UUID) -> str: ...
+@overload
+def pseudonym(audit_key: bytes, subject_id: uuid.UUID | None) -> str | None: ...
 def pseudonym(audit_key: bytes, subject_id: uuid.UUID | None) -> str | None:
     if subject_id is None:
         return None
@@ -169,7 +175,7 @@ def seal(session: Session, keys: KeyRing, *, batch: int = 5000) -> tuple[int, Ch
     # by hand is then sealed over, which the checkpoints show.
     end = session.execute(select(AuditRecord.seq, AuditRecord.hash).where(AuditRecord.seq.is_not(None))
                           .order_by(AuditRecord.seq.desc()).limit(1)).one_or_none()
-    start, prev = end if end is not None else (0, GENESIS)
+    start, prev = (end.seq or 0, end.hash or "") if end is not None else (0, GENESIS)  # a sealed record has both
     seq = start
     refused = 0
     stmt = select(AuditRecord).where(AuditRecord.seq.is_(None)).order_by(AuditRecord.at, AuditRecord.id).limit(batch)
@@ -206,16 +212,17 @@ def verify(session: Session, keys: KeyRing, checkpoints: list[Checkpoint], batch
     expected_seq, prev, last_seq = 1, GENESIS, 0
     sealed = select(AuditRecord).where(AuditRecord.seq.is_not(None)).order_by(AuditRecord.seq).execution_options(yield_per=batch)
     for rec in session.scalars(sealed):
-        if rec.seq != expected_seq:
-            problems.append(Problem(expected_seq, f"missing (records {expected_seq}–{rec.seq - 1} were removed)"))
+        seq, link = rec.seq or 0, rec.hash or ""  # a sealed record has both (an emptied hash fails to link below)
+        if seq != expected_seq:
+            problems.append(Problem(expected_seq, f"missing (records {expected_seq}–{seq - 1} were removed)"))
         mac = _mac(chain_key, rec)
         if not (_legacy(rec, head) or hmac.compare_digest(rec.mac or "", mac)):
-            problems.append(Problem(rec.seq, "was edited after it was written (or inserted by hand)"))
-        elif rec.hash != _link(chain_key, prev, rec.seq, mac):
-            problems.append(Problem(rec.seq, "does not link to the record before it (reordered, replaced or re-chained)"))
-        if rec.seq in wanted:
-            found[rec.seq] = rec.hash
-        expected_seq, prev, last_seq = rec.seq + 1, rec.hash, rec.seq
+            problems.append(Problem(seq, "was edited after it was written (or inserted by hand)"))
+        elif link != _link(chain_key, prev, seq, mac):
+            problems.append(Problem(seq, "does not link to the record before it (reordered, replaced or re-chained)"))
+        if seq in wanted:
+            found[seq] = link
+        expected_seq, prev, last_seq = seq + 1, link, seq
         session.expunge(rec)
     unsealed = select(AuditRecord).where(AuditRecord.seq.is_(None)).execution_options(yield_per=batch)
     for rec in session.scalars(unsealed):
@@ -253,7 +260,7 @@ class AuditLog:
         self.keys = keys
         self.checkpoints = checkpoints
 
-    def seal(self, uow, batch: int = 5000) -> int:
+    def seal(self, uow: Callable[[], AbstractContextManager[Session]], batch: int = 5000) -> int:
         """Seal every committed record not sealed yet (a transaction per batch, each followed by its checkpoint)."""
         total = 0
         while True:
@@ -265,7 +272,7 @@ class AuditLog:
             if sealed < batch:
                 return total
 
-    def verify(self, uow) -> list[Problem]:
+    def verify(self, uow: Callable[[], AbstractContextManager[Session]]) -> list[Problem]:
         self.seal(uow)
         with uow() as s:
             return verify(s, self.keys, self.checkpoints.all())

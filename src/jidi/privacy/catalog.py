@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import LargeBinary, MetaData
-from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 
 from jidi.privacy.masking import Mask
 from jidi.retained import BY_ACCOUNT_PURGE, SWEPT, Action, PartOf, Retained, setting_days  # noqa: F401  (re-exported)
@@ -149,14 +150,14 @@ def personal(
     blind_index: str = "",
     nullable: bool = True,
     staff_only: bool = False,
-):
+) -> MappedColumn[Any]:
     """A personal column: stored only as AES-GCM ciphertext, described for the catalog."""
     spec = FieldSpec(label_zh, label_en, category, frozenset(purposes), basis, retention, mask, sensitive, blind_index,
                      staff_only)
     return mapped_column(LargeBinary, nullable=nullable, info={"personal": spec})
 
 
-def blind_index(domain: str, *, unique: bool = False):
+def blind_index(domain: str, *, unique: bool = False) -> MappedColumn[Any]:
     """A keyed HMAC-SHA256 of a personal value (pseudonymised, never plaintext), for exact-match lookup.
 
     Named `<column>_bidx` beside a personal column, the vault fills it whenever the column is set.
@@ -171,7 +172,7 @@ class Catalog:
         self.undeclared_columns = undeclared
 
     @classmethod
-    def from_base(cls, base) -> "Catalog":
+    def from_base(cls, base: type[DeclarativeBase]) -> "Catalog":
         nonpersonal = {m.class_.__tablename__: m.class_.__nonpersonal__ for m in base.registry.mappers}
         return cls.from_metadata(base.metadata, nonpersonal)
 

@@ -14,10 +14,12 @@ import json
 import os
 import secrets
 import time
+from typing import Any
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from jidi.privacy.keys import KeyRing
@@ -39,6 +41,7 @@ def verify_password(stored: str | None, password: str) -> bool:
 
 
 def needs_rehash(stored: str) -> bool:
+    """Whether a password hash was made with other argon2 parameters than today's (then rehashed at login)."""
     return _hasher.check_needs_rehash(stored)
 
 
@@ -67,21 +70,22 @@ class Secrets:
     def token_hash(self, token: str) -> bytes:
         return hmac.new(self._session, token.encode(), hashlib.sha256).digest()
 
-    def seal_blob(self, purpose: str, data: dict, ttl_seconds: int) -> str:
+    def seal_blob(self, purpose: str, data: dict[str, Any], ttl_seconds: int) -> str:
         """An opaque, encrypted and expiring token for a cookie (e.g. a WeChat login waiting to be bound)."""
         nonce = os.urandom(12)
         body = json.dumps({"exp": int(time.time()) + ttl_seconds, "d": data}).encode()
         return base64.urlsafe_b64encode(nonce + self._cookie.encrypt(nonce, body, purpose.encode())).decode()
 
-    def open_blob(self, purpose: str, token: str | None) -> dict | None:
+    def open_blob(self, purpose: str, token: str | None) -> dict[str, Any] | None:
         if not token:
             return None
         try:
             raw = base64.urlsafe_b64decode(token.encode())
             body = json.loads(self._cookie.decrypt(raw[:12], raw[12:], purpose.encode()))
-        except Exception:
+        except (InvalidTag, ValueError):  # forged, cut or not base64: no blob
             return None
-        return body["d"] if body.get("exp", 0) >= time.time() else None
+        data: dict[str, Any] = body["d"]
+        return data if body.get("exp", 0) >= time.time() else None
 
 
 def new_totp_secret() -> str:

@@ -31,9 +31,11 @@ import datetime as dt
 import enum
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import LargeBinary, Table, Uuid, case, delete, literal, or_, select, union_all, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from jidi.db import id_batches, is_postgresql, one_of
 from jidi.privacy import audit
@@ -41,6 +43,7 @@ from jidi.privacy.catalog import Catalog, FieldSpec, Purpose
 from jidi.privacy.models import Restriction
 from jidi.privacy.sharing import ShareRegister
 from jidi.privacy.values import Personal
+from jidi.privacy.vault import Vault
 
 ACCOUNT_TABLE = "users"
 
@@ -74,8 +77,9 @@ class LegalHold:
     after: str
     days: int
 
-    def until(self, row) -> dt.datetime:
-        return getattr(row, self.after) + dt.timedelta(days=self.days)
+    def until(self, row: Any) -> dt.datetime:
+        start: dt.datetime = getattr(row, self.after)
+        return start + dt.timedelta(days=self.days)
 
 
 @dataclasses.dataclass
@@ -88,7 +92,7 @@ class TableMap:
     identifier_columns: dict[str, str]  # blind-index column -> domain
     parent_columns: dict[str, str]      # foreign-key column -> parent table
     personal_columns: tuple[str, ...]
-    erase: object                        # "delete" | dict[str, value or callable(now)]
+    erase: str | dict[str, Any]          # "delete" | dict[str, value or callable(now)]
     legal_hold: LegalHold | None
     holder_column: str | None
 
@@ -105,13 +109,13 @@ class TableMap:
     def key_columns(self) -> list[str]:
         """What planning or erasing a row needs: its id, what ties it to the person, when its legal hold began."""
         cols = ["id", self.subject_column, *self.account_columns, *self.parent_columns, self.holder_column,
-                self.legal_hold and self.legal_hold.after]
+                self.legal_hold.after if self.legal_hold else None]
         return [c for c in dict.fromkeys(cols) if c and c in self.table.c]
 
 
 @dataclasses.dataclass
 class FoundRow:
-    row: object
+    row: Any  # a model instance (find(whole=True)) or a row of its key columns
     relation: Relation
 
 
@@ -175,7 +179,7 @@ _HIDDEN_DETAIL_TYPES = (LargeBinary, Uuid)
 
 
 class DataMap:
-    def __init__(self, base, catalog: Catalog, shares: ShareRegister | None = None):
+    def __init__(self, base: type[DeclarativeBase], catalog: Catalog, shares: ShareRegister | None = None):
         self.catalog = catalog
         self.shares = shares  # whom to tell when data is erased
         self.metadata = base.metadata
@@ -267,8 +271,8 @@ class DataMap:
         for domain, hashes in (identifiers or {}).items():
             idents.setdefault(domain, set()).update(hashes)
         tables: dict[str, list[FoundRow]] = {}
-        found_ids: dict[str, list] = {}
-        found_sets: dict[str, set] = {}
+        found_ids: dict[str, list[uuid.UUID]] = {}
+        found_sets: dict[str, set[uuid.UUID]] = {}
         for name, tm in self.maps.items():
             t = tm.table
             conds = []
@@ -283,6 +287,7 @@ class DataMap:
                     conds.append(one_of(t.c[col], batch, pg))
             if not conds:
                 continue
+            rows: Sequence[Any]
             if whole:
                 rows = session.scalars(select(tm.model).where(or_(*conds))).all()
             else:
@@ -304,7 +309,7 @@ class DataMap:
         if not subjects:
             return
         users = self.maps[ACCOUNT_TABLE].table
-        accounts = set()
+        accounts: set[uuid.UUID] = set()
         for batch in id_batches(list(subjects), pg):
             accounts.update(session.scalars(select(users.c.id).where(one_of(users.c.id, batch, pg))))
         for name, found in tables.items():
@@ -315,7 +320,7 @@ class DataMap:
                         fr.relation = Relation.OTHER_ACCOUNT
 
     @staticmethod
-    def _relation(tm: TableMap, row, user_id, parents: dict[str, set]) -> Relation:
+    def _relation(tm: TableMap, row: Any, user_id: uuid.UUID, parents: dict[str, set[uuid.UUID]]) -> Relation:
         if tm.subject_column and getattr(row, tm.subject_column) == user_id:
             return Relation.SUBJECT
         if any(getattr(row, c) == user_id for c in tm.account_columns):
@@ -326,11 +331,11 @@ class DataMap:
             return Relation.HELD_BY_OTHERS
         return Relation.IDENTIFIER
 
-    def _on_hold(self, tm: TableMap, row, now: dt.datetime) -> bool:
+    def _on_hold(self, tm: TableMap, row: Any, now: dt.datetime) -> bool:
         return tm.legal_hold is not None and tm.legal_hold.until(row) > now
 
     # -- showing --------------------------------------------------------------------------------------
-    def rows(self, session: Session, vault, data: SubjectData, *, actor: audit.Actor | None = None,
+    def rows(self, session: Session, vault: Vault, data: SubjectData, *, actor: audit.Actor | None = None,
              now: dt.datetime, disclose: bool = False, staff: bool = False) -> tuple[list[RowView], list[Restricted]]:
         """The person's data as rows of labelled fields: masked, or in full when `disclose` (for the person
         themself after re-verification, or the privacy officer answering a request). A disclosure is audited
@@ -341,7 +346,9 @@ class DataMap:
         if not data.whole:
             raise TypeError("showing rows needs them whole: find(whole=True)")
         vault.preload(session, self._subjects_in(data.tables))
-        views, restricted, opened = [], [], set()
+        views: list[RowView] = []
+        restricted: list[Restricted] = []
+        opened: set[str] = set()
         for name, found in data.tables.items():
             tm = self.maps[name]
             held = self._restricted_ids(session, tm, found)
@@ -352,7 +359,7 @@ class DataMap:
                 if fr.relation in (Relation.HELD_BY_OTHERS, Relation.OTHER_ACCOUNT):
                     views.append(RowView(name, tm.label, fr.relation, "", (), {}))
                     continue
-                fields = []
+                fields: list[FieldValue] = []
                 for col in tm.personal_columns:
                     spec = self.catalog.spec(name, col)
                     if spec.staff_only and not staff:
@@ -364,8 +371,9 @@ class DataMap:
                     value = vault.get(session, fr.row, col)
                     if disclose and value is not None:
                         opened.add(spec.key)
-                        value = value._plain
-                    fields.append(FieldValue(spec, value))
+                        fields.append(FieldValue(spec, value._plain))
+                    else:
+                        fields.append(FieldValue(spec, value))
                 views.append(RowView(name, tm.label, fr.relation, str(getattr(fr.row, "id", "")), tuple(fields),
                                      self._details(tm, fr.row)))
         if disclose and opened:
@@ -376,16 +384,18 @@ class DataMap:
         return views, restricted
 
     @staticmethod
-    def _restricted_ids(session: Session, tm: TableMap, found: list[FoundRow]) -> set:
+    def _restricted_ids(session: Session, tm: TableMap, found: list[FoundRow]) -> set[uuid.UUID]:
         if tm.legal_hold is None:
             return set()
         ids, pg = [fr.row.id for fr in found], is_postgresql(session)
         return {rid for batch in id_batches(ids, pg)
                 for rid in session.scalars(select(Restriction.row_id).where(one_of(Restriction.row_id, batch, pg)))}
 
-    def _split(self, tm: TableMap, found: list[FoundRow], now: dt.datetime) -> tuple[list, list, list]:
+    def _split(self, tm: TableMap, found: list[FoundRow], now: dt.datetime) -> tuple[list[Any], list[Any], list[Any]]:
         """Rows an erasure now would (kept by law, erased, only unlinked: another account's own records)."""
-        held, erased, unlinked = [], [], []
+        held: list[Any] = []
+        erased: list[Any] = []
+        unlinked: list[Any] = []
         for fr in found:
             if self._on_hold(tm, fr.row, now):
                 held.append(fr.row)
@@ -419,20 +429,23 @@ class DataMap:
         return [col.name for col in tm.table.columns if col.name not in skip and not col.foreign_keys
                 and not isinstance(col.type, _HIDDEN_DETAIL_TYPES)]
 
-    def _details(self, tm: TableMap, row) -> dict[str, object]:
+    def _details(self, tm: TableMap, row: Any) -> dict[str, object]:
         return {col: value for col in self.detail_columns(tm) if (value := getattr(row, col)) is not None}
 
     @staticmethod
     def _detach(session: Session, data: SubjectData) -> None:
         """Erasing changes the rows by statements, past the session: objects it holds for them would be stale."""
         found = {(name, fr.row.id) for name, rows in data.tables.items() for fr in rows}
-        for (cls, key, _token), obj in list(session.identity_map.items()):
-            if (cls.__tablename__, key[0]) in found:
+        for identity in list(session.identity_map.keys()):
+            cls, key, _token = identity
+            if (cls.__tablename__, key[0]) in found and (obj := session.identity_map.get(identity)) is not None:
                 session.expunge(obj)
 
     @staticmethod
-    def _restricted(tm: TableMap, row) -> Restricted:
+    def _restricted(tm: TableMap, row: Any) -> Restricted:
         hold = tm.legal_hold
+        if hold is None:
+            raise ValueError(f"{tm.name} has no legal hold")
         return Restricted(tm.name, tm.label, str(row.id), hold.law_zh, hold.law_en, hold.until(row))
 
     def subjects(self, data: SubjectData) -> set[uuid.UUID]:
@@ -445,7 +458,7 @@ class DataMap:
                 if (tm := self.maps[name]).subject_column for fr in found}
 
     # -- erasing --------------------------------------------------------------------------------------
-    def erase(self, session: Session, vault, data: SubjectData, *, actor: audit.Actor, now: dt.datetime,
+    def erase(self, session: Session, vault: Vault, data: SubjectData, *, actor: audit.Actor, now: dt.datetime,
               reason: str) -> ErasureReport:
         """Erase everything found for the person in this transaction (all or nothing). The session no longer holds
         any of the rows afterwards: a caller reads again what it still needs."""
@@ -465,10 +478,10 @@ class DataMap:
             pk = tm.table.c.id
             held, erased_rows, unlinked = self._split(tm, found, now)
             for row in held:
-                restricted.append(self._restricted(tm, row))
-                session.add(Restriction(table_name=name, row_id=row.id, law=tm.legal_hold.law_en,
-                                        subject=vault.pseudonym(data.user_id),
-                                        until=tm.legal_hold.until(row), created_at=now))
+                kept = self._restricted(tm, row)
+                restricted.append(kept)
+                session.add(Restriction(table_name=name, row_id=row.id, law=kept.law_en,
+                                        subject=vault.pseudonym(data.user_id), until=kept.until, created_at=now))
                 if tm.subject_column:
                     keep_subjects.add(getattr(row, tm.subject_column))
             ids, others = [row.id for row in erased_rows], [row.id for row in unlinked]
@@ -479,8 +492,8 @@ class DataMap:
                    for col in tm.account_columns if tm.table.c[col].nullable}
             values = {c: None for c in tm.personal_columns}
             values.update({c: None for c in tm.identifier_columns})
-            if tm.erase != "delete":
-                for col, value in dict(tm.erase).items():
+            if isinstance(tm.erase, dict):
+                for col, value in tm.erase.items():
                     values[col] = value(now) if callable(value) else value
             for batch in id_batches(ids, pg):
                 if tm.erase == "delete":

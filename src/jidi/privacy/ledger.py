@@ -17,6 +17,7 @@ import json
 import os
 import threading
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Uuid, select
@@ -27,7 +28,7 @@ from sqlalchemy.exc import DBAPIError
 
 from jidi.db import UTCDateTime, make_engine
 from jidi.privacy.audit import Checkpoint, Checkpoints
-from jidi.privacy.tombstones import TombstoneLedger
+from jidi.privacy.tombstones import TombstoneLedger, Tombstones
 
 metadata = MetaData()
 tombstones_table = Table(
@@ -70,7 +71,7 @@ class SqlTombstoneLedger:
             self._known |= ids
         return ids
 
-    def append(self, subject_ids, stamp: str) -> None:
+    def append(self, subject_ids: Iterable[uuid.UUID], stamp: str) -> None:
         ids = list(dict.fromkeys(subject_ids))
         if not ids:
             return
@@ -134,7 +135,7 @@ class FileCheckpoints:
 
 @dataclasses.dataclass
 class Ledger:
-    tombstones: TombstoneLedger | SqlTombstoneLedger
+    tombstones: Tombstones
     checkpoints: Checkpoints
 
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections import Counter
+from typing import Any  # the job queue (huey), whose types it does not need
 
-from sqlalchemy import LargeBinary, String, Text, Uuid, func, select
+from sqlalchemy import Column, LargeBinary, String, Table, Text, Uuid, func, select
 from sqlalchemy.orm import Session
 
 from jidi.privacy.datamap import DataMap, Relation, kept_reason
 from jidi.privacy.models import AuditRecord, Restriction, ShareRecord, SubjectKey, Tombstone
+from jidi.privacy.vault import Vault
 
 # Why the privacy core's own records of a person remain after an erasure.
 KEPT = {
@@ -41,8 +43,8 @@ class Finding:
     kept: str = ""  # why it may stay; empty means it should not be there
 
 
-def scan(session: Session, vault, datamap: DataMap, subject_id: uuid.UUID, identifiers: dict[str, str],
-         queue=None) -> list[Finding]:
+def scan(session: Session, vault: Vault, datamap: DataMap, subject_id: uuid.UUID, identifiers: dict[str, str],
+         queue: Any = None) -> list[Finding]:
     hashes = {domain: vault.blind_index(domain, value) for domain, value in identifiers.items()}
     restricted = set(session.scalars(select(Restriction.row_id)))
     found, subjects = _linked_rows(session, datamap, subject_id, hashes, restricted)
@@ -78,14 +80,17 @@ def scan(session: Session, vault, datamap: DataMap, subject_id: uuid.UUID, ident
 
 
 def _linked_rows(session: Session, datamap: DataMap, subject_id: uuid.UUID, hashes: dict[str, bytes],
-                 restricted: set) -> tuple[list[Finding], set[uuid.UUID]]:
+                 restricted: set[uuid.UUID]) -> tuple[list[Finding], set[uuid.UUID]]:
     """Rows the data map still finds for the person, and the subjects whose keys would open them."""
     data = datamap.find(session, subject_id, identifiers={domain: {h} for domain, h in hashes.items()})
-    found, subjects = [], {subject_id}
+    found: list[Finding] = []
+    subjects = {subject_id}
     for name, rows in data.tables.items():
         tm = datamap.maps[name]
         kept = kept_reason(tm.model)
-        held, linked, personal = 0, Counter(), Counter()
+        held = 0
+        linked: Counter[Relation] = Counter()
+        personal: Counter[Relation] = Counter()
         for fr in rows:
             if fr.row.id in restricted:
                 held += 1
@@ -103,7 +108,7 @@ def _linked_rows(session: Session, datamap: DataMap, subject_id: uuid.UUID, hash
 
 
 def _columns(session: Session, datamap: DataMap, subject_id: uuid.UUID, hashes: dict[str, bytes], plain: list[bytes],
-             restricted: set) -> list[Finding]:
+             restricted: set[uuid.UUID]) -> list[Finding]:
     """What the data map does not follow: the subject id in other id-like columns, the keyed hashes in the privacy
     core's own tables, the identifiers in plaintext anywhere."""
     found = []
@@ -134,7 +139,7 @@ def _columns(session: Session, datamap: DataMap, subject_id: uuid.UUID, hashes: 
     return found
 
 
-def _kept(table: str, session: Session, t, col, subject_id: uuid.UUID, restricted: set) -> str:
+def _kept(table: str, session: Session, t: Table, col: Column[Any], subject_id: uuid.UUID, restricted: set[uuid.UUID]) -> str:
     if table in KEPT:
         return KEPT[table]
     if "id" in t.c:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any  # the container (jidi.bootstrap), which the privacy core does not import
 
 from sqlalchemy import func, select
 
@@ -28,16 +29,17 @@ def init(key_source: str) -> str | None:
     return None
 
 
-def pending(container) -> int:
+def pending(container: Any) -> int:
     with container.uow() as s:
-        return s.scalar(select(func.count()).select_from(SubjectKey).where(SubjectKey.master_version != container.vault.keys.current))
+        count: int = s.scalar(select(func.count()).select_from(SubjectKey).where(SubjectKey.master_version != container.vault.keys.current))
+    return count
 
 
-def rewrap_all(container, batch: int = 500, progress: Callable[[int], None] | None = None) -> int:
+def rewrap_all(container: Any, batch: int = 500, progress: Callable[[int], None] | None = None) -> int:
     total = 0
     while True:
         with container.uow() as s:
-            done = container.vault.rewrap_batch(s, batch)
+            done: int = container.vault.rewrap_batch(s, batch)
         total += done
         if progress and done:
             progress(total)
@@ -45,7 +47,7 @@ def rewrap_all(container, batch: int = 500, progress: Callable[[int], None] | No
             return total
 
 
-def rotate(container, *, new_version: bool, batch: int = 500, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+def rotate(container: Any, *, new_version: bool, batch: int = 500, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
     """`jidi keys rotate`: add a master version to the key file (unless resuming), then re-wrap everything."""
     keys = container.vault.keys
     if new_version:
@@ -56,7 +58,7 @@ def rotate(container, *, new_version: bool, batch: int = 500, progress: Callable
     return keys.current, rewrap_all(container, batch, progress)
 
 
-def retire(container, version: int) -> None:
+def retire(container: Any, version: int) -> None:
     """`jidi keys retire VERSION`: remove an old master key once no subject key is wrapped by it. Backups taken before
     the rotation hold only keys wrapped by that version: from then on they cannot be opened at all (JD-6.3.2)."""
     keys = container.vault.keys

@@ -19,12 +19,13 @@ import datetime as dt
 import enum
 import itertools
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from jidi.db import id_batches, is_postgresql, one_of
 from jidi.events import Event, handles
@@ -152,13 +153,13 @@ class ShareRegister:
         ))
         return [v._plain for v in values]
 
-    def _of_person(self, subject_ids: Iterable[uuid.UUID], identifiers: Mapping[str, set[bytes]], pg: bool):
+    def _of_person(self, subject_ids: Iterable[uuid.UUID], identifiers: Mapping[str, set[bytes]], pg: bool) -> Iterator[ColumnElement[bool]]:
         """WHERE clauses (one statement each) for a person's shares: under their subjects, or their phone numbers."""
         R = ShareRecord
         for batch in id_batches([self._pseudonym(sid) for sid in dict.fromkeys(subject_ids)], pg):
             yield one_of(R.subject, batch, pg)
-        for batch in id_batches(list(identifiers.get("phone", ())), pg):
-            yield one_of(R.phone_bidx, batch, pg)
+        for indexes in id_batches(list(identifiers.get("phone", ())), pg):
+            yield one_of(R.phone_bidx, indexes, pg)
 
     def summary(self, session: Session, subject_ids: Iterable[uuid.UUID],
                 identifiers: Mapping[str, set[bytes]]) -> list[ShareSummary]:
@@ -171,7 +172,7 @@ class ShareRegister:
             select(R.recipient, R.fields, func.count(), func.min(R.shared_at), func.max(R.shared_at),
                    func.count(R.deletion_asked_at), func.count(R.deletion_notified_at))
             .where(or_(*where)).group_by(R.recipient, R.fields))
-        grouped: dict[str, dict] = {}
+        grouped: dict[str, dict[str, Any]] = {}
         for key, fields, n, first, last, asked, notified in rows:
             g = grouped.setdefault(key, {"fields": set(), "n": 0, "first": first, "last": last, "asked": 0, "notified": 0})
             g["fields"].update(fields.split(","))
@@ -231,8 +232,10 @@ class ShareRegister:
     def pending_notices(self, session: Session, subject_ids: Iterable[uuid.UUID]) -> int:
         R = ShareRecord
         where = list(self._of_person(subject_ids, {}, is_postgresql(session)))
+        if not where:
+            return 0
         return session.scalar(select(func.count()).select_from(R).where(
-            or_(*where), R.deletion_asked_at.is_not(None), R.deletion_notified_at.is_(None))) if where else 0
+            or_(*where), R.deletion_asked_at.is_not(None), R.deletion_notified_at.is_(None))) or 0
 
 
 __all__ = ["DeletionChannel", "RECIPIENTS", "ROLE_LABELS", "Recipient", "RecipientRole", "RecipientTotals", "ShareRegister", "ShareSummary",
@@ -240,7 +243,7 @@ __all__ = ["DeletionChannel", "RECIPIENTS", "ROLE_LABELS", "Recipient", "Recipie
 
 
 @handles("shares.deletion_asked", "privacy.share_deletion_notices", own_transactions=True)
-def _send_deletion_notices(container, session: Session, event: Event) -> None:
+def _send_deletion_notices(container: Any, session: Session, event: Event) -> None:
     """Ask every recipient to delete what it took of the erased subjects (JD-6.3.1c); a recipient that is down
     leaves its notices pending for the event's retry (and the 15-minute housekeeping)."""
     container.shares.send_deletion_notices(container.uow, container.clock())

@@ -13,18 +13,38 @@ the commit, and `reapply` copies any row the ledger missed (a crash between the 
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 import uuid
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from jidi.db import is_postgresql
 from jidi.privacy.audit import Actor
 from jidi.privacy.models import SubjectKey, Tombstone
+
+if TYPE_CHECKING:  # both import this module
+    from jidi.privacy.datamap import DataMap
+    from jidi.privacy.vault import Vault
+    from jidi.events import EventBus
+
+
+class Tombstones(Protocol):
+    """The ledger of erased subjects: the file store below, or the shared database's (`jidi.privacy.ledger`)."""
+
+    def contains(self, subject_id: uuid.UUID) -> bool: ...
+
+    def all(self) -> set[uuid.UUID]: ...
+
+    def append(self, subject_ids: Iterable[uuid.UUID], stamp: str) -> None: ...
 
 
 class TombstoneLedger:
@@ -63,7 +83,7 @@ class TombstoneLedger:
             self._refresh()
             return set(self._known)
 
-    def append(self, subject_ids, stamp: str) -> None:
+    def append(self, subject_ids: Iterable[uuid.UUID], stamp: str) -> None:
         ids = [sid for sid in subject_ids]
         if self.path is None or not ids:
             with self._lock:
@@ -81,7 +101,8 @@ class TombstoneLedger:
             self._known.update(ids)
 
 
-def reapply(uow, vault, datamap, now, *, events=None, batch: int = 500) -> tuple[int, int]:
+def reapply(uow: Callable[[], AbstractContextManager[Session]], vault: Vault, datamap: DataMap, now: dt.datetime, *,
+            events: EventBus | None = None, batch: int = 500) -> tuple[int, int]:
     """Make the database agree with the ledger after a restore (and the ledger with the database after a crash).
 
     Returns (subjects whose keys were shredded again, accounts erased again). Safe to run at any time, also by
@@ -101,7 +122,7 @@ def reapply(uow, vault, datamap, now, *, events=None, batch: int = 500) -> tuple
     for i in range(0, len(missing_in_db), batch):
         chunk = missing_in_db[i:i + batch]
         with uow() as s:
-            shredded += s.execute(delete(SubjectKey).where(SubjectKey.subject_id.in_(chunk))).rowcount or 0
+            shredded += cast(CursorResult[Any], s.execute(delete(SubjectKey).where(SubjectKey.subject_id.in_(chunk)))).rowcount or 0
             insert = (pg_insert if is_postgresql(s) else sqlite_insert)(Tombstone).on_conflict_do_nothing()
             s.execute(insert, [{"subject_id": sid, "reason": "reapplied", "created_at": now} for sid in chunk])
             # Locked: a process starting beside this one waits, then finds the account erased.

@@ -6,7 +6,7 @@ checks the purpose against the catalog. A Personal refuses to be pickled, so it 
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from markupsafe import escape
 from pydantic_core import core_schema
@@ -40,7 +40,7 @@ class Personal:
     def __html__(self) -> str:
         return str(escape(self.masked))
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         raise TypeError("personal values cannot be pickled; pass ids to jobs, not values")
 
     def __eq__(self, other: object) -> bool:

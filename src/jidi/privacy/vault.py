@@ -13,6 +13,8 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Uuid, bindparam, delete, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -24,8 +26,10 @@ from jidi.privacy.catalog import ROLE_PURPOSES, Catalog, FieldSpec, Purpose
 from jidi.privacy.cipher import AesGcmCipher, DecryptionError, FieldCipher
 from jidi.privacy.keys import KEY_BYTES, KeyRing
 from jidi.privacy.models import SubjectKey, Tombstone
-from jidi.privacy.tombstones import TombstoneLedger
+from jidi.privacy.tombstones import TombstoneLedger, Tombstones
 from jidi.privacy.values import Personal
+
+Row = Any  # a row of any model with personal columns (the catalog says which)
 
 
 # How long a cached subject key is used without asking the tombstone ledger again (`Vault._subject_key`).
@@ -88,7 +92,8 @@ class _KeyCache:
 
 class Vault:
     def __init__(self, keys: KeyRing, catalog: Catalog, cipher: FieldCipher | None = None,
-                 ledger: TombstoneLedger | None = None):
+                 ledger: Tombstones | None = None):
+        self.ledger: Tombstones
         self.keys = keys
         self.ledger = ledger or TombstoneLedger(None)
         self.catalog = catalog
@@ -138,7 +143,7 @@ class Vault:
         """Erased on request (tombstoned), even if a restored backup still holds the subject's rows and key."""
         return self.ledger.contains(subject_id)
 
-    def preload(self, session: Session, subject_ids) -> None:
+    def preload(self, session: Session, subject_ids: Iterable[uuid.UUID]) -> None:
         """Unwrap many subjects' keys with one query (before opening rows of many subjects, e.g. an export)."""
         wanted = [sid for sid in dict.fromkeys(subject_ids) if self._cache.get(sid) is None]
         pg = is_postgresql(session)
@@ -152,7 +157,7 @@ class Vault:
     def shred_subject(self, session: Session, subject_id: uuid.UUID, *, reason: str = "deleted") -> None:
         self.shred_subjects(session, [subject_id], reason=reason)
 
-    def shred_subjects(self, session: Session, subject_ids, *, reason: str, tombstone: bool = True) -> None:
+    def shred_subjects(self, session: Session, subject_ids: Iterable[uuid.UUID], *, reason: str, tombstone: bool = True) -> None:
         """Delete these subjects' data keys: their fields become unreadable everywhere, backups included.
 
         Deletions on request are tombstoned (here and, after the commit, in the ledger outside the database),
@@ -175,7 +180,7 @@ class Vault:
                     session.execute(insert(Tombstone), [{"subject_id": sid, "reason": reason, "created_at": utcnow()} for sid in fresh])
         self.forget(session, ids, tombstone=tombstone)
 
-    def forget(self, session: Session, subject_ids, *, tombstone: bool) -> None:
+    def forget(self, session: Session, subject_ids: Iterable[uuid.UUID], *, tombstone: bool) -> None:
         """After their keys were deleted: drop them from the cache and, if erased on request, tombstone them."""
         subject_ids = list(subject_ids)
         for sid in subject_ids:
@@ -205,13 +210,14 @@ class Vault:
         return b"jidi/field|" + spec.key.encode() + b"|" + row_id.bytes + sid.bytes
 
     @staticmethod
-    def _subject_of(row) -> uuid.UUID:
-        return getattr(row, getattr(row, "__subject__", "subject_id"))
+    def _subject_of(row: Row) -> uuid.UUID:
+        subject_id: uuid.UUID = getattr(row, getattr(row, "__subject__", "subject_id"))
+        return subject_id
 
-    def spec_of(self, row, column: str) -> FieldSpec:
+    def spec_of(self, row: Row, column: str) -> FieldSpec:
         return self.catalog.spec(row.__tablename__, column)
 
-    def set(self, session: Session, row, column: str, value: str | None) -> None:
+    def set(self, session: Session, row: Row, column: str, value: str | None) -> None:
         """Seal `value` into row.column (and its blind index, if the field has one). None clears both."""
         spec = self.spec_of(row, column)
         if value is None:
@@ -223,7 +229,7 @@ class Vault:
         if spec.blind_index:
             setattr(row, column + "_bidx", None if value is None else self.blind_index(spec.blind_index, value))
 
-    def get(self, session: Session, row, column: str) -> Personal | None:
+    def get(self, session: Session, row: Row, column: str) -> Personal | None:
         spec = self.spec_of(row, column)
         blob = getattr(row, column)
         if blob is None:
@@ -235,7 +241,7 @@ class Vault:
     def blind_index(self, domain: str, value: str) -> bytes:
         return hmac.new(self._index_key, domain.encode() + b"\x00" + value.encode(), hashlib.sha256).digest()
 
-    def matches(self, session: Session, row, column: str, value: str) -> bool:
+    def matches(self, session: Session, row: Row, column: str, value: str) -> bool:
         """Whether row.column holds `value`, compared in constant time and without showing the stored value: by its
         keyed blind index when the field has one, else opened inside the vault."""
         spec = self.spec_of(row, column)
@@ -268,7 +274,7 @@ class Vault:
         )
         return value._plain
 
-    def reveal_held(self, session: Session, row, columns: list[str] | tuple[str, ...], actor: audit.Actor) -> dict[str, str | None]:
+    def reveal_held(self, session: Session, row: Row, columns: list[str] | tuple[str, ...], actor: audit.Actor) -> dict[str, str | None]:
         """Show an account holder the full values of a row they keep about another person (SELF_SERVICE).
 
         Such a row (an address-book entry) is sealed under that person's own one-off subject, so `reveal`'s
@@ -294,7 +300,7 @@ class Vault:
         return {column: (value._plain if value is not None else None) for column, value in values.items()}
 
     def record(self, session: Session, *, actor: audit.Actor, action: str, subject_id: uuid.UUID | None,
-               fields=(), purpose: str = "", detail: str = "") -> None:
+               fields: list[str] | tuple[str, ...] = (), purpose: str = "", detail: str = "") -> None:
         """Write an audit record (export, staff change, disclosure…) in this transaction."""
         audit.append(session, self.keys, actor=actor, action=action, subject_id=subject_id,
                      fields=fields, purpose=purpose, detail=detail)

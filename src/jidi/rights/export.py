@@ -119,6 +119,7 @@ def readable_time(iso: str) -> str:
 
 
 def _detail(table: str, column: str, value, gettext) -> dict:
+    machine: object
     if isinstance(value, dt.datetime):
         machine, text = china_time(value), china_datetime(value)
     elif isinstance(value, bool):
@@ -136,7 +137,8 @@ def _env(locale: str) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
                              extensions=["jinja2.ext.i18n"])
     gettext = gettext_for(locale)
-    env.install_gettext_callables(gettext, lambda s, p, n: gettext(s if n == 1 else p), newstyle=True,
+    env.install_gettext_callables(gettext,  # type: ignore[attr-defined]  # added by the i18n extension
+                                  lambda s, p, n: gettext(s if n == 1 else p), newstyle=True,
                                   pgettext=translations(locale).pgettext)
     install_formats(env)
     env.filters["readable_time"] = readable_time

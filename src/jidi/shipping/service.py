@@ -461,11 +461,6 @@ class Shipping:
                 order.weight_g, verified, order.status in PICKUP_FROM,
             )
 
-    def pickup(self, courier: Actor, waybill_no: str, id_type: str | None = None, id_number: str | None = None,
-               real_name: str | None = None) -> bool:
-        """`pick_up`, answering only whether an existing verified identity was reused."""
-        return self.pick_up(courier, waybill_no, id_type, id_number, real_name).reused_identity
-
     def pick_up(self, courier: Actor, waybill_no: str, id_type: str | None = None, id_number: str | None = None,
                 real_name: str | None = None, *, site_code: str | None = None, site_name: str | None = None) -> PickupOutcome:
         """A courier picks the parcel up after checking the sender's identity (快递暂行条例 art. 22, JD-1.1.2(6)b).

@@ -56,7 +56,7 @@ def _next_actions(status: str) -> tuple[str, ...]:
             continue
         if action in TRANSIT_ACTIONS and status == states.RETURNING:
             target = states.RETURNING
-        if states.can_move(status, target):
+        if target is not None and states.can_move(status, target):
             moving.append(action)
     return tuple(moving)
 

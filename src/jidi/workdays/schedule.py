@@ -106,6 +106,7 @@ def parse_json(text: str) -> Schedule:
     problems: list[str] = []
     year = source = None
     example = False
+    entries: object = []
     if isinstance(doc, list):
         entries = doc
     elif isinstance(doc, dict):

@@ -47,6 +47,3 @@ def read_year(session: Session, year: int) -> LoadedYear | None:
     ).all()
     return LoadedYear(row.year, row.source, row.loaded_at, tuple((d, k, n) for d, k, n in days))
 
-
-def loaded_years(session: Session) -> list[int]:
-    return list(session.scalars(select(CalendarYear.year).order_by(CalendarYear.year)))

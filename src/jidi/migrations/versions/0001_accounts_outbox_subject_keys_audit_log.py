@@ -1,7 +1,7 @@
 """accounts, outbox, subject keys, audit log
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23
 
 The audit log is append-only at the database level too: triggers refuse UPDATE and DELETE on it.
