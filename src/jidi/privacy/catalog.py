@@ -8,7 +8,6 @@ The privacy policy's collection list is rendered from this catalog.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import enum
 from collections.abc import Iterable
 from typing import Any
