@@ -340,7 +340,6 @@ class DataMap:
         _check(data)
         if not data.whole:
             raise TypeError("showing rows needs them whole: find(whole=True)")
-        vault.preload(session, self._subjects_in(data.tables))
         views, restricted, opened = [], [], set()
         for name, found in data.tables.items():
             tm = self.maps[name]
@@ -361,7 +360,7 @@ class DataMap:
                         if getattr(fr.row, col) is not None:
                             fields.append(FieldValue(spec, None, withheld=True))
                         continue
-                    value = vault.get(session, fr.row, col)
+                    value = getattr(fr.row, col)
                     if disclose and value is not None:
                         opened.add(spec.key)
                         value = value._plain
