@@ -2,7 +2,7 @@
 
 An entry belongs to one customer (its holder, `owner_id`) and is sealed under its own one-off data subject:
 it is usually about another person. Only the holder sees it: anyone else's entry id is "not found". Lists
-and single entries come masked; the holder opens one in full for editing through `Vault.reveal_held`,
+and single entries come masked; the holder opens one in full for editing through `privacy.open_all`,
 which is audited. Deleting an entry shreds its subject key.
 """
 from __future__ import annotations
@@ -14,12 +14,12 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from jidi import errors
+from jidi import errors, privacy
 from jidi.accounts import validation
 from jidi.addressbook import paste, regions
 from jidi.addressbook.models import AddressEntry
 from jidi.i18n import N_
-from jidi.privacy import Actor, Personal
+from jidi.privacy import Actor, Personal, Purpose
 
 KINDS = ("sender", "recipient")
 MAX_ENTRIES = 200
@@ -124,7 +124,7 @@ class AddressBook:
 
     def _view(self, s: Session, row: AddressEntry) -> EntryView:
         return EntryView(
-            id=row.id, kind=row.kind, name=self.vault.get(s, row, "name"), phone=self.vault.get(s, row, "phone"),
+            id=row.id, kind=row.kind, name=row.name, phone=row.phone,
             region_code=row.region_code, region=regions.lookup(row.region_code), is_default=row.is_default,
             created_at=row.created_at, updated_at=row.updated_at,
         )
@@ -148,9 +148,9 @@ class AddressBook:
         """The holder's entry in full, to edit it: a reveal, audited about the entry's own subject."""
         with self.c.uow() as s:
             row = self._own(s, actor.user_id, entry_id)
-            plain = self.vault.reveal_held(s, row, ("name", "phone", "detail"), actor)
-            return EntryFull(id=row.id, kind=row.kind, name=plain["name"], phone=plain["phone"], region_code=row.region_code,
-                             region=regions.lookup(row.region_code), detail=plain["detail"], is_default=row.is_default)
+            name, phone, detail = privacy.open_all((row.name, row.phone, row.detail), for_=Purpose.SELF_SERVICE, actor=actor)
+            return EntryFull(id=row.id, kind=row.kind, name=name, phone=phone, region_code=row.region_code,
+                             region=regions.lookup(row.region_code), detail=detail, is_default=row.is_default)
 
     # -- writing -------------------------------------------------------------------------------------------
     def _clear_default(self, s: Session, owner_id: uuid.UUID, kind: str, keep: uuid.UUID | None = None) -> None:
@@ -159,10 +159,9 @@ class AddressBook:
             stmt = stmt.where(AddressEntry.id != keep)
         s.execute(stmt.values(is_default=False).execution_options(synchronize_session="fetch"))
 
-    def _seal(self, s: Session, row: AddressEntry, data: EntryData) -> None:
-        self.vault.set(s, row, "name", data.name)
-        self.vault.set(s, row, "phone", data.phone)
-        self.vault.set(s, row, "detail", data.detail)
+    @staticmethod
+    def _fill(row: AddressEntry, data: EntryData) -> None:
+        row.name, row.phone, row.detail = data.name, data.phone, data.detail
 
     def create(self, owner_id: uuid.UUID, data: EntryData) -> uuid.UUID:
         with self.c.uow() as s:
@@ -174,8 +173,7 @@ class AddressBook:
             now = self.c.clock()
             row = AddressEntry(id=uuid.uuid4(), owner_id=owner_id, kind=data.kind, region_code=data.region_code,
                                is_default=data.is_default, created_at=now, updated_at=now)
-            row.subject_id = self.vault.create_subject(s)  # the person this entry is about, not the holder
-            self._seal(s, row, data)
+            self._fill(row, data)
             s.add(row)
         return row.id
 
@@ -186,7 +184,7 @@ class AddressBook:
                 self._clear_default(s, owner_id, data.kind, keep=row.id)
             row.kind, row.region_code, row.is_default = data.kind, data.region_code, data.is_default
             row.updated_at = self.c.clock()
-            self._seal(s, row, data)
+            self._fill(row, data)
 
     def set_default(self, owner_id: uuid.UUID, entry_id: uuid.UUID | str) -> None:
         with self.c.uow() as s:
