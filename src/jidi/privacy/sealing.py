@@ -4,7 +4,8 @@ A model declares its personal columns (`personal(...)`) and, once, whose data a 
 holding the subject id; default `subject_id`):
 * `"id"`: the row is the subject (an account): its data key is created with the row;
 * `"subject_id"`: the row is about a person of its own (a party, an address-book entry, a relative's number): a
-  one-off data key is created the first time a value is sealed while the column is empty;
+  one-off data key is created with the row, and again when the column is emptied (a correction) and a value
+  sealed;
 * any other column: the subject named there (the owner), whose key already exists.
 
 Assigning a plain `str` to a personal attribute gives a `Personal` at once; at flush the vault (the one listener
@@ -149,6 +150,8 @@ def _seal_row(session: Session, vault, row, columns, is_new: bool) -> None:
         row.id = uuid.uuid4()
     if is_new and subject == "id" and not vault.has_new_subject(session, row.id):
         vault.create_subject(session, row.id)
+    if is_new and subject == "subject_id" and row.subject_id is None:
+        row.subject_id = vault.create_subject(session)  # the row's own one-off subject
     state = inspect(row)
     for attr, spec in columns:
         if attr not in row.__dict__:

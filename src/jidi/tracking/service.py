@@ -29,7 +29,6 @@ from jidi import errors
 from jidi.addressbook import regions
 from jidi.events import Event, handles
 from jidi.i18n import N_, gettext_for
-from jidi.privacy import Purpose
 from jidi.ratelimit import Limit, key
 from jidi.shipping import states, waybill
 from jidi.shipping.models import Order, OrderParty
@@ -529,11 +528,9 @@ class Tracking:
             if action == ev.EXCEPTION:
                 params["reason"] = gettext(ev.EXCEPTION_LABELS.get(exception or "", ev.EXCEPTION_LABELS["held"]))
             for party in parties.get(oid, []):
-                phone_value = self.c.vault.get(s, party, "phone")
-                if phone_value is None:
+                if party.phone is None:
                     continue
-                phone = self.c.vault.use(phone_value, Purpose.NOTIFICATION)
-                self.c.notifier.queue_sms(s, subject_id=party.subject_id, phone=phone, template=template, locale=locale,
+                self.c.notifier.queue_sms(s, subject_id=party.subject_id, phone=party.phone, template=template, locale=locale,
                                           **params)
                 queued += 1
         return queued
