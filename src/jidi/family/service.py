@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from jidi import errors
+from jidi import errors, privacy
 from jidi.accounts import validation
 from jidi.accounts.models import User
 from jidi.family.models import FamilyBinding, ProxyCollection
@@ -130,7 +130,7 @@ class Family:
         return self.c.vault
 
     def _view(self, s: Session, b: FamilyBinding) -> BindingView:
-        return BindingView(b.id, b.role, self.vault.get(s, b, "phone"), b.status, b.created_at, b.activated_at)
+        return BindingView(b.id, b.role, b.phone, b.status, b.created_at, b.activated_at)
 
     def _mine(self, s: Session, binder_id: uuid.UUID, binding_id, statuses=LIVE) -> FamilyBinding:
         b = s.scalar(select(FamilyBinding).where(FamilyBinding.id == errors.id_or_not_found(binding_id), FamilyBinding.binder_id == binder_id,
@@ -142,7 +142,7 @@ class Family:
     def _end(self, s: Session, b: FamilyBinding, by: str, actor: Actor) -> None:
         """End now: the number and its index are cleared and the binding's subject key is shredded."""
         b.status, b.ended_at, b.ended_by = ENDED, self.c.clock(), by
-        self.vault.set(s, b, "phone", None)
+        b.phone = None
         self.vault.shred_subject(s, b.subject_id)
         self.vault.record(s, actor=actor, action="family_ended", subject_id=b.subject_id, detail=f"ended by the {by}")
 
@@ -177,8 +177,7 @@ class Family:
                 if b is None:
                     now = self.c.clock()
                     b = FamilyBinding(id=uuid.uuid4(), binder_id=binder_id, role=role, status=PENDING, created_at=now)
-                    b.subject_id = self.vault.create_subject(s)  # the relative's number: their own one-off subject
-                    self.vault.set(s, b, "phone", phone)
+                    b.phone = phone  # sealed under the relative's own one-off subject
                     s.add(b)
                     s.flush()
                 elif b.status == ACTIVE:
@@ -193,7 +192,7 @@ class Family:
         """Send a pending binding's relative a new code (the earlier one stops working)."""
         with self.c.uow() as s:
             b = self._mine(s, binder_id, binding_id, (PENDING,))
-            phone = self.vault.use(self.vault.get(s, b, "phone"), Purpose.NOTIFICATION)
+            phone = privacy.open(b.phone, for_=Purpose.NOTIFICATION, actor=Actor.system())
         return self.c.accounts.request_code(phone, "family", client_address, locale, by_user=binder_id)
 
     def activate(self, binder_id: uuid.UUID, binding_id, code: str) -> BindingView:
@@ -287,7 +286,7 @@ class Family:
             rows = s.execute(select(FamilyBinding, User).join(User, User.id == FamilyBinding.binder_id)
                              .where(FamilyBinding.phone_bidx == phone_idx, FamilyBinding.status.in_(LIVE))
                              .order_by(FamilyBinding.created_at, FamilyBinding.id)).all()
-            return [WatcherView(b.id, b.role, self.vault.get(s, binder, "phone"), b.status, b.created_at, b.activated_at)
+            return [WatcherView(b.id, b.role, binder.phone, b.status, b.created_at, b.activated_at)
                     for b, binder in rows]
 
     def end_as_relative(self, user_id: uuid.UUID, binding_id) -> None:
