@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import select
 
+from jidi import privacy
 from jidi.accounts.models import User, WechatLink
 from jidi.i18n import gettext_for
 from jidi.notify.service import TEMPLATES
@@ -373,7 +374,7 @@ def _wechat_links(container) -> list[tuple[uuid.UUID, bool, str | None]]:
     with container.uow() as s:
         out = []
         for link in s.scalars(select(WechatLink)).all():
-            nick = container.vault.get(s, link, "nickname")
+            nick = link.nickname
             out.append((link.user_id, link.profile_authorised, nick.masked if nick else None))
         return out
 

@@ -21,7 +21,7 @@ import functools
 import uuid
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Mapper, Session, attributes
+from sqlalchemy.orm import Mapper, Session, attributes, object_session
 
 from jidi.db import Base
 from jidi.privacy.values import Personal
@@ -114,7 +114,8 @@ def _on_load(row, context) -> None:
 
 
 def _on_refresh(row, context, attrs) -> None:
-    _wrap_loaded(row, context.session, attrs)
+    # No query context when a bulk UPDATE sets the values it wrote on the objects in the session.
+    _wrap_loaded(row, context.session if context is not None else object_session(row), attrs)
 
 
 def resolve_keys(session: Session) -> None:

@@ -40,6 +40,17 @@ class Personal:
         return self._text
 
     @property
+    def readable(self) -> bool:
+        """False once the subject's key is shredded (erased): the value can no longer be opened or shown."""
+        from jidi.privacy.sealing import SubjectShredded  # noqa: PLC0415
+
+        try:
+            self._plain
+        except SubjectShredded:
+            return False
+        return True
+
+    @property
     def subject_id(self) -> uuid.UUID | None:
         return uuid.UUID(self._row_ref[0]) if self._row_ref else None
 
