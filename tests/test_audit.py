@@ -302,7 +302,7 @@ def test_two_hosts_share_the_ledger_tombstones_and_checkpoints(container, settin
         with one.uow() as s:
             subject = one.vault.create_subject(s)
         with two.uow() as s:
-            two.vault._subject_key(s, subject)  # known and cached on host two
+            two.vault.subject_key(s, subject)  # known and cached on host two
             two.vault._cache.drop(subject)
         with one.uow() as s:
             one.vault.shred_subjects(s, [subject], reason="deleted")

@@ -158,7 +158,6 @@ def test_expired_codes_sessions_messages_and_counters_go_live_ones_stay(containe
         user = User(id=uuid.uuid4(), role="customer", status="active", created_at=t0, updated_at=t0)
         s.add(user)
         s.flush()
-        container.vault.create_subject(s, user.id)
         container.notifier.queue_sms(s, subject_id=user.id, phone=PHONES[3], template="login_code", locale="zh_CN", code="123456")
         for name, expires, revoked in (("live", t0 + 30 * DAY, None), ("expired", t0 + DAY, None), ("revoked", t0 + 30 * DAY, t0)):
             s.add(AuthSession(id=uuid.uuid4(), user_id=user.id, kind="web", token_hash=uuid.uuid4().bytes * 2,
