@@ -277,3 +277,11 @@ def test_retiring_the_old_master_key_makes_backups_from_before_the_rotation_unre
     with c.uow() as s:
         with pytest.raises(KeyRingError):
             s.get(User, uid).phone.masked
+
+
+def test_features_seal_by_assignment_and_open_only_through_the_one_api():
+    from tools import vault_calls  # noqa: PLC0415
+
+    found = vault_calls.count()
+    assert not vault_calls.RETIRED & set(found), found  # no hand sealing or opening outside the privacy core
+    assert sum(found.values()) <= 32, found  # was 123 before values were sealed by the model

@@ -204,8 +204,7 @@ class Shipping:
                     dest_region=recipient.region_code, pickup_from=o.pickup_from, pickup_until=o.pickup_until,
                     created_at=now, updated_at=now, status_at=now,
                 )
-                order.subject_id = self.vault.create_subject(s)
-                order.item_name = item_name
+                order.item_name = item_name  # sealed at flush under the order's own one-off subject
                 s.add(order)
                 for role, p in (("sender", sender), ("recipient", recipient)):
                     party = OrderParty(id=uuid.uuid4(), order_id=order.id, role=role)
