@@ -366,7 +366,7 @@ def test_audit_records_are_never_deleted(container, clock):
     agent = Actor(uuid.uuid4(), Role.SUPPORT_AGENT)
     for i in range(3):
         with container.uow() as s:
-            container.vault.record(s, actor=agent, action="reveal", subject_id=uuid.uuid4(), fields=["users.phone"],
+            container.audit.record(s, actor=agent, action="reveal", subject_id=uuid.uuid4(), fields=["users.phone"],
                                    purpose="customer_service", detail=f"case {i}")
     container.retention.run()  # now: inside the audit period
     clock.advance(days=2)

@@ -144,7 +144,7 @@ class Family:
         b.status, b.ended_at, b.ended_by = ENDED, self.c.clock(), by
         b.phone = None
         self.vault.shred_subject(s, b.subject_id)
-        self.vault.record(s, actor=actor, action="family_ended", subject_id=b.subject_id, detail=f"ended by the {by}")
+        self.c.audit.record(s, actor=actor, action="family_ended", subject_id=b.subject_id, detail=f"ended by the {by}")
 
     # -- the binder ----------------------------------------------------------------------------------------
     def bindings(self, binder_id: uuid.UUID) -> list[BindingView]:
@@ -208,7 +208,7 @@ class Family:
             if b.status != PENDING:
                 raise family_not_pending()
             b.status, b.activated_at = ACTIVE, self.c.clock()
-            self.vault.record(s, actor=Actor(binder_id, Role.CUSTOMER), action="family_activated", subject_id=b.subject_id,
+            self.c.audit.record(s, actor=Actor(binder_id, Role.CUSTOMER), action="family_activated", subject_id=b.subject_id,
                               purpose="consent", detail="the relative's SMS code was entered")
             return self._view(s, b)
 
@@ -268,7 +268,7 @@ class Family:
                 raise not_collectable()
             s.add(ProxyCollection(id=uuid.uuid4(), order_id=order.id, binding_id=b.id, proxy_collected_by=binder_id,
                                   collected_at=self.c.clock()))
-            self.vault.record(s, actor=Actor(binder_id, Role.CUSTOMER), action="proxy_collected", subject_id=party.subject_id,
+            self.c.audit.record(s, actor=Actor(binder_id, Role.CUSTOMER), action="proxy_collected", subject_id=party.subject_id,
                               detail="collected on the recipient's behalf by a family number")
             phone_idx = b.phone_bidx
         view = self.c.shipping.order_for_phone(number, phone_idx)

@@ -370,7 +370,7 @@ class DataMap:
         if disclose and opened:
             if actor is None:
                 raise ValueError("a disclosure needs an actor for the audit record")
-            vault.record(session, actor=actor, action="disclose", subject_id=data.user_id, fields=sorted(opened),
+            audit.append(session, vault.keys, actor=actor, action="disclose", subject_id=data.user_id, fields=sorted(opened),
                          purpose=Purpose.RIGHTS_REQUEST.value, detail=f"{len(views)} records")
         return views, restricted
 
@@ -495,7 +495,7 @@ class DataMap:
         told = self.shares.ask_deletion(session, shred | keep_subjects, data.identifiers, now) if self.shares else {}
         shred -= keep_subjects
         vault.shred_subjects(session, shred, reason=reason)
-        vault.record(session, actor=actor, action="erase", subject_id=data.user_id,
+        audit.append(session, vault.keys, actor=actor, action="erase", subject_id=data.user_id,
                      detail=f"{reason}: " + ", ".join(f"{k}={v}" for k, v in sorted(erased.items())))
         return ErasureReport(erased, tuple(restricted), len(shred), told)
 

@@ -205,12 +205,6 @@ class Vault:
         held = getattr(row, column)
         return held is not None and hmac.compare_digest(held._plain.encode(), value.encode())
 
-    def record(self, session: Session, *, actor: audit.Actor, action: str, subject_id: uuid.UUID | None,
-               fields=(), purpose: str = "", detail: str = "") -> None:
-        """Write an audit record (export, staff change, disclosure…) in this transaction."""
-        audit.append(session, self.keys, actor=actor, action=action, subject_id=subject_id,
-                     fields=fields, purpose=purpose, detail=detail)
-
     def pseudonym(self, subject_id: uuid.UUID) -> str:
         return audit.pseudonym(self.keys.derived("audit"), subject_id)
 

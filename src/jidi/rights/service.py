@@ -372,7 +372,7 @@ class Rights:
             self.c.accounts.withdraw_email(s, req.requester_id, self.c.clock())
         elif req.scope == "family_numbers":
             self.c.family.end_all_for_binder(s, req.requester_id, actor)
-        self.vault.record(s, actor=actor, action="consent_withdrawn", subject_id=req.requester_id, detail=req.scope)
+        self.c.audit.record(s, actor=actor, action="consent_withdrawn", subject_id=req.requester_id, detail=req.scope)
 
     # -- reading requests ------------------------------------------------------------------------------
     def _own(self, s: Session, user_id: uuid.UUID, request_id, *, lock: bool = False) -> RightsRequest:
@@ -448,7 +448,7 @@ class Rights:
             if exp is None or exp.owner_id != user_id or exp.expires_at <= self.c.clock() or exp.archive is None:
                 raise errors.not_found()
             exp.downloads += 1
-            self.vault.record(s, actor=Actor(user_id, Role.CUSTOMER), action="export_download", subject_id=user_id,
+            self.c.audit.record(s, actor=Actor(user_id, Role.CUSTOMER), action="export_download", subject_id=user_id,
                               fields=["data_exports.archive"], purpose=Purpose.SELF_SERVICE.value)
             return base64.b64decode(privacy.open(exp.archive, for_=Purpose.SELF_SERVICE, actor=Actor.system()))
 

@@ -393,7 +393,7 @@ class Shipping:
             s.flush()  # sealed under its new subject before the old one is shredded
             self.vault.shred_subject(s, old_subject, reason="corrected")
             order.dest_region, order.price_fen, order.updated_at = p.region_code, quote.price_fen, self.c.clock()
-            self.vault.record(s, actor=Actor(user_id, Role.CUSTOMER), action="correct", subject_id=party.subject_id,
+            self.c.audit.record(s, actor=Actor(user_id, Role.CUSTOMER), action="correct", subject_id=party.subject_id,
                               fields=["order_parties.name", "order_parties.phone", "order_parties.address"],
                               purpose=Purpose.SELF_SERVICE.value, detail="recipient corrected before pickup")
 
@@ -469,7 +469,7 @@ class Shipping:
             if self._same_identity(s, order, done, id_type, id_number):
                 return PickupOutcome(order.waybill_no, order.status, done.reused_identity, done.picked_up_at, True)
             # The refusal is audited: this record commits with the transaction, and the error is raised after it.
-            self.vault.record(s, actor=courier, action="pickup_identity_mismatch", subject_id=done.subject_id,
+            self.c.audit.record(s, actor=courier, action="pickup_identity_mismatch", subject_id=done.subject_id,
                               fields=["pickup_records.id_number"], purpose=Purpose.DELIVERY.value)
         raise errors.pickup_identity_mismatch()
 
@@ -535,7 +535,7 @@ class Shipping:
             if order.status != states.NOT_ACCEPTED:
                 self._move(order, states.NOT_ACCEPTED)
             order.exception = reason
-            self.vault.record(s, actor=courier, action="pickup_not_accepted", subject_id=order.subject_id, detail=reason)
+            self.c.audit.record(s, actor=courier, action="pickup_not_accepted", subject_id=order.subject_id, detail=reason)
             return order.status
 
     @staticmethod
