@@ -71,8 +71,10 @@ def subject_column(row_or_cls) -> str:
     return getattr(row_or_cls, "__subject__", "subject_id")
 
 
-def holder_of(row):
-    return getattr(row, getattr(row, "__holder__", ""), None) if getattr(row, "__holder__", None) else None
+def holder_of(row) -> uuid.UUID | None:
+    """The account keeping a row about another person (`__holder__`, e.g. an address-book entry's owner), if any."""
+    column = getattr(row, "__holder__", None)
+    return getattr(row, column) if column else None
 
 
 # -- plaintext assigned ---------------------------------------------------------------------------
