@@ -36,7 +36,7 @@ def _client(url: str, tmp: str, start, stop_at, out) -> None:
     def write() -> None:
         with c.uow() as s:
             subject = c.vault.create_subject(s)
-            c.vault.record(s, actor=actor, action="staff_change", subject_id=subject, fields=["users.email"],
+            c.audit.record(s, actor=actor, action="staff_change", subject_id=subject, fields=["users.email"],
                            purpose="customer_service", detail="bench")
 
     write()  # warm up before the start: connection, compiled statements

@@ -77,7 +77,6 @@ def create_orders(v: Variant, phones: Phones, n: int, picked_up_at: dt.datetime,
     """n paid orders that a courier picked up at `picked_up_at` (status picked_up, and the courier app's picked_up
     route event, as `Shipping.pick_up` leaves them), both parties sealed, inserted in chunks; returns their waybills."""
     c = v.container
-    vault = c.vault
     numbers: list[str] = []
     now = dt.datetime.now(dt.timezone.utc)  # the server in the subprocess runs on real time, not the injected clock
     placed_at = picked_up_at - dt.timedelta(hours=1)
@@ -96,8 +95,7 @@ def create_orders(v: Variant, phones: Phones, n: int, picked_up_at: dt.datetime,
                     weight_g=1200, declared_value_fen=0, price_fen=1200, origin_region="320106", dest_region="310104",
                     created_at=placed_at, updated_at=picked_up_at, status_at=picked_up_at,
                 )
-                order.subject_id = vault.create_subject(s)
-                vault.set(s, order, "item_name", "书")
+                order.item_name = "书"  # sealed at flush, each row under a one-off subject of its own
                 rows.append(order)
                 rows.append(RouteEvent(
                     source_id=COURIER_SOURCE_ID, event_id=f"{states.PICKED_UP}:{order.id.hex}", order_id=order.id,
@@ -105,10 +103,7 @@ def create_orders(v: Variant, phones: Phones, n: int, picked_up_at: dt.datetime,
                     site_code=site_code, site_name=site_name, operator=None, delivered_as=None, exception=None))
                 for role, region in (("sender", "320106"), ("recipient", "310104")):
                     party = OrderParty(id=uuid.uuid4(), order_id=order.id, role=role, region_code=region)
-                    party.subject_id = vault.create_subject(s)
-                    vault.set(s, party, "name", "测试用户")
-                    vault.set(s, party, "phone", phones())
-                    vault.set(s, party, "address", "测试路1号院2号楼")
+                    party.name, party.phone, party.address = "测试用户", phones(), "测试路1号院2号楼"
                     rows.append(party)
                 numbers.append(order.waybill_no)
             s.add_all(rows)

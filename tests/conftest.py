@@ -137,7 +137,8 @@ def scan_database(engine) -> list[str]:
     found = []
     with engine.connect() as conn:
         for table in models.metadata.sorted_tables:
-            cols = [c for c in table.columns if isinstance(c.type, (String, Text, LargeBinary))]
+            # A personal column's own type (Sealed) stores binary: scan it as its impl.
+            cols = [c for c in table.columns if isinstance(getattr(c.type, "impl", c.type), (String, Text, LargeBinary))]
             if not cols:
                 continue
             for row in conn.execute(select(*cols)):

@@ -21,3 +21,11 @@ def find_in(text: str | bytes) -> list[str]:
     if isinstance(text, bytes):
         return [v for v in ALL if v.encode() in text]
     return [v for v in ALL if v in text]
+
+
+def stored(session, row, column: str) -> bytes | None:
+    """The bytes the database holds in a row's column (a personal attribute itself reads as a `Personal`)."""
+    from sqlalchemy import select  # noqa: PLC0415
+
+    table = type(row).__table__
+    return session.scalar(select(table.c[column]).where(table.c.id == row.id))

@@ -8,6 +8,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from jidi import privacy
 from jidi.accounts.models import User, WechatLink
 from jidi.privacy import Role
 from jidi.privacy.models import AuditRecord
@@ -160,8 +161,8 @@ def test_wechat_login_binds_after_policy_acceptance_and_keeps_only_authorised_pr
     web_register(client, sms)
     with container.uow() as s:
         link = s.scalars(select(WechatLink)).one()
-        assert link.profile_authorised and str(container.vault.get(s, link, "nickname")) == "A*"
-        assert container.vault.use(container.vault.get(s, link, "openid"), __import__("jidi").privacy.Purpose.LOGIN).startswith("o")
+        assert link.profile_authorised and str(link.nickname) == "A*"
+        assert privacy.open(link.openid, for_=privacy.Purpose.LOGIN, actor=privacy.Actor.system()).startswith("o")
     assert "data-testid=\"profile-wechat\">已绑定" in client.get("/profile").text or "Linked" in client.get("/profile?lang=en").text
     # Next time WeChat logs straight in; without sharing the profile, nickname and avatar are dropped.
     client.cookies.clear()

@@ -27,7 +27,7 @@ def _write(container, n=5):
     agent = Actor(uuid.uuid4(), Role.SUPPORT_AGENT)
     for i in range(n):
         with container.uow() as s:
-            container.vault.record(s, actor=agent, action="reveal", subject_id=uuid.uuid4(), fields=["users.phone"],
+            container.audit.record(s, actor=agent, action="reveal", subject_id=uuid.uuid4(), fields=["users.phone"],
                                    purpose="customer_service", detail=f"case {i}")
 
 
@@ -79,14 +79,14 @@ def test_writers_share_no_lock_and_the_sealer_chains_what_has_committed(containe
     if container.engine.dialect.name == "postgresql":
         slow = container.sessions()
         slow.begin()
-        container.vault.record(slow, actor=agent, action="reveal", subject_id=uuid.uuid4(), detail="slow")
+        container.audit.record(slow, actor=agent, action="reveal", subject_id=uuid.uuid4(), detail="slow")
         slow.flush()
         done = threading.Event()
 
         def fast():
             with container.uow() as s:
                 s.execute(text("SET LOCAL lock_timeout = '2s'"))
-                container.vault.record(s, actor=agent, action="reveal", subject_id=uuid.uuid4(), detail="fast")
+                container.audit.record(s, actor=agent, action="reveal", subject_id=uuid.uuid4(), detail="fast")
             done.set()
         t = threading.Thread(target=fast)
         t.start()
@@ -249,7 +249,7 @@ def test_cli_verify_exits_non_zero_and_names_the_record(container, monkeypatch):
 def test_audit_records_hold_no_plaintext_identifiers(container):
     subject = uuid.uuid4()
     with container.uow() as s:
-        container.vault.record(s, actor=Actor(uuid.uuid4(), Role.PRIVACY_OFFICER), action="export", subject_id=subject, fields=["users.phone"])
+        container.audit.record(s, actor=Actor(uuid.uuid4(), Role.PRIVACY_OFFICER), action="export", subject_id=subject, fields=["users.phone"])
     with container.uow() as s:
         rec = s.scalars(select(AuditRecord)).one()
         assert str(subject) not in rec.subject and subject.hex not in rec.subject and rec.subject.startswith("p_")
@@ -302,7 +302,7 @@ def test_two_hosts_share_the_ledger_tombstones_and_checkpoints(container, settin
         with one.uow() as s:
             subject = one.vault.create_subject(s)
         with two.uow() as s:
-            two.vault._subject_key(s, subject)  # known and cached on host two
+            two.vault.subject_key(s, subject)  # known and cached on host two
             two.vault._cache.drop(subject)
         with one.uow() as s:
             one.vault.shred_subjects(s, [subject], reason="deleted")

@@ -373,7 +373,7 @@ def _wechat_links(container) -> list[tuple[uuid.UUID, bool, str | None]]:
     with container.uow() as s:
         out = []
         for link in s.scalars(select(WechatLink)).all():
-            nick = container.vault.get(s, link, "nickname")
+            nick = link.nickname
             out.append((link.user_id, link.profile_authorised, nick.masked if nick else None))
         return out
 

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 from sqlalchemy import func, select, update
 
+from jidi import privacy
 from jidi import models
 from jidi.accounts.models import AuthSession, SmsCode, User
 from jidi.config import Settings
@@ -163,7 +164,6 @@ def test_expired_codes_sessions_messages_and_counters_go_live_ones_stay(containe
         user = User(id=uuid.uuid4(), role="customer", status="active", created_at=t0, updated_at=t0)
         s.add(user)
         s.flush()
-        container.vault.create_subject(s, user.id)
         container.notifier.queue_sms(s, subject_id=user.id, phone=PHONES[3], template="login_code", locale="zh_CN", code="123456")
         for _name, expires, revoked in (("live", t0 + 30 * DAY, None), ("expired", t0 + DAY, None), ("revoked", t0 + 30 * DAY, t0)):
             s.add(AuthSession(id=uuid.uuid4(), user_id=user.id, kind="web", token_hash=uuid.uuid4().bytes * 2,
@@ -273,7 +273,7 @@ def test_finished_orders_past_their_period_become_city_and_day_statistics(contai
     assert count(container, RouteEvent, RouteEvent.order_id == ids["in_transit"]) == 4  # pickup + 3
     with container.uow() as s:
         party = s.scalar(select(OrderParty).where(OrderParty.order_id == ids["inside_period"], OrderParty.role == "recipient"))
-        assert container.vault.use(container.vault.get(s, party, "name"), Purpose.DELIVERY) == NAMES[1]
+        assert privacy.open(party.name, for_=Purpose.DELIVERY, actor=privacy.Actor.system()) == NAMES[1]
     assert report.kept["orders_in_flight_past_period"] == 3
 
     # One audit record for the run, with counts only.
@@ -372,7 +372,7 @@ def test_audit_records_are_never_deleted(container, clock):
     agent = Actor(uuid.uuid4(), Role.SUPPORT_AGENT)
     for i in range(3):
         with container.uow() as s:
-            container.vault.record(s, actor=agent, action="reveal", subject_id=uuid.uuid4(), fields=["users.phone"],
+            container.audit.record(s, actor=agent, action="reveal", subject_id=uuid.uuid4(), fields=["users.phone"],
                                    purpose="customer_service", detail=f"case {i}")
     container.retention.run()  # now: inside the audit period
     clock.advance(days=2)

@@ -96,11 +96,11 @@ def test_a_field_the_recipient_is_not_declared_for_never_leaves(client, sms, con
     before = len(shares(container))
     with container.uow() as s:
         user = s.get(User, me)
-        phone = container.vault.get(s, user, "phone")  # the account's number: not what the SMS provider may receive
+        phone = user.phone  # the account's number: not what the SMS provider may receive
         with pytest.raises(UndeclaredShare):
             container.shares.disclose(s, SMS_GATEWAY, [phone], reference="x", now=container.clock())
         msg = s.scalar(select(SmsMessage).limit(1))
-        mixed = [container.vault.get(s, msg, "body"), phone]  # two subjects' data in one share
+        mixed = [msg.body, phone]  # two subjects' data in one share
         with pytest.raises(UndeclaredShare):
             container.shares.disclose(s, SMS_GATEWAY, mixed, reference="y", now=container.clock())
     assert len(shares(container)) == before

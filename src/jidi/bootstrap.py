@@ -116,6 +116,7 @@ def bootstrap(
         clock=clock,
         limiter=RateLimiter(settings.redis_url, clock=clock),
     )
+    vault.attach(c.sessions)
     c.queue = make_queue(settings.queue_url, settings.var_dir)
     c.tasks = register_tasks(c.queue, c)
     c.events = EventBus(c)

@@ -15,7 +15,7 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from jidi import errors, values
+from jidi import errors, privacy, values
 from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
 from jidi.accounts.wechat import WechatIdentity
 from jidi.i18n import N_
@@ -94,9 +94,9 @@ class Accounts:
 
     def phone(self, s: Session, user_id: uuid.UUID | None) -> Personal | None:
         """The account's phone number as a Personal (masked unless opened for a purpose); None without an account.
-        Raises SubjectShredded for an account whose data is erased."""
+        An erased account's number is not readable (Personal.readable)."""
         user = s.get(User, user_id) if user_id is not None else None
-        return self.vault.get(s, user, "phone") if user is not None else None
+        return user.phone if user is not None else None
 
     def _user_by_index(self, s: Session, domain: str, value: str, *, include_erased: bool = False) -> User | None:
         """The account with this phone, username or e-mail. An account erased on request whose row a restored backup
@@ -195,7 +195,7 @@ class Accounts:
             row.code_hash = self.c.secrets.otp_hash(row.id.bytes + phone_idx, code)
             s.add(row)
             owner = for_user or (u.id if (u := self._user_by_index(s, "phone", phone)) else None)
-            subject = owner or self.vault.create_subject(s)  # a number with no account gets a one-off subject
+            subject = owner  # None: a number with no account, its message gets a one-off subject
             template = CODE_TEMPLATES[purpose]
             self.c.notifier.queue_sms(s, subject_id=subject, phone=phone, template=template, locale=locale, code=code)
         return limiter.retry_after(per_number, key(requester, phone_idx))
@@ -245,8 +245,7 @@ class Accounts:
             created = user is None
             if created:
                 user = User(id=uuid.uuid4(), role=Role.CUSTOMER.value, status="active")
-                self.vault.create_subject(s, user.id)
-                self.vault.set(s, user, "phone", phone)
+                user.phone = phone
                 s.add(user)
                 s.flush()
             self._ensure_usable(user, Role.CUSTOMER)
@@ -281,11 +280,11 @@ class Accounts:
         replaced by one with today's, in the login's transaction: the one moment the password is known."""
         stored = None
         if user is not None and user.password_hash is not None:
-            stored = self.vault.use(self.vault.get(s, user, "password_hash"), Purpose.LOGIN)
+            stored = privacy.open(user.password_hash, for_=Purpose.LOGIN, actor=Actor.system())
         # Always run argon2, so a missing account takes as long as a wrong password.
         ok = verify_password(stored, password or "")
         if ok and user is not None and stored is not None and needs_rehash(stored):
-            self.vault.set(s, user, "password_hash", hash_password(password))
+            user.password_hash = hash_password(password)
         return ok
 
     @contextlib.contextmanager
@@ -355,9 +354,7 @@ class Accounts:
             consent = s.scalar(select(Consent.version).where(Consent.subject_id == user_id, Consent.kind == "privacy_policy",
                                                              Consent.withdrawn_at.is_(None)).order_by(Consent.granted_at.desc()).limit(1))
             bound = s.scalar(select(func.count()).select_from(WechatLink).where(WechatLink.user_id == user_id)) > 0
-            v = self.vault
-            return Profile(user.id, user.role, v.get(s, user, "phone"), v.get(s, user, "username"), v.get(s, user, "email"),
-                           v.get(s, user, "nickname"), user.password_hash is not None, bound, consent, user.created_at)
+            return Profile(user.id, user.role, user.phone, user.username, user.email, user.nickname, user.password_hash is not None, bound, consent, user.created_at)
 
     def reveal_own(self, user_id: uuid.UUID, field: str) -> str:
         """The owner's own full value, shown to them on request (audited like any reveal)."""
@@ -365,10 +362,10 @@ class Accounts:
             raise errors.not_found()
         with self.c.uow() as s:
             user = s.get(User, user_id)
-            value = self.vault.get(s, user, field) if user else None
+            value = getattr(user, field) if user else None
             if value is None:
                 raise errors.not_found()
-            return self.vault.reveal(s, value, Purpose.SELF_SERVICE, Actor(user_id, Role(user.role)))
+            return privacy.open(value, for_=Purpose.SELF_SERVICE, actor=Actor(user_id, Role(user.role)))
 
     def update_profile(self, user_id: uuid.UUID, *, nickname: str | None = None, username: str | None = None, email: str | None = None) -> None:
         """Set the given fields; an empty string clears an optional field (ZK-1.1.1: all of them are optional)."""
@@ -377,17 +374,17 @@ class Accounts:
             if user is None:
                 raise errors.not_authenticated()
             if nickname is not None:
-                self.vault.set(s, user, "nickname", values.nickname(nickname) if nickname.strip() else None)
+                user.nickname = values.nickname(nickname) if nickname.strip() else None
             if username is not None:
                 value = values.username(username).lower() if username.strip() else None
                 if value and (other := self._user_by_index(s, "username", value, include_erased=True)) and other.id != user_id:
                     raise errors.username_taken()
-                self.vault.set(s, user, "username", value)
+                user.username = value
             if email is not None:
                 value = values.email(email).lower() if email.strip() else None
                 if value and (other := self._user_by_index(s, "email", value, include_erased=True)) and other.id != user_id:
                     raise errors.email_taken()
-                self.vault.set(s, user, "email", value)
+                user.email = value
             user.updated_at = self.c.clock()
 
     def set_password(self, user_id: uuid.UUID, new_password: str, current_password: str | None = None) -> None:
@@ -397,10 +394,10 @@ class Accounts:
             if user is None:
                 raise errors.not_authenticated()
             if user.password_hash is not None:
-                stored = self.vault.use(self.vault.get(s, user, "password_hash"), Purpose.LOGIN)
+                stored = privacy.open(user.password_hash, for_=Purpose.LOGIN, actor=Actor.system())
                 if not verify_password(stored, current_password or ""):
                     raise errors.login_failed()
-            self.vault.set(s, user, "password_hash", hash_password(new_password))
+            user.password_hash = hash_password(new_password)
 
     def request_phone_change(self, user_id: uuid.UUID, raw_phone: str, client_address: str, locale: str) -> int:
         return self.request_code(raw_phone, "change_phone", client_address, locale, for_user=user_id)
@@ -415,10 +412,10 @@ class Accounts:
             other = self._user_by_index(s, "phone", phone, include_erased=True)
             if other is not None:
                 raise errors.same_phone() if other.id == user_id else errors.phone_in_use()
-            old = self.vault.get(s, user, "phone")
-            self.vault.set(s, user, "phone", phone)
+            old = user.phone
+            user.phone = phone
             if old is not None:
-                self.c.notifier.queue_sms(s, subject_id=user.id, phone=self.vault.use(old, Purpose.NOTIFICATION),
+                self.c.notifier.queue_sms(s, subject_id=user.id, phone=old,
                                           template="phone_changed", locale=locale)
 
     def demo_customer(self, phone: str, password: str, nickname: str) -> uuid.UUID:
@@ -427,10 +424,9 @@ class Accounts:
             raise errors.forbidden()
         with self.c.uow() as s:
             user = User(id=uuid.uuid4(), role=Role.CUSTOMER.value, status="active")
-            self.vault.create_subject(s, user.id)
-            self.vault.set(s, user, "phone", values.phone(phone))
-            self.vault.set(s, user, "nickname", nickname)
-            self.vault.set(s, user, "password_hash", hash_password(password))
+            user.phone = values.phone(phone)
+            user.nickname = nickname
+            user.password_hash = hash_password(password)
             s.add(user)
             s.flush()
             self._record_policy_acceptance(s, user.id, "demo")
@@ -444,7 +440,7 @@ class Accounts:
             user = self._user_by_index(s, "username", username.lower())
             if user is None or user.totp_secret is None:
                 raise errors.not_found()
-            return totp_now(self.vault.use(self.vault.get(s, user, "totp_secret"), Purpose.SECURITY))
+            return totp_now(privacy.open(user.totp_secret, for_=Purpose.SECURITY, actor=Actor.system()))
 
     # -- staff -----------------------------------------------------------------------------------------
     def create_staff(self, role: Role, username: str, password: str) -> tuple[uuid.UUID, str, str]:
@@ -458,10 +454,9 @@ class Accounts:
             if self._user_by_index(s, "username", username, include_erased=True):
                 raise errors.username_taken()
             user = User(id=uuid.uuid4(), role=role.value, status="active")
-            self.vault.create_subject(s, user.id)
-            self.vault.set(s, user, "username", username)
-            self.vault.set(s, user, "password_hash", hash_password(password))
-            self.vault.set(s, user, "totp_secret", secret)
+            user.username = username
+            user.password_hash = hash_password(password)
+            user.totp_secret = secret
             s.add(user)
         return user.id, secret, totp_uri(secret, username)
 
@@ -472,7 +467,7 @@ class Accounts:
             user = self._user_by_index(s, "username", name) if name and len(name) <= 64 else None
             ok = self._password_matches(s, user, password)
             if ok and user is not None and Role(user.role).is_staff and user.status == "active":
-                secret = self.vault.use(self.vault.get(s, user, "totp_secret"), Purpose.SECURITY)
+                secret = privacy.open(user.totp_secret, for_=Purpose.SECURITY, actor=Actor.system())
                 ok = totp_ok(secret, (totp_code or "").strip())
             else:
                 ok = False
@@ -497,20 +492,20 @@ class Accounts:
             user = s.get(User, customer_id)
             if user is None or user.role != Role.CUSTOMER.value or field not in ("phone", "username", "email", "nickname"):
                 raise errors.not_found()
-            value = self.vault.get(s, user, field)
+            value = getattr(user, field)
             if value is None:
                 raise errors.not_found()
-            return self.vault.reveal(s, value, purpose, actor)
+            return privacy.open(value, for_=purpose, actor=actor)
 
     # -- for the rights centre ------------------------------------------------------------------------
     def request_own_code(self, user_id: uuid.UUID, purpose: str, client_address: str, locale: str) -> int:
         """A code to the account's own phone, to re-verify the holder before something sensitive."""
         with self.c.uow() as s:
             user = s.get(User, user_id)
-            phone = self.vault.get(s, user, "phone") if user is not None and user.status == "active" else None
+            phone = user.phone if user is not None and user.status == "active" else None
             if phone is None:
                 raise errors.not_authenticated()
-            plain = self.vault.use(phone, Purpose.NOTIFICATION)
+            plain = privacy.open(phone, for_=Purpose.NOTIFICATION, actor=Actor.system())
         return self.request_code(plain, purpose, client_address, locale, for_user=user_id, own_number=True)
 
     def check_own_code(self, user_id: uuid.UUID, purpose: str, code: str) -> None:
@@ -550,13 +545,13 @@ class Accounts:
     def withdraw_wechat_profile(self, s: Session, user_id: uuid.UUID, now: dt.datetime) -> None:
         for link in s.scalars(select(WechatLink).where(WechatLink.user_id == user_id)):
             link.profile_authorised = False
-            self.vault.set(s, link, "nickname", None)
-            self.vault.set(s, link, "avatar_url", None)
+            link.nickname = None
+            link.avatar_url = None
         self._withdraw_consents(s, user_id, "wechat_profile", now)
 
     def withdraw_email(self, s: Session, user_id: uuid.UUID, now: dt.datetime) -> None:
         user = s.get(User, user_id)
-        self.vault.set(s, user, "email", None)
+        user.email = None
         user.updated_at = now
 
     @staticmethod
@@ -586,8 +581,8 @@ class Accounts:
             if s.scalar(select(WechatLink.id).where(WechatLink.openid_bidx == idx)):
                 raise errors.wechat_failed()
             link = WechatLink(id=uuid.uuid4(), user_id=user_id)
-            self.vault.set(s, link, "openid", ident.openid)
-            self.vault.set(s, link, "unionid", ident.unionid)
+            link.openid = ident.openid
+            link.unionid = ident.unionid
             self._store_wechat_profile(s, link, ident)
             s.add(link)
             self._record_policy_acceptance(s, user_id, "wechat")
@@ -595,7 +590,7 @@ class Accounts:
     def _store_wechat_profile(self, s: Session, link: WechatLink, ident: WechatIdentity) -> None:
         # Nickname and avatar only with the user's authorisation this time; withdrawing it clears them.
         link.profile_authorised = ident.profile_authorised
-        self.vault.set(s, link, "nickname", ident.nickname)
-        self.vault.set(s, link, "avatar_url", ident.avatar_url)
+        link.nickname = ident.nickname
+        link.avatar_url = ident.avatar_url
         if ident.profile_authorised:
             s.add(Consent(id=uuid.uuid4(), subject_id=link.user_id, kind="wechat_profile", version="1", channel="wechat", granted_at=self.c.clock()))

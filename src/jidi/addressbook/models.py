@@ -25,7 +25,7 @@ class AddressEntry(Base):
     __label__ = ("地址簿", "Address book")
     __erase__ = "delete"
     __subject__ = "subject_id"  # a one-off subject per entry: the person the entry is about
-    __holder__ = "owner_id"  # the account keeping it, the only one who may open it (Vault.reveal_held)
+    __holder__ = "owner_id"  # the account keeping it, the only one who may open it (privacy.open)
     __retention__ = PartOf("users", {"owner_id": "id"})
     __nonpersonal__ = ("id", "owner_id", "subject_id", "kind", "region_code", "is_default", "created_at", "updated_at")
 

@@ -2,7 +2,7 @@
 
 An entry belongs to one customer (its holder, `owner_id`) and is sealed under its own one-off data subject:
 it is usually about another person. Only the holder sees it: anyone else's entry id is "not found". Lists
-and single entries come masked; the holder opens one in full for editing through `Vault.reveal_held`,
+and single entries come masked; the holder opens one in full for editing through `privacy.open_all`,
 which is audited. Deleting an entry shreds its subject key.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from jidi import errors, regions, values
+from jidi import errors, privacy, regions, values
 from jidi.addressbook import paste
 from jidi.addressbook.models import AddressEntry
 from jidi.i18n import N_
@@ -123,7 +123,7 @@ class AddressBook:
 
     def _view(self, s: Session, row: AddressEntry) -> EntryView:
         return EntryView(
-            id=row.id, kind=row.kind, name=self.vault.get(s, row, "name"), phone=self.vault.get(s, row, "phone"),
+            id=row.id, kind=row.kind, name=row.name, phone=row.phone,
             region_code=row.region_code, region=regions.lookup(row.region_code), is_default=row.is_default,
             created_at=row.created_at, updated_at=row.updated_at,
         )
@@ -147,16 +147,16 @@ class AddressBook:
         """The holder's entry in full, to edit it: a reveal, audited about the entry's own subject."""
         with self.c.uow() as s:
             row = self._own(s, actor.user_id, entry_id)
-            plain = self.vault.reveal_held(s, row, ("name", "phone", "detail"), actor)
-            return EntryFull(id=row.id, kind=row.kind, name=plain["name"], phone=plain["phone"], region_code=row.region_code,
-                             region=regions.lookup(row.region_code), detail=plain["detail"], is_default=row.is_default)
+            name, phone, detail = privacy.open_all((row.name, row.phone, row.detail), for_=Purpose.SELF_SERVICE, actor=actor)
+            return EntryFull(id=row.id, kind=row.kind, name=name, phone=phone, region_code=row.region_code,
+                             region=regions.lookup(row.region_code), detail=detail, is_default=row.is_default)
 
     def for_delivery(self, owner_id: uuid.UUID, entry_id: uuid.UUID | str) -> tuple[str, str, str, str]:
         """A saved sender or recipient of this owner, opened for delivery to fill an order: (name, phone, region code,
         street address)."""
         with self.c.uow() as s:
             row = self._own(s, owner_id, entry_id)
-            name, phone, detail = (self.vault.use(self.vault.get(s, row, f), Purpose.DELIVERY) for f in ("name", "phone", "detail"))
+            name, phone, detail = privacy.open_all((row.name, row.phone, row.detail), for_=Purpose.DELIVERY, actor=Actor.system())
             return name, phone, row.region_code, detail
 
     # -- writing -------------------------------------------------------------------------------------------
@@ -166,10 +166,9 @@ class AddressBook:
             stmt = stmt.where(AddressEntry.id != keep)
         s.execute(stmt.values(is_default=False).execution_options(synchronize_session="fetch"))
 
-    def _seal(self, s: Session, row: AddressEntry, data: EntryData) -> None:
-        self.vault.set(s, row, "name", data.name)
-        self.vault.set(s, row, "phone", data.phone)
-        self.vault.set(s, row, "detail", data.detail)
+    @staticmethod
+    def _fill(row: AddressEntry, data: EntryData) -> None:
+        row.name, row.phone, row.detail = data.name, data.phone, data.detail
 
     def create(self, owner_id: uuid.UUID, data: EntryData) -> uuid.UUID:
         with self.c.uow() as s:
@@ -181,8 +180,7 @@ class AddressBook:
             now = self.c.clock()
             row = AddressEntry(id=uuid.uuid4(), owner_id=owner_id, kind=data.kind, region_code=data.region_code,
                                is_default=data.is_default, created_at=now, updated_at=now)
-            row.subject_id = self.vault.create_subject(s)  # the person this entry is about, not the holder
-            self._seal(s, row, data)
+            self._fill(row, data)
             s.add(row)
         return row.id
 
@@ -193,7 +191,7 @@ class AddressBook:
                 self._clear_default(s, owner_id, data.kind, keep=row.id)
             row.kind, row.region_code, row.is_default = data.kind, data.region_code, data.is_default
             row.updated_at = self.c.clock()
-            self._seal(s, row, data)
+            self._fill(row, data)
 
     def set_default(self, owner_id: uuid.UUID, entry_id: uuid.UUID | str) -> None:
         with self.c.uow() as s:

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from jidi import errors, values, waybill
+from jidi import errors, privacy, values, waybill
 from jidi.family.models import FamilyBinding, ProxyCollection
 from jidi.i18n import N_
 from jidi.privacy import Actor, Personal, Purpose, Role
@@ -130,7 +130,7 @@ class Family:
         return self.c.vault
 
     def _view(self, s: Session, b: FamilyBinding) -> BindingView:
-        return BindingView(b.id, b.role, self.vault.get(s, b, "phone"), b.status, b.created_at, b.activated_at)
+        return BindingView(b.id, b.role, b.phone, b.status, b.created_at, b.activated_at)
 
     def _mine(self, s: Session, binder_id: uuid.UUID, binding_id, statuses=LIVE) -> FamilyBinding:
         b = s.scalar(select(FamilyBinding).where(FamilyBinding.id == errors.id_or_not_found(binding_id), FamilyBinding.binder_id == binder_id,
@@ -142,9 +142,9 @@ class Family:
     def _end(self, s: Session, b: FamilyBinding, by: str, actor: Actor) -> None:
         """End now: the number and its index are cleared and the binding's subject key is shredded."""
         b.status, b.ended_at, b.ended_by = ENDED, self.c.clock(), by
-        self.vault.set(s, b, "phone", None)
+        b.phone = None
         self.vault.shred_subject(s, b.subject_id)
-        self.vault.record(s, actor=actor, action="family_ended", subject_id=b.subject_id, detail=f"ended by the {by}")
+        self.c.audit.record(s, actor=actor, action="family_ended", subject_id=b.subject_id, detail=f"ended by the {by}")
 
     # -- the binder ----------------------------------------------------------------------------------------
     def bindings(self, binder_id: uuid.UUID) -> list[BindingView]:
@@ -177,8 +177,7 @@ class Family:
                 if b is None:
                     now = self.c.clock()
                     b = FamilyBinding(id=uuid.uuid4(), binder_id=binder_id, role=role, status=PENDING, created_at=now)
-                    b.subject_id = self.vault.create_subject(s)  # the relative's number: their own one-off subject
-                    self.vault.set(s, b, "phone", phone)
+                    b.phone = phone  # sealed under the relative's own one-off subject
                     s.add(b)
                     s.flush()
                 elif b.status == ACTIVE:
@@ -193,7 +192,7 @@ class Family:
         """Send a pending binding's relative a new code (the earlier one stops working)."""
         with self.c.uow() as s:
             b = self._mine(s, binder_id, binding_id, (PENDING,))
-            phone = self.vault.use(self.vault.get(s, b, "phone"), Purpose.NOTIFICATION)
+            phone = privacy.open(b.phone, for_=Purpose.NOTIFICATION, actor=Actor.system())
         return self.c.accounts.request_code(phone, "family", client_address, locale, by_user=binder_id)
 
     def activate(self, binder_id: uuid.UUID, binding_id, code: str) -> BindingView:
@@ -209,7 +208,7 @@ class Family:
             if b.status != PENDING:
                 raise family_not_pending()
             b.status, b.activated_at = ACTIVE, self.c.clock()
-            self.vault.record(s, actor=Actor(binder_id, Role.CUSTOMER), action="family_activated", subject_id=b.subject_id,
+            self.c.audit.record(s, actor=Actor(binder_id, Role.CUSTOMER), action="family_activated", subject_id=b.subject_id,
                               purpose="consent", detail="the relative's SMS code was entered")
             return self._view(s, b)
 
@@ -269,7 +268,7 @@ class Family:
                 raise not_collectable()
             s.add(ProxyCollection(id=uuid.uuid4(), order_id=order.id, binding_id=b.id, proxy_collected_by=binder_id,
                                   collected_at=self.c.clock()))
-            self.vault.record(s, actor=Actor(binder_id, Role.CUSTOMER), action="proxy_collected", subject_id=order.recipient_subject_id,
+            self.c.audit.record(s, actor=Actor(binder_id, Role.CUSTOMER), action="proxy_collected", subject_id=order.recipient_subject_id,
                               detail="collected on the recipient's behalf by a family number")
             phone_idx = b.phone_bidx
         view = self.c.shipping.order_for_phone(number, phone_idx)

@@ -12,7 +12,8 @@ from jidi.events import Event, handles
 from jidi.i18n import N_, gettext_for
 from jidi.notify.models import SmsMessage
 from jidi.notify.providers import SMS_GATEWAY
-from jidi.privacy import Purpose, SubjectShredded
+from jidi import privacy
+from jidi.privacy import Actor, Personal, Purpose, SubjectShredded
 
 TEMPLATES = {
     "login_code": N_("[jidi] Your verification code is {code}. It expires in 5 minutes. Never tell it to anyone."),
@@ -36,11 +37,11 @@ class Notifier:
     def __init__(self, container):
         self.c = container
 
-    def queue_sms(self, session: Session, *, subject_id: uuid.UUID, phone: str, template: str, locale: str, **params) -> uuid.UUID:
+    def queue_sms(self, session: Session, *, subject_id: uuid.UUID | None, phone: str | Personal, template: str, locale: str,
+                  **params) -> uuid.UUID:
+        """Queue a message to `phone` about `subject_id` (None: a number with no account, its own one-off subject)."""
         text = gettext_for(locale)(TEMPLATES[template]).format(**params)
-        msg = SmsMessage(id=uuid.uuid4(), subject_id=subject_id, template=template)
-        self.c.vault.set(session, msg, "phone", phone)
-        self.c.vault.set(session, msg, "body", text)
+        msg = SmsMessage(id=uuid.uuid4(), subject_id=subject_id, template=template, phone=phone, body=text)
         session.add(msg)
         self.c.events.record(session, "sms.queued", message_id=str(msg.id))
         return msg.id
@@ -52,7 +53,7 @@ class Notifier:
         if msg is None or msg.status == "sent":
             return
         phone, text = self.c.shares.disclose(
-            session, SMS_GATEWAY, [self.c.vault.get(session, msg, "phone"), self.c.vault.get(session, msg, "body")],
+            session, SMS_GATEWAY, [msg.phone, msg.body],
             reference=message_id, now=self.c.clock())
         self.c.sms.deliver(phone, text, message_id)
         msg.status, msg.sent_at = "sent", utcnow()
@@ -63,8 +64,7 @@ class Notifier:
         out = []
         for m in rows:
             try:
-                phone = self.c.vault.get(session, m, "phone")
-                text = self.c.vault.use(self.c.vault.get(session, m, "body"), Purpose.NOTIFICATION)
+                phone, text = m.phone, privacy.open(m.body, for_=Purpose.NOTIFICATION, actor=Actor.system())
             except SubjectShredded:  # its person was erased: the message can no longer be read
                 phone = text = None
             out.append({"id": str(m.id), "phone": phone, "text": text, "erased": phone is None, "status": m.status,

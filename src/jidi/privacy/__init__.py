@@ -1,7 +1,8 @@
 """The privacy core: the only package that touches keys, ciphertext and plaintext storage.
 
-Features use this facade: declare personal columns with `personal()`, seal and open them through the
-`Vault`, reveal full values with a purpose (audited), and keep the audit log.
+Features use this facade: declare personal columns with `personal()` and the row's subject (`__subject__`);
+assign plaintext and read `Personal` values (sealed at flush, see `sealing`); open a value only with
+`open(value, for_=purpose, actor=...)` (catalog checked, audited when shown to a person); keep the audit log.
 """
 from jidi.privacy.audit import Actor, AuditLog
 from jidi.privacy.catalog import (
@@ -19,11 +20,11 @@ from jidi.privacy.sharing import RecipientRole, ShareRegister, recipient
 from jidi.privacy.masking import Mask, looks_masked, mask
 from jidi.privacy.tombstones import TombstoneLedger
 from jidi.privacy.values import Personal
-from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault
+from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault, open, open_all
 
 __all__ = [
     "BY_ACCOUNT_PURGE", "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "AuditLog", "Action", "DataMap", "LegalHold",
     "Catalog", "Category", "FieldSpec", "LegalBasis", "Mask", "Personal", "Purpose", "PurposeNotAllowed",
     "PartOf", "RecipientRole", "Retained", "Retention", "Role", "SWEPT", "ShareRegister", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "needs_rehash", "looks_masked", "mask", "open_ledger",
-    "new_totp_secret", "personal", "recipient", "setting_days", "totp_now", "totp_ok", "totp_uri", "verify_password",
+    "new_totp_secret", "open", "open_all", "personal", "recipient", "setting_days", "totp_now", "totp_ok", "totp_uri", "verify_password",
 ]

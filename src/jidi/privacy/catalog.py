@@ -17,6 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 
 from jidi.privacy.masking import Mask
 from jidi.retained import BY_ACCOUNT_PURGE, SWEPT, Action, PartOf, Retained, setting_days  # noqa: F401  (re-exported)
+from jidi.privacy.values import Sealed
 
 
 class Category(enum.Enum):
@@ -150,16 +151,19 @@ def personal(
     nullable: bool = True,
     staff_only: bool = False,
 ) -> MappedColumn[Any]:
-    """A personal column: stored only as AES-GCM ciphertext, described for the catalog."""
+    """A personal column: stored only as AES-GCM ciphertext, described for the catalog.
+
+    Assign it a plain `str`; the privacy core seals it at flush (and fills its blind index). Reading it gives a
+    `Personal`."""
     spec = FieldSpec(label_zh, label_en, category, frozenset(purposes), basis, retention, mask, sensitive, blind_index,
                      staff_only)
-    return mapped_column(LargeBinary, nullable=nullable, info={"personal": spec})
+    return mapped_column(Sealed, nullable=nullable, info={"personal": spec})
 
 
 def blind_index(domain: str, *, unique: bool = False) -> MappedColumn[Any]:
     """A keyed HMAC-SHA256 of a personal value (pseudonymised, never plaintext), for exact-match lookup.
 
-    Named `<column>_bidx` beside a personal column, the vault fills it whenever the column is set.
+    Named `<column>_bidx` beside a personal column, the privacy core fills it whenever the column is sealed.
     """
     return mapped_column(LargeBinary(32), nullable=True, index=not unique, unique=unique, info={"blind_index": domain})
 

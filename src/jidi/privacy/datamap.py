@@ -345,7 +345,6 @@ class DataMap:
         _check(data)
         if not data.whole:
             raise TypeError("showing rows needs them whole: find(whole=True)")
-        vault.preload(session, self._subjects_in(data.tables))
         views: list[RowView] = []
         restricted: list[Restricted] = []
         opened: set[str] = set()
@@ -368,7 +367,7 @@ class DataMap:
                         if getattr(fr.row, col) is not None:
                             fields.append(FieldValue(spec, None, withheld=True))
                         continue
-                    value = vault.get(session, fr.row, col)
+                    value = getattr(fr.row, col)
                     if disclose and value is not None:
                         opened.add(spec.key)
                         fields.append(FieldValue(spec, value._plain))
@@ -379,7 +378,7 @@ class DataMap:
         if disclose and opened:
             if actor is None:
                 raise ValueError("a disclosure needs an actor for the audit record")
-            vault.record(session, actor=actor, action="disclose", subject_id=data.user_id, fields=sorted(opened),
+            audit.append(session, vault.keys, actor=actor, action="disclose", subject_id=data.user_id, fields=sorted(opened),
                          purpose=Purpose.RIGHTS_REQUEST.value, detail=f"{len(views)} records")
         return views, restricted
 
@@ -509,7 +508,7 @@ class DataMap:
         told = self.shares.ask_deletion(session, shred | keep_subjects, data.identifiers, now) if self.shares else {}
         shred -= keep_subjects
         vault.shred_subjects(session, shred, reason=reason)
-        vault.record(session, actor=actor, action="erase", subject_id=data.user_id,
+        audit.append(session, vault.keys, actor=actor, action="erase", subject_id=data.user_id,
                      detail=f"{reason}: " + ", ".join(f"{k}={v}" for k, v in sorted(erased.items())))
         return ErasureReport(erased, tuple(restricted), len(shred), told)
 

@@ -1,8 +1,9 @@
-"""The vault: the only code that turns plaintext into stored bytes and back.
+"""The vault: the only code that turns plaintext into stored bytes and back, and the one way to open a value.
 
 Every personal column holds `AES-256-GCM(subject data key, plaintext, aad)` where the associated data binds
 the ciphertext to its table, column, row and subject: bytes copied to another row or column fail to open.
 Subject data keys are wrapped by the current master key version; `rewrap_batch` moves them to a new one.
+Sealing happens at flush (jidi.privacy.sealing); opening only through `open` / `open_all`.
 """
 from __future__ import annotations
 
@@ -25,14 +26,16 @@ from jidi.privacy import audit
 from jidi.privacy.catalog import ROLE_PURPOSES, Catalog, FieldSpec, Purpose
 from jidi.privacy.cipher import AesGcmCipher, DecryptionError, FieldCipher
 from jidi.privacy.keys import KEY_BYTES, KeyRing
+from jidi.privacy import sealing
 from jidi.privacy.models import SubjectKey, Tombstone
+from jidi.privacy.sealing import SubjectShredded
 from jidi.privacy.tombstones import TombstoneLedger, Tombstones
 from jidi.privacy.values import Personal
 
 Row = Any  # a row of any model with personal columns (the catalog says which)
 
 
-# How long a cached subject key is used without asking the tombstone ledger again (`Vault._subject_key`).
+# How long a cached subject key is used without asking the tombstone ledger again (`Vault.subject_key`).
 LEDGER_RECHECK_SECONDS = 1.0
 
 
@@ -44,13 +47,9 @@ class PurposeNotAllowed(Exception):
         self.spec, self.purpose = spec, purpose
 
 
-class SubjectShredded(Exception):
-    """The subject's data key is gone: their data can no longer be read."""
-
-
 class _KeyCache:
     """A small LRU of unwrapped subject keys; entries expire so other processes' shredding takes effect. Each entry
-    also remembers when the tombstone ledger last said its subject was not erased (see `Vault._subject_key`)."""
+    also remembers when the tombstone ledger last said its subject was not erased (see `Vault.subject_key`)."""
 
     def __init__(self, size: int = 20000, ttl: float = 300.0):
         self._data: OrderedDict[uuid.UUID, tuple[float, float, bytes]] = OrderedDict()
@@ -117,7 +116,25 @@ class Vault:
         after_commit(session, lambda: self._cache.put(sid, dek))
         return sid
 
-    def _subject_key(self, session: Session, sid: uuid.UUID) -> bytes:
+    def attach(self, sessions: Any) -> None:
+        """Seal at flush, and read back as `Personal`, the personal columns of every session of this factory."""
+        sealing.attach(sessions, self)
+
+    def has_new_subject(self, session: Session, sid: uuid.UUID) -> bool:
+        return sid in session.info.get("jidi_new_subject_keys", {})
+
+    def known_key(self, session: Session, sid: uuid.UUID) -> bytes | None:
+        """The subject's key if this transaction created it, or if it is cached and the ledger said the subject was not
+        erased less than LEDGER_RECHECK_SECONDS ago; None if it must be fetched (`subject_key`)."""
+        dek: bytes | None = session.info.get("jidi_new_subject_keys", {}).get(sid)
+        if dek is not None:
+            return dek
+        cached = self._cache.entry(sid)
+        if cached is not None and time.monotonic() - cached[1] < LEDGER_RECHECK_SECONDS:
+            return cached[0]
+        return None
+
+    def subject_key(self, session: Session, sid: uuid.UUID) -> bytes:
         dek = session.info.get("jidi_new_subject_keys", {}).get(sid)
         if dek is not None:
             return dek
@@ -206,107 +223,77 @@ class Vault:
 
     # -- fields -------------------------------------------------------------------------------------
     @staticmethod
-    def _aad(spec: FieldSpec, row_id: uuid.UUID, sid: uuid.UUID) -> bytes:
+    def aad(spec: FieldSpec, row_id: uuid.UUID, sid: uuid.UUID) -> bytes:
         return b"jidi/field|" + spec.key.encode() + b"|" + row_id.bytes + sid.bytes
 
-    @staticmethod
-    def _subject_of(row: Row) -> uuid.UUID:
-        subject_id: uuid.UUID = getattr(row, getattr(row, "__subject__", "subject_id"))
-        return subject_id
-
-    def spec_of(self, row: Row, column: str) -> FieldSpec:
-        return self.catalog.spec(row.__tablename__, column)
-
-    def set(self, session: Session, row: Row, column: str, value: str | None) -> None:
-        """Seal `value` into row.column (and its blind index, if the field has one). None clears both."""
-        spec = self.spec_of(row, column)
-        if value is None:
-            setattr(row, column, None)
-        else:
-            sid = self._subject_of(row)
-            key = self._subject_key(session, sid)
-            setattr(row, column, self.cipher.encrypt(key, value.encode(), self._aad(spec, row.id, sid)))
-        if spec.blind_index:
-            setattr(row, column + "_bidx", None if value is None else self.blind_index(spec.blind_index, value))
-
-    def get(self, session: Session, row: Row, column: str) -> Personal | None:
-        spec = self.spec_of(row, column)
-        blob = getattr(row, column)
-        if blob is None:
-            return None
-        sid = self._subject_of(row)
-        plain = self.cipher.decrypt(self._subject_key(session, sid), blob, self._aad(spec, row.id, sid))
-        return Personal(plain.decode(), spec, (str(sid), str(row.id)))
+    def seal(self, session: Session, plain: str, spec: FieldSpec, row_id: uuid.UUID, sid: uuid.UUID, holder=None) -> Personal:
+        """`plain` sealed for this row, column and subject (called at flush)."""
+        key = self.subject_key(session, sid)
+        aad = self.aad(spec, row_id, sid)
+        blob = self.cipher.encrypt(key, plain.encode(), aad)
+        return Personal(plain, spec, (str(sid), str(row_id)), sealing.Seal(self, session, blob, aad, sid, holder, key))
 
     def blind_index(self, domain: str, value: str) -> bytes:
         return hmac.new(self._index_key, domain.encode() + b"\x00" + value.encode(), hashlib.sha256).digest()
 
-    def matches(self, session: Session, row: Row, column: str, value: str) -> bool:
+    def matches(self, row: Row, column: str, value: str) -> bool:
         """Whether row.column holds `value`, compared in constant time and without showing the stored value: by its
         keyed blind index when the field has one, else opened inside the vault."""
-        spec = self.spec_of(row, column)
+        spec = self.catalog.spec(row.__tablename__, column)
         if spec.blind_index:
             stored = getattr(row, column + "_bidx")
             return stored is not None and hmac.compare_digest(stored, self.blind_index(spec.blind_index, value))
-        held = self.get(session, row, column)
+        held = getattr(row, column)
         return held is not None and hmac.compare_digest(held._plain.encode(), value.encode())
-
-    # -- opening ------------------------------------------------------------------------------------
-    @staticmethod
-    def use(value: Personal, purpose: Purpose) -> str:
-        """The plaintext for processing by the system (matching, sending a message); not shown to anyone."""
-        if not value.spec.allows(purpose):
-            raise PurposeNotAllowed(value.spec, purpose)
-        return value._plain
-
-    def reveal(self, session: Session, value: Personal, purpose: Purpose, actor: audit.Actor) -> str:
-        """The plaintext for showing to a person: purpose and role checked, audited in this transaction."""
-        if not value.spec.allows(purpose):
-            raise PurposeNotAllowed(value.spec, purpose)
-        if purpose not in ROLE_PURPOSES[actor.role]:
-            raise PurposeNotAllowed(value.spec, purpose, f"the role '{actor.role.value}' may not use it")
-        subject = uuid.UUID(value._row_ref[0]) if value._row_ref else None
-        if purpose is Purpose.SELF_SERVICE and subject != actor.user_id:
-            raise PurposeNotAllowed(value.spec, purpose, "only the data subject may open their own data")
-        audit.append(
-            session, self.keys, actor=actor, action="reveal", subject_id=subject,
-            fields=[value.spec.key], purpose=purpose.value,
-        )
-        return value._plain
-
-    def reveal_held(self, session: Session, row: Row, columns: list[str] | tuple[str, ...], actor: audit.Actor) -> dict[str, str | None]:
-        """Show an account holder the full values of a row they keep about another person (SELF_SERVICE).
-
-        Such a row (an address-book entry) is sealed under that person's own one-off subject, so `reveal`'s
-        "only the data subject" rule cannot apply; instead the row names its holder in `__holder__` (the
-        column with the holder's user id), and only that holder, in a role allowed SELF_SERVICE, may open it.
-        One audit record, about the row's subject, lists the fields opened.
-        """
-        purpose = Purpose.SELF_SERVICE
-        specs = [self.spec_of(row, column) for column in columns]
-        for spec in specs:
-            if not spec.allows(purpose):
-                raise PurposeNotAllowed(spec, purpose)
-            if purpose not in ROLE_PURPOSES[actor.role]:
-                raise PurposeNotAllowed(spec, purpose, f"the role '{actor.role.value}' may not use it")
-            holder = getattr(row, getattr(row, "__holder__", ""), None)
-            if actor.user_id is None or holder != actor.user_id:
-                raise PurposeNotAllowed(spec, purpose, "only the account holding this row may open it")
-        values = {column: self.get(session, row, column) for column in columns}
-        audit.append(
-            session, self.keys, actor=actor, action="reveal", subject_id=self._subject_of(row),
-            fields=[spec.key for spec in specs], purpose=purpose.value, detail="held by the account holder",
-        )
-        return {column: (value._plain if value is not None else None) for column, value in values.items()}
-
-    def record(self, session: Session, *, actor: audit.Actor, action: str, subject_id: uuid.UUID | None,
-               fields: list[str] | tuple[str, ...] = (), purpose: str = "", detail: str = "") -> None:
-        """Write an audit record (export, staff change, disclosure…) in this transaction."""
-        audit.append(session, self.keys, actor=actor, action=action, subject_id=subject_id,
-                     fields=fields, purpose=purpose, detail=detail)
 
     def pseudonym(self, subject_id: uuid.UUID) -> str:
         return audit.pseudonym(self.keys.derived("audit"), subject_id)
 
 
-__all__ = ["Vault", "PurposeNotAllowed", "SubjectShredded", "DecryptionError"]
+def open(value: Personal | None, *, for_: Purpose, actor: audit.Actor) -> str | None:
+    """The one way to a value's plaintext (None stays None); see `open_all`."""
+    return open_all([value], for_=for_, actor=actor)[0]
+
+
+def open_all(values, *, for_: Purpose, actor: audit.Actor) -> list[str | None]:
+    """The plaintexts of `values` (None stays None), opened for `for_` by `actor`.
+
+    The catalog must list the purpose for every field. The system itself (`Actor.system()`) opens a value to
+    process it (match, send, print) and nothing more is asked. A person is shown the value: their role must allow
+    the purpose, a customer may open only their own data (or a row their account holds about someone, such as an
+    address-book entry), and one audit record per subject, written in the transaction that read the values,
+    lists the fields opened.
+    """
+    present = [v for v in values if v is not None]
+    for value in present:
+        if not value.spec.allows(for_):
+            raise PurposeNotAllowed(value.spec, for_)
+    if actor.user_id is not None:
+        _audit_opening(present, for_, actor)
+    return [v._plain if v is not None else None for v in values]
+
+
+def _audit_opening(values: list[Personal], purpose: Purpose, actor: audit.Actor) -> None:
+    by_subject: dict[uuid.UUID | None, list[Personal]] = {}
+    for value in values:
+        if purpose not in ROLE_PURPOSES[actor.role]:
+            raise PurposeNotAllowed(value.spec, purpose, f"the role '{actor.role.value}' may not use it")
+        by_subject.setdefault(value.subject_id, []).append(value)
+    for subject, group in by_subject.items():
+        seal = next((v._seal for v in group if v._seal is not None), None)
+        if seal is None or seal.session is None or not seal.session.in_transaction():
+            raise RuntimeError("a value is shown to a person only inside the unit of work that read it")
+        held = False
+        if purpose is Purpose.SELF_SERVICE and subject != actor.user_id:
+            # A row the account keeps about another person (an address-book entry) opens to that account only.
+            held = all(v._seal is not None and v._seal.holder == actor.user_id for v in group)
+            if not held:
+                why = "only the data subject may open their own data"
+                raise PurposeNotAllowed(group[0].spec, purpose, why)
+        audit.append(
+            seal.session, seal.vault.keys, actor=actor, action="reveal", subject_id=subject,
+            fields=[v.spec.key for v in group], purpose=purpose.value, detail="held by the account holder" if held else "",
+        )
+
+
+__all__ = ["Vault", "open", "open_all", "PurposeNotAllowed", "SubjectShredded", "DecryptionError"]

@@ -110,7 +110,7 @@ class RetentionSweep:
         done = {r: {t: n for t, n in c.items() if n} for r, c in report.rules.items()}
         detail = {"complete": report.complete, "rules": {r: c for r, c in done.items() if c}, "kept": report.kept}
         with self.c.uow() as s:
-            self.c.vault.record(s, actor=Actor.system(), action="retention", subject_id=None, purpose="retention",
+            self.c.audit.record(s, actor=Actor.system(), action="retention", subject_id=None, purpose="retention",
                                 detail=json.dumps(detail, sort_keys=True, separators=(",", ":")))
 
     def _kept(self, declared: tuple[rules.Rule, ...], now: dt.datetime) -> dict[str, int]:

@@ -19,11 +19,11 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from jidi import errors
+from jidi import errors, privacy
 from jidi.db import after_commit
 from jidi.events import Event, handles
 from jidi.i18n import N_
-from jidi.privacy import Actor, Purpose, Role, SubjectShredded
+from jidi.privacy import Actor, Purpose, Role
 from jidi.privacy.datamap import Restricted, RowView
 from jidi.privacy.sharing import RecipientTotals, ShareSummary
 from jidi.rights import export, kinds as K
@@ -183,7 +183,7 @@ class Rights:
         phone = self._phone(s, req.requester_id)
         if phone is None or req.due_on is None:
             return
-        self.c.notifier.queue_sms(s, subject_id=req.requester_id, phone=self.vault.use(phone, Purpose.NOTIFICATION),
+        self.c.notifier.queue_sms(s, subject_id=req.requester_id, phone=phone,
                                   template="rights_due_changed", locale=self.c.settings.default_locale, year=year,
                                   date=req.due_on.isoformat())
 
@@ -325,7 +325,7 @@ class Rights:
             if failure is None:
                 req = self._new(s, user_id, kind, scope=scope, verified=True)
                 if text:
-                    self.vault.set(s, req, "details", text)
+                    req.details = text
                 if not self._fee(s, req):
                     self._start(s, req, Role(user.role))
         if failure:
@@ -373,7 +373,7 @@ class Rights:
             self.c.accounts.withdraw_email(s, req.requester_id, self.c.clock())
         elif req.scope == "family_numbers":
             self.c.family.end_all_for_binder(s, req.requester_id, actor)
-        self.vault.record(s, actor=actor, action="consent_withdrawn", subject_id=req.requester_id, detail=req.scope)
+        self.c.audit.record(s, actor=actor, action="consent_withdrawn", subject_id=req.requester_id, detail=req.scope)
 
     # -- reading requests ------------------------------------------------------------------------------
     def _own(self, s: Session, user_id: uuid.UUID, request_id, *, lock: bool = False) -> RightsRequest:
@@ -389,7 +389,7 @@ class Rights:
         history = tuple((e.at, e.action, e.actor_role) for e in s.scalars(
             select(RequestEvent).where(RequestEvent.request_id == req.id).order_by(RequestEvent.seq)))
         exp = s.scalar(select(DataExport).where(DataExport.request_id == req.id))
-        answer = self.vault.get(s, req, "answer") if reveal_answer else None
+        answer = req.answer if reveal_answer else None
         due_end = _end_of_day_in_china(req.due_on) if req.due_on else None
         is_open = req.status in K.OPEN
         proofs = tuple((p.id, p.kind, p.content_type, p.size_bytes) for p in s.scalars(
@@ -397,15 +397,15 @@ class Rights:
         return RequestView(
             req.id, req.kind, req.scope, req.status, req.received_at, req.due_on, req.due_provisional,
             bool(is_open and due_end and now >= due_end), bool(is_open and due_end and now < due_end <= now + DUE_SOON),
-            req.fee_fen, req.refusal_ground, answer._plain if answer is not None and reveal_answer else None,
+            req.fee_fen, req.refusal_ground, privacy.open(answer, for_=Purpose.SELF_SERVICE, actor=Actor.system()),
             req.erase_after, history, exp.id if exp and exp.expires_at > now else None, exp.expires_at if exp else None,
             req.relationship, proofs,
         )
 
     def _own_view(self, s: Session, req: RightsRequest) -> RequestView:
         """The requester's view, with what they wrote: their own data, shown only to them (_own checked it)."""
-        details = self.vault.get(s, req, "details")
-        text = self.vault.use(details, Purpose.SELF_SERVICE) if details is not None else None
+        details = req.details
+        text = privacy.open(details, for_=Purpose.SELF_SERVICE, actor=Actor.system()) if details is not None else None
         return dataclasses.replace(self._view(s, req), details=text)
 
     def my_requests(self, user_id: uuid.UUID) -> list[RequestView]:
@@ -436,7 +436,7 @@ class Rights:
             blob = export.archive(doc, locale)
             exp = DataExport(id=uuid.uuid4(), request_id=req.id, owner_id=req.requester_id, size_bytes=len(blob),
                              created_at=now, expires_at=now + dt.timedelta(hours=self.c.settings.rights_export_ttl_hours))
-            self.vault.set(s, exp, "archive", base64.b64encode(blob).decode())
+            exp.archive = base64.b64encode(blob).decode()
             s.add(exp)
             self._event(s, req, "export_ready", Role.ADMIN)
             self._close(s, req, K.FULFILLED, Role.ADMIN)
@@ -449,9 +449,9 @@ class Rights:
             if exp is None or exp.owner_id != user_id or exp.expires_at <= self.c.clock() or exp.archive is None:
                 raise errors.not_found()
             exp.downloads += 1
-            self.vault.record(s, actor=Actor(user_id, Role.CUSTOMER), action="export_download", subject_id=user_id,
+            self.c.audit.record(s, actor=Actor(user_id, Role.CUSTOMER), action="export_download", subject_id=user_id,
                               fields=["data_exports.archive"], purpose=Purpose.SELF_SERVICE.value)
-            return base64.b64decode(self.vault.use(self.vault.get(s, exp, "archive"), Purpose.SELF_SERVICE))
+            return base64.b64decode(privacy.open(exp.archive, for_=Purpose.SELF_SERVICE, actor=Actor.system()))
 
     # -- erasure -----------------------------------------------------------------------------------------
     def erase_for_request(self, request_id: uuid.UUID) -> None:
@@ -514,12 +514,12 @@ class Rights:
             req.relationship = relationship
             req.status = K.IN_REVIEW
             if text:
-                self.vault.set(s, req, "details", text)
+                req.details = text
             proof_subject = self.vault.create_subject(s)
             for kind, (content_type, content) in proofs.items():
                 p = KinProof(id=uuid.uuid4(), request_id=req.id, subject_id=proof_subject, kind=kind, content_type=content_type,
                              size_bytes=len(content), uploaded_at=self.c.clock())
-                self.vault.set(s, p, "content", base64.b64encode(content).decode())
+                p.content = base64.b64encode(content).decode()
                 s.add(p)
             self._event(s, req, "in_review", Role.ADMIN)
             return req.id
@@ -532,10 +532,8 @@ class Rights:
 
     def _phone(self, s: Session, user_id: uuid.UUID | None):
         """An account's mobile number (a Personal), or None: no account, or its data is deleted."""
-        try:
-            return self.c.accounts.phone(s, user_id)
-        except SubjectShredded:  # erased: nothing left to open
-            return None
+        phone = self.c.accounts.phone(s, user_id)
+        return phone if phone is not None and phone.readable else None  # erased: nothing left to open
 
     def _officer_view(self, s: Session, req: RightsRequest, *, reveal_answer: bool = True) -> RequestView:
         """With the requester (and the deceased of a next-of-kin request) masked, 138****5678: enough to tell people
@@ -555,7 +553,6 @@ class Rights:
             if not include_closed:
                 stmt = stmt.where(RightsRequest.status.in_(K.OPEN))
             rows = s.scalars(stmt.order_by(RightsRequest.due_on.is_(None), RightsRequest.due_on, RightsRequest.received_at).limit(500)).all()
-            self.vault.preload(s, {uid for r in rows for uid in (r.requester_id, r.subject_user_id) if uid is not None})
             return [self._officer_view(s, r, reveal_answer=False) for r in rows]
 
     def share_register(self, actor: Actor) -> list[RecipientTotals]:
@@ -571,8 +568,8 @@ class Rights:
             req = s.get(RightsRequest, errors.id_or_not_found(request_id))
             if req is None:
                 raise errors.not_found()
-            details = self.vault.get(s, req, "details")
-            text = self.vault.reveal(s, details, Purpose.RIGHTS_REQUEST, actor) if details is not None else None
+            details = req.details
+            text = privacy.open(details, for_=Purpose.RIGHTS_REQUEST, actor=actor) if details is not None else None
             return self._officer_view(s, req), text
 
     def officer_reveal(self, actor: Actor, request_id, who: str) -> str:
@@ -586,7 +583,7 @@ class Rights:
             phone = self._phone(s, req.requester_id if who == "requester" else req.subject_user_id)
             if phone is None:
                 raise errors.not_found()
-            return self.vault.reveal(s, phone, Purpose.RIGHTS_REQUEST, actor)
+            return privacy.open(phone, for_=Purpose.RIGHTS_REQUEST, actor=actor)
 
     def officer_proof(self, actor: Actor, request_id, proof_id) -> tuple[str, bytes]:
         self._officer(actor)
@@ -594,7 +591,7 @@ class Rights:
             p = s.get(KinProof, errors.id_or_not_found(proof_id))
             if p is None or str(p.request_id) != str(request_id):
                 raise errors.not_found()
-            content = self.vault.reveal(s, self.vault.get(s, p, "content"), Purpose.RIGHTS_REQUEST, actor)
+            content = privacy.open(p.content, for_=Purpose.RIGHTS_REQUEST, actor=actor)
             return p.content_type, base64.b64decode(content)
 
     def approve(self, actor: Actor, request_id, answer: str | None = None) -> None:
@@ -612,7 +609,7 @@ class Rights:
             if req.kind == K.NEXT_OF_KIN and req.scope == K.DELETION and self.c.accounts.is_erased(s, req.subject_user_id):
                 raise already_erased()
             if text:
-                self.vault.set(s, req, "answer", text)
+                req.answer = text
             req.decided_at = self.c.clock()
             self._event(s, req, "approved", actor.role)
             if req.kind == K.NEXT_OF_KIN and req.subject_user_id is not None and req.scope in (K.ACCESS, K.COPY):
@@ -641,7 +638,7 @@ class Rights:
             if req.kind == K.CANCELLATION:
                 self.c.accounts.resume(s, req.requester_id)
             req.refusal_ground = ground
-            self.vault.set(s, req, "answer", reason)
+            req.answer = reason
             self._close(s, req, K.REFUSED, actor.role)
 
 

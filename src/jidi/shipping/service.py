@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from jidi import errors, regions, values, waybill
+from jidi import errors, privacy, regions, values, waybill
 from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
 from jidi.privacy import Actor, Mask, Personal, Purpose, Role, mask
 from jidi.shipping import states
@@ -210,12 +210,11 @@ class Shipping:
                     dest_region=recipient.region_code, pickup_from=o.pickup_from, pickup_until=o.pickup_until,
                     created_at=now, updated_at=now, status_at=now,
                 )
-                order.subject_id = self.vault.create_subject(s)
-                self.vault.set(s, order, "item_name", item_name)
+                order.item_name = item_name  # sealed at flush under the order's own one-off subject
                 s.add(order)
                 for role, p in (("sender", sender), ("recipient", recipient)):
                     party = OrderParty(id=uuid.uuid4(), order_id=order.id, role=role)
-                    self._seal_party(s, party, p)
+                    self._fill_party(party, p)
                     s.add(party)
                 return order.waybill_no, True
         except IntegrityError:
@@ -225,12 +224,11 @@ class Shipping:
                 raise
             return existing, False
 
-    def _seal_party(self, s: Session, party: OrderParty, p: PartyIn) -> None:
-        """Write a party's details under a fresh subject of its own: their data, not the sender's."""
-        party.subject_id = self.vault.create_subject(s)
-        party.region_code = p.region_code
-        for column, value in (("name", p.name), ("phone", p.phone), ("address", p.address)):
-            self.vault.set(s, party, column, value)
+    @staticmethod
+    def _fill_party(party: OrderParty, p: PartyIn) -> None:
+        """A party's details, sealed at flush under a fresh subject of its own: their data, not the sender's."""
+        party.subject_id = None
+        party.region_code, party.name, party.phone, party.address = p.region_code, p.name, p.phone, p.address
 
     def party_from_address_book(self, owner_id: uuid.UUID, entry_id: uuid.UUID) -> PartyIn:
         """A saved sender or recipient of this owner, opened for delivery to fill an order."""
@@ -260,10 +258,10 @@ class Shipping:
 
     def parties_to_notify(self, s: Session, order_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[str, list[tuple[uuid.UUID, Personal]]]]:
         """For a service message about each parcel (tracking's route SMS): its waybill number, and the subject and
-        phone (a Personal, to be opened for NOTIFICATION) of its sender and recipient, in the caller's transaction."""
+        phone (a Personal, which the notifier opens for NOTIFICATION) of its sender and recipient, in the caller's transaction."""
         parcels = {row.id: (row.waybill_no, []) for row in s.execute(select(Order.id, Order.waybill_no).where(Order.id.in_(order_ids)))}
         for p in s.scalars(select(OrderParty).where(OrderParty.order_id.in_(order_ids)).order_by(OrderParty.role)):
-            phone = self.vault.get(s, p, "phone")
+            phone = p.phone
             if phone is not None and p.order_id in parcels:
                 parcels[p.order_id][1].append((p.subject_id, phone))
         return parcels
@@ -330,8 +328,8 @@ class Shipping:
 
     def _view(self, s: Session, order: Order, user_id: uuid.UUID | None, phone_idx: bytes | None) -> OrderView:
         parties = {p.role: p for p in s.scalars(select(OrderParty).where(OrderParty.order_id == order.id))}
-        views = {role: PartyView(role, self.vault.get(s, p, "name"), self.vault.get(s, p, "phone"), p.region_code,
-                                 self.vault.get(s, p, "address")) for role, p in parties.items()}
+        views = {role: PartyView(role, p.name, p.phone, p.region_code,
+                                 p.address) for role, p in parties.items()}
         if user_id is not None and order.owner_id == user_id:
             mine_as = "sender"
         elif phone_idx is not None and parties["recipient"].phone_bidx == phone_idx:
@@ -341,7 +339,7 @@ class Shipping:
         else:
             mine_as = "staff"
         return OrderView(order.waybill_no, order.status, order.exception, order.service_type, order.payment_mode,
-                         order.item_category, self.vault.get(s, order, "item_name"), order.quantity, order.weight_g,
+                         order.item_category, order.item_name, order.quantity, order.weight_g,
                          order.declared_value_fen, order.price_fen, views["sender"], views["recipient"], order.created_at, mine_as,
                          order.paid_at is not None)
 
@@ -362,9 +360,9 @@ class Shipping:
             picked_up = s.scalar(select(PickupRecord.picked_up_at).where(PickupRecord.order_id == order.id))
             parties = {}
             for p in s.scalars(select(OrderParty).where(OrderParty.order_id == order.id)):
-                phone = self.vault.use(self.vault.get(s, p, "phone"), Purpose.DELIVERY)
-                address = self.vault.use(self.vault.get(s, p, "address"), Purpose.DELIVERY)
-                parties[p.role] = label.LabelParty(self.vault.get(s, p, "name").masked, mask(Mask.PHONE_LABEL, phone),
+                phone = privacy.open(p.phone, for_=Purpose.DELIVERY, actor=Actor.system())
+                address = privacy.open(p.address, for_=Purpose.DELIVERY, actor=Actor.system())
+                parties[p.role] = label.LabelParty(p.name.masked, mask(Mask.PHONE_LABEL, phone),
                                                    p.region_code, mask(Mask.ADDRESS_LABEL, address))
             data = label.LabelData(
                 order.waybill_no, f"{self.c.settings.base_url.rstrip('/')}/track/{order.waybill_no}", order.service_type,
@@ -413,10 +411,11 @@ class Shipping:
                                                           "order and ship again instead."), 409)
             party = s.scalar(select(OrderParty).where(OrderParty.order_id == order.id, OrderParty.role == "recipient"))
             old_subject = party.subject_id
-            self._seal_party(s, party, p)
+            self._fill_party(party, p)
+            s.flush()  # sealed under its new subject before the old one is shredded
             self.vault.shred_subject(s, old_subject, reason="corrected")
             order.dest_region, order.price_fen, order.updated_at = p.region_code, quote.price_fen, self.c.clock()
-            self.vault.record(s, actor=Actor(user_id, Role.CUSTOMER), action="correct", subject_id=party.subject_id,
+            self.c.audit.record(s, actor=Actor(user_id, Role.CUSTOMER), action="correct", subject_id=party.subject_id,
                               fields=["order_parties.name", "order_parties.phone", "order_parties.address"],
                               purpose=Purpose.SELF_SERVICE.value, detail="recipient corrected before pickup")
 
@@ -456,7 +455,7 @@ class Shipping:
             verified = order.owner_id is not None and s.scalar(
                 select(VerifiedIdentity.id).where(VerifiedIdentity.user_id == order.owner_id)) is not None
             return PickupView(
-                order.waybill_no, order.status, order.exception, self.vault.get(s, sender, "name"), self.vault.get(s, sender, "phone"),
+                order.waybill_no, order.status, order.exception, sender.name, sender.phone,
                 order.origin_region, order.dest_region, order.item_category, order.quantity,
                 order.weight_g, verified, order.status in PICKUP_FROM,
             )
@@ -487,7 +486,7 @@ class Shipping:
             if self._same_identity(s, order, done, id_type, id_number):
                 return PickupOutcome(order.waybill_no, order.status, done.reused_identity, done.picked_up_at, True)
             # The refusal is audited: this record commits with the transaction, and the error is raised after it.
-            self.vault.record(s, actor=courier, action="pickup_identity_mismatch", subject_id=done.subject_id,
+            self.c.audit.record(s, actor=courier, action="pickup_identity_mismatch", subject_id=done.subject_id,
                               fields=["pickup_records.id_number"], purpose=Purpose.DELIVERY.value)
         raise errors.pickup_identity_mismatch()
 
@@ -498,7 +497,7 @@ class Shipping:
             return order.owner_id is not None and s.scalar(
                 select(VerifiedIdentity.id).where(VerifiedIdentity.user_id == order.owner_id)) is not None
         id_type, number = values.id_number(id_type, id_number)
-        return id_type == done.id_type and self.vault.matches(s, done, "id_number", number)
+        return id_type == done.id_type and self.vault.matches(done, "id_number", number)
 
     def _record_pickup(self, s: Session, courier: Actor, order: Order, id_type: str | None, id_number: str | None,
                        real_name: str | None, site_code: str | None, site_name: str | None) -> PickupOutcome:
@@ -508,11 +507,9 @@ class Shipping:
         now = self.c.clock()
         record = PickupRecord(id=uuid.uuid4(), order_id=order.id, courier_id=courier.user_id, picked_up_at=now,
                               reused_identity=False)
-        record.subject_id = self.vault.create_subject(s)
         if not id_number and verified is not None:
             record.id_type = verified.id_type
-            number = self.vault.use(self.vault.get(s, verified, "id_number"), Purpose.DELIVERY)
-            name = self.vault.use(self.vault.get(s, verified, "real_name"), Purpose.DELIVERY)
+            number, name = verified.id_number, verified.real_name  # sealed again under the record's own subject
             record.reused_identity = True
         else:
             if not (id_type and id_number and real_name):
@@ -523,11 +520,11 @@ class Shipping:
             if order.owner_id and verified is None:
                 verified = VerifiedIdentity(id=uuid.uuid4(), user_id=order.owner_id, id_type=id_type, verified_by=courier.user_id,
                                             verified_at=now)
-                self.vault.set(s, verified, "id_number", number)
-                self.vault.set(s, verified, "real_name", name)
+                verified.id_number = number
+                verified.real_name = name
                 s.add(verified)
-        self.vault.set(s, record, "id_number", number)
-        self.vault.set(s, record, "real_name", name)
+        record.id_number = number
+        record.real_name = name
         s.add(record)
         if order.status == states.NOT_ACCEPTED:
             self._move(order, states.AWAITING_PICKUP)  # the sender shows the ID this time
@@ -555,6 +552,6 @@ class Shipping:
             if order.status != states.NOT_ACCEPTED:
                 self._move(order, states.NOT_ACCEPTED)
             order.exception = reason
-            self.vault.record(s, actor=courier, action="pickup_not_accepted", subject_id=order.subject_id, detail=reason)
+            self.c.audit.record(s, actor=courier, action="pickup_not_accepted", subject_id=order.subject_id, detail=reason)
             return order.status
 

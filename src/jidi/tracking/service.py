@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 from jidi import errors, regions, waybill
 from jidi.events import Event, handles
 from jidi.i18n import N_, gettext_for
-from jidi.privacy import Purpose
 from jidi.ratelimit import Limit, key
 from jidi.shipping import states
 from jidi.shipping.models import Order
@@ -527,8 +526,7 @@ class Tracking:
             params = {"waybill_no": waybill_no}
             if action == ev.EXCEPTION:
                 params["reason"] = gettext(ev.EXCEPTION_LABELS.get(exception or "", ev.EXCEPTION_LABELS["held"]))
-            for subject_id, phone_value in phones:
-                phone = self.c.vault.use(phone_value, Purpose.NOTIFICATION)
+            for subject_id, phone in phones:
                 self.c.notifier.queue_sms(s, subject_id=subject_id, phone=phone, template=template, locale=locale,
                                           **params)
                 queued += 1
