@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from jidi import models, privacy
 from jidi.accounts.models import AuthSession, Consent, SmsCode, User
 from jidi.notify.models import SmsMessage
-from jidi.privacy import Purpose, needs_rehash
+from jidi.privacy import Actor, Purpose, needs_rehash
 from jidi.privacy.catalog import Catalog
 from tests.conftest import require_retry_after
 from tests.pii import EMAILS, NICKNAMES, PHONES, USERNAMES
@@ -253,11 +253,11 @@ def test_a_password_hashed_with_older_parameters_is_rehashed_at_login(client, sm
     token = register(client, sms)
     weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("correct horse 9")
     with container.uow() as s:
-        container.vault.set(s, s.scalars(select(User)).one(), "password_hash", weak)
+        s.scalars(select(User)).one().password_hash = weak
 
     def stored() -> str:
         with container.uow() as s:
-            return container.vault.use(container.vault.get(s, s.scalars(select(User)).one(), "password_hash"), Purpose.LOGIN)
+            return privacy.open(s.scalars(select(User)).one().password_hash, for_=Purpose.LOGIN, actor=Actor.system())
 
     assert client.post("/api/v1/auth/password-login", json={"login": PHONE, "password": "wrong password"}).status_code == 401
     assert stored() == weak  # a wrong password changes nothing
