@@ -321,7 +321,9 @@ def split_address(text: str) -> tuple[str | None, str]:
 
     def skip() -> None:
         nonlocal pos
-        pos = _SEPARATORS.match(text, pos).end()
+        match = _SEPARATORS.match(text, pos)
+        assert match is not None  # the pattern matches the empty string
+        pos = match.end()
 
     def step(candidates: list[Region]) -> Region | None:
         nonlocal pos

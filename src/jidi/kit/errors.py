@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
@@ -64,7 +66,7 @@ def install_error_handlers(app: FastAPI, default_locale: str) -> None:
         fields = sorted({_field_of(e) for e in exc.errors() if not _unknown_field(e)})
         return invalid_input(request, fields, unknown)
 
-    def invalid_input(request: Request, fields: list[str], unknown: list[str] = ()):
+    def invalid_input(request: Request, fields: list[str], unknown: Sequence[str] = ()):
         locale = getattr(request.state, "locale", default_locale)
         gettext = gettext_for(locale)
         parts = [gettext(N_("Some fields are missing or invalid: {fields}.")).format(fields=join_list(fields, locale))] if fields else []
@@ -72,7 +74,7 @@ def install_error_handlers(app: FastAPI, default_locale: str) -> None:
             parts.append(gettext(N_("These fields are not part of this request: {fields}.")).format(fields=join_list(unknown, locale)))
         # Translated here already: the parts are joined as the language writes sentences.
         err = errors.AppError("invalid_input", "{text}", 422, text=("" if locale.startswith("zh") else " ").join(parts))
-        extra = {"fields": fields, "unknown_fields": list(unknown)} if unknown else {"fields": fields}
+        extra: dict[str, Any] = {"fields": fields, "unknown_fields": list(unknown)} if unknown else {"fields": fields}
         return error_response(request, err, **extra)
 
     def allowed_methods(request: Request, exc: StarletteHTTPException) -> str:

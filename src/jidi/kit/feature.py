@@ -44,7 +44,9 @@ class Feature:
     def template_dir(self) -> Path | None:
         if not self.templates:
             return None
-        return Path(importlib.import_module(self.package).__file__).parent / "templates"
+        file = importlib.import_module(self.package).__file__
+        assert file is not None  # a feature is a regular package, loaded from a file
+        return Path(file).parent / "templates"
 
 
 def resolve(ref: str) -> Any:

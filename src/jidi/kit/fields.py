@@ -31,7 +31,11 @@ def _text_pattern() -> str:
 
 def _mobile_pattern() -> str:
     """Mainland mobile numbers as the phone-number library validates them (its metadata for China)."""
-    national = phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    # Optional in the library's stubs; its metadata for China has a mobile pattern.
+    assert metadata is not None and metadata.mobile is not None
+    national = metadata.mobile.national_number_pattern
+    assert national is not None
     return r"^(?:\+86)?(?:" + national.replace(r"\d", "[0-9]") + ")$"
 
 

@@ -6,8 +6,8 @@ assign plaintext and read `Personal` values (sealed at flush, see `sealing`); op
 """
 from jidi.privacy.audit import Actor, AuditLog
 from jidi.privacy.catalog import (
-    BY_ACCOUNT_PURGE, LABELS, RETAIN_ACCOUNT, RETAIN_SMS, ROLE_PURPOSES, SWEPT, Action, Catalog, Category,
-    FieldSpec, LegalBasis, PartOf, Purpose, Retained, Retention, Role, blind_index, personal, setting_days,
+    LABELS, RETAIN_ACCOUNT, RETAIN_SMS, ROLE_PURPOSES, Catalog, Category, FieldSpec, LegalBasis, Purpose,
+    Retention, Role, blind_index, personal,
 )
 from jidi.privacy.datamap import DataMap, LegalHold
 from jidi.privacy.credentials import (
@@ -21,6 +21,7 @@ from jidi.privacy.masking import Mask, looks_masked, mask
 from jidi.privacy.tombstones import TombstoneLedger
 from jidi.privacy.values import Personal
 from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault, open, open_all
+from jidi.retained import BY_ACCOUNT_PURGE, SWEPT, Action, PartOf, Retained, setting_days
 
 __all__ = [
     "BY_ACCOUNT_PURGE", "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "AuditLog", "Action", "DataMap", "LegalHold",

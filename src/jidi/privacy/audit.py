@@ -260,13 +260,13 @@ class AuditLog:
         self.keys = keys
         self.checkpoints = checkpoints
 
-    def record(self, session, *, actor: Actor, action: str, subject_id: uuid.UUID | None, fields=(), purpose: str = "",
-               detail: str = "") -> None:
+    def record(self, session: Session, *, actor: Actor, action: str, subject_id: uuid.UUID | None,
+               fields: list[str] | tuple[str, ...] = (), purpose: str = "", detail: str = "") -> None:
         """Write an audit record of an action (export, staff change, erasure…) in the caller's transaction."""
         append(session, self.keys, actor=actor, action=action, subject_id=subject_id, fields=fields, purpose=purpose,
                detail=detail)
 
-    def seal(self, uow, batch: int = 5000) -> int:
+    def seal(self, uow: Callable[[], AbstractContextManager[Session]], batch: int = 5000) -> int:
         """Seal every committed record not sealed yet (a transaction per batch, each followed by its checkpoint)."""
         total = 0
         while True:

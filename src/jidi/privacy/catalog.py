@@ -16,7 +16,6 @@ from sqlalchemy import LargeBinary, MetaData
 from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 
 from jidi.privacy.masking import Mask
-from jidi.retained import BY_ACCOUNT_PURGE, SWEPT, Action, PartOf, Retained, setting_days  # noqa: F401  (re-exported)
 from jidi.privacy.values import Sealed
 
 

@@ -67,7 +67,7 @@ def _label_phone(value: str) -> str:
     return digits[:head] + "*" * (len(digits) - head - 2) + digits[-2:]
 
 
-def mask(rule: Mask, value: str) -> str:
+def mask(rule: Mask, value: str | None) -> str:
     value = value or ""
     if not value:
         return ""

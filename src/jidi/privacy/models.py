@@ -8,7 +8,8 @@ from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text, te
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jidi.db import Base, UTCDateTime, utcnow
-from jidi.privacy.catalog import BY_ACCOUNT_PURGE, Action, PartOf, Retained, blind_index, setting_days
+from jidi.privacy.catalog import blind_index
+from jidi.retained import BY_ACCOUNT_PURGE, Action, PartOf, Retained, setting_days
 
 
 _UNSEALED = text("seq IS NULL")

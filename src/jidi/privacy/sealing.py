@@ -19,12 +19,21 @@ from __future__ import annotations
 import dataclasses
 import functools
 import uuid
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Mapper, Session, attributes, object_session
+from sqlalchemy import Table, event, inspect
+from sqlalchemy.orm import Mapper, QueryContext, Session, UOWTransaction, attributes, object_session, sessionmaker
 
 from jidi.db import Base
 from jidi.privacy.values import Personal
+
+if TYPE_CHECKING:
+    from jidi.privacy.catalog import FieldSpec
+    from jidi.privacy.vault import Vault
+
+Row = Any  # a row of any model with personal columns (the catalog says which)
+Columns = tuple[tuple[str, "FieldSpec"], ...]
 
 VAULT = "jidi_vault"          # session.info: the vault sealing this session's rows
 _UNKEYED = "jidi_unkeyed"     # session.info: loaded values whose subject key is not fetched yet
@@ -39,7 +48,8 @@ class Seal:
 
     __slots__ = ("vault", "session", "blob", "aad", "sid", "holder", "key", "shredded")
 
-    def __init__(self, vault, session: Session | None, blob: bytes, aad: bytes, sid: uuid.UUID, holder, key: bytes | None):
+    def __init__(self, vault: Vault, session: Session | None, blob: bytes, aad: bytes, sid: uuid.UUID,
+                 holder: uuid.UUID | None, key: bytes | None):
         self.vault, self.session, self.blob, self.aad, self.sid, self.holder = vault, session, blob, aad, sid, holder
         self.key, self.shredded = key, False
 
@@ -54,10 +64,10 @@ class Seal:
 
 
 @functools.cache
-def personal_columns(cls: type) -> tuple[tuple[str, object], ...]:
+def personal_columns(cls: type) -> Columns:
     """(attribute, FieldSpec) of each personal column of a mapped class."""
-    mapper = inspect(cls)
-    table = mapper.local_table
+    mapper: Mapper[Any] = inspect(cls)
+    table = cast(Table, mapper.local_table)  # personal models are mapped to tables, not to selects
     out = []
     for prop in mapper.column_attrs:
         col = prop.columns[0]
@@ -67,21 +77,23 @@ def personal_columns(cls: type) -> tuple[tuple[str, object], ...]:
     return tuple(out)
 
 
-def subject_column(row_or_cls) -> str:
-    return getattr(row_or_cls, "__subject__", "subject_id")
+def subject_column(row_or_cls: object) -> str:
+    column: str = getattr(row_or_cls, "__subject__", "subject_id")
+    return column
 
 
-def holder_of(row) -> uuid.UUID | None:
+def holder_of(row: Row) -> uuid.UUID | None:
     """The account keeping a row about another person (`__holder__`, e.g. an address-book entry's owner), if any."""
     column = getattr(row, "__holder__", None)
-    return getattr(row, column) if column else None
+    holder: uuid.UUID | None = getattr(row, column) if column else None
+    return holder
 
 
 # -- plaintext assigned ---------------------------------------------------------------------------
 @event.listens_for(Mapper, "mapper_configured")
-def _wrap_assignments(mapper: Mapper, cls: type) -> None:
+def _wrap_assignments(mapper: Mapper[Any], cls: type) -> None:
     for attr, spec in personal_columns(cls):
-        def wrap(_target, value, _old, _initiator, spec=spec):
+        def wrap(_target: object, value: object, _old: object, _initiator: object, spec: FieldSpec = spec) -> object:
             if isinstance(value, str):
                 return Personal(value, spec)
             if value is None or isinstance(value, (Personal, bytes)):
@@ -91,11 +103,12 @@ def _wrap_assignments(mapper: Mapper, cls: type) -> None:
 
 
 # -- loading --------------------------------------------------------------------------------------
-def _wrap_loaded(row, session: Session | None, attrs=None) -> None:
-    columns = personal_columns(type(row))
+def _wrap_loaded(row: Row, session: Session | None, attrs: Collection[str] | None = None) -> None:
+    cls: type = type(row)
+    columns = personal_columns(cls)
     if not columns or session is None:
         return
-    vault = session.info.get(VAULT)
+    vault: Vault | None = session.info.get(VAULT)
     if vault is None:
         return
     state = row.__dict__
@@ -111,11 +124,11 @@ def _wrap_loaded(row, session: Session | None, attrs=None) -> None:
         attributes.set_committed_value(row, attr, Personal(None, spec, (str(sid), str(row.id)), seal))
 
 
-def _on_load(row, context) -> None:
+def _on_load(row: Row, context: QueryContext) -> None:
     _wrap_loaded(row, context.session)
 
 
-def _on_refresh(row, context, attrs) -> None:
+def _on_refresh(row: Row, context: QueryContext | None, attrs: Collection[str] | None) -> None:
     # No query context when a bulk UPDATE sets the values it wrote on the objects in the session.
     _wrap_loaded(row, context.session if context is not None else object_session(row), attrs)
 
@@ -125,7 +138,7 @@ def resolve_keys(session: Session) -> None:
     pending = session.info.pop(_UNKEYED, [])
     if not pending:
         return
-    vault = session.info[VAULT]
+    vault: Vault = session.info[VAULT]
     with session.no_autoflush:
         vault.preload(session, {seal.sid for seal in pending})
         for seal in pending:
@@ -138,16 +151,17 @@ def resolve_keys(session: Session) -> None:
 
 
 # -- flushing -------------------------------------------------------------------------------------
-def _seal_changes(session: Session, _context, _instances) -> None:
-    vault = session.info[VAULT]
+def _seal_changes(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    vault: Vault = session.info[VAULT]
     new = set(map(id, session.new))
     for row in [*session.new, *session.dirty]:
-        columns = personal_columns(type(row))
+        cls: type = type(row)
+        columns = personal_columns(cls)
         if columns:
             _seal_row(session, vault, row, columns, id(row) in new)
 
 
-def _seal_row(session: Session, vault, row, columns, is_new: bool) -> None:
+def _seal_row(session: Session, vault: Vault, row: Row, columns: Columns, is_new: bool) -> None:
     subject = subject_column(row)
     if row.id is None:
         row.id = uuid.uuid4()
@@ -183,7 +197,7 @@ def _before_commit(session: Session) -> None:
         resolve_keys(session)
 
 
-def attach(sessions, vault) -> None:
+def attach(sessions: sessionmaker[Session], vault: Vault) -> None:
     """Seal and open the personal values of every session this factory makes, with this vault."""
     sessions.configure(info={**sessions.kw.get("info", {}), VAULT: vault})
     event.listen(sessions, "before_flush", _seal_changes)

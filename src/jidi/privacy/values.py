@@ -20,13 +20,17 @@ from sqlalchemy.types import TypeDecorator
 from jidi.privacy.masking import mask
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
+
     from jidi.privacy.catalog import FieldSpec
+    from jidi.privacy.sealing import Seal
 
 
 class Personal:
     __slots__ = ("_text", "spec", "_row_ref", "_seal")
 
-    def __init__(self, plain: str | None, spec: FieldSpec, row_ref: tuple[str, str] | None = None, seal=None):
+    def __init__(self, plain: str | None, spec: FieldSpec, row_ref: tuple[str, str] | None = None,
+                 seal: Seal | None = None):
         self._text = plain
         self.spec = spec
         # (subject id, row id) as strings, so an audit record can name whose value was opened.
@@ -36,6 +40,7 @@ class Personal:
     @property
     def _plain(self) -> str:
         if self._text is None:
+            assert self._seal is not None  # a value without plaintext was read from a row, so it has its seal
             self._text = self._seal.open()
         return self._text
 
@@ -93,13 +98,13 @@ class Personal:
         raise TypeError("a Personal value comes only from the privacy core")
 
 
-class Sealed(TypeDecorator):
+class Sealed(TypeDecorator[bytes]):
     """The column type of a personal field: it stores only the ciphertext the privacy core sealed at flush."""
 
     impl = LargeBinary
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: object, dialect: Dialect) -> bytes | None:
         if value is None or isinstance(value, bytes):
             return value
         if isinstance(value, Personal) and value._seal is not None:
@@ -107,5 +112,5 @@ class Sealed(TypeDecorator):
         # Plaintext never reaches the database: only a session set up by the privacy core seals at flush.
         raise TypeError("a personal value was not sealed before it was written")
 
-    def compare_values(self, x, y):
+    def compare_values(self, x: object, y: object) -> bool:
         return x is y

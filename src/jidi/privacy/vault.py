@@ -14,8 +14,8 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, overload
 
 from sqlalchemy import Uuid, bindparam, delete, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -135,7 +135,7 @@ class Vault:
         return None
 
     def subject_key(self, session: Session, sid: uuid.UUID) -> bytes:
-        dek = session.info.get("jidi_new_subject_keys", {}).get(sid)
+        dek: bytes | None = session.info.get("jidi_new_subject_keys", {}).get(sid)
         if dek is not None:
             return dek
         if cached := self._cache.entry(sid):
@@ -226,7 +226,8 @@ class Vault:
     def aad(spec: FieldSpec, row_id: uuid.UUID, sid: uuid.UUID) -> bytes:
         return b"jidi/field|" + spec.key.encode() + b"|" + row_id.bytes + sid.bytes
 
-    def seal(self, session: Session, plain: str, spec: FieldSpec, row_id: uuid.UUID, sid: uuid.UUID, holder=None) -> Personal:
+    def seal(self, session: Session, plain: str, spec: FieldSpec, row_id: uuid.UUID, sid: uuid.UUID,
+             holder: uuid.UUID | None = None) -> Personal:
         """`plain` sealed for this row, column and subject (called at flush)."""
         key = self.subject_key(session, sid)
         aad = self.aad(spec, row_id, sid)
@@ -250,12 +251,18 @@ class Vault:
         return audit.pseudonym(self.keys.derived("audit"), subject_id)
 
 
+@overload
+def open(value: Personal, *, for_: Purpose, actor: audit.Actor) -> str: ...
+@overload
+def open(value: None, *, for_: Purpose, actor: audit.Actor) -> None: ...
+@overload
+def open(value: Personal | None, *, for_: Purpose, actor: audit.Actor) -> str | None: ...
 def open(value: Personal | None, *, for_: Purpose, actor: audit.Actor) -> str | None:
     """The one way to a value's plaintext (None stays None); see `open_all`."""
     return open_all([value], for_=for_, actor=actor)[0]
 
 
-def open_all(values, *, for_: Purpose, actor: audit.Actor) -> list[str | None]:
+def open_all(values: Sequence[Personal | None], *, for_: Purpose, actor: audit.Actor) -> list[str | None]:
     """The plaintexts of `values` (None stays None), opened for `for_` by `actor`.
 
     The catalog must list the purpose for every field. The system itself (`Actor.system()`) opens a value to

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import cast
 
-from sqlalchemy import Table, and_, or_, true
+from sqlalchemy import ColumnElement, Table, and_, or_, true
 
 from jidi.config import Settings
 from jidi.db import Base
@@ -63,7 +64,8 @@ class Rule:
     def due(self, cutoff: dt.datetime):
         """The rows whose time is up: a clock column before `cutoff`, and the declaration's own condition."""
         clocks = [self.table.c[c] < cutoff for c in self.declared.clocks]
-        where = self.declared.where(cutoff) if self.declared.where else true()
+        # `where` is declared in jidi.retained (which does not import SQLAlchemy) as returning `object`: a condition.
+        where = cast(ColumnElement[bool], self.declared.where(cutoff)) if self.declared.where else true()
         return and_(or_(*clocks), where) if clocks else where
 
 

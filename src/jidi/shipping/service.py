@@ -227,7 +227,7 @@ class Shipping:
     @staticmethod
     def _fill_party(party: OrderParty, p: PartyIn) -> None:
         """A party's details, sealed at flush under a fresh subject of its own: their data, not the sender's."""
-        party.subject_id = None
+        party.subject_id = None  # type: ignore[assignment]  # emptied: sealing gives it a one-off subject at flush
         party.region_code, party.name, party.phone, party.address = p.region_code, p.name, p.phone, p.address
 
     def party_from_address_book(self, owner_id: uuid.UUID, entry_id: uuid.UUID) -> PartyIn:
@@ -259,7 +259,7 @@ class Shipping:
     def parties_to_notify(self, s: Session, order_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[str, list[tuple[uuid.UUID, Personal]]]]:
         """For a service message about each parcel (tracking's route SMS): its waybill number, and the subject and
         phone (a Personal, which the notifier opens for NOTIFICATION) of its sender and recipient, in the caller's transaction."""
-        parcels = {row.id: (row.waybill_no, []) for row in s.execute(select(Order.id, Order.waybill_no).where(Order.id.in_(order_ids)))}
+        parcels: dict[uuid.UUID, tuple[str, list[tuple[uuid.UUID, Personal]]]] = {row.id: (row.waybill_no, []) for row in s.execute(select(Order.id, Order.waybill_no).where(Order.id.in_(order_ids)))}
         for p in s.scalars(select(OrderParty).where(OrderParty.order_id.in_(order_ids)).order_by(OrderParty.role)):
             phone = p.phone
             if phone is not None and p.order_id in parcels:

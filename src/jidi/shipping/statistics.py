@@ -2,7 +2,12 @@
 anonymisation hook, named in `Order.__retention__` and called by the retention sweep for each batch."""
 from __future__ import annotations
 
-from sqlalchemy import Date, String, cast, func, select, true
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, String, Table, cast, func, select, true
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -15,7 +20,9 @@ def count_finished(batch, dialect: str):
     """INSERT … SELECT the orders of `batch` (a selectable with the columns of `orders`) grouped into statistics rows:
     parcels and total weight per China day, origin and destination city, service type and terminal state. A row
     that exists is added to."""
-    stats = DeliveryStatistic.__table__
+    stats = typing.cast(Table, DeliveryStatistic.__table__)
+    insert: Callable[[Table], postgresql.Insert | sqlite.Insert]
+    day: ColumnElement[Any]
     if dialect == "postgresql":
         insert, day = pg_insert, cast(func.timezone(CHINA_TZ, batch.c.status_at), Date)
     else:
