@@ -135,18 +135,15 @@ class Vault:
         return None
 
     def subject_key(self, session: Session, sid: uuid.UUID) -> bytes:
-        dek: bytes | None = session.info.get("jidi_new_subject_keys", {}).get(sid)
+        dek = self.known_key(session, sid)
         if dek is not None:
             return dek
         if cached := self._cache.entry(sid):
             # The ledger is shared, this cache is not: once another host (or process) has erased the subject, a key
             # kept here must not open what a restored backup brings back. Asked again after a second at most.
-            dek, checked_at = cached
-            if time.monotonic() - checked_at < LEDGER_RECHECK_SECONDS:
-                return dek
             if not self.ledger.contains(sid):
                 self._cache.confirm(sid)
-                return dek
+                return cached[0]
             self._cache.drop(sid)
             raise SubjectShredded(str(sid))
         row = session.get(SubjectKey, sid)
