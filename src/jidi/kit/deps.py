@@ -6,7 +6,7 @@ import hmac
 import secrets
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlencode, urlsplit
 
 import jinja2
@@ -163,7 +163,12 @@ def render(request: Request, name: str, status_code: int = 200, **context):
     return templates.TemplateResponse(request, name, base, status_code=status_code)
 
 
-ContainerDep = Annotated[object, Depends(container)]
+if TYPE_CHECKING:  # the checker sees the typed container; FastAPI needs only the dependency (bootstrap is above the kit)
+    from jidi.bootstrap import Container
+
+    ContainerDep = Container
+else:
+    ContainerDep = Annotated[object, Depends(container)]
 LocaleDep = Annotated[str, Depends(locale)]
 ApiUser = Annotated[CurrentUser, Depends(api_user)]
 PageUser = Annotated[CurrentUser, Depends(page_user)]
