@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from huey.api import Huey
 from sqlalchemy.engine import Engine
@@ -58,8 +58,9 @@ class Container:
     tasks: SimpleNamespace = dataclasses.field(init=False)
     events: EventBus = dataclasses.field(init=False)
     datamap: DataMap = dataclasses.field(init=False)
-    # The features' services, one per entry of their declarations' `services` (tests/test_features.py checks both
-    # name the same attributes). Typed for the checker only: the layers keep features out of this module's imports.
+    # The features' services, one per entry of their declarations' `services` (tests/test_features.py checks that each
+    # attribute here is one). Typed for the checker only: the layers keep features out of this module's imports.
+    # A new feature's services need no line here (its diff stays in its package); they are typed once listed.
     notifier: Notifier = dataclasses.field(init=False)
     accounts: Accounts = dataclasses.field(init=False)
     addressbook: AddressBook = dataclasses.field(init=False)
@@ -70,6 +71,9 @@ class Container:
     workdays: WorkdayCalendar = dataclasses.field(init=False)
     rights: Rights = dataclasses.field(init=False)
     retention: RetentionSweep = dataclasses.field(init=False)
+
+    if TYPE_CHECKING:
+        def __getattr__(self, name: str) -> Any: ...  # a service of a feature not listed above (set by bootstrap)
 
     def uow(self) -> AbstractContextManager[Session]:
         return unit_of_work(self.sessions)
