@@ -117,3 +117,16 @@ def test_each_features_commands_are_part_of_jidi():
         for ref in feature.cli:
             command = resolve(ref)
             assert cli.main.commands[command.name] is command, feature.name
+
+
+def _probe_demo(c, customer_id):
+    return [f"probe demo for a customer: {customer_id is not None}"]
+
+
+def test_a_features_demo_data_is_loaded_from_its_declaration(container, monkeypatch):
+    from jidi import demo  # noqa: PLC0415
+    from jidi.kit.feature import Feature  # noqa: PLC0415
+
+    probe = Feature(name="probe", demo="tests.test_features:_probe_demo")
+    monkeypatch.setattr(demo, "registered", lambda: (*feature_registry.registered(), probe))
+    assert "probe demo for a customer: True" in demo.load(container)
