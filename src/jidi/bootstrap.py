@@ -18,6 +18,7 @@ from jidi.config import Settings
 from jidi.db import make_engine, make_session_factory, unit_of_work, utcnow
 from jidi.events import EventBus
 from jidi.features import registered
+from jidi.i18n import china_day
 from jidi.jobs import make_queue, register_tasks
 from jidi.kit.feature import resolve
 from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
@@ -131,4 +132,20 @@ def bootstrap(
             setattr(c, attribute, resolve(factory)(c))
         for module in feature.handlers:
             importlib.import_module(module)
+    _check_residency(settings, clock)
     return c
+
+
+def _check_residency(settings: Settings, clock: Callable[[], dt.datetime]) -> None:
+    """Refuse to start when personal data would leave mainland China without a declared, reviewed transfer."""
+    from jidi.privacy import residency  # noqa: PLC0415
+    from jidi.privacy.sharing import RECIPIENTS  # noqa: PLC0415
+
+    try:
+        transfers = [residency.Transfer.parse(raw) for raw in settings.cross_border_transfers]
+    except ValueError as err:
+        raise residency.ResidencyError([str(err)]) from err
+    today = china_day(clock())
+    problems = residency.check(settings.storage_country, [(r.key, r.country) for r in RECIPIENTS.values()], transfers, today)
+    if problems:
+        raise residency.ResidencyError(problems)
