@@ -31,7 +31,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="customer")
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | locked | cancelled
     phone = personal(
-        "手机号", "Mobile number", Category.CONTACT, purposes={P.LOGIN, P.SELF_SERVICE, P.NOTIFICATION, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST},
+        "手机号", "Mobile number", Category.CONTACT,
+        purposes={P.LOGIN, P.SELF_SERVICE, P.NOTIFICATION, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST, P.MARKETING_SMS, P.MARKETING_CALL},
         basis=LegalBasis.CONTRACT, retention=RETAIN_ACCOUNT, mask=Mask.PHONE, blind_index="phone",
     )
     phone_bidx = blind_index("phone", unique=True)
@@ -41,7 +42,7 @@ class User(Base):
     )
     username_bidx = blind_index("username", unique=True)
     email = personal(
-        "电子邮箱", "E-mail", Category.CONTACT, purposes={P.LOGIN, P.SELF_SERVICE, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST},
+        "电子邮箱", "E-mail", Category.CONTACT, purposes={P.LOGIN, P.SELF_SERVICE, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST, P.MARKETING_EMAIL},
         basis=LegalBasis.CONSENT, retention=RETAIN_ACCOUNT, mask=Mask.EMAIL, blind_index="email",
     )
     email_bidx = blind_index("email", unique=True)
