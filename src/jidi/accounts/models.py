@@ -109,7 +109,8 @@ class AuthSession(Base):
 
 
 class Consent(Base):
-    """Each consent event (JD-4.2d): what was accepted, which version, when and through which channel."""
+    """Consents to the WeChat profile (nickname, avatar): what was accepted, which version, when, through which channel.
+    The privacy policy's acceptances are in the consent ledger (jidi.privacy.consent) since migration 0016."""
 
     __tablename__ = "consents"
     __label__ = ("同意记录", "Consents")
@@ -119,7 +120,7 @@ class Consent(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    kind: Mapped[str] = mapped_column(String(40))  # privacy_policy | wechat_profile
+    kind: Mapped[str] = mapped_column(String(40))  # wechat_profile (privacy_policy before the consent ledger)
     version: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(20))  # web | api | wechat
     granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
