@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     rights_fee_fen: int = Field(default=1000, ge=0)
     # How long a copy of one's data may be downloaded.
     rights_export_ttl_hours: int = Field(default=7 * 24, ge=1, le=30 * 24)
+    # Minors (jidi.guardians; PROMISES section 17, Ambiguity A14), until operator profiles (JIDI_OPERATOR) set them.
+    # Under `minors_age` an account waits for a parent's or guardian's verifiable consent before it can be used (JD and
+    # Cainiao: 14; ZKJIA: 18, with the guardian's written consent: `minors_written_consent`, a typed signature).
+    # `minors_age_statement`: "required" — every customer states a date of birth before using the account; "voluntary"
+    # — only those who state one (a minor's account waits all the same). An account still waiting for its guardian
+    # `minors_pending_days` after stating its age is erased (collected without consent, JD-7.2, ZK-6.3).
+    minors_age: int = Field(14, ge=1, le=18)
+    minors_written_consent: bool = False
+    minors_age_statement: Literal["required", "voluntary"] = "voluntary"
+    minors_pending_days: int = Field(7, ge=1, le=90)
     # The ledger of what must survive a database restore (jidi.privacy.ledger: tombstones, audit checkpoints): a
     # database of its own that every host shares (e.g. postgresql://jidi@ledger.internal/jidi_ledger), never restored
     # with the main one. Empty: files, the tombstone file (default var_dir/tombstones.log) and audit-checkpoints.log

@@ -19,14 +19,16 @@ from jidi import errors, privacy, values
 from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
 from jidi.accounts.wechat import WechatIdentity
 from jidi.i18n import N_
+from jidi.kit import gates
 from jidi.privacy import (
     Actor, Agreement, Personal, Purpose, Role, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
 )
 from jidi.ratelimit import Limit, key
 
-CODE_PURPOSES = ("login", "change_phone", "lookup", "family", "rights")
+CODE_PURPOSES = ("login", "change_phone", "lookup", "family", "rights", "guardian")
 # The SMS template (jidi.notify.service.TEMPLATES) of each code purpose.
-CODE_TEMPLATES = {"login": "login_code", "change_phone": "change_phone_code", "lookup": "lookup_code", "family": "family_code", "rights": "rights_code"}
+CODE_TEMPLATES = {"login": "login_code", "change_phone": "change_phone_code", "lookup": "lookup_code", "family": "family_code", "rights": "rights_code",
+                  "guardian": "guardian_code"}
 # Password guessing: this many failures for one login name within 15 minutes block it until the oldest is 15 minutes old.
 LOGIN_FAILURES = Limit.of("login_failures", "10 per 15 minutes")
 OWN_NUMBER = Limit.of("sms_own_number", "1/minute")
@@ -338,16 +340,22 @@ class Accounts:
                           created_at=now, expires_at=now + dt.timedelta(seconds=ttl)))
         return token
 
-    def authenticate(self, token: str | None, kinds: tuple[str, ...]) -> tuple[uuid.UUID, Role] | None:
-        """The user behind a session cookie or bearer token, if it is live and of an accepted kind."""
+    def authenticate(self, token: str | None, kinds: tuple[str, ...], *, path: str | None = None) -> tuple[uuid.UUID, Role] | None:
+        """The user behind a session cookie or bearer token, if it is live and of an accepted kind. With `path` (a page
+        or API call that needs the user), a customer's account held by a gate (jidi.kit.gates) raises the gate's error."""
         if not token or len(token) > 200:
             return None
+        held = None
         with self.c.uow() as s:
             row = s.execute(
                 select(AuthSession.kind, AuthSession.expires_at, AuthSession.revoked_at, User.id, User.role, User.status)
                 .join(User, User.id == AuthSession.user_id)
                 .where(AuthSession.token_hash == self.c.secrets.token_hash(token))
             ).one_or_none()
+            if path is not None and row is not None and row.role == Role.CUSTOMER.value and row.status == "active" and gates.GATES:
+                held = gates.held(self.c, s, row.id, path)
+        if held is not None and row.kind in kinds and row.revoked_at is None and row.expires_at > self.c.clock():
+            raise held
         if row is None or row.kind not in kinds or row.revoked_at is not None or row.expires_at <= self.c.clock() or row.status != "active":
             return None
         if self.vault.is_erased(row.id):  # a session a restored backup brought back, before the erasure is re-applied

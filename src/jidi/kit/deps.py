@@ -58,7 +58,7 @@ _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/au
 
 def api_user(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> CurrentUser:
     token = creds.credentials if creds else None
-    found = request.app.state.container.accounts.authenticate(token, ("api",))
+    found = request.app.state.container.accounts.authenticate(token, ("api",), path=request.url.path)
     if found is None:
         raise errors.not_authenticated()
     return CurrentUser(*found)
@@ -69,10 +69,12 @@ def page_user_optional(request: Request) -> CurrentUser | None:
     return CurrentUser(*found) if found else None
 
 
-def page_user(user: Annotated[CurrentUser | None, Depends(page_user_optional)]) -> CurrentUser:
-    if user is None:
+def page_user(request: Request) -> CurrentUser:
+    found = request.app.state.container.accounts.authenticate(request.cookies.get(SESSION_COOKIE), ("web",),
+                                                              path=request.url.path)
+    if found is None:
         raise errors.not_authenticated()
-    return user
+    return CurrentUser(*found)
 
 
 def staff_user_optional(request: Request) -> CurrentUser | None:

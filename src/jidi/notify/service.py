@@ -22,6 +22,8 @@ TEMPLATES = {
     "rights_code": N_("[jidi] Your code to confirm a request about your personal data is {code}. It expires in 5 minutes. Never tell it to anyone."),
     "family_code": N_("[jidi] Your code is {code}. Giving it to someone lets them see parcels sent to this number and collect them for you "
                       "(family number). Give it only to a relative you trust. You can end this at any time in jidi. It expires in 5 minutes."),
+    "guardian_code": N_("[jidi] Your code as a parent or guardian is {code}. Entering it confirms your consent to, or withdrawal of "
+                        "consent from, a child's jidi account. Read the privacy policy first. It expires in 5 minutes."),
     "rights_due_changed": N_("[jidi] The official holidays of {year} are published: your request about your personal data will be "
                              "answered by {date}. See My requests in jidi."),
     "phone_changed": N_("[jidi] The mobile number of your account was changed. If this was not you, contact customer service."),

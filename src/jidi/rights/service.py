@@ -332,6 +332,21 @@ class Rights:
             raise failure
         return req.id
 
+    def file_deletion(self, s: Session, user_id: uuid.UUID, *, reason: str) -> uuid.UUID:
+        """A deletion the platform files for an account itself, in the caller's transaction: the account stops at once
+        and the deletion job erases its data like any deletion request (legal holds kept) — e.g. a minor's data whose
+        guardian withdrew consent or never gave it (JD-7.2, ZK-6.3). `reason` (no personal data) is kept with the
+        request, whose history is the record that it was done. An open deletion of the account is returned instead."""
+        open_id = s.scalar(select(RightsRequest.id).where(
+            RightsRequest.requester_id == user_id, RightsRequest.kind == K.DELETION, RightsRequest.status.in_(K.OPEN)))
+        if open_id is not None:
+            return open_id
+        req = self._new(s, user_id, K.DELETION, verified=False)
+        req.details = reason
+        self.c.accounts.suspend(s, user_id, self.c.clock())
+        self._start(s, req, Role.ADMIN)
+        return req.id
+
     def accept_fee(self, user_id: uuid.UUID, request_id: uuid.UUID) -> None:
         with self.c.uow() as s:
             req = self._own(s, user_id, request_id, lock=True)
