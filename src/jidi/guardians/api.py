@@ -52,7 +52,8 @@ def _out(st: Status) -> StatusOut:
 
 
 class BirthDate(Strict):
-    birth_date: dt.date = Field(description="YYYY-MM-DD, not in the future", examples=["2014-05-01"])
+    birth_date: str = Field(min_length=1, max_length=10, description="YYYY-MM-DD, not in the future", examples=["2014-05-01"],
+                            json_schema_extra={"format": "date"})
 
 
 class GuardianCodeRequest(Strict):

@@ -34,9 +34,10 @@ class AgeStatement(Base):
     __erase__ = "delete"
     __subject__ = "user_id"
     __retention__ = PartOf("users", {"user_id": "id"})
-    __nonpersonal__ = ("user_id", "gate", "stated_at")
+    __nonpersonal__ = ("id", "user_id", "gate", "stated_at")
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     # Needed by law to protect minors (PIPL art. 31); a child's data is sensitive (JD-11.3b), so is the date that says so.
     birth_date = personal(
         "出生日期", "Date of birth", Category.PROFILE, purposes={P.SELF_SERVICE, P.RIGHTS_REQUEST},

@@ -138,7 +138,7 @@ class Guardians:
     # -- reading -------------------------------------------------------------------------------------------------
     def status(self, user_id: uuid.UUID) -> Status:
         with self.c.uow() as s:
-            stmt = s.get(AgeStatement, user_id)
+            stmt = s.scalar(select(AgeStatement).where(AgeStatement.user_id == user_id))
             row = s.scalar(select(GuardianConsent).where(GuardianConsent.minor_id == user_id))
             guardian = GuardianView(row.relation, row.phone, row.status, row.policy_version, row.created_at, row.consented_at) if row else None
         if stmt is None:
@@ -164,9 +164,9 @@ class Guardians:
             raise errors.invalid_field(N_("date of birth"))
         minor = age_on(birth, today) < self.settings.minors_age
         with self.c.uow() as s:
-            if s.get(AgeStatement, user_id, with_for_update=True) is not None:
+            if s.scalar(select(AgeStatement).where(AgeStatement.user_id == user_id).with_for_update()) is not None:
                 raise age_already_stated()
-            row = AgeStatement(user_id=user_id, gate=WAITING if minor else OPEN, stated_at=self.c.clock())
+            row = AgeStatement(id=uuid.uuid4(), user_id=user_id, gate=WAITING if minor else OPEN, stated_at=self.c.clock())
             row.birth_date = birth.isoformat()
             s.add(row)
         return self.status(user_id)
@@ -176,12 +176,15 @@ class Guardians:
         if isinstance(raw, dt.date):
             return raw
         try:
-            return dt.date.fromisoformat((raw or "").strip())
+            value = (raw or "").strip()
+            if len(value) != 10:  # YYYY-MM-DD only (fromisoformat takes other forms too)
+                raise ValueError(value)
+            return dt.date.fromisoformat(value)
         except ValueError:
             raise errors.invalid_field(N_("date of birth")) from None
 
     def _waiting(self, s: Session, user_id: uuid.UUID) -> AgeStatement:
-        stmt = s.get(AgeStatement, user_id, with_for_update=True)
+        stmt = s.scalar(select(AgeStatement).where(AgeStatement.user_id == user_id).with_for_update())
         if stmt is None:
             raise age_statement_required()
         if stmt.gate != WAITING:
@@ -298,7 +301,7 @@ class Guardians:
         row = s.scalar(select(GuardianConsent).where(GuardianConsent.minor_id == minor_id))
         if row is not None and row.status != WITHDRAWN:
             row.status, row.withdrawn_at = WITHDRAWN, self.c.clock()
-        stmt = s.get(AgeStatement, minor_id)
+        stmt = s.scalar(select(AgeStatement).where(AgeStatement.user_id == minor_id))
         if stmt is not None:
             stmt.gate = WAITING
         self.c.rights.file_deletion(s, minor_id, reason="guardians: the guardian withdrew consent (JD-7.2)")
@@ -348,19 +351,24 @@ class Guardians:
         """Close a report; if upheld (`erase`), the reported account's data was collected without a guardian's consent:
         it is erased through the rights centre (ZK-6.3)."""
         self._officer(actor)
-        with self.c.uow() as s:
-            row = s.scalar(select(MinorReport).where(MinorReport.id == errors.id_or_not_found(report_id), MinorReport.status == "open")
-                           .with_for_update())
-            if row is None:
-                raise errors.not_found()
-            user_id = None
-            if erase:
+        rid = errors.id_or_not_found(report_id)
+        user_id = None
+        if erase:
+            with self.c.uow() as s:
+                row = s.scalar(select(MinorReport).where(MinorReport.id == rid, MinorReport.status == "open"))
+                if row is None:
+                    raise errors.not_found()
                 if row.account_phone is None:
                     raise errors.invalid_field(N_("mobile number of the account reported"))
                 phone = privacy.open(row.account_phone, for_=Purpose.RIGHTS_REQUEST, actor=actor)
-                user_id = self.c.accounts.user_id_for_phone(phone)
-                if user_id is None:
-                    raise errors.not_found()
+            user_id = self.c.accounts.user_id_for_phone(phone)
+            if user_id is None:
+                raise errors.not_found()
+        with self.c.uow() as s:
+            row = s.scalar(select(MinorReport).where(MinorReport.id == rid, MinorReport.status == "open").with_for_update())
+            if row is None:
+                raise errors.not_found()
+            if user_id is not None:
                 self.c.rights.file_deletion(s, user_id, reason="guardians: a report about a minor's data was upheld (ZK-6.3)")
             row.status, row.outcome, row.closed_at = "closed", "erased" if erase else "no_finding", self.c.clock()
             self.c.audit.record(s, actor=actor, action="minor_report_closed", subject_id=row.subject_id, detail=row.outcome)

@@ -40,8 +40,9 @@ def install_error_handlers(app: FastAPI, default_locale: str) -> None:
                 here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 target += "?" + urlencode({"next": here})
             return RedirectResponse(target, status_code=303)
-        if (target := err.details.get("page")) and request.method == "GET" and request.url.path != target:
-            return RedirectResponse(target, status_code=303)  # an error that names the page where it is put right
+        page = err.details.get("page")  # an error that names the page where it is put right: go there
+        if page and request.method == "GET" and request.url.path != page:
+            return RedirectResponse(page, status_code=303)
         response = deps.render(request, "error.html", status_code=err.status, error=message, error_code=err.code)
         response.headers.update(headers or {})
         return response

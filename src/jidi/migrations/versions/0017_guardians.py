@@ -17,12 +17,14 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table('age_statements',
+    sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('user_id', sa.Uuid(), nullable=False),
     sa.Column('birth_date', sa.LargeBinary(), nullable=True),
     sa.Column('gate', sa.String(length=10), nullable=False),
     sa.Column('stated_at', jidi.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_age_statements_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_age_statements'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_age_statements')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_age_statements_user_id'))
     )
     op.create_index(op.f('ix_age_statements_gate'), 'age_statements', ['gate'], unique=False)
     op.create_index(op.f('ix_age_statements_stated_at'), 'age_statements', ['stated_at'], unique=False)
