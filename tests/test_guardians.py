@@ -130,7 +130,7 @@ def test_bad_guardian_input_is_refused_and_nothing_is_recorded(client, sms, cloc
     assert ledger(container, uid) == []
     with container.uow() as s:
         assert s.scalars(select(GuardianConsent.status)).one() == "pending"
-        assert s.scalar(select(AgeStatement.gate).where(AgeStatement.user_id == uid)) == "waiting"
+        assert s.scalar(select(AgeStatement.status).where(AgeStatement.user_id == uid)) == "waiting"
     assert client.get("/api/v1/me", headers=child).status_code == 403
 
 
@@ -266,7 +266,7 @@ def test_anyone_can_report_a_minors_data_and_it_reaches_the_privacy_officer(clie
     container.guardians.close_report(officer, rep.id, erase=True)
     with container.uow() as s:
         assert s.get(User, uid).status == "erased"
-        assert s.scalars(select(MinorReport.outcome)).one() == "erased"
+        assert s.scalars(select(MinorReport.status)).one() == "upheld"
 
 
 def test_the_pages_walk_a_minor_to_the_guardians_consent(client, sms, clock, container):

@@ -16,6 +16,7 @@ feature = Feature(
     jobs="jidi.guardians.jobs:register",
     handlers=("jidi.guardians.service",),
     templates=True,
+    demo="jidi.guardians.demo:load",
     consent_purposes=(Separate.SENSITIVE_MINOR,),
     on_withdrawal="jidi.guardians.service:on_withdrawal",
 )

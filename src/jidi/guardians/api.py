@@ -29,7 +29,7 @@ class GuardianOut(BaseModel):
     relation: Relation
     phone: str | None = Field(description="Masked, e.g. 138****5678")
     status: Literal["pending", "active", "withdrawn"]
-    policy_version: str
+    policy_version: str = Field(description="The privacy-policy version the guardian was shown")
     consented_at: dt.datetime | None
 
 
@@ -48,7 +48,7 @@ def _out(st: Status) -> StatusOut:
     return StatusOut(stated=st.stated, usable=st.gate == "open" or (not st.stated and not st.required), next_step=st.step,
                      minors_age=st.minors_age, written_consent=st.written, statement_required=st.required,
                      guardian=GuardianOut(relation=g.relation, phone=g.phone and g.phone.masked, status=g.status,
-                                          policy_version=g.policy_version, consented_at=g.consented_at) if g else None)
+                                          policy_version=g.version, consented_at=g.granted_at) if g else None)
 
 
 class BirthDate(Strict):

@@ -1,7 +1,7 @@
 """Minors' tables.
 
 What a database reader learns, and what not: an account's date of birth is sealed under the account's own key (gone
-with it when the account is erased); no column says "minor". `age_statements.gate` says only whether the account may be
+with it when the account is erased); no column says "minor". `age_statements.status` says only whether the account may be
 used ("open": an adult, or a minor whose guardian consented) or is waiting. A guardian's consent is a row of its own,
 sealed under a one-off subject (the guardian's number and signature are the guardian's data, not the child's), and the
 consent itself — topic `sensitive_minor`, the policy version and the exact text the guardian was shown — is in the
@@ -34,7 +34,7 @@ class AgeStatement(Base):
     __erase__ = "delete"
     __subject__ = "user_id"
     __retention__ = PartOf("users", {"user_id": "id"})
-    __nonpersonal__ = ("id", "user_id", "gate", "stated_at")
+    __nonpersonal__ = ("id", "user_id", "status", "created_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
@@ -43,8 +43,8 @@ class AgeStatement(Base):
         "出生日期", "Date of birth", Category.PROFILE, purposes={P.SELF_SERVICE, P.RIGHTS_REQUEST},
         basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_ACCOUNT, mask=Mask.HIDDEN, sensitive=True,
     )
-    gate: Mapped[str] = mapped_column(String(10), index=True)  # open | waiting
-    stated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # open | waiting
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class GuardianConsent(Base):
@@ -55,7 +55,7 @@ class GuardianConsent(Base):
     __erase__ = "delete"
     __subject__ = "subject_id"  # a one-off subject: the guardian's own data
     __retention__ = PartOf("users", {"minor_id": "id"}, shreds="subject_id")
-    __nonpersonal__ = ("id", "minor_id", "subject_id", "relation", "status", "policy_version", "created_at", "consented_at",
+    __nonpersonal__ = ("id", "minor_id", "subject_id", "relationship", "status", "version", "created_at", "granted_at",
                        "withdrawn_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -72,11 +72,11 @@ class GuardianConsent(Base):
         purposes={P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST},
         basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_ACCOUNT, mask=Mask.NAME,
     )
-    relation: Mapped[str] = mapped_column(String(16))  # parent | guardian
+    relationship: Mapped[str] = mapped_column(String(16))  # parent | guardian
     status: Mapped[str] = mapped_column(String(10))  # pending | active | withdrawn
-    policy_version: Mapped[str] = mapped_column(String(40))
+    version: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    consented_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    granted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
@@ -90,7 +90,7 @@ class MinorReport(Base):
     __retention__ = Retained("minor_reports", "report closed", Action.DELETE, RETAIN_REPORT.zh, RETAIN_REPORT.en,
                              clock="closed_at", period=dt.timedelta(days=RETAIN_REPORT.days), shreds="subject_id",
                              catalog_after=(RETAIN_REPORT.after,))
-    __nonpersonal__ = ("id", "subject_id", "reporter_id", "status", "outcome", "received_at", "closed_at")
+    __nonpersonal__ = ("id", "subject_id", "reporter_id", "status", "received_at", "closed_at")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     subject_id: Mapped[uuid.UUID] = mapped_column(unique=True)
@@ -107,7 +107,6 @@ class MinorReport(Base):
         "举报人联系方式", "How to reach the reporter", Category.CONTACT, purposes={P.RIGHTS_REQUEST},
         basis=LegalBasis.CONSENT, retention=RETAIN_REPORT, mask=Mask.HIDDEN,
     )
-    status: Mapped[str] = mapped_column(String(10), index=True)  # open | closed
-    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)  # erased | no_finding
+    status: Mapped[str] = mapped_column(String(10), index=True)  # open | upheld (the account erased) | no_finding
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

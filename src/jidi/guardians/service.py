@@ -89,9 +89,9 @@ class GuardianView:
     relation: str
     phone: Personal | None  # masked
     status: str
-    policy_version: str
+    version: str
     created_at: dt.datetime
-    consented_at: dt.datetime | None
+    granted_at: dt.datetime | None
 
     @property
     def relation_label(self) -> str:
@@ -117,8 +117,7 @@ class ReportView:
     account_phone: Personal | None
     details: str | None
     contact: str | None
-    status: str
-    outcome: str | None
+    status: str  # open | upheld | no_finding
     received_at: dt.datetime
     closed_at: dt.datetime | None
 
@@ -140,17 +139,17 @@ class Guardians:
         with self.c.uow() as s:
             stmt = s.scalar(select(AgeStatement).where(AgeStatement.user_id == user_id))
             row = s.scalar(select(GuardianConsent).where(GuardianConsent.minor_id == user_id))
-            guardian = GuardianView(row.relation, row.phone, row.status, row.policy_version, row.created_at, row.consented_at) if row else None
+            guardian = GuardianView(row.relationship, row.phone, row.status, row.version, row.created_at, row.granted_at) if row else None
         if stmt is None:
             step = "state_age"
-        elif stmt.gate == OPEN:
+        elif stmt.status == OPEN:
             step = "done"
         elif guardian is not None and guardian.status == PENDING:
             step = "confirm"
         else:
             step = "ask_guardian"
         st = self.settings
-        return Status(stmt is not None, stmt.gate if stmt else None, step, guardian, st.minors_age, st.minors_written_consent,
+        return Status(stmt is not None, stmt.status if stmt else None, step, guardian, st.minors_age, st.minors_written_consent,
                       st.minors_age_statement == "required")
 
     # -- stating the age ------------------------------------------------------------------------------------------
@@ -166,7 +165,7 @@ class Guardians:
         with self.c.uow() as s:
             if s.scalar(select(AgeStatement).where(AgeStatement.user_id == user_id).with_for_update()) is not None:
                 raise age_already_stated()
-            row = AgeStatement(id=uuid.uuid4(), user_id=user_id, gate=WAITING if minor else OPEN, stated_at=self.c.clock())
+            row = AgeStatement(id=uuid.uuid4(), user_id=user_id, status=WAITING if minor else OPEN, created_at=self.c.clock())
             row.birth_date = birth.isoformat()
             s.add(row)
         return self.status(user_id)
@@ -187,7 +186,7 @@ class Guardians:
         stmt = s.scalar(select(AgeStatement).where(AgeStatement.user_id == user_id).with_for_update())
         if stmt is None:
             raise age_statement_required()
-        if stmt.gate != WAITING:
+        if stmt.status != WAITING:
             raise guardian_not_needed()  # an adult's account, or one whose guardian has consented already
         return stmt
 
@@ -210,8 +209,8 @@ class Guardians:
                 self.c.vault.shred_subject(s, row.subject_id)
                 s.delete(row)
                 s.flush()
-            row = GuardianConsent(id=uuid.uuid4(), minor_id=minor_id, relation=relation, status=PENDING,
-                                  policy_version=self.c.consents.policy.current(locale).version, created_at=self.c.clock())
+            row = GuardianConsent(id=uuid.uuid4(), minor_id=minor_id, relationship=relation, status=PENDING,
+                                  version=self.c.consents.policy.current(locale).version, created_at=self.c.clock())
             row.phone = phone
             s.add(row)
         return wait
@@ -222,7 +221,7 @@ class Guardians:
             row = s.scalar(select(GuardianConsent).where(GuardianConsent.minor_id == minor_id, GuardianConsent.status == PENDING))
             if row is None:
                 raise guardian_not_pending()
-            relation = row.relation
+            relation = row.relationship
         _ = gettext_for(locale)
         policy = self.c.consents.policy.current(locale)
         text = _(N_("I am the {relation} of the holder of this jidi account, who is under {age}. I have read the jidi privacy "
@@ -263,10 +262,10 @@ class Guardians:
             if row is None or row.phone_bidx != phone_idx:
                 raise guardian_not_pending()
             event = self.c.consents.grant(s, minor_id, TOPIC, token=token, how="guardian", how_ref=str(row.id))
-            row.status, row.consented_at, row.policy_version = ACTIVE, self.c.clock(), event.version
+            row.status, row.granted_at, row.version = ACTIVE, self.c.clock(), event.version
             if name is not None:
                 row.signature = name
-            stmt.gate = OPEN
+            stmt.status = OPEN
             self.c.audit.record(s, actor=Actor(minor_id, Role.CUSTOMER), action="guardian_consented", subject_id=minor_id,
                                 purpose="consent", detail="the guardian's SMS code was entered")
         return self.status(minor_id)
@@ -303,7 +302,7 @@ class Guardians:
             row.status, row.withdrawn_at = WITHDRAWN, self.c.clock()
         stmt = s.scalar(select(AgeStatement).where(AgeStatement.user_id == minor_id))
         if stmt is not None:
-            stmt.gate = WAITING
+            stmt.status = WAITING
         self.c.rights.file_deletion(s, minor_id, reason="guardians: the guardian withdrew consent (JD-7.2)")
 
     def erase_unconsented(self) -> int:
@@ -311,7 +310,7 @@ class Guardians:
         without verifiable consent, erased (JD-7.2, ZK-6.3). The periodic job calls this."""
         cutoff = self.c.clock() - dt.timedelta(days=self.settings.minors_pending_days)
         with self.c.uow() as s:
-            due = s.scalars(select(AgeStatement.user_id).where(AgeStatement.gate == WAITING, AgeStatement.stated_at <= cutoff)
+            due = s.scalars(select(AgeStatement.user_id).where(AgeStatement.status == WAITING, AgeStatement.created_at <= cutoff)
                             .limit(500)).all()
             for user_id in due:
                 self.c.rights.file_deletion(s, user_id, reason="guardians: no guardian's consent in time (JD-7.2, ZK-6.3)")
@@ -342,10 +341,10 @@ class Guardians:
     def reports(self, actor: Actor) -> list[ReportView]:
         self._officer(actor)
         with self.c.uow() as s:
-            rows = s.scalars(select(MinorReport).order_by(MinorReport.status.desc(), MinorReport.received_at).limit(500)).all()
+            rows = s.scalars(select(MinorReport).order_by(MinorReport.status != "open", MinorReport.received_at).limit(500)).all()
             return [ReportView(r.id, r.account_phone, privacy.open(r.details, for_=Purpose.RIGHTS_REQUEST, actor=actor),
                                privacy.open(r.contact, for_=Purpose.RIGHTS_REQUEST, actor=actor) if r.contact is not None else None,
-                               r.status, r.outcome, r.received_at, r.closed_at) for r in rows]
+                               r.status, r.received_at, r.closed_at) for r in rows]
 
     def close_report(self, actor: Actor, report_id, *, erase: bool) -> None:
         """Close a report; if upheld (`erase`), the reported account's data was collected without a guardian's consent:
@@ -370,14 +369,14 @@ class Guardians:
                 raise errors.not_found()
             if user_id is not None:
                 self.c.rights.file_deletion(s, user_id, reason="guardians: a report about a minor's data was upheld (ZK-6.3)")
-            row.status, row.outcome, row.closed_at = "closed", "erased" if erase else "no_finding", self.c.clock()
-            self.c.audit.record(s, actor=actor, action="minor_report_closed", subject_id=row.subject_id, detail=row.outcome)
+            row.status, row.closed_at = "upheld" if erase else "no_finding", self.c.clock()
+            self.c.audit.record(s, actor=actor, action="minor_report_closed", subject_id=row.subject_id, detail=row.status)
 
 
 # -- how the rest of jidi reaches this feature -------------------------------------------------------------------------
 @account_gate("guardians", open_paths=("/guardian", "/api/v1/guardian", "/minors", "/api/v1/minors", "/api/v1/auth/logout"))
 def _gate(container, s: Session, user_id: uuid.UUID) -> errors.AppError | None:
-    gate = s.scalar(select(AgeStatement.gate).where(AgeStatement.user_id == user_id))
+    gate = s.scalar(select(AgeStatement.status).where(AgeStatement.user_id == user_id))
     if gate == OPEN:
         return None
     if gate == WAITING:

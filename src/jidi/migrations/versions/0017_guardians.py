@@ -20,14 +20,14 @@ def upgrade() -> None:
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('user_id', sa.Uuid(), nullable=False),
     sa.Column('birth_date', sa.LargeBinary(), nullable=True),
-    sa.Column('gate', sa.String(length=10), nullable=False),
-    sa.Column('stated_at', jidi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_at', jidi.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_age_statements_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_age_statements')),
     sa.UniqueConstraint('user_id', name=op.f('uq_age_statements_user_id'))
     )
-    op.create_index(op.f('ix_age_statements_gate'), 'age_statements', ['gate'], unique=False)
-    op.create_index(op.f('ix_age_statements_stated_at'), 'age_statements', ['stated_at'], unique=False)
+    op.create_index(op.f('ix_age_statements_status'), 'age_statements', ['status'], unique=False)
+    op.create_index(op.f('ix_age_statements_created_at'), 'age_statements', ['created_at'], unique=False)
     op.create_table('guardian_consents',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('minor_id', sa.Uuid(), nullable=False),
@@ -35,11 +35,11 @@ def upgrade() -> None:
     sa.Column('phone', sa.LargeBinary(), nullable=True),
     sa.Column('phone_bidx', sa.LargeBinary(length=32), nullable=True),
     sa.Column('signature', sa.LargeBinary(), nullable=True),
-    sa.Column('relation', sa.String(length=16), nullable=False),
+    sa.Column('relationship', sa.String(length=16), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('policy_version', sa.String(length=40), nullable=False),
+    sa.Column('version', sa.String(length=40), nullable=False),
     sa.Column('created_at', jidi.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('consented_at', jidi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('granted_at', jidi.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('withdrawn_at', jidi.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['minor_id'], ['users.id'], name=op.f('fk_guardian_consents_minor_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_guardian_consents')),
@@ -55,7 +55,6 @@ def upgrade() -> None:
     sa.Column('details', sa.LargeBinary(), nullable=True),
     sa.Column('contact', sa.LargeBinary(), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('outcome', sa.String(length=20), nullable=True),
     sa.Column('received_at', jidi.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', jidi.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_minor_reports_reporter_id_users'), ondelete='SET NULL'),
@@ -72,6 +71,6 @@ def downgrade() -> None:
     op.drop_table('minor_reports')
     op.drop_index(op.f('ix_guardian_consents_phone_bidx'), table_name='guardian_consents')
     op.drop_table('guardian_consents')
-    op.drop_index(op.f('ix_age_statements_stated_at'), table_name='age_statements')
-    op.drop_index(op.f('ix_age_statements_gate'), table_name='age_statements')
+    op.drop_index(op.f('ix_age_statements_created_at'), table_name='age_statements')
+    op.drop_index(op.f('ix_age_statements_status'), table_name='age_statements')
     op.drop_table('age_statements')
