@@ -343,7 +343,9 @@ class Rights:
             return open_id
         req = self._new(s, user_id, K.DELETION, verified=False)
         req.details = reason
-        self.c.accounts.suspend(s, user_id, self.c.clock())
+        facts = self.c.accounts.facts(s, user_id)
+        if facts is not None and facts.active:  # not already stopped (a cancellation in progress)
+            self.c.accounts.suspend(s, user_id, self.c.clock())
         self._start(s, req, Role.ADMIN)
         return req.id
 
