@@ -23,7 +23,8 @@ A record whose HMAC does not match (inserted or edited by hand) grants nothing a
 
 * `offer(s, subject_id, topic, notice) -> Offer`: keep the text to show and issue a single-use token tied to the
   subject, the topic, the version and the text's hash. A page or API shows `notice.text` and posts `offer.token` back.
-* `grant(s, subject_id, topic, token=..., how=..., how_ref="")`: a consent posted from an offer. A forged, expired,
+* `grant(s, subject_id, topic, token=..., how=..., how_ref="", sha256=None)`: a consent posted from an offer (with
+  the hash of the text the form showed, if the post carries it). A forged, expired,
   replayed or mismatched token (another topic, subject or text) raises `invalid_consent_post()` and records nothing.
 * `record_grant(s, subject_id, topic, notice, how=..., how_ref="")`: a consent the server itself saw given while it
   showed the text in the same request (the policy box ticked at login, an SMS reply to a text the outbox holds, an
@@ -282,10 +283,14 @@ class Consents:
         }, OFFER_TTL_SECONDS)
         return Offer(topic, notice.version, digest, token)
 
-    def grant(self, s: Session, subject_id: uuid.UUID, topic: Topic, *, token: str, how: str, how_ref: str = "") -> Event:
-        """A consent posted back from `offer`: the token must be this subject's, for this topic, unused and unexpired."""
+    def grant(self, s: Session, subject_id: uuid.UUID, topic: Topic, *, token: str, how: str, how_ref: str = "",
+              sha256: str | None = None) -> Event:
+        """A consent posted back from `offer`: the token must be this subject's, for this topic, unused and unexpired
+        (and, when the post names the text's hash, for that text)."""
         data = self.secrets.open_blob(_TOKEN_PURPOSE, token) if len(token) <= 1000 else None
         if data is None or data.get("s") != self.pseudonym(subject_id) or data.get("t") != topic.value:
+            raise invalid_consent_post()
+        if sha256 is not None and not hmac.compare_digest(sha256.encode(), str(data.get("h", "")).encode()):
             raise invalid_consent_post()
         digest, nonce = str(data.get("h", "")), str(data.get("n", ""))
         if s.get(ConsentText, digest) is None or not nonce:
