@@ -136,7 +136,7 @@ class SettingsPolicy:
         v = self._version()
         if locale.startswith("en"):
             return Notice(v, f"I have read and agree to the jidi Privacy Policy, version {v}.")
-        return Notice(v, f"我已阅读并同意《jidi 隐私政策》({v} 版)。")
+        return Notice(v, f"我已阅读并同意《jidi 隐私政策》（{v} 版）。")
 
 
 # -- what the service answers ----------------------------------------------------------------------------------------
