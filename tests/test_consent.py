@@ -368,3 +368,18 @@ def test_erasure_still_works_and_leaves_only_pseudonyms_in_the_ledger(client, sm
         rows = s.scalars(select(ConsentRecord)).all()
         assert rows and all(r.subject.startswith("p_") for r in rows)
         assert s.get(User, uid).phone is None  # nothing left to open for marketing
+        # The residue scan names the ledger's records as kept (pseudonyms only), not as something left behind.
+        from jidi.privacy.residue import scan  # noqa: PLC0415
+        found = [f for f in scan(s, container.vault, container.datamap, uid, {"phone": ME}) if f.where.startswith("consent_ledger")]
+        assert found and all(f.kept for f in found)
+
+
+def test_an_opening_refused_for_want_of_consent_is_a_403_in_the_users_language(app, client, sms, container):
+    h, uid = me(client, sms, container)
+
+    def send_offer():
+        opened_phone(container, uid, Purpose.MARKETING_SMS)
+
+    app.add_api_route("/api/v1/test-marketing", send_offer)
+    r = client.get("/api/v1/test-marketing", headers={"Accept-Language": "en"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "consent_required" and ME not in r.text
