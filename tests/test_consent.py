@@ -307,6 +307,7 @@ def test_my_consents_page_gives_and_withdraws_each_consent_without_script(client
 def test_the_officer_page_replays_the_consent_and_is_for_the_officer_only(app, client, sms, container):
     h, uid = me(client, sms, container)
     officer = staff_client(app, container, Role.PRIVACY_OFFICER, "officer1")
+    assert 'href="/staff/consents"' in officer.get("/staff").text
     r = officer.post("/staff/consents", data={"csrf_token": tok(officer), "who": ME, "topic": "privacy_policy"})
     assert r.status_code == 200 and 'data-found="1"' in r.text
     policy = container.consents.policy.current("zh_CN")
