@@ -553,9 +553,28 @@ class Accounts:
             user = self._user_by_index(s, "phone", phone)
             return user.id if user is not None else None
 
+    def user_id_for_login(self, login: str) -> uuid.UUID | None:
+        """The account a login name names (a mobile number, user name or e-mail), for staff tools; None if none."""
+        login = (login or "").strip()
+        if not login or len(login) > 254:
+            return None
+        with self.c.uow() as s:
+            if "@" in login:
+                user = self._user_by_index(s, "email", login.lower())
+            elif login.isdigit() or login.startswith("+"):
+                try:
+                    user = self._user_by_index(s, "phone", values.phone(login))
+                except errors.AppError:
+                    return None
+            else:
+                user = self._user_by_index(s, "username", login.lower())
+            return user.id if user is not None else None
+
     def suspend(self, s: Session, user_id: uuid.UUID, now: dt.datetime) -> None:
-        """Account cancellation takes effect at once (JD-5.2.2a): no login, no sessions, no processing."""
+        """Account cancellation takes effect at once (JD-5.2.2a): no login, no sessions, no processing; every consent is
+        withdrawn (JD-6.4.3a), so nothing resting on one is processed even if the cancellation is taken back."""
         s.execute(update(User).where(User.id == user_id).values(status="cancelled", cancelled_at=now))
+        self.c.consents.withdraw_all(s, user_id, how="account_closed")
         s.execute(update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)).values(revoked_at=now))
 
     def resume(self, s: Session, user_id: uuid.UUID) -> None:

@@ -4,8 +4,10 @@
 **Legal bases.** Every use of a personal field rests on one basis: `FieldSpec.basis_for(purpose)` (the catalog:
 the field's own `bases=`, else the purpose's usual one, `PURPOSE_BASIS`). `jidi.privacy.open(value, for_=purpose,
 actor=...)` opens a value for a use on consent only while its subject's consent to that purpose is live, and raises
-`ConsentRequired` (jidi.privacy.vault; a `PurposeNotAllowed`: 403 in the API) otherwise; an opening that is audited records the basis it
-rested on in the audit record (`AuditRecord.basis`).
+`ConsentRequired` (jidi.privacy.vault; a `PurposeNotAllowed`: 403 `consent_required` in the API) otherwise; an
+opening that is audited records the basis it rested on in the audit record (`AuditRecord.basis`). The check asks the
+ledger once per subject and topic per transaction (`open_all` of many subjects: one query); a transaction that
+records a consent event asks again, and one that starts after a withdrawal committed sees it.
 
 **Topics.** What a consent is about (`Topic`): a purpose whose basis is consent (`Purpose.MARKETING_SMS` … one per
 channel), a separate consent (`Separate`: sensitive data, another processor, public disclosure, cross-border; each
@@ -23,8 +25,9 @@ A record whose HMAC does not match (inserted or edited by hand) grants nothing a
 
 * `offer(s, subject_id, topic, notice) -> Offer`: keep the text to show and issue a single-use token tied to the
   subject, the topic, the version and the text's hash. A page or API shows `notice.text` and posts `offer.token` back.
-* `grant(s, subject_id, topic, token=..., how=..., how_ref="")`: a consent posted from an offer. A forged, expired,
-  replayed or mismatched token (another topic, subject or text) raises `invalid_consent_post()` and records nothing.
+* `grant(s, subject_id, topic, token=..., how=..., how_ref="", sha256=None)`: a consent posted from an offer (with
+  the hash of the text the form showed, if the post carries it). A forged, expired, replayed or mismatched token
+  (another topic, subject or text) raises `invalid_consent_post()` (400) and records nothing.
 * `record_grant(s, subject_id, topic, notice, how=..., how_ref="")`: a consent the server itself saw given while it
   showed the text in the same request (the policy box ticked at login, an SMS reply to a text the outbox holds, an
   agent reading a script). Idempotent: a live consent to the same text is not recorded again.
@@ -33,14 +36,20 @@ A record whose HMAC does not match (inserted or edited by hand) grants nothing a
   `function(container, session, subject_id, topic)` in the same transaction). Processing stops at once: the next
   opening finds no live consent. What was done before stays as it was (JD-6.4.3b). Withdrawing what is not live
   raises `consent_not_given()` and records nothing; a handler's failure rolls the withdrawal back with it.
-* `is_live(s, subject_id, topic)`, `live_among(s, subject_ids, topic)`: whether the newest valid record is a grant.
+* `withdraw_all(s, subject_id, how="account_closed")`: every live consent, as an account is cancelled (JD-6.4.3a).
+* `is_live(s, subject_id, topic)`, `live_among(s, subject_ids, topic)`: whether the newest valid record is a grant
+  (`live_among`: for many subjects at once, e.g. a marketing send checking its batch at send time).
 * `states(s, subject_id) -> {topic: Event | None}`, `history(s, subject_id, topic=None) -> [Event]`.
 * `proof(s, subject_id, topic) -> Proof | None`: the newest grant with the exact text, its version and hash (checked
   against the text kept), how and when, and the withdrawal that ended it, if any.
 * `verify(s) -> [str]`: records whose HMAC or text does not match.
 
-The privacy policy itself comes from a `PolicySource` (`current(locale) -> Notice`: version, text, hash). Until the
-policy package provides one, `SettingsPolicy` gives `settings.policy_version` and a short statement naming it.
+* `import_grant(s, subject_id, topic, version=..., at=...)`: a consent recorded before the ledger (its text unknown).
+
+The privacy policy itself comes from a `PolicySource` (`current(locale) -> Notice`: version, text, `sha256`), given to
+`bootstrap(policy=...)`. Until the policy package provides one, `SettingsPolicy` gives `settings.policy_version` and
+a short statement naming it; the login records `Agreement.PRIVACY_POLICY` with the text of the user's language.
+The user-facing pages, API and `jidi consent proof` are the `consents` feature (jidi.consents), over this service.
 """
 from __future__ import annotations
 
@@ -135,7 +144,7 @@ class SettingsPolicy:
         v = self._version()
         if locale.startswith("en"):
             return Notice(v, f"I have read and agree to the jidi Privacy Policy, version {v}.")
-        return Notice(v, f"我已阅读并同意《jidi 隐私政策》({v} 版)。")
+        return Notice(v, f"我已阅读并同意《jidi 隐私政策》（{v} 版）。")
 
 
 # -- what the service answers ----------------------------------------------------------------------------------------
@@ -172,14 +181,32 @@ class Proof:
     withdrawn: Event | None  # the withdrawal that ended this consent, if any
 
 
+# The columns a record's MAC covers (and the MAC): what the live check reads.
+_CONTENT = (ConsentRecord.subject, ConsentRecord.topic, ConsentRecord.action, ConsentRecord.version, ConsentRecord.text_sha256,
+            ConsentRecord.how, ConsentRecord.how_ref, ConsentRecord.at, ConsentRecord.nonce, ConsentRecord.mac)
+
+
+class _Content(Protocol):
+    subject: str
+    topic: str
+    action: str
+    version: str
+    text_sha256: str | None
+    how: str
+    how_ref: str
+    at: dt.datetime
+    nonce: str | None
+    mac: str
+
+
 # -- the MAC of a record ----------------------------------------------------------------------------------------------
-def _mac(key: bytes, rec: ConsentRecord) -> str:
+def _mac(key: bytes, rec: ConsentRecord | _Content) -> str:
     body = json.dumps([rec.subject, rec.topic, rec.action, rec.version, rec.text_sha256, rec.how, rec.how_ref,
                        rec.at.isoformat(timespec="microseconds"), rec.nonce], ensure_ascii=False, separators=(",", ":"))
     return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
 
 
-def _valid(key: bytes, rec: ConsentRecord) -> bool:
+def _valid(key: bytes, rec: ConsentRecord | _Content) -> bool:
     return hmac.compare_digest(rec.mac or "", _mac(key, rec))
 
 
@@ -187,17 +214,45 @@ def _event(key: bytes, rec: ConsentRecord) -> Event:
     return Event(topic_of(rec.topic), rec.action, rec.version, rec.text_sha256, rec.how, rec.how_ref, rec.at, _valid(key, rec))
 
 
+_LIVE = "jidi_consent_live"  # session.info: (subject, topic) -> live, as found in this transaction
+
+
 def live_among(session: Session, keys: KeyRing, subject_ids: Iterable[uuid.UUID], topic: Topic) -> set[uuid.UUID]:
-    """The subjects among `subject_ids` whose newest valid record about `topic` is a grant: one query for all."""
+    """The subjects among `subject_ids` whose newest valid record about `topic` is a grant: one query for all those
+    not asked yet in this transaction (the answers are kept until it ends, or until it records a consent event: a
+    withdrawal committed elsewhere stops every transaction that starts after it)."""
+    known: dict[tuple[uuid.UUID, str], bool] = session.info.setdefault(_LIVE, {})
+    wanted = set(subject_ids)
+    name = topic.value
+    ask = [sid for sid in wanted if (sid, name) not in known]
+    if ask:
+        found = _live_query(session, keys, ask, topic)
+        for sid in ask:
+            known[(sid, name)] = sid in found
+        if not session.info.get("jidi_consent_hooked"):
+            event.listen(session, "after_transaction_end", _forget_answers)
+            session.info["jidi_consent_hooked"] = True
+    return {sid for sid in wanted if known[(sid, name)]}
+
+
+def _forget_answers(session: Session, transaction: object) -> None:
+    session.info.pop(_LIVE, None)
+
+
+def _live_query(session: Session, keys: KeyRing, subject_ids: list[uuid.UUID], topic: Topic) -> set[uuid.UUID]:
     audit_key, mac_key = keys.derived("audit"), keys.derived("consent")
     by_pseudonym = {audit.pseudonym(audit_key, sid): sid for sid in subject_ids}
-    if not by_pseudonym:
-        return set()
-    newest = (select(func.max(ConsentRecord.id)).where(ConsentRecord.subject.in_(list(by_pseudonym)),
-                                                      ConsentRecord.topic == topic.value)
-              .group_by(ConsentRecord.subject))
+    if len(by_pseudonym) == 1:  # the common case, straight down the index
+        (only,) = by_pseudonym
+        stmt = (select(*_CONTENT).where(ConsentRecord.subject == only, ConsentRecord.topic == topic.value)
+                .order_by(ConsentRecord.id.desc()).limit(1))
+    else:
+        newest = (select(func.max(ConsentRecord.id)).where(ConsentRecord.subject.in_(list(by_pseudonym)),
+                                                          ConsentRecord.topic == topic.value)
+                  .group_by(ConsentRecord.subject))
+        stmt = select(*_CONTENT).where(ConsentRecord.id.in_(newest))
     live = set()
-    for rec in session.scalars(select(ConsentRecord).where(ConsentRecord.id.in_(newest))):
+    for rec in session.execute(stmt):  # rows, not entities: the columns the MAC covers, nothing loaded into the session
         if not _valid(mac_key, rec):
             log.warning("consent ledger: a record's mac does not match; it grants nothing (run `jidi consent verify`)")
             continue
@@ -282,10 +337,14 @@ class Consents:
         }, OFFER_TTL_SECONDS)
         return Offer(topic, notice.version, digest, token)
 
-    def grant(self, s: Session, subject_id: uuid.UUID, topic: Topic, *, token: str, how: str, how_ref: str = "") -> Event:
-        """A consent posted back from `offer`: the token must be this subject's, for this topic, unused and unexpired."""
+    def grant(self, s: Session, subject_id: uuid.UUID, topic: Topic, *, token: str, how: str, how_ref: str = "",
+              sha256: str | None = None) -> Event:
+        """A consent posted back from `offer`: the token must be this subject's, for this topic, unused and unexpired
+        (and, when the post names the text's hash, for that text)."""
         data = self.secrets.open_blob(_TOKEN_PURPOSE, token) if len(token) <= 1000 else None
         if data is None or data.get("s") != self.pseudonym(subject_id) or data.get("t") != topic.value:
+            raise invalid_consent_post()
+        if sha256 is not None and not hmac.compare_digest(sha256.encode(), str(data.get("h", "")).encode()):
             raise invalid_consent_post()
         digest, nonce = str(data.get("h", "")), str(data.get("n", ""))
         if s.get(ConsentText, digest) is None or not nonce:
@@ -308,6 +367,7 @@ class Consents:
         rec = ConsentRecord(subject=self.pseudonym(subject_id), topic=topic.value, action=GRANT, version=version[:40],
                             text_sha256=None, how="imported", how_ref=how_ref[:80], at=at, nonce=None)
         rec.mac = _mac(self._mac_key, rec)
+        s.info.pop(_LIVE, None)
         s.add(rec)
         s.flush()
         return _event(self._mac_key, rec)
@@ -393,6 +453,7 @@ class Consents:
         rec = ConsentRecord(subject=self.pseudonym(subject_id), topic=topic.value, action=action, version=version,
                             text_sha256=digest, how=how, how_ref=how_ref, at=self.clock(), nonce=nonce)
         rec.mac = _mac(self._mac_key, rec)
+        s.info.pop(_LIVE, None)  # this transaction's answers about live consents are stale now
         if nonce is None:
             s.add(rec)
             s.flush()  # the id orders records
