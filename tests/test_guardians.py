@@ -294,3 +294,14 @@ def test_the_pages_walk_a_minor_to_the_guardians_consent(client, sms, clock, con
     assert r.status_code == 200 and 'data-testid="reported"' in r.text
     assert count(container, MinorReport) == 1
     assert count(container, ConsentRecord) >= 1
+
+
+def test_a_consented_minor_cancelling_the_account_is_erased_at_once(client, sms, clock, container, child):
+    """Cancellation withdraws every consent (JD-6.4.3a); the guardian's among them means the child's data goes now."""
+    uid = user_id(client, child)
+    consented(client, sms, clock, child)
+    with container.uow() as s:
+        container.accounts.suspend(s, uid, clock.now)
+    with container.uow() as s:
+        assert s.get(User, uid).status == "erased"
+    assert [e.action for e in ledger(container, uid)] == ["grant", "withdraw"]
