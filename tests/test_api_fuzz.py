@@ -261,6 +261,12 @@ VALID_BODIES = {
     "POST /api/v1/privacy/my-data/full": {"code": "123456"},
     "POST /api/v1/privacy/requests": {"kind": "correction", "code": "123456", "scope": "",
                                       "details": "收件人电话写错了,请更正为新的号码。"},
+    "PUT /api/v1/guardian/birth-date": {"birth_date": "1990-01-01"},
+    "POST /api/v1/guardian/codes": {"relation": "parent", "phone": "13800000000"},
+    "POST /api/v1/guardian/consent": {"code": "123456", "token": "an offer token", "agree": True, "signature": "王先生"},
+    "POST /api/v1/guardian/withdrawal/codes": {"phone": "13800000000"},
+    "POST /api/v1/guardian/withdrawal": {"phone": "13800000000", "code": "123456"},
+    "POST /api/v1/minors/reports": {"details": "这个账号是一名小学生自己注册的。", "account_phone": "13800000000", "contact": "王先生"},
     "POST /api/v1/tracking/events": {"events": [{
         "event_id": "scan-2026-000001", "waybill_no": "JD1234567890128", "event_time": "2026-11-23T09:30:00+08:00",
         "action": "arrived_facility", "site_code": "BJ-HD-01", "site_name": "北京海淀分拣中心", "operator": "C10023"}]},

@@ -121,7 +121,7 @@ def test_bad_guardian_input_is_refused_and_nothing_is_recorded(client, sms, cloc
     token = client.get("/api/v1/guardian/consent-text", headers=child).json()["token"]
     code = sms.last_code(GUARDIAN)
     r = consent(client, child, code, token, agree=False)
-    assert r.status_code == 422 and r.json()["error"]["code"] == "guardian_must_agree"
+    assert r.status_code == 400 and r.json()["error"]["code"] == "guardian_must_agree"
     wrong = "000000" if code != "000000" else "111111"
     assert consent(client, child, wrong, token).status_code == 400
     r = consent(client, child, code, "forged-token")
@@ -138,8 +138,10 @@ def test_the_date_of_birth_is_checked_and_stated_once(client, sms, clock, contai
     h = auth(register(client, sms, phone=ADULT))
     tomorrow = (clock.now.date() + dt.timedelta(days=2)).isoformat()
     r = state(client, h, tomorrow)
-    assert r.status_code == 422 and r.json()["error"]["code"] == "birth_date_in_future"
-    assert state(client, h, "1800-01-01").status_code == 422
+    assert r.status_code == 400 and r.json()["error"]["code"] == "birth_date_in_future"
+    for bad in ("1800-01-01", "2010-02-30"):
+        r = state(client, h, bad)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_birth_date"
     assert state(client, h, "not a date").status_code == 422
     assert count(container, AgeStatement) == 0
     r = state(client, h, years_ago(clock, 30))
@@ -241,7 +243,8 @@ def test_under_18_needs_the_guardians_written_consent_where_the_operator_says_so
     text = client.get("/api/v1/guardian/consent-text", headers=h).json()
     assert "18" in text["text"]
     r = consent(client, h, sms.last_code(GUARDIAN), text["token"])
-    assert r.status_code == 422 and client.get("/api/v1/me", headers=h).status_code == 403
+    assert r.status_code == 400 and r.json()["error"]["code"] == "signature_required"
+    assert client.get("/api/v1/me", headers=h).status_code == 403
     r = consent(client, h, sms.last_code(GUARDIAN), text["token"], signature=NAMES[0])
     assert r.status_code == 200 and r.json()["usable"] is True
     with container.uow() as s:

@@ -10,7 +10,7 @@ held improperly (`POST /minors/reports`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -52,8 +52,8 @@ def _out(st: Status) -> StatusOut:
 
 
 class BirthDate(Strict):
-    birth_date: str = Field(min_length=1, max_length=10, description="YYYY-MM-DD, not in the future", examples=["2014-05-01"],
-                            json_schema_extra={"format": "date"})
+    birth_date: str = Field(min_length=10, max_length=10, description="YYYY-MM-DD, a real date not in the future",
+                            examples=["2014-05-01"], pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class GuardianCodeRequest(Strict):
@@ -72,11 +72,14 @@ class ConsentText(BaseModel):
     token: str = Field(description="Post it back with the consent; single use, 1 hour")
 
 
+Signature = plain_text(40, min_length=0, description="The guardian's full name, where written consent is needed")
+
+
 class GuardianConsentIn(Strict):
     code: SmsCode = Field(description="The code sent to the guardian's number")
     token: str = Field(max_length=1000, description="From GET /guardian/consent-text")
     agree: bool = Field(description="The guardian read the text and agrees")
-    signature: str | None = Field(None, max_length=40, description="The guardian's full name, where written consent is needed")
+    signature: Signature | None = None
 
 
 class WithdrawalCodeRequest(Strict):
@@ -96,11 +99,15 @@ class Withdrawn(BaseModel):
     accounts: int = Field(description="Children's accounts whose consent was withdrawn: each is being erased")
 
 
-ReportText = plain_text(2000, description="What you believe is wrong")
+# Free text in one's own words: line breaks are text; not only blanks.
+_FREE = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+ReportText = Annotated[str, Field(min_length=1, max_length=2000, description="What you believe is wrong",
+                                  json_schema_extra={"pattern": rf"^{_FREE}*[^\s\x00-\x1f\x7f-\x9f]{_FREE}*$"})]
 ReportContact = plain_text(100, min_length=0, description="How we can reach you (optional)")
 
 
 class ReportIn(Strict):
+    MULTILINE: ClassVar[frozenset[str]] = frozenset({"details"})
     details: ReportText
     account_phone: Phone | None = Field(None, description="The mobile number of the account concerned, if known")
     contact: ReportContact | None = None
@@ -115,7 +122,7 @@ def guardian_status(user: ApiUser, c: ContainerDep) -> StatusOut:
     return _out(c.guardians.status(user.id))
 
 
-@router.put("/guardian/birth-date", response_model=StatusOut, responses=errors_for(401, 409, 422))
+@router.put("/guardian/birth-date", response_model=StatusOut, responses=errors_for(400, 401, 409))
 def state_birth_date(body: BirthDate, user: ApiUser, c: ContainerDep) -> StatusOut:
     """State the account holder's date of birth, once. Under the operator's age a guardian's consent is needed."""
     return _out(c.guardians.state_birth_date(user.id, body.birth_date))
@@ -133,7 +140,7 @@ def consent_text(user: ApiUser, c: ContainerDep, loc: LocaleDep) -> ConsentText:
     return ConsentText(policy_version=notice.version, text=notice.text, token=token)
 
 
-@router.post("/guardian/consent", response_model=StatusOut, responses=errors_for(400, 401, 409, 422))
+@router.post("/guardian/consent", response_model=StatusOut, responses=errors_for(400, 401, 409))
 def guardian_consent(body: GuardianConsentIn, user: ApiUser, c: ContainerDep) -> StatusOut:
     return _out(c.guardians.confirm(user.id, body.code, body.token, agree=body.agree, signature=body.signature))
 

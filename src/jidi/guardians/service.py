@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import unicodedata
 import uuid
 
 from sqlalchemy import select
@@ -57,7 +58,16 @@ def age_statement_required() -> errors.AppError:
 
 
 def birth_date_in_future() -> errors.AppError:
-    return errors.AppError("birth_date_in_future", N_("The date of birth cannot be in the future."), 422)
+    return errors.AppError("birth_date_in_future", N_("The date of birth cannot be in the future."), 400)
+
+
+def invalid_birth_date() -> errors.AppError:
+    return errors.AppError("invalid_birth_date", N_("Please enter a real date of birth (year-month-day)."), 400)
+
+
+def signature_required() -> errors.AppError:
+    return errors.AppError("signature_required", N_("Written consent is needed: your parent or guardian signs with their full "
+                                                    "name."), 400)
 
 
 def age_already_stated() -> errors.AppError:
@@ -80,7 +90,7 @@ def guardian_not_pending() -> errors.AppError:
 
 
 def guardian_must_agree() -> errors.AppError:
-    return errors.AppError("guardian_must_agree", N_("Your parent or guardian must read the text and tick “I agree”."), 422)
+    return errors.AppError("guardian_must_agree", N_("Your parent or guardian must read the text and tick “I agree”."), 400)
 
 
 # -- views ----------------------------------------------------------------------------------------------------------
@@ -122,6 +132,15 @@ class ReportView:
     closed_at: dt.datetime | None
 
 
+def _free_text(raw: str | None, max_len: int, label: str) -> str:
+    """Text in one's own words: trimmed, not blank, line breaks allowed, no other control or format characters."""
+    value = unicodedata.normalize("NFC", (raw or "").strip())
+    if not value or len(value) > max_len or any(
+            unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch not in "\n\r\t" for ch in value):
+        raise errors.invalid_field(label)
+    return value
+
+
 def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
@@ -160,7 +179,7 @@ class Guardians:
         if birth > today:
             raise birth_date_in_future()
         if age_on(birth, today) > OLDEST:
-            raise errors.invalid_field(N_("date of birth"))
+            raise invalid_birth_date()
         minor = age_on(birth, today) < self.settings.minors_age
         with self.c.uow() as s:
             if s.scalar(select(AgeStatement).where(AgeStatement.user_id == user_id).with_for_update()) is not None:
@@ -180,7 +199,7 @@ class Guardians:
                 raise ValueError(value)
             return dt.date.fromisoformat(value)
         except ValueError:
-            raise errors.invalid_field(N_("date of birth")) from None
+            raise invalid_birth_date() from None
 
     def _waiting(self, s: Session, user_id: uuid.UUID) -> AgeStatement:
         stmt = s.scalar(select(AgeStatement).where(AgeStatement.user_id == user_id).with_for_update())
@@ -247,7 +266,10 @@ class Guardians:
             raise guardian_must_agree()
         name = None
         if self.settings.minors_written_consent:
-            name = values.text(signature, 40, N_("your parent's or guardian's full name (their signature)"))
+            try:
+                name = values.text(signature, 40, N_("your parent's or guardian's full name (their signature)"))
+            except errors.AppError:
+                raise signature_required() from None
         with self.c.uow() as s:
             self._waiting(s, minor_id)
             row = s.scalar(select(GuardianConsent).where(GuardianConsent.minor_id == minor_id, GuardianConsent.status == PENDING))
@@ -320,9 +342,9 @@ class Guardians:
     def report(self, reporter_id: uuid.UUID | None, *, details: str, account_phone: str | None = None,
                contact: str | None = None) -> uuid.UUID:
         """Anyone reports that jidi holds a minor's data improperly (CN-10.1c): it goes to the privacy officer."""
-        text = values.text(details, MAX_REPORT, N_("what you want to tell us"))
+        text = _free_text(details, MAX_REPORT, N_("what you want to tell us"))
         phone = values.phone(account_phone) if account_phone and account_phone.strip() else None
-        reach = values.text(contact, 100, N_("how to reach you")) if contact and contact.strip() else None
+        reach = _free_text(contact, 100, N_("how to reach you")) if contact and contact.strip() else None
         with self.c.uow() as s:
             row = MinorReport(id=uuid.uuid4(), reporter_id=reporter_id, status="open", received_at=self.c.clock())
             row.details = text
