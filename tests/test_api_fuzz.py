@@ -261,6 +261,7 @@ VALID_BODIES = {
     "POST /api/v1/privacy/my-data/full": {"code": "123456"},
     "POST /api/v1/privacy/requests": {"kind": "correction", "code": "123456", "scope": "",
                                       "details": "收件人电话写错了,请更正为新的号码。"},
+    "POST /api/v1/me/consents/{topic}": {"token": "an offer token", "text_sha256": "0" * 64},
     "PUT /api/v1/guardian/birth-date": {"birth_date": "1990-01-01"},
     "POST /api/v1/guardian/codes": {"relation": "parent", "phone": "13800000000"},
     "POST /api/v1/guardian/consent": {"code": "123456", "token": "an offer token", "agree": True, "signature": "王先生"},

@@ -308,3 +308,16 @@ def test_a_consented_minor_cancelling_the_account_is_erased_at_once(client, sms,
     with container.uow() as s:
         assert s.get(User, uid).status == "erased"
     assert [e.action for e in ledger(container, uid)] == ["grant", "withdraw"]
+
+
+def test_an_adults_own_consent_to_the_minors_topic_withdrawn_erases_nothing(client, sms, clock, container):
+    h = auth(register(client, sms, phone=ADULT))
+    assert state(client, h, years_ago(clock, 30)).status_code == 200
+    uid = user_id(client, h)
+    notice = privacy.Notice("1", "text")
+    with container.uow() as s:
+        container.consents.record_grant(s, uid, Separate.SENSITIVE_MINOR, notice, how="page")
+    with container.uow() as s:
+        container.consents.withdraw(s, uid, Separate.SENSITIVE_MINOR, how="page")
+    assert client.get("/api/v1/me", headers=h).status_code == 200
+    assert count(container, RightsRequest) == 0

@@ -320,8 +320,9 @@ class Guardians:
     def withdrawn(self, s: Session, minor_id: uuid.UUID) -> None:
         """A guardian's consent was withdrawn (here or through the consent ledger): stop the account and erase it."""
         row = s.scalar(select(GuardianConsent).where(GuardianConsent.minor_id == minor_id))
-        if row is not None and row.status != WITHDRAWN:
-            row.status, row.withdrawn_at = WITHDRAWN, self.c.clock()
+        if row is None or row.status != ACTIVE:
+            return  # not a guardian's consent (e.g. one given on an adult's own consents page): nothing to undo
+        row.status, row.withdrawn_at = WITHDRAWN, self.c.clock()
         stmt = s.scalar(select(AgeStatement).where(AgeStatement.user_id == minor_id))
         if stmt is not None:
             stmt.status = WAITING
