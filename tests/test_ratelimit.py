@@ -84,9 +84,9 @@ def redis_prefix():
 def test_limits_in_redis_hold_across_processes_and_name_nobody(client, container, sms, clock, redis_prefix):
     """Two web processes (two containers) share password-guessing and SMS limits through Redis; the keys hold keyed
     hashes only: no login name, phone number or client address."""
-    container.limiter = RateLimiter(REDIS_URL, prefix=redis_prefix, clock=clock)
+    container.limiter = RateLimiter(REDIS_URL, hasher=container.vault.blind_index, prefix=redis_prefix, clock=clock)
     other = bootstrap(container.settings, engine=container.engine, sms=sms, clock=clock)
-    other.limiter = RateLimiter(REDIS_URL, prefix=redis_prefix, clock=clock)
+    other.limiter = RateLimiter(REDIS_URL, hasher=other.vault.blind_index, prefix=redis_prefix, clock=clock)
     guess = {"login": "someone@example.net", "password": "wrong guess"}
     with TestClient(create_app(other), base_url="https://testserver") as second:
         second.event_hooks["response"].append(require_retry_after)
