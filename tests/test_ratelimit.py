@@ -71,6 +71,20 @@ def test_without_trusted_proxies_forwarded_addresses_are_ignored(container):
     assert answers == [422] * 30 + [429]
 
 
+def test_the_limiter_counts_personal_identifiers_by_their_keyed_hash_only(container):
+    from jidi.ratelimit import Limit, client_address, login_name, waybill_no  # noqa: PLC0415
+
+    limiter = RateLimiter(hasher=container.vault.blind_index)
+    once = Limit.of("test_once", "1/minute")
+    name = login_name("someone@example.net")
+    assert "someone" not in repr(name) and "someone" not in limiter._key("login", name)
+    assert limiter._key("client", client_address(None)) == "client/" + container.vault.blind_index("client_address", "-").hex()
+    assert limiter.hit(once, name) == 0 and limiter.hit(once, name) > 0
+    assert limiter.hit(once, login_name("someone.else@example.net")) == 0
+    # The same text in another domain is another identifier.
+    assert limiter.hit(once, waybill_no("JD0000000000001")) == 0 and limiter.hit(once, client_address("JD0000000000001")) == 0
+
+
 @pytest.fixture
 def redis_prefix():
     prefix = f"jidi-test-{uuid.uuid4().hex}"
