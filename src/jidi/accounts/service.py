@@ -15,14 +15,13 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from jidi import errors, privacy, values
+from jidi import errors, privacy, ratelimit, values
 from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
 from jidi.accounts.wechat import WechatIdentity
 from jidi.i18n import N_
 from jidi.privacy import (
     Actor, Personal, Purpose, Role, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
 )
-from jidi import ratelimit
 from jidi.ratelimit import Limit
 
 CODE_PURPOSES = ("login", "change_phone", "lookup", "family", "rights")
