@@ -22,7 +22,7 @@ from jidi.i18n import china_day
 from jidi.jobs import make_queue, register_tasks
 from jidi.kit.feature import resolve
 from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
-from jidi.privacy import AuditLog, Catalog, DataMap, Secrets, ShareRegister, Vault, load_key_ring, open_ledger
+from jidi.privacy import AuditLog, Catalog, DataMap, Finder, Secrets, ShareRegister, Vault, load_key_ring, open_ledger
 from jidi.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class Container:
     sessions: sessionmaker[Session]
     catalog: Catalog
     vault: Vault
+    finder: Finder
     audit: AuditLog
     shares: ShareRegister
     secrets: Secrets
@@ -112,6 +113,7 @@ def bootstrap(
         sessions=make_session_factory(engine),
         catalog=catalog,
         vault=vault,
+        finder=Finder(vault),
         audit=AuditLog(keys, ledger.checkpoints),
         # Every recipient declared, with where its deletion notices go.
         shares=ShareRegister(catalog, vault.pseudonym, vault.blind_index, {SMS_GATEWAY.key: sms}),
@@ -119,7 +121,8 @@ def bootstrap(
         sms=sms,
         wechat=wechat or SimulatedWechat(),
         clock=clock,
-        limiter=RateLimiter(settings.redis_url, clock=clock),
+        # Counts by keyed hashes only: the limiter hashes client addresses, waybill numbers and login names itself.
+        limiter=RateLimiter(settings.redis_url, hasher=vault.blind_index, clock=clock),
     )
     vault.attach(c.sessions)
     c.queue = make_queue(settings.queue_url, settings.var_dir)

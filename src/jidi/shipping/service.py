@@ -301,11 +301,13 @@ class Shipping:
             raise errors.not_found()
         return view
 
-    def order_for_phone(self, waybill_no: str, phone_idx: bytes) -> OrderView | None:
+    def order_for_phone(self, waybill_no: str, *, phone: str | None = None, phone_idx: bytes | None = None) -> OrderView | None:
         """One order, to whoever proved the full number of its sender or recipient (JD-1.1.2(2)b, used by
-        jidi.family.lookup): None when the number matches neither, the waybill is unknown or malformed."""
-        if not waybill.is_valid(waybill_no):
+        jidi.family), given in full or by its blind index: None when the number matches neither, the waybill is unknown
+        or malformed."""
+        if not waybill.is_valid(waybill_no) or (phone is None and phone_idx is None):
             return None
+        phone_idx = phone_idx or self.c.finder.index(OrderParty.phone, phone)
         with self.c.uow() as s:
             order = self._by_waybill(s, waybill_no)
             view = self._view(s, order, None, phone_idx) if order else None
