@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,6 +84,18 @@ class OrderView:
     @property
     def refunded_fen(self) -> int:
         return refund_fen(self.status, self.paid, self.price_fen)
+
+
+@dataclasses.dataclass(frozen=True)
+class OrdersPage:
+    """A page of my parcels (Shipping.my_orders_page): the orders, how many match, which page of how many, and how
+    many of all my parcels (before the status filter) are in each status group."""
+    orders: list[OrderView]
+    total: int
+    page: int
+    pages: int
+    group_counts: dict[str, int]
+    all_count: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -290,6 +302,32 @@ class Shipping:
                 select(Order).where(or_(Order.owner_id == user_id, Order.id.in_(received))).order_by(Order.created_at.desc()).limit(limit)
             ).all()
             return [self._view(s, o, user_id, phone_idx) for o in orders]
+
+    def my_orders_page(self, user_id: uuid.UUID, *, box: str = "all", group: str = "", waybill_no: str = "",
+                       page: int = 1, per_page: int = 20) -> "OrdersPage":
+        """One page of my parcels, newest first: `box` sent, received or all; `group` a key of states.STATUS_GROUPS
+        (else every state); `waybill_no` a whole or partial number (not personal: it is on the parcel). The filters
+        and the page are applied in the database, so a long history costs one page of rows."""
+        with self.c.uow() as s:
+            phone_idx = self._user_phone_index(s, user_id)
+            received = select(OrderParty.order_id).where(OrderParty.role == "recipient", OrderParty.phone_bidx == phone_idx)
+            mine = {"sent": Order.owner_id == user_id, "received": Order.id.in_(received)}.get(
+                box, or_(Order.owner_id == user_id, Order.id.in_(received)))
+            where = [mine]
+            number = waybill.normalise(waybill_no)[:30] if waybill_no else ""
+            if number:
+                where.append(Order.waybill_no.contains(number, autoescape=True))
+            counts = dict(s.execute(select(Order.status, func.count()).where(*where).group_by(Order.status)).all())
+            if group in states.STATUS_GROUPS:
+                where.append(Order.status.in_(states.STATUS_GROUPS[group]))
+            total = s.scalar(select(func.count()).select_from(Order).where(*where)) or 0
+            pages = max(1, -(-total // per_page))
+            page = min(max(1, page), pages)
+            orders = s.scalars(select(Order).where(*where).order_by(Order.created_at.desc(), Order.id)
+                               .offset((page - 1) * per_page).limit(per_page)).all()
+            views = [self._view(s, o, user_id, phone_idx) for o in orders]
+        group_counts = {g: sum(counts.get(st, 0) for st in sts) for g, sts in states.STATUS_GROUPS.items()}
+        return OrdersPage(views, total, page, pages, group_counts, sum(counts.values()))
 
     def order_for(self, user_id: uuid.UUID, waybill_no: str) -> OrderView:
         """One order, to its sender or recipient only; anyone else gets not-found."""
