@@ -109,7 +109,7 @@ def yuan(fen: int | None) -> str:
     if fen is None:
         return ""
     sign = "-" if fen < 0 else ""
-    return f"{sign}¥{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
+    return f"{sign}¥{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
 def install_formats(env: jinja2.Environment) -> None:
