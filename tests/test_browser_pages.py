@@ -34,7 +34,7 @@ CUSTOMER = ("/", "/me", "/ship", "/orders", "/orders?status=transit", "/orders/{
             "/family", "/profile", "/privacy/me", "/privacy/requests", "/privacy/kin", "/privacy/confirm/copy")
 
 
-def _check(web, path: str, problems: list[str]) -> None:
+def _check(web, path: str, shot: str, problems: list[str]) -> None:
     page = web.page
     for lang in LANGS:
         for device, (width, height) in WIDTHS.items():
@@ -62,8 +62,12 @@ def _check(web, path: str, problems: list[str]) -> None:
                 if v["impact"] in ("serious", "critical"):
                     targets = [n["target"] for n in v["nodes"]][:3]
                     problems.append(f"{where}: axe {v['impact']} {v['id']}: {v['help']} {targets}")
-            name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
-            page.screenshot(path=str(SHOTS / f"{name}.{lang}.{width}.png"), full_page=True)
+            page.screenshot(path=str(SHOTS / f"{shot}.{lang}.{width}.png"), full_page=True)
+
+
+def _shot(who: str, path: str) -> str:
+    """A screenshot's file name: who looks at which page (the path's pattern: no waybill number or id in it)."""
+    return who + "-" + (re.sub(r"[^a-z0-9_]+", "-", path.lower()).strip("-") or "home")
 
 
 def _demo_places(container) -> dict[str, str]:
@@ -81,10 +85,10 @@ def test_every_customer_page_is_accessible_fits_a_phone_and_speaks_both_language
     places = _demo_places(container)
     problems: list[str] = []
     for path in PUBLIC:
-        _check(web, path.format(**places), problems)
+        _check(web, path.format(**places), _shot("visitor", path), problems)
     web.goto("/login/password")
     web.password_login(demo.DEMO_CUSTOMER_PHONE, demo.DEMO_CUSTOMER_PASSWORD)
     expect(web.page.get_by_test_id("logout")).to_be_attached()
     for path in CUSTOMER:
-        _check(web, path.format(**places), problems)
+        _check(web, path.format(**places), _shot("customer", path), problems)
     assert not problems, "\n".join(problems)
