@@ -26,6 +26,8 @@ EXPECTED = {
     "rights.erasure_backlog", "rights.peak_rss", "events.relay_burst", "events.commit_to_handler_p50",
     "events.commit_to_handler_p99", "audit.writes", "audit.writes_in_transactions", "http.orders_page_p95",
     "http.orders_page_filtered_p95", "web.page_weight_max",
+    "consent.open_contract_purpose", "consent.open_consent_purpose",
+    "consent.open_consent_purpose_again", "consent.open_all_consent_purpose",
 }
 COMPARISONS = {
     "vault.seal_per_field", "vault.open_per_field", "http.register_login_roundtrip", "http.order_create",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import datetime as dt
 from collections.abc import Callable
@@ -22,13 +23,18 @@ from jidi.i18n import china_day
 from jidi.jobs import make_queue, register_tasks
 from jidi.kit.feature import resolve
 from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
-from jidi.privacy import AuditLog, Catalog, DataMap, Finder, Secrets, ShareRegister, Vault, load_key_ring, open_ledger
+from jidi.privacy import (
+    AuditLog, Catalog, Consents, DataMap, Finder, PolicySource, Secrets, SettingsPolicy, ShareRegister, Vault, load_key_ring,
+    open_ledger,
+)
+from jidi.privacy.consent import refuse_bulk_changes
 from jidi.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from jidi.accounts.service import Accounts
     from jidi.accounts.wechat import WechatProvider
     from jidi.addressbook.service import AddressBook
+    from jidi.consents.service import ConsentCenter
     from jidi.family.lookup import Lookup
     from jidi.family.service import Family
     from jidi.notify.service import Notifier
@@ -51,6 +57,7 @@ class Container:
     finder: Finder
     audit: AuditLog
     shares: ShareRegister
+    consents: Consents
     secrets: Secrets
     sms: SmsProvider
     wechat: WechatProvider
@@ -66,6 +73,7 @@ class Container:
     notifier: Notifier = dataclasses.field(init=False)
     accounts: Accounts = dataclasses.field(init=False)
     addressbook: AddressBook = dataclasses.field(init=False)
+    consent_center: ConsentCenter = dataclasses.field(init=False)
     shipping: Shipping = dataclasses.field(init=False)
     tracking: Tracking = dataclasses.field(init=False)
     family: Family = dataclasses.field(init=False)
@@ -96,6 +104,7 @@ def bootstrap(
     sms: SmsProvider | None = None,
     wechat=None,
     clock: Callable[[], dt.datetime] = utcnow,
+    policy: PolicySource | None = None,
 ) -> Container:
     from jidi.accounts.wechat import SimulatedWechat  # noqa: PLC0415
 
@@ -117,6 +126,8 @@ def bootstrap(
         audit=AuditLog(keys, ledger.checkpoints),
         # Every recipient declared, with where its deletion notices go.
         shares=ShareRegister(catalog, vault.pseudonym, vault.blind_index, {SMS_GATEWAY.key: sms}),
+        # The privacy policy's current version and text: from the settings until the policy package provides them.
+        consents=Consents(keys, Secrets(keys), clock, policy or SettingsPolicy(lambda: settings.policy_version)),
         secrets=Secrets(keys),
         sms=sms,
         wechat=wechat or SimulatedWechat(),
@@ -125,6 +136,7 @@ def bootstrap(
         limiter=RateLimiter(settings.redis_url, hasher=vault.blind_index, clock=clock),
     )
     vault.attach(c.sessions)
+    refuse_bulk_changes(c.sessions)
     c.queue = make_queue(settings.queue_url, settings.var_dir)
     c.tasks = register_tasks(c.queue, c)
     c.events = EventBus(c)
@@ -135,6 +147,10 @@ def bootstrap(
             setattr(c, attribute, resolve(factory)(c))
         for module in feature.handlers:
             importlib.import_module(module)
+        if feature.on_withdrawal:
+            handler = functools.partial(resolve(feature.on_withdrawal), c)
+            for topic in feature.consent_purposes:
+                c.consents.on_withdrawal(topic, handler)
     _check_residency(settings, clock)
     return c
 

@@ -20,7 +20,7 @@ from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
 from jidi.accounts.wechat import WechatIdentity
 from jidi.i18n import N_
 from jidi.privacy import (
-    Actor, Personal, Purpose, Role, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
+    Actor, Agreement, Personal, Purpose, Role, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
 )
 from jidi.ratelimit import Limit
 
@@ -239,7 +239,8 @@ class Accounts:
         return None
 
     # -- login -----------------------------------------------------------------------------------------
-    def login_with_code(self, raw_phone: str, code: str, accept_policy: bool, channel: str, kind: str = "web") -> LoginResult:
+    def login_with_code(self, raw_phone: str, code: str, accept_policy: bool, channel: str, kind: str = "web",
+                        locale: str = "zh_CN") -> LoginResult:
         phone = values.phone(raw_phone)
         if not accept_policy:
             raise errors.policy_not_accepted()
@@ -253,7 +254,7 @@ class Accounts:
                 s.add(user)
                 s.flush()
             self._ensure_usable(user, Role.CUSTOMER)
-            self._record_policy_acceptance(s, user.id, channel)
+            self._record_policy_acceptance(s, user.id, channel, locale)
             token = self._new_session(s, user.id, kind)
         return LoginResult(user.id, token, created)
 
@@ -310,13 +311,28 @@ class Accounts:
         if user.role != role.value or not self._active(user.status, user.id):
             raise errors.account_unavailable()
 
-    def _record_policy_acceptance(self, s: Session, subject_id: uuid.UUID, channel: str) -> None:
-        version = self.c.settings.policy_version
-        have = s.scalar(select(Consent.id).where(
-            Consent.subject_id == subject_id, Consent.kind == "privacy_policy", Consent.version == version, Consent.withdrawn_at.is_(None)
-        ))
-        if have is None:
-            s.add(Consent(id=uuid.uuid4(), subject_id=subject_id, kind="privacy_policy", version=version, channel=channel, granted_at=self.c.clock()))
+    # How each login channel records the acceptance in the consent ledger (jidi.privacy.consent.HOW), and where.
+    _POLICY_HOW = {"web": ("page", "login"), "api": ("api", "/auth/sms-login"), "wechat": ("wechat", "bind"), "demo": ("demo", "")}
+
+    def _record_policy_acceptance(self, s: Session, subject_id: uuid.UUID, channel: str, locale: str = "zh_CN") -> None:
+        """The policy accepted at login (the box ticked): a ledger record of the version and the text shown, once per
+        version and text (JD-4.2d)."""
+        how, ref = self._POLICY_HOW[channel]
+        self.c.consents.record_grant(s, subject_id, Agreement.PRIVACY_POLICY, self.c.consents.policy.current(locale),
+                                     how=how, how_ref=ref)
+
+    def move_policy_consents(self) -> int:
+        """Move the policy acceptances recorded before the consent ledger (the `consents` table) onto it, once: their
+        subjects become keyed pseudonyms, which needs the key ring (`jidi migrate`). Returns how many."""
+        with self.c.uow() as s:
+            rows = list(s.scalars(select(Consent).where(Consent.kind == "privacy_policy").order_by(Consent.granted_at)))
+            for row in rows:
+                self.c.consents.import_grant(s, row.subject_id, Agreement.PRIVACY_POLICY, version=row.version,
+                                             at=row.granted_at, how_ref=row.channel)
+                if row.withdrawn_at is not None:
+                    self.c.consents.withdraw(s, row.subject_id, Agreement.PRIVACY_POLICY, how="imported")
+                s.delete(row)
+        return len(rows)
 
     def _new_session(self, s: Session, user_id: uuid.UUID, kind: str) -> str:
         ttl = self.c.settings.staff_session_ttl_seconds if kind == "staff" else self.c.settings.session_ttl_seconds
@@ -355,8 +371,8 @@ class Accounts:
             user = s.get(User, user_id)
             if user is None:
                 raise errors.not_authenticated()
-            consent = s.scalar(select(Consent.version).where(Consent.subject_id == user_id, Consent.kind == "privacy_policy",
-                                                             Consent.withdrawn_at.is_(None)).order_by(Consent.granted_at.desc()).limit(1))
+            accepted = self.c.consents.states(s, user_id)[Agreement.PRIVACY_POLICY]
+            consent = accepted.version if accepted is not None and accepted.live else None
             bound = s.scalar(select(func.count()).select_from(WechatLink).where(WechatLink.user_id == user_id)) > 0
             return Profile(user.id, user.role, user.phone, user.username, user.email, user.nickname, user.password_hash is not None, bound, consent, user.created_at)
 
@@ -533,9 +549,28 @@ class Accounts:
             user = self._user_by_index(s, "phone", phone)
             return user.id if user is not None else None
 
+    def user_id_for_login(self, login: str) -> uuid.UUID | None:
+        """The account a login name names (a mobile number, user name or e-mail), for staff tools; None if none."""
+        login = (login or "").strip()
+        if not login or len(login) > 254:
+            return None
+        with self.c.uow() as s:
+            if "@" in login:
+                user = self._user_by_index(s, "email", login.lower())
+            elif login.isdigit() or login.startswith("+"):
+                try:
+                    user = self._user_by_index(s, "phone", values.phone(login))
+                except errors.AppError:
+                    return None
+            else:
+                user = self._user_by_index(s, "username", login.lower())
+            return user.id if user is not None else None
+
     def suspend(self, s: Session, user_id: uuid.UUID, now: dt.datetime) -> None:
-        """Account cancellation takes effect at once (JD-5.2.2a): no login, no sessions, no processing."""
+        """Account cancellation takes effect at once (JD-5.2.2a): no login, no sessions, no processing; every consent is
+        withdrawn (JD-6.4.3a), so nothing resting on one is processed even if the cancellation is taken back."""
         s.execute(update(User).where(User.id == user_id).values(status="cancelled", cancelled_at=now))
+        self.c.consents.withdraw_all(s, user_id, how="account_closed")
         s.execute(update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)).values(revoked_at=now))
 
     def resume(self, s: Session, user_id: uuid.UUID) -> None:
