@@ -1,9 +1,11 @@
-"""Pages that belong to no single feature: home and the privacy policy generated from the catalog."""
+"""Pages that belong to no single feature: home, the privacy policy generated from the catalog, and the cookie notice
+generated from the cookie declaration."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from jidi.kit.deps import ContainerDep, OptionalPageUser, render
+from jidi.kit import cookies
+from jidi.kit.deps import ContainerDep, Csrf, OptionalPageUser, redirect, render
 from jidi.privacy import LABELS, Category
 from jidi.privacy.sharing import RECIPIENTS, ROLE_LABELS
 
@@ -24,3 +26,25 @@ def privacy_policy(request: Request, c: ContainerDep, user: OptionalPageUser):
     recipients = [(r, [c.catalog.fields[f] for f in sorted(r.fields)]) for _key, r in sorted(RECIPIENTS.items())]
     return render(request, "privacy.html", user=user, groups=ordered, recipients=recipients, role_labels=ROLE_LABELS,
                   version=c.settings.policy_version, LABELS=LABELS)
+
+
+@router.get("/cookies")
+def cookie_notice(request: Request, user: OptionalPageUser):
+    """The cookie notice (JD-3.1, CN-9, ZK-2): every cookie jidi sets, from its declaration (jidi.kit.cookies), what
+    works without them, how to refuse or clear them, and the Do Not Track / GPC signal this request carries."""
+    kinds = [(kind, [c for c in cookies.COOKIES if c.kind is kind]) for kind in cookies.Kind]
+    present = [c for c in cookies.COOKIES if c.kind is cookies.Kind.PREFERENCE and c.name in request.cookies]
+    return render(request, "cookies.html", user=user, kinds=kinds, kind_labels=cookies.KIND_LABELS, present=present,
+                  signal=cookies.tracking_refused(request.headers), cleared=request.query_params.get("cleared") == "1")
+
+
+@router.post("/cookies/clear", dependencies=[Csrf])
+def clear_preference_cookies(request: Request, c: ContainerDep):
+    """Refuse preference cookies: the ones this browser holds are deleted. Nothing is stored to remember the refusal,
+    and nothing needs to be: a preference cookie is set only when the visitor asks for it again."""
+    response = redirect("/cookies?cleared=1")
+    for spec in cookies.COOKIES:
+        if not spec.essential and spec.name in request.cookies:
+            # With the attributes it was set with: a browser keeps a Secure cookie that a non-Secure one would replace.
+            response.delete_cookie(spec.name, secure=c.settings.cookie_secure, httponly=spec.http_only)
+    return response
