@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from jidi.kit.permissions import Permission
+
 
 @dataclasses.dataclass(frozen=True)
 class Feature:
@@ -39,6 +41,9 @@ class Feature:
     retention: tuple[Any, ...] = ()
     recipients: tuple[Any, ...] = ()
     consent_purposes: tuple[Any, ...] = ()
+    # The device permissions its pages ask the browser for (jidi.kit.permissions.Permission: kind, purpose, page):
+    # a script its templates load may use no permission API the feature does not declare (JD-6.6a).
+    permissions: tuple[Permission, ...] = ()
 
     @property
     def package(self) -> str:

@@ -2,10 +2,15 @@
 generated from the cookie declaration."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
 
-from jidi.kit import cookies
-from jidi.kit.deps import ContainerDep, Csrf, OptionalPageUser, redirect, render
+from fastapi import APIRouter, Form, Query, Request
+
+from jidi import errors
+from jidi.features import registered
+from jidi.i18n import N_
+from jidi.kit import cookies, permissions
+from jidi.kit.deps import ContainerDep, Csrf, OptionalPageUser, PageUser, redirect, render, render_error
 from jidi.privacy import LABELS, Category
 from jidi.privacy.sharing import RECIPIENTS, ROLE_LABELS
 
@@ -48,3 +53,35 @@ def clear_preference_cookies(request: Request, c: ContainerDep):
             # With the attributes it was set with: a browser keeps a Secure cookie that a non-Secure one would replace.
             response.delete_cookie(spec.name, secure=c.settings.cookie_secure, httponly=spec.http_only)
     return response
+
+
+# -- device permissions ---------------------------------------------------------------------------------------
+def declared_permissions() -> list[tuple[permissions.Kind, list[tuple[str, permissions.Permission]]]]:
+    """Every permission kind some feature declares, with each (feature, declaration): the set jidi may ask for."""
+    by_kind: dict[permissions.Kind, list[tuple[str, permissions.Permission]]] = {}
+    for feature in registered():
+        for p in feature.permissions:
+            by_kind.setdefault(p.kind, []).append((feature.name, p))
+    return [(kind, by_kind[kind]) for kind in permissions.Kind if kind in by_kind]
+
+
+def _permissions_page(request: Request, c, user, err: errors.AppError | None = None, saved: str = ""):
+    return render_error(request, "permissions.html", err, user=user, declared=declared_permissions(), labels=permissions.LABELS,
+                        off=c.devices.turned_off(user.id), saved=saved)
+
+
+@router.get("/settings/permissions")
+def permissions_page(request: Request, user: PageUser, c: ContainerDep, saved: Annotated[str, Query(max_length=20)] = ""):
+    """Each device permission jidi may ask for: what for, on which page, whether it is on in jidi, what the browser says
+    (shown by the page's script), and how to revoke it in the browser too (JD-6.4.1, CN-8.3.1a, ZK-1.2b)."""
+    return _permissions_page(request, c, user, saved=saved)
+
+
+@router.post("/settings/permissions", dependencies=[Csrf])
+def permissions_submit(request: Request, user: PageUser, c: ContainerDep, kind: Annotated[str, Form(max_length=20)] = "",
+                       allowed: Annotated[str, Form(max_length=5)] = ""):
+    """Turn a permission off in jidi (or on again): from the next page on, no page offers what needs it (JD-6.6c)."""
+    if kind not in {k.value for k, _ in declared_permissions()}:
+        return _permissions_page(request, c, user, errors.invalid_field(N_("Permission")))
+    c.devices.set_allowed(user.id, kind, allowed == "on")
+    return redirect(f"/settings/permissions?saved={kind}")
