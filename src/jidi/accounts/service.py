@@ -102,8 +102,11 @@ class Accounts:
     def _user_by_index(self, s: Session, domain: str, value: str, *, include_erased: bool = False) -> User | None:
         """The account with this phone, username or e-mail. An account erased on request whose row a restored backup
         brought back is no account (until the erasure is re-applied), unless `include_erased` (the value is taken)."""
+        return self._user_by_bidx(s, domain, self.vault.blind_index(domain, value), include_erased=include_erased)
+
+    def _user_by_bidx(self, s: Session, domain: str, index: bytes, *, include_erased: bool = False) -> User | None:
         column = {"phone": User.phone_bidx, "username": User.username_bidx, "email": User.email_bidx}[domain]
-        user = s.scalar(select(User).where(column == self.vault.blind_index(domain, value)))
+        user = s.scalar(select(User).where(column == index))
         if user is not None and not include_erased and self.vault.is_erased(user.id):
             return None
         return user
@@ -268,29 +271,32 @@ class Accounts:
                 return None
         return "username", login.lower()
 
-    def remember_login(self, login: str) -> str | None:
-        """The "remember my login name" cookie's value (JD-3.1.2(1), A13): the keyed hash (HMAC-SHA256, the key never
-        leaves the server) of the login name under which the account's index finds it, so the name cannot be read
-        back from the cookie, not even by someone using the same computer; the server maps it to the account."""
+    def remember_login(self, user_id: uuid.UUID, login: str) -> str | None:
+        """The "remember my login name" cookie's value after `login` logged in to the account (JD-3.1.2(1), A13): the
+        keyed hash (HMAC-SHA256, the key never leaves the server) of the login name under which the account's index
+        finds it, so the name cannot be read back from the cookie, not even by someone using the same computer; the
+        server maps it to the account."""
         found = self._login_key((login or "").strip())
         if found is None:
             return None
-        domain, value = found
-        return f"{domain}.{base64.urlsafe_b64encode(self.vault.blind_index(domain, value)).decode().rstrip('=')}"
+        domain = found[0]
+        with self.c.uow() as s:
+            user = s.get(User, user_id)
+            index = getattr(user, f"{domain}_bidx", None) if user is not None else None
+        if not index:
+            return None
+        return f"{domain}.{base64.urlsafe_b64encode(index).decode().rstrip('=')}"
 
     def _remembered_user(self, s: Session, remembered: str | None) -> User | None:
         domain, _, digest = (remembered or "").partition(".")
-        column = {"phone": User.phone_bidx, "username": User.username_bidx, "email": User.email_bidx}.get(domain)
-        if column is None or len(digest) != 43:
+        if domain not in ("phone", "username", "email") or len(digest) != 43:
             return None
         try:
             index = base64.urlsafe_b64decode(digest + "=")
         except ValueError:
             return None
-        user = s.scalar(select(User).where(column == index))
-        if user is None or user.role != Role.CUSTOMER.value or self.vault.is_erased(user.id):
-            return None
-        return user
+        user = self._user_by_bidx(s, domain, index)
+        return user if user is not None and user.role == Role.CUSTOMER.value else None
 
     def remembered_login(self, remembered: str | None) -> Personal | None:
         """The login name a remembered-login cookie stands for, as a personal value: it shows itself masked (138****8000)."""

@@ -106,7 +106,7 @@ def password_submit(request: Request, c: ContainerDep, login: Text(254) = "", pa
         response.delete_cookie(WECHAT_PENDING_COOKIE)
     _login_cookie(c, response, SESSION_COOKIE, result.token)
     trust_device(c, response, result.user_id)
-    if remember == "on" and login and (value := c.accounts.remember_login(login)):
+    if remember == "on" and login and (value := c.accounts.remember_login(result.user_id, login)):
         # A preference cookie, set only because the box was ticked (jidi.kit.cookies): a keyed hash, never the name.
         response.set_cookie(LOGIN_NAME_COOKIE, value, max_age=cookies.YEAR, httponly=True, secure=c.settings.cookie_secure,
                             samesite="lax")
