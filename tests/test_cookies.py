@@ -178,3 +178,22 @@ def test_do_not_track_and_gpc_drop_any_tracking_cookie_and_are_acknowledged(app,
     assert f'data-signal="{expected}"' in page.text and "honoured" in page.text
     assert 'data-signal=""' in client.get("/cookies").text
     assert {c.kind for c in cookies.COOKIES}.isdisjoint(cookies.TRACKING)  # no analytics or marketing cookie exists
+
+
+def test_a_logged_in_customers_tracking_signal_reaches_the_ledger_hook(client, container, sms):
+    """The hook the consent ledger plugs into (container.tracking_signals): called with the customer and the signal on
+    each page they see while their browser sends one; never for a visitor who is not logged in or sends none."""
+    recorded: list[tuple[object, str]] = []
+    container.tracking_signals = type("Recorder", (), {"record": lambda self, user_id, signal: recorded.append((user_id, signal))})()
+    try:
+        client.get("/cookies", headers={"Sec-GPC": "1"})
+        assert recorded == []
+        web_register(client, sms)
+        client.get("/profile")
+        assert recorded == []
+        client.get("/profile", headers={"DNT": "1"})
+        client.get("/cookies", headers={"Sec-GPC": "1", "DNT": "1"})
+        user_id = container.accounts.user_id_for_phone(PHONE)
+        assert recorded == [(user_id, "dnt"), (user_id, "gpc")]
+    finally:
+        del container.tracking_signals

@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   if (!navigator.permissions || !navigator.permissions.query) return;
-  var names = {geolocation: "geolocation", camera: "camera", microphone: "microphone", notifications: "notifications"};
+  var names = {geolocation: "geolocation", microphone: "microphone", notifications: "notifications"};
   document.querySelectorAll("[data-testid=permissions] tr[data-kind]").forEach(function (row) {
     var name = names[row.dataset.kind];
     if (!name) return;
