@@ -1,7 +1,8 @@
 """Text from a photo of a label or a note, for the address form (JD-1.1.2(4)c): Tesseract OCR (Debian's
 `tesseract-ocr` with the Simplified Chinese model `tesseract-ocr-chi-sim`, installed by `make run` / `make test`),
-run as a process on the image in memory: the photo is never written to disk, stored or logged, and no service
-outside this server sees it. Where Tesseract is not installed, the form says so and asks for pasted text."""
+run as a process fed the image through a pipe: the photo is not stored or logged (the web server holds an upload
+in memory, or above 1 MB in a temporary file it deletes when the request ends), and no service outside this server
+sees it. Where Tesseract is not installed, the form says so and asks for pasted text."""
 from __future__ import annotations
 
 import shutil
