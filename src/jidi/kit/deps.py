@@ -151,6 +151,11 @@ def _nav(request: Request, context: dict) -> dict:
     return {"nav_user": None if staff and on_staff_page else user, "nav_staff": staff if on_staff_page or not user else None}
 
 
+def _city(code: str | None, loc: str) -> str:
+    names = regions.lookup(code, loc) if code else None
+    return (names.city or names.province) if names else ""
+
+
 def render(request: Request, name: str, status_code: int = 200, **context):
     loc = request.state.locale
     gettext = gettext_for(loc)
@@ -173,6 +178,7 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         "label": label,
         "region": lambda code: regions.full_name(code, loc),  # a GB/T 2260 code by its names
         "region_name": lambda region: regions.name(region, loc),  # one division's name
+        "city": lambda code: _city(code, loc),  # a code's city (a municipality's own name): where a parcel goes
         "dev": request.app.state.container.settings.env != "production",
         "path": request.url.path,
         "in_language": in_language,

@@ -13,13 +13,26 @@ from jidi.kit import cookies, permissions
 from jidi.kit.deps import ContainerDep, Csrf, OptionalPageUser, PageUser, redirect, render, render_error
 from jidi.privacy import LABELS, Category
 from jidi.privacy.sharing import RECIPIENTS, ROLE_LABELS
+from jidi.shipping import states
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def home(request: Request, user: OptionalPageUser):
-    return render(request, "home.html", user=user)
+def home(request: Request, user: OptionalPageUser, c: ContainerDep):
+    """For a visitor: track by number, ship, log in. For a customer: the same, and the parcels still on their way."""
+    moving = []
+    if user is not None:
+        moving = [o for o in c.shipping.my_orders(user.id, limit=30) if o.status in states.IN_PROGRESS][:5]
+        return render(request, "home.html", user=user, moving=moving, status_labels=states.LABELS)
+    return render(request, "home.html", user=user, moving=moving)
+
+
+@router.get("/me")
+def me(request: Request, user: PageUser, c: ContainerDep):
+    """我的: the account and everything a customer looks after, one tap away on a phone."""
+    return render(request, "me.html", user=user, profile=c.accounts.profile(user.id),
+                  addresses=len(c.addressbook.list(user.id)), family=len(c.family.bindings(user.id)))
 
 
 @router.get("/privacy")
