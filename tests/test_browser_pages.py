@@ -28,10 +28,11 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag2
 SHOTS = Path(os.environ.get("JIDI_SCREENSHOTS", Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"))
 AXE = Axe()
 
-PUBLIC = ("/", "/track", "/track/{delivered}", "/lookup", "/login", "/login/password", "/privacy")
+PUBLIC = ("/", "/track", "/track/{delivered}", "/lookup", "/login", "/login/password", "/privacy", "/cookies")
 CUSTOMER = ("/", "/me", "/ship", "/orders", "/orders?status=transit", "/orders/{out_for_delivery}", "/orders/{awaiting_pickup}",
             "/orders/{awaiting_pickup}/cancel", "/address-book", "/address-book/new", "/address-book/{entry}/delete",
-            "/family", "/profile", "/privacy/me", "/privacy/requests", "/privacy/kin", "/privacy/confirm/copy")
+            "/family", "/profile", "/privacy/me", "/privacy/requests", "/privacy/kin", "/privacy/confirm/copy",
+            "/settings/permissions", "/cookies")
 
 
 def _check(web, path: str, shot: str, problems: list[str]) -> None:

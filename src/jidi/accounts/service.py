@@ -6,6 +6,7 @@ every valid number, and SMS login creates the account on the first successful ch
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import datetime as dt
@@ -104,6 +105,12 @@ class Accounts:
         column = {"phone": User.phone, "username": User.username, "email": User.email}[field]
         user: User | None = self.c.finder.one(s, column, value, include_erased=include_erased)
         return user
+
+    def _user_by_bidx(self, s: Session, domain: str, index: bytes) -> User | None:
+        """The active account whose phone, username or e-mail has this keyed index (a remembered login's)."""
+        column = {"phone": User.phone_bidx, "username": User.username_bidx, "email": User.email_bidx}[domain]
+        user = s.scalar(select(User).where(column == index))
+        return user if user is not None and self._active(user.status, user.id) else None
 
     def _active(self, status: str, user_id: uuid.UUID) -> bool:
         """Whether an account may log in or use a session: active, and not erased on request (a row or a session that a
@@ -258,20 +265,65 @@ class Accounts:
             token = self._new_session(s, user.id, kind)
         return LoginResult(user.id, token, created)
 
-    def login_with_password(self, login: str, password: str, kind: str = "web") -> LoginResult:
+    @staticmethod
+    def _login_key(login: str) -> tuple[str, str] | None:
+        """Which index a login name is looked up in (phone, e-mail or user name), and its normal form."""
+        if not login or len(login) > 254:
+            return None
+        if "@" in login:
+            return "email", login.lower()
+        if login.isdigit() or login.startswith("+"):
+            try:
+                return "phone", values.phone(login)
+            except errors.AppError:
+                return None
+        return "username", login.lower()
+
+    def remember_login(self, user_id: uuid.UUID, login: str) -> str | None:
+        """The "remember my login name" cookie's value after `login` logged in to the account (JD-3.1.2(1), A13): the
+        keyed hash (HMAC-SHA256, the key never leaves the server) of the login name under which the account's index
+        finds it, so the name cannot be read back from the cookie, not even by someone using the same computer; the
+        server maps it to the account."""
+        found = self._login_key((login or "").strip())
+        if found is None:
+            return None
+        domain = found[0]
+        with self.c.uow() as s:
+            user = s.get(User, user_id)
+            index = getattr(user, f"{domain}_bidx", None) if user is not None else None
+        if not index:
+            return None
+        return f"{domain}.{base64.urlsafe_b64encode(index).decode().rstrip('=')}"
+
+    def _remembered_user(self, s: Session, remembered: str | None) -> User | None:
+        domain, _, digest = (remembered or "").partition(".")
+        if domain not in ("phone", "username", "email") or len(digest) != 43:
+            return None
+        try:
+            index = base64.urlsafe_b64decode(digest + "=")
+        except ValueError:
+            return None
+        user = self._user_by_bidx(s, domain, index)
+        return user if user is not None and user.role == Role.CUSTOMER.value else None
+
+    def remembered_login(self, remembered: str | None) -> Personal | None:
+        """The login name a remembered-login cookie stands for, as a personal value: it shows itself masked (138****8000)."""
+        with self.c.uow() as s:
+            user = self._remembered_user(s, remembered)
+            if user is None:
+                return None
+            return {"phone": user.phone, "username": user.username, "email": user.email}[remembered.partition(".")[0]]  # type: ignore[union-attr]
+
+    def login_with_password(self, login: str, password: str, kind: str = "web", remembered: str | None = None) -> LoginResult:
+        """A password login by login name, or (`remembered`, with no name) by the remembered-login cookie's value."""
         login = (login or "").strip()
-        with self._guarded_login(login.lower()) as (s, attempt):
+        by_cookie = not login and bool(remembered)
+        with self._guarded_login(("remembered:" + (remembered or "")) if by_cookie else login.lower()) as (s, attempt):
             user = None
-            if login and len(login) <= 254:
-                if "@" in login:
-                    user = self._user_by_index(s, "email", login.lower())
-                elif login.isdigit() or login.startswith("+"):
-                    try:
-                        user = self._user_by_index(s, "phone", values.phone(login))
-                    except errors.AppError:
-                        user = None
-                else:
-                    user = self._user_by_index(s, "username", login.lower())
+            if by_cookie:
+                user = self._remembered_user(s, remembered)
+            elif (found := self._login_key(login)) is not None:
+                user = self._user_by_index(s, *found)
             ok = self._password_matches(s, user, password)
             if not ok or user is None or user.role != Role.CUSTOMER.value:
                 attempt.fail(errors.login_failed())  # raised, and counted, after the transaction
