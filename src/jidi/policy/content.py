@@ -40,10 +40,10 @@ FEATURE_TITLES = {
 COOKIES = (
     ("jidi_session", ("保持您的登录状态", "Keeps you logged in"), ("登录后 14 天或退出登录时失效", "14 days after login, or until you log out")),
     ("jidi_staff", ("保持员工的登录状态", "Keeps staff logged in"), ("8 小时", "8 hours")),
-    ("jidi_csrf", ("防止跨站请求伪造(安全)", "Protects forms against cross-site request forgery (security)"),
+    ("jidi_csrf", ("防止跨站请求伪造（安全）", "Protects forms against cross-site request forgery (security)"),
      ("关闭浏览器时失效", "Until the browser is closed")),
     ("jidi_lang", ("记住您选择的语言", "Remembers the language you chose"), ("1 年", "1 year")),
-    ("jidi_device", ("识别您曾登录过的受信任设备(加密,仅含账号编号)", "Recognises a trusted device you logged in on (encrypted; holds only an account number)"),
+    ("jidi_device", ("识别您曾登录过的受信任设备（加密，仅含账号编号）", "Recognises a trusted device you logged in on (encrypted; holds only an account number)"),
      ("最近一次登录后 90 天", "90 days after the last login")),
     ("jidi_wx_state", ("微信登录的一次性校验值", "One-time check value of a WeChat login"), ("10 分钟", "10 minutes")),
     ("jidi_wx_pending", ("微信登录绑定账号前的临时状态", "A WeChat login waiting to be bound to an account"), ("15 分钟", "15 minutes")),
@@ -61,7 +61,7 @@ def _msg(message: str) -> list[str]:
 
 def _table_owners() -> dict[str, str]:
     """table name -> the package (the feature, or the privacy core) whose models module declares it."""
-    return {m.local_table.name: m.class_.__module__.split(".")[1] for m in Base.registry.mappers}
+    return {m.class_.__tablename__: m.class_.__module__.split(".")[1] for m in Base.registry.mappers}
 
 
 def _feature_recipients(packages: set[str]) -> list:
@@ -75,8 +75,8 @@ def _feature_recipients(packages: set[str]) -> list:
 
 def _retention_rules(settings, personal_tables: set[str]) -> list[dict]:
     rules = []
-    for mapper in sorted(Base.registry.mappers, key=lambda m: m.local_table.name):
-        table = mapper.local_table.name
+    for mapper in sorted(Base.registry.mappers, key=lambda m: m.class_.__tablename__):
+        table = mapper.class_.__tablename__
         declared = getattr(mapper.class_, "__retention__", ())
         if not isinstance(declared, tuple):
             declared = (declared,)
@@ -131,7 +131,7 @@ def gather(catalog, settings, profile: OperatorProfile, *, impact_assessment: di
             "free_per_year": settings.rights_free_requests_per_year,
             "fee_fen": settings.rights_fee_fen,
             "export_hours": settings.rights_export_ttl_hours,
-            "channels": [c["kind"] + ":" + c["value"] for c in profile.as_content()["contacts"]] + ["web:/privacy/me"],
+            "channels": sorted({c.kind + ":" + c.value for c in profile.contacts} | {"web:/privacy/me"}),
         },
         "minors": {"age": profile.minors_age, "written_consent": profile.minors_written_consent},
         "cross_border": {"storage": "mainland_china", "transfers": []},

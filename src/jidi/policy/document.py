@@ -34,7 +34,7 @@ def _join(items: list[list[str]], sep: tuple[str, str] = ("、", ", ")) -> list[
 
 
 def _contacts(op: dict) -> list[list[str]]:
-    return [[f"{c['label'][i]}:{c['value']}" if i == 0 else f"{c['label'][i]}: {c['value']}" for i in range(2)]
+    return [[f"{c['label'][i]}：{c['value']}" if i == 0 else f"{c['label'][i]}: {c['value']}" for i in range(2)]
             for c in op["contacts"]]
 
 
@@ -283,7 +283,7 @@ def to_html(source: str) -> Markup:
                 i += 1
             out.append("<ul>" + "".join(items) + "</ul>")
         elif line.startswith("| "):
-            rows = []
+            rows: list[str] = []
             while i < len(lines) and lines[i].startswith("| "):
                 cells = [c.strip() for c in lines[i].strip().strip("|").split(" | ")]
                 tag = "th" if not rows else "td"

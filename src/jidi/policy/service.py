@@ -266,9 +266,9 @@ class Policies:
 
     @staticmethod
     def _accepted(v: PolicyVersion, accepted: list[tuple[str, dt.datetime]], published: dict[str, dt.datetime]) -> bool:
-        """Accepted: this version or a later one explicitly, or the policy at login (`JIDI_POLICY_VERSION`) on or after
-        the day this version took effect (the login page links the policy then in effect)."""
-        start = dt.datetime.combine(v.effective_on, dt.time(), CHINA)
+        """Accepted: this version or a later one explicitly, or the policy at login (`JIDI_POLICY_VERSION`) once this
+        version was published and in effect (the login page links the policy then in effect)."""
+        start = max(dt.datetime.combine(v.effective_on, dt.time(), CHINA), v.published_at)
         for label, at in accepted:
             if label in published:
                 if published[label] >= v.published_at:
