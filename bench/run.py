@@ -7,12 +7,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import audit, events, fields, lookup, orders, passwords, retention, rights, roundtrip, tracking
+from bench import audit, events, fields, lookup, orders, passwords, policy, retention, rights, roundtrip, tracking
 from bench.harness import Phones, emit, log, make_variant, settings_for, size, throwaway_database
 from bench.noop import NoopCipher
 from jidi.db import make_engine
 
-BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking", "events", "audit", "lookup", "retention", "rights")
+BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking", "events", "policy", "audit", "lookup", "retention", "rights")
 
 
 def _selected() -> list[str]:
@@ -53,6 +53,8 @@ def main() -> int:
                 tracking.run(on, phones, Path(tmp))
             if "events" in chosen:
                 events.run(settings)
+            if "policy" in chosen:
+                policy.run(on)
         finally:
             engine.dispose()
     if "audit" in chosen:

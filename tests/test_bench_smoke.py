@@ -24,7 +24,7 @@ EXPECTED = {
     "tracking.ingest_events", "http.lookup_latency_p50", "http.lookup_latency_p99", "retention.sweep_orders",
     "rights.access_10_orders", "rights.access_1000_orders", "rights.erasure_10_orders", "rights.erasure_1000_orders",
     "rights.erasure_backlog", "rights.peak_rss", "events.relay_burst", "events.commit_to_handler_p50",
-    "events.commit_to_handler_p99", "audit.writes",
+    "events.commit_to_handler_p99", "audit.writes", "policy.generate", "policy.render_html", "policy.classify_diff",
 }
 COMPARISONS = {
     "vault.seal_per_field", "vault.open_per_field", "http.register_login_roundtrip", "http.order_create",
