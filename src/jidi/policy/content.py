@@ -84,7 +84,9 @@ def _retention_rules(settings, personal_tables: set[str]) -> list[dict]:
             if not hasattr(d, "period_of") or (table not in personal_tables and d.name != "audit"):
                 continue
             period = d.period_of(settings)
-            rules.append({"rule": d.name, "action": d.action.value, "text": [d.zh, d.en],
+            label = getattr(mapper.class_, "__label__", None)
+            text = [f"{label[0]}：{d.zh}", f"{label[1]}: {d.en}"] if label else [d.zh, d.en]
+            rules.append({"rule": d.name, "action": d.action.value, "text": text,
                           "days": None if period is None else round(period.total_seconds() / 86400, 2)})
     return rules
 

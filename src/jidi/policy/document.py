@@ -60,12 +60,12 @@ def blocks(content: dict, version: str, effective_on: dt.date, published_on: dt.
     h(1, t(N_("{brand} privacy policy"), brand=brand))
     p(t(N_("Version {version} · updated {published} · effective {effective}"), version=version,
         published=(published_on or effective_on).isoformat(), effective=effective_on.isoformat()))
-    p(t(N_("This policy applies to the delivery services that {name} (“{brand}”, “we”) provides through the jidi website, "
-           "its pages and its API. Where a product has its own privacy policy, that policy applies first and this one "
-           "covers what it does not say."), name=op["name"], brand=brand))
+    p(t(N_("This policy applies to the delivery services that {name} (“we”) provides through the jidi website, its pages "
+           "and its API. Where a product has its own privacy policy, that policy applies first and this one covers what "
+           "it does not say."), name=op["name"]))
     p(t(N_("**Please read this policy carefully before you use our services, especially the clauses in bold.** "
            "If you do not agree with it, you may decline to use the services. Questions about it are answered by "
-           "{contact}: {channels}."), contact=op["protection_contact"], channels=_join(_contacts(op), ("; ", "; "))))
+           "{contact}: {channels}."), contact=op["protection_contact"], channels=_join(_contacts(op), ("；", "; "))))
 
     h(2, t(N_("1. Who we are and how to reach us")))
     p(t(N_("The operator responsible for your personal information is {name}, registered at {address}."),
@@ -102,7 +102,7 @@ def blocks(content: dict, version: str, effective_on: dt.date, published_on: dt.
 
     h(2, t(N_("3. How we use it")))
     out.append(("ul", [t(N_("{purpose} (legal basis: {bases})"), purpose=item["label"],
-                         bases=_join([B[b] for b in item["bases"]])) for item in content["purposes"]]))
+                         bases=_join([B[b] for b in item["bases"]], ("；", "; "))) for item in content["purposes"]]))
     p(t(N_("**We use personal information only for the purposes listed here. Before we use it for any other purpose, "
            "we tell you and ask for your consent again.** We make no automated decisions about you: nothing that "
            "affects what you get is decided by profiling or scoring. Statistics we keep or publish are anonymous and "
@@ -165,7 +165,7 @@ def blocks(content: dict, version: str, effective_on: dt.date, published_on: dt.
 
     h(2, t(N_("9. Your rights and how to exercise them")))
     p(t(N_("You can ask us for any of the following, on the “My personal information” page after logging in, or "
-           "through {channels}:"), channels=_join(_contacts(op), ("; ", "; "))))
+           "through {channels}:"), channels=_join(_contacts(op), ("；", "; "))))
     out.append(("ul", [k["label"] for k in content["rights"]["kinds"]]))
     verify, deadline = t(N_("We first verify that the request is yours.")), _deadline(content["rights"])
     p([verify[0] + deadline[0], verify[1] + " " + deadline[1]])

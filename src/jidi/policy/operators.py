@@ -64,7 +64,7 @@ PROFILES: dict[str, OperatorProfile] = {
         ("北京市海淀区苏州街20号院2号楼一层101", "Room 101, 1/F, Building 2, Courtyard 20, Suzhou Street, Haidian District, Beijing"),
         (Contact("phone", "950616", ("客服电话", "Customer-service phone")),
          Contact("chat", "https://jdcs.m.jd.com/jdchat/index.action?entry=jd_m_jdexpress", ("在线客服", "Online chat"))),
-        ("客服部门会同个人信息保护专职部门", "customer service together with our dedicated personal-information protection department"),
+        ("我们的个人信息保护专职部门（会同客服部门）", "our dedicated personal-information protection department, with customer service"),
         14, False, ("popup", "sms"), False,
         ("小程序“我-设置-隐私政策”、APP“我-设置-关于京东快递APP-隐私政策”及 jdl.com 最下方",
          "the mini-program at “我-设置-隐私政策”, the app at “我-设置-关于京东快递APP-隐私政策”, and the footer of jdl.com"),
