@@ -60,7 +60,7 @@ def blocks(content: dict, version: str, effective_on: dt.date, published_on: dt.
     h(1, t(N_("{brand} privacy policy"), brand=brand))
     p(t(N_("Version {version} · updated {published} · effective {effective}"), version=version,
         published=(published_on or effective_on).isoformat(), effective=effective_on.isoformat()))
-    p(t(N_("This policy applies to the delivery services that {name} (“we”) provides through the jidi website, its pages "
+    p(t(N_("This policy applies to the delivery services provided by {name} (“we”) through the jidi website, its pages "
            "and its API. Where a product has its own privacy policy, that policy applies first and this one covers what "
            "it does not say."), name=op["name"]))
     p(t(N_("**Please read this policy carefully before you use our services, especially the clauses in bold.** "
