@@ -47,7 +47,7 @@ class NoticeOut(BaseModel):
 
 
 class AcceptBody(Strict):
-    version: str = Field(min_length=1, max_length=40)
+    version: str = Field(min_length=1, max_length=40, pattern=r"^[0-9][0-9.-]*$", examples=["2026-12-20"])
     text_hash: str = Field(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")
 
 
