@@ -164,7 +164,7 @@ EDITORIAL = {
     "retention rule wording": _edit(lambda c: c["retention"][0].update(text=["改写", "reworded"])),
     "purpose label": _edit(lambda c: c["purpose_labels"].update(delivery=["揽派", "Pickup and delivery of parcels"])),
     "basis label": _edit(lambda c: c["bases"].update(contract=["合同所必需", "Contract"])),
-    "more free requests": _edit(lambda c: c["rights"].update(free_per_year=c["rights"]["free_per_year"])),
+    "item moved to another group": _edit(lambda c: c["collection"][1]["items"].append(c["collection"][0]["items"].pop())),
 }
 # Changes that cut a right or add a use resting on consent: a fresh acceptance before they apply (JD-9.1a, JD-2.3a).
 FRESH = {"new consent-based data type", "purpose added to a field", "new purpose", "new recipient", "right removed",
@@ -352,3 +352,20 @@ def test_the_policy_page_reminds_people_to_keep_their_contact_details_current(cl
     zh = client.get("/privacy").text
     assert 'data-testid="keep-contact-current"' in zh and "请及时更新您的手机号码等联系方式" in zh
     assert "Please keep your mobile number and other contact details up to date" in client.get("/privacy?lang=en").text
+
+
+@pytest.mark.promise("ZK-7.2a")
+def test_the_zkjia_profile_spells_out_what_changed_on_a_page_of_its_own(client, sms, container, clock, monkeypatch):
+    monkeypatch.setattr(container.settings, "operator", "zkjia")
+    web_register(client, sms, phone=PHONES[0])
+    container.policy.publish(today(container))
+    clock.advance(minutes=1)
+    monkeypatch.setattr(container.settings, "rights_deadline_days", 10)  # answered sooner: material, no fresh consent
+    v = container.policy.publish(today(container))
+    page = client.get("/orders").text
+    assert 'data-testid="policy-notice-changes"' in page and f"/privacy/changes/{v.version}" in page
+    changes = client.get(f"/privacy/changes/{v.version}").text
+    assert "答复您请求的期限发生变化（10 天）" in changes and 'data-testid="accept-policy-changes"' in changes
+    # JD announces by pop-up and SMS; its notice has no page of its own.
+    monkeypatch.setattr(container.settings, "operator", "jd")
+    assert 'data-testid="policy-notice-changes"' not in client.get("/orders").text
