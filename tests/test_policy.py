@@ -270,7 +270,7 @@ def test_a_material_change_is_announced_by_sms_and_on_the_next_page_an_editorial
         assert s.scalar(select(func.count()).select_from(SmsMessage).where(SmsMessage.template == "policy_changed")) == 1
     assert any("隐私政策有重要更新" in m and f"/privacy/changes/{material.version}" in m for p, m in sms.sent if p == PHONES[0])
     page = client.get("/orders")
-    assert page.status_code == 200 and f'data-testid="policy-notice"' in page.text and 'data-blocking="false"' in page.text
+    assert page.status_code == 200 and 'data-testid="policy-notice"' in page.text and 'data-blocking="false"' in page.text
     assert "<h1>我的包裹</h1>" in page.text  # the page itself is still there
     assert 'data-testid="policy-notice-changes"' in page.text  # the jidi profile spells out what changed
     changes = client.get(f"/privacy/changes/{material.version}")

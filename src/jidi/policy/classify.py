@@ -192,8 +192,8 @@ def classify(old: dict, new: dict) -> Classification:
                        fresh_consent=reduced, reduces_rights=reduced))
     if set(r0["channels"]) != set(r1["channels"]):
         # Fewer ways, or a kind of way (phone, e-mail, chat, page) gone: reduced. One e-mail for another is not.
-        kinds = lambda channels: {ch.split(":", 1)[0] for ch in channels}  # noqa: E731
-        reduced = len(set(r1["channels"])) < len(set(r0["channels"])) or bool(kinds(r0["channels"]) - kinds(r1["channels"]))
+        ways = lambda channels: {ch.split(":", 1)[0] for ch in channels}  # noqa: E731
+        reduced = len(set(r1["channels"])) < len(set(r0["channels"])) or bool(ways(r0["channels"]) - ways(r1["channels"]))
         add(Change("rights_channel", t(N_("The channels for exercising your rights changed.")), fresh_consent=reduced, reduces_rights=reduced))
     m0, m1 = old["minors"], new["minors"]
     if m0 != m1:
