@@ -25,6 +25,8 @@ EXPECTED = {
     "rights.access_10_orders", "rights.access_1000_orders", "rights.erasure_10_orders", "rights.erasure_1000_orders",
     "rights.erasure_backlog", "rights.peak_rss", "events.relay_burst", "events.commit_to_handler_p50",
     "events.commit_to_handler_p99", "audit.writes", "policy.generate", "policy.render_html", "policy.classify_diff",
+    "audit.writes_in_transactions", "http.orders_page_p95",
+    "http.orders_page_filtered_p95", "web.page_weight_max",
 }
 COMPARISONS = {
     "vault.seal_per_field", "vault.open_per_field", "http.register_login_roundtrip", "http.order_create",

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from huey.api import Huey
 from sqlalchemy.engine import Engine
@@ -18,10 +18,11 @@ from jidi.config import Settings
 from jidi.db import make_engine, make_session_factory, unit_of_work, utcnow
 from jidi.events import EventBus
 from jidi.features import registered
+from jidi.i18n import china_day
 from jidi.jobs import make_queue, register_tasks
 from jidi.kit.feature import resolve
 from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
-from jidi.privacy import AuditLog, Catalog, DataMap, Secrets, ShareRegister, Vault, load_key_ring, open_ledger
+from jidi.privacy import AuditLog, Catalog, DataMap, Finder, Secrets, ShareRegister, Vault, load_key_ring, open_ledger
 from jidi.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class Container:
     sessions: sessionmaker[Session]
     catalog: Catalog
     vault: Vault
+    finder: Finder
     audit: AuditLog
     shares: ShareRegister
     secrets: Secrets
@@ -59,8 +61,9 @@ class Container:
     tasks: SimpleNamespace = dataclasses.field(init=False)
     events: EventBus = dataclasses.field(init=False)
     datamap: DataMap = dataclasses.field(init=False)
-    # The features' services, one per entry of their declarations' `services` (tests/test_features.py checks both
-    # name the same attributes). Typed for the checker only: the layers keep features out of this module's imports.
+    # The features' services, one per entry of their declarations' `services` (tests/test_features.py checks that each
+    # attribute here is one). Typed for the checker only: the layers keep features out of this module's imports.
+    # A new feature's services need no line here (its diff stays in its package); they are typed once listed.
     notifier: Notifier = dataclasses.field(init=False)
     accounts: Accounts = dataclasses.field(init=False)
     addressbook: AddressBook = dataclasses.field(init=False)
@@ -72,6 +75,9 @@ class Container:
     rights: Rights = dataclasses.field(init=False)
     policy: Policies = dataclasses.field(init=False)
     retention: RetentionSweep = dataclasses.field(init=False)
+
+    if TYPE_CHECKING:
+        def __getattr__(self, name: str) -> Any: ...  # a service of a feature not listed above (set by bootstrap)
 
     def uow(self) -> AbstractContextManager[Session]:
         return unit_of_work(self.sessions)
@@ -109,6 +115,7 @@ def bootstrap(
         sessions=make_session_factory(engine),
         catalog=catalog,
         vault=vault,
+        finder=Finder(vault),
         audit=AuditLog(keys, ledger.checkpoints),
         # Every recipient declared, with where its deletion notices go.
         shares=ShareRegister(catalog, vault.pseudonym, vault.blind_index, {SMS_GATEWAY.key: sms}),
@@ -116,7 +123,8 @@ def bootstrap(
         sms=sms,
         wechat=wechat or SimulatedWechat(),
         clock=clock,
-        limiter=RateLimiter(settings.redis_url, clock=clock),
+        # Counts by keyed hashes only: the limiter hashes client addresses, waybill numbers and login names itself.
+        limiter=RateLimiter(settings.redis_url, hasher=vault.blind_index, clock=clock),
     )
     vault.attach(c.sessions)
     c.queue = make_queue(settings.queue_url, settings.var_dir)
@@ -129,4 +137,20 @@ def bootstrap(
             setattr(c, attribute, resolve(factory)(c))
         for module in feature.handlers:
             importlib.import_module(module)
+    _check_residency(settings, clock)
     return c
+
+
+def _check_residency(settings: Settings, clock: Callable[[], dt.datetime]) -> None:
+    """Refuse to start when personal data would leave mainland China without a declared, reviewed transfer."""
+    from jidi.privacy import residency  # noqa: PLC0415
+    from jidi.privacy.sharing import RECIPIENTS  # noqa: PLC0415
+
+    try:
+        transfers = [residency.Transfer.parse(raw) for raw in settings.cross_border_transfers]
+    except ValueError as err:
+        raise residency.ResidencyError([str(err)]) from err
+    today = china_day(clock())
+    problems = residency.check(settings.storage_country, [(r.key, r.country) for r in RECIPIENTS.values()], transfers, today)
+    if problems:
+        raise residency.ResidencyError(problems)

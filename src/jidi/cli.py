@@ -12,8 +12,12 @@ from jidi.kit.feature import resolve
 
 def _container():
     from jidi.bootstrap import bootstrap  # noqa: PLC0415
+    from jidi.privacy.residency import ResidencyError  # noqa: PLC0415
 
-    return bootstrap(Settings())
+    try:
+        return bootstrap(Settings())
+    except ResidencyError as err:  # a deployment decision, not a bug: say what to declare, without a traceback
+        raise click.ClickException(str(err)) from err
 
 
 @click.group()
@@ -67,6 +71,7 @@ def serve(host: str, port: int, workers: int | None) -> None:
     # Links that leave the page (the label's QR code, e-mails) need the public address: unless JIDI_BASE_URL says
     # otherwise, it is the address served here. Set in the environment, so every worker process reads it.
     os.environ.setdefault("JIDI_BASE_URL", serving_url(host, port))
+    _container().engine.dispose()  # refuse to start here, with a clear message, on what each server process would refuse
     # No access log: its lines carry the client's address and the path (a waybill number, an order id). Forwarded
     # addresses are read by the app itself, from JIDI_TRUSTED_PROXIES only.
     uvicorn.run("jidi.web.app:app_from_env", factory=True, host=host, port=port, proxy_headers=False,

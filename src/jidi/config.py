@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     # beside it (the embedded default, one host).
     ledger_url: str = ""
     tombstone_path: Path | None = None
+    # Where this deployment stores personal data (its databases, ledger, queue and keys): ISO 3166-1 alpha-2, "CN" for
+    # mainland China. Anywhere else, and any recipient abroad, needs a declared transfer with its review record:
+    # a JSON list of {"covers": "storage" or a recipient's key, "country", "review", "reviewed_on": "YYYY-MM-DD"}
+    # (jidi.privacy.residency). jidi refuses to start otherwise.
+    storage_country: str = Field("CN", min_length=2, max_length=2)
+    cross_border_transfers: list[dict[str, str]] = []
 
     sms_code_ttl_seconds: int = 300
     sms_code_max_attempts: int = 5

@@ -12,6 +12,8 @@ from types import SimpleNamespace
 
 from jidi import errors
 from jidi.addressbook.service import validate
+from jidi.features import registered
+from jidi.kit.feature import resolve
 from jidi.privacy import Actor, Role
 from jidi.rights import kinds
 from jidi.shipping.service import OrderIn
@@ -79,6 +81,11 @@ def load(c) -> list[str]:
     if not c.shipping.my_orders(customer_id, limit=1):
         _parcels(c, customer_id, entries)
     _rights_request(c, customer_id)
+    # Features added later bring their part of the story themselves (their declaration's `demo`).
+    extra: list[str] = []
+    for feature in registered():
+        if feature.demo:
+            extra += resolve(feature.demo)(c, customer_id) or []
 
     base = c.settings.base_url.rstrip("/")
     lines = [
@@ -87,6 +94,7 @@ def load(c) -> list[str]:
     ]
     lines += [f"{role.value:<16} {base}/staff/login  user {username}, password {DEMO_STAFF_PASSWORD}, "
               f"code: `make totp WHO={username}`" for username, role in DEMO_STAFF.items()]
+    lines += extra
     lines += [f"SMS codes arrive at {base}/dev/outbox; the API and its interactive docs: {base}/api/docs"]
     return lines
 

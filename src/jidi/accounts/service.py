@@ -15,14 +15,14 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from jidi import errors, privacy, values
+from jidi import errors, privacy, ratelimit, values
 from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
 from jidi.accounts.wechat import WechatIdentity
 from jidi.i18n import N_
 from jidi.privacy import (
     Actor, Personal, Purpose, Role, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
 )
-from jidi.ratelimit import Limit, key
+from jidi.ratelimit import Limit
 
 CODE_PURPOSES = ("login", "change_phone", "lookup", "family", "rights")
 # The SMS template (jidi.notify.service.TEMPLATES) of each code purpose.
@@ -98,14 +98,17 @@ class Accounts:
         user = s.get(User, user_id) if user_id is not None else None
         return user.phone if user is not None else None
 
-    def _user_by_index(self, s: Session, domain: str, value: str, *, include_erased: bool = False) -> User | None:
+    def _user_by_index(self, s: Session, field: str, value: str, *, include_erased: bool = False) -> User | None:
         """The account with this phone, username or e-mail. An account erased on request whose row a restored backup
         brought back is no account (until the erasure is re-applied), unless `include_erased` (the value is taken)."""
-        column = {"phone": User.phone_bidx, "username": User.username_bidx, "email": User.email_bidx}[domain]
-        user = s.scalar(select(User).where(column == self.vault.blind_index(domain, value)))
-        if user is not None and not include_erased and self.vault.is_erased(user.id):
-            return None
+        column = {"phone": User.phone, "username": User.username, "email": User.email}[field]
+        user: User | None = self.c.finder.one(s, column, value, include_erased=include_erased)
         return user
+
+    def _active(self, status: str, user_id: uuid.UUID) -> bool:
+        """Whether an account may log in or use a session: active, and not erased on request (a row or a session that a
+        restored backup brought back, before the erasure is re-applied)."""
+        return status == "active" and not self.vault.is_erased(user_id)
 
     # -- one-time codes ------------------------------------------------------------------------------
     def trusted_device(self, user_id: uuid.UUID) -> str:
@@ -156,30 +159,31 @@ class Accounts:
         phone = values.phone(raw_phone)
         if purpose not in CODE_PURPOSES:
             raise errors.invalid_field(N_("purpose"))
-        phone_idx = self.vault.blind_index("phone", phone)
+        phone_idx = self.c.finder.index(SmsCode.phone_bidx, phone)
+        requester: tuple[ratelimit.Part, ...]
         if (asking := by_user or for_user) is not None:
-            requester = key("user", str(asking))
+            requester = ("user", str(asking))
         elif (owner := self._device_owner(device, phone_idx)) is not None:
-            requester = key("device", str(owner))
+            requester = ("device", str(owner))
         else:
-            requester = key("client", self.vault.blind_index("client_address", client_address or "-"))
+            requester = ("client", ratelimit.client_address(client_address))
         per_number, per_requester, untrusted = self._sms_limits()
         if own_number:
             per_number = OWN_NUMBER
         limiter = self.c.limiter
-        if wait := limiter.retry_after(per_number, key(requester, phone_idx)):
+        if wait := limiter.retry_after(per_number, *requester, phone_idx):
             raise errors.code_too_soon(wait)
-        if wait := limiter.retry_after(per_requester, requester):
+        if wait := limiter.retry_after(per_requester, *requester):
             raise errors.code_daily_limit(wait)
-        anonymous = requester.startswith("client/")
-        if anonymous and (wait := limiter.retry_after(untrusted, key(phone_idx))):
+        anonymous = requester[0] == "client"
+        if anonymous and (wait := limiter.retry_after(untrusted, phone_idx)):
             if not self._challenge_answered(challenge, phone_idx):
                 raise self._challenge(phone_idx, wait, wrong=challenge is not None)
-        if wait := limiter.hit(per_number, key(requester, phone_idx)):  # another request just took the last slot
+        if wait := limiter.hit(per_number, *requester, phone_idx):  # another request just took the last slot
             raise errors.code_too_soon(wait)
-        limiter.hit(per_requester, requester)
+        limiter.hit(per_requester, *requester)
         if anonymous:
-            limiter.hit(untrusted, key(phone_idx))
+            limiter.hit(untrusted, phone_idx)
         st = self.c.settings
         now = self.c.clock()
         with self.c.uow() as s:
@@ -198,7 +202,7 @@ class Accounts:
             subject = owner  # None: a number with no account, its message gets a one-off subject
             template = CODE_TEMPLATES[purpose]
             self.c.notifier.queue_sms(s, subject_id=subject, phone=phone, template=template, locale=locale, code=code)
-        return limiter.retry_after(per_number, key(requester, phone_idx))
+        return limiter.retry_after(per_number, *requester, phone_idx)
 
     def check_code(self, purpose: str, code: str, *, phone: str | None = None, phone_idx: bytes | None = None) -> None:
         """Check and use up a code that `request_code` sent for another feature ("lookup", "family"), for a
@@ -210,7 +214,7 @@ class Accounts:
     def _consume_code(self, phone: str | None, purpose: str, code: str, *, phone_idx: bytes | None = None) -> None:
         """Check a code in its own transaction, so a wrong guess is counted even though the caller fails."""
         code = values.code(code)
-        phone_idx = phone_idx or self.vault.blind_index("phone", phone)
+        phone_idx = phone_idx or self.c.finder.index(SmsCode.phone_bidx, phone)
         with self.c.uow() as s:
             failure = self._use_code(s, phone_idx, purpose, code)
         if failure:
@@ -293,7 +297,7 @@ class Accounts:
         after it. A name with too many recent failures is refused before its password is even checked — the same for
         names with and without an account."""
         attempt = _Attempt()
-        name = key(self.vault.blind_index("login_name", login_name))
+        name = ratelimit.login_name(login_name)
         if wait := self.c.limiter.retry_after(LOGIN_FAILURES, name):
             raise errors.too_many_attempts(wait)
         with self.c.uow() as s:
@@ -303,7 +307,7 @@ class Accounts:
             raise attempt.error
 
     def _ensure_usable(self, user: User, role: Role) -> None:
-        if user.status != "active" or user.role != role.value or self.vault.is_erased(user.id):
+        if user.role != role.value or not self._active(user.status, user.id):
             raise errors.account_unavailable()
 
     def _record_policy_acceptance(self, s: Session, subject_id: uuid.UUID, channel: str) -> None:
@@ -356,9 +360,9 @@ class Accounts:
                 .join(User, User.id == AuthSession.user_id)
                 .where(AuthSession.token_hash == self.c.secrets.token_hash(token))
             ).one_or_none()
-        if row is None or row.kind not in kinds or row.revoked_at is not None or row.expires_at <= self.c.clock() or row.status != "active":
+        if row is None or row.kind not in kinds or row.revoked_at is not None or row.expires_at <= self.c.clock():
             return None
-        if self.vault.is_erased(row.id):  # a session a restored backup brought back, before the erasure is re-applied
+        if not self._active(row.status, row.id):
             return None
         return row.id, Role(row.role)
 
@@ -587,7 +591,7 @@ class Accounts:
     def wechat_login(self, ident: WechatIdentity, kind: str = "web") -> LoginResult | None:
         """Log in the account bound to this WeChat identity, or None when it is not bound yet."""
         with self.c.uow() as s:
-            link = s.scalar(select(WechatLink).where(WechatLink.openid_bidx == self.vault.blind_index("wechat_openid", ident.openid)))
+            link = s.scalar(select(WechatLink).where(self.c.finder.where(WechatLink.openid, ident.openid)))
             if link is None:
                 return None
             user = s.get(User, link.user_id)
@@ -601,8 +605,7 @@ class Accounts:
         if not accept_policy:
             raise errors.policy_not_accepted()
         with self.c.uow() as s:
-            idx = self.vault.blind_index("wechat_openid", ident.openid)
-            if s.scalar(select(WechatLink.id).where(WechatLink.openid_bidx == idx)):
+            if s.scalar(select(WechatLink.id).where(self.c.finder.where(WechatLink.openid, ident.openid))):
                 raise errors.wechat_failed()
             link = WechatLink(id=uuid.uuid4(), user_id=user_id)
             link.openid = ident.openid

@@ -7,7 +7,7 @@ import secrets
 import uuid
 from pathlib import Path
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlencode, urlsplit
 
 import jinja2
@@ -147,6 +147,11 @@ def _nav(request: Request, context: dict) -> dict:
     return {"nav_user": None if staff and on_staff_page else user, "nav_staff": staff if on_staff_page or not user else None}
 
 
+def _city(code: str | None, loc: str) -> str:
+    names = regions.lookup(code, loc) if code else None
+    return (names.city or names.province) if names else ""
+
+
 def render(request: Request, name: str, status_code: int = 200, **context):
     loc = request.state.locale
     gettext = gettext_for(loc)
@@ -169,6 +174,7 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         "label": label,
         "region": lambda code: regions.full_name(code, loc),  # a GB/T 2260 code by its names
         "region_name": lambda region: regions.name(region, loc),  # one division's name
+        "city": lambda code: _city(code, loc),  # a code's city (a municipality's own name): where a parcel goes
         "dev": request.app.state.container.settings.env != "production",
         "path": request.url.path,
         "in_language": in_language,
@@ -180,7 +186,12 @@ def render(request: Request, name: str, status_code: int = 200, **context):
     return templates.TemplateResponse(request, name, base, status_code=status_code)
 
 
-ContainerDep = Annotated[object, Depends(container)]
+if TYPE_CHECKING:  # the checker sees the typed container; FastAPI needs only the dependency (bootstrap is above the kit)
+    from jidi.bootstrap import Container
+
+    ContainerDep = Container
+else:
+    ContainerDep = Annotated[object, Depends(container)]
 LocaleDep = Annotated[str, Depends(locale)]
 ApiUser = Annotated[CurrentUser, Depends(api_user)]
 PageUser = Annotated[CurrentUser, Depends(page_user)]

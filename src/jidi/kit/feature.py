@@ -5,7 +5,8 @@ translations, nothing else.
 
 Parts are named as "module:attribute" strings and imported only when the assembly asks for them, so declaring a
 feature imports nothing: reading `jidi.shipping.states` does not pull in the shipping API and its routes. (The demo
-data is one story across the features and stays with the app assembly, in jidi.demo.)
+data of the first features is one story across them and stays with the app assembly, in jidi.demo; a feature added
+later brings its own part through `demo`.)
 """
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ class Feature:
     handlers: tuple[str, ...] = ()  # modules whose @handles register the feature's event handlers
     templates: bool = False  # the package has a templates/ folder of page templates
     cli: tuple[str, ...] = ()  # "module:command": click commands and groups added to `jidi`
+    # "module:load"; load(container, demo_customer_id) -> lines to print (or None), after jidi.demo's own story.
+    # It makes only what is missing, as jidi.demo does: `jidi demo` run twice adds nothing.
+    demo: str | None = None
     # Hooks for what the privacy work declares per feature (empty until it does): retention rules of the feature's
     # tables, the recipients it shares personal data with, the purposes it asks consent for.
     retention: tuple[Any, ...] = ()

@@ -1,7 +1,8 @@
 """The privacy core: the only package that touches keys, ciphertext and plaintext storage.
 
 Features use this facade: declare personal columns with `personal()` and the row's subject (`__subject__`);
-assign plaintext and read `Personal` values (sealed at flush, see `sealing`); open a value only with
+assign plaintext and read `Personal` values (sealed at flush, see `sealing`); find rows by a personal value
+through the model's column (`Finder`); open a value only with
 `open(value, for_=purpose, actor=...)` (catalog checked, audited when shown to a person); keep the audit log.
 """
 from jidi.privacy.audit import Actor, AuditLog
@@ -10,6 +11,7 @@ from jidi.privacy.catalog import (
     Retention, Role, blind_index, personal,
 )
 from jidi.privacy.datamap import DataMap, LegalHold
+from jidi.privacy.finder import Finder
 from jidi.privacy.credentials import (
     Secrets, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri,
     verify_password,
@@ -24,7 +26,7 @@ from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault, open, 
 from jidi.retained import BY_ACCOUNT_PURGE, SWEPT, Action, PartOf, Retained, setting_days
 
 __all__ = [
-    "BY_ACCOUNT_PURGE", "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "AuditLog", "Action", "DataMap", "LegalHold",
+    "BY_ACCOUNT_PURGE", "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "AuditLog", "Action", "DataMap", "Finder", "LegalHold",
     "Catalog", "Category", "FieldSpec", "LegalBasis", "Mask", "Personal", "Purpose", "PurposeNotAllowed",
     "PartOf", "RecipientRole", "Retained", "Retention", "Role", "SWEPT", "ShareRegister", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "needs_rehash", "looks_masked", "mask", "open_ledger",
     "new_totp_secret", "open", "open_all", "personal", "recipient", "setting_days", "totp_now", "totp_ok", "totp_uri", "verify_password",

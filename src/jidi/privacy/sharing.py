@@ -56,6 +56,9 @@ class Recipient:
     basis: LegalBasis
     fields: frozenset[str]  # catalog keys ("table.column") it may receive, and nothing else
     phone_field: str | None  # the field among them holding the person's phone number, if any
+    # Where it receives and keeps the data: ISO 3166-1 alpha-2, "CN" for mainland China (HK, MO and TW are outside it).
+    # Outside mainland China only with a declared cross-border transfer (jidi.privacy.residency).
+    country: str = "CN"
 
     @property
     def label(self) -> tuple[str, str]:
@@ -68,11 +71,11 @@ RECIPIENTS: dict[str, Recipient] = {}
 
 
 def recipient(key: str, name_zh: str, name_en: str, *, role: RecipientRole, purpose: Purpose, basis: LegalBasis,
-              fields: Iterable[str], phone_field: str | None = None) -> Recipient:
+              fields: Iterable[str], phone_field: str | None = None, country: str = "CN") -> Recipient:
     """Declare a recipient of personal data (at import time, next to the code that shares with it)."""
     if key in RECIPIENTS:
         raise ValueError(f"recipient {key!r} is declared twice")
-    declared = Recipient(key, name_zh, name_en, role, purpose, basis, frozenset(fields), phone_field)
+    declared = Recipient(key, name_zh, name_en, role, purpose, basis, frozenset(fields), phone_field, country.upper())
     RECIPIENTS[key] = declared
     return declared
 
