@@ -345,6 +345,7 @@ def test_the_policy_is_linked_from_every_page_footer_and_from_the_account_settin
     for path in ("/orders", "/profile", "/address-book", "/privacy/me"):
         assert 'data-testid="footer-privacy"' in client.get(path).text, path
     assert 'data-testid="profile-policy"' in client.get("/profile").text
+    assert 'data-testid="me-policy"' in client.get("/me").text  # 我的 → the settings list
 
 
 @pytest.mark.promise("JD-9.4a")
