@@ -7,12 +7,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import audit, consent, events, fields, lookup, orders, pages, passwords, retention, rights, roundtrip, tracking
+from bench import audit, consent, events, fields, lookup, orders, pages, passwords, policy, retention, rights, roundtrip, tracking
 from bench.harness import Phones, emit, log, make_variant, settings_for, size, throwaway_database
 from bench.noop import NoopCipher
 from jidi.db import make_engine
 
-BENCHMARKS = ("fields", "consent", "http", "orders", "pages", "passwords", "tracking", "events", "audit", "lookup", "retention",
+BENCHMARKS = ("fields", "consent", "http", "orders", "pages", "passwords", "tracking", "events", "policy", "audit", "lookup", "retention",
               "rights")
 
 
@@ -58,6 +58,8 @@ def main() -> int:
                 tracking.run(on, phones, Path(tmp))
             if "events" in chosen:
                 events.run(settings)
+            if "policy" in chosen:
+                policy.run(on)
         finally:
             engine.dispose()
     if "audit" in chosen:

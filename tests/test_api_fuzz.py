@@ -256,6 +256,7 @@ VALID_BODIES = {
     "POST /api/v1/privacy/my-data/full": {"code": "123456"},
     "POST /api/v1/privacy/requests": {"kind": "correction", "code": "123456", "scope": "",
                                       "details": "收件人电话写错了,请更正为新的号码。"},
+    "POST /api/v1/policy/accept": {"version": "2026-12-20", "text_hash": "0" * 64},
     "POST /api/v1/tracking/events": {"events": [{
         "event_id": "scan-2026-000001", "waybill_no": "JD1234567890128", "event_time": "2026-11-23T09:30:00+08:00",
         "action": "arrived_facility", "site_code": "BJ-HD-01", "site_name": "北京海淀分拣中心", "operator": "C10023"}]},

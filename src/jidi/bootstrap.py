@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from jidi.family.service import Family
     from jidi.notify.service import Notifier
     from jidi.retention.sweep import RetentionSweep
+    from jidi.policy.service import Policies
     from jidi.rights.service import Rights
     from jidi.shipping.service import Shipping
     from jidi.tracking.service import Tracking
@@ -80,6 +81,7 @@ class Container:
     lookup: Lookup = dataclasses.field(init=False)
     workdays: WorkdayCalendar = dataclasses.field(init=False)
     rights: Rights = dataclasses.field(init=False)
+    policy: Policies = dataclasses.field(init=False)
     retention: RetentionSweep = dataclasses.field(init=False)
 
     if TYPE_CHECKING:

@@ -386,6 +386,30 @@ class Accounts:
                 s.delete(row)
         return len(rows)
 
+    def record_consent(self, s: Session, subject_id: uuid.UUID, kind: str, version: str, channel: str) -> None:
+        """A consent event (JD-4.2d) in the caller's transaction, e.g. a later version of the privacy policy accepted
+        on a notice (jidi.policy); once per kind and version."""
+        have = s.scalar(select(Consent.id).where(
+            Consent.subject_id == subject_id, Consent.kind == kind, Consent.version == version, Consent.withdrawn_at.is_(None)
+        ))
+        if have is None:
+            s.add(Consent(id=uuid.uuid4(), subject_id=subject_id, kind=kind, version=version, channel=channel[:20],
+                          granted_at=self.c.clock()))
+
+    def consents(self, s: Session, subject_id: uuid.UUID, kind: str) -> list[tuple[str, dt.datetime]]:
+        """The live consents of one kind: (version, granted_at), oldest first."""
+        return [(v, at) for v, at in s.execute(select(Consent.version, Consent.granted_at).where(
+            Consent.subject_id == subject_id, Consent.kind == kind, Consent.withdrawn_at.is_(None)
+        ).order_by(Consent.granted_at))]
+
+    def customers_to_notify(self, s: Session, after: uuid.UUID | None = None, limit: int = 1000) -> list[tuple[uuid.UUID, Personal]]:
+        """Active customer accounts with a mobile number, in id order from `after`: (user id, sealed number) for a
+        notice every customer gets (a material change of the privacy policy, JD-9.2)."""
+        q = select(User).where(User.role == Role.CUSTOMER.value, User.status == "active", User.phone_bidx.is_not(None))
+        if after is not None:
+            q = q.where(User.id > after)
+        return [(u.id, u.phone) for u in s.scalars(q.order_by(User.id).limit(limit)) if not self.vault.is_erased(u.id)]
+
     def _new_session(self, s: Session, user_id: uuid.UUID, kind: str) -> str:
         ttl = self.c.settings.staff_session_ttl_seconds if kind == "staff" else self.c.settings.session_ttl_seconds
         token = self.c.secrets.new_token()

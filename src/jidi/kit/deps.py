@@ -6,6 +6,7 @@ import hmac
 import secrets
 import uuid
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlencode, urlsplit
 
@@ -142,6 +143,20 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+# Notices that features put on every page for the customer viewing it (jidi.policy: a material change of the privacy
+# policy), registered by the feature's pages module. Each takes the request and the page's customer and returns None
+# or a dict: "template" (included at the top of the page) and "blocking" (the page's own content is withheld until the
+# person acts on the notice).
+PAGE_NOTICES: list[Callable[[Request, CurrentUser], dict | None]] = []
+
+
+def page_notice(fn: Callable[[Request, CurrentUser], dict | None]) -> Callable[[Request, CurrentUser], dict | None]:
+    """Register a page notice (once, however often the pages module is imported)."""
+    if all(f.__qualname__ != fn.__qualname__ or f.__module__ != fn.__module__ for f in PAGE_NOTICES):
+        PAGE_NOTICES.append(fn)
+    return fn
+
+
 def _nav(request: Request, context: dict) -> dict:
     """Who the menu is for: the page's customer or staff member; on pages that do not say, whoever the session
     cookies name (so no logged-in person is offered "log in")."""
@@ -184,6 +199,8 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         "in_language": in_language,
         **_nav(request, context),
     }
+    base["page_notices"] = [n for fn in PAGE_NOTICES if (n := fn(request, base["nav_user"])) is not None] if base["nav_user"] else []
+    base["page_blocked"] = any(n["blocking"] for n in base["page_notices"])
     base.update(context)
     if base["nav_user"] is not None:
         note_tracking_signal(request, base["nav_user"].id)

@@ -1,5 +1,5 @@
-"""Pages that belong to no single feature: home, the privacy policy generated from the catalog, and the cookie notice
-generated from the cookie declaration."""
+"""Pages that belong to no single feature: home, 我的 (/me) and the cookie notice generated from the cookie declaration.
+(The privacy policy at /privacy is the policy feature's.)"""
 from __future__ import annotations
 
 from typing import Annotated
@@ -11,8 +11,6 @@ from jidi.features import registered
 from jidi.i18n import N_
 from jidi.kit import cookies, permissions
 from jidi.kit.deps import ContainerDep, Csrf, OptionalPageUser, PageUser, redirect, render, render_error
-from jidi.privacy import LABELS, Category
-from jidi.privacy.sharing import RECIPIENTS, ROLE_LABELS
 from jidi.shipping import states
 
 router = APIRouter(include_in_schema=False)
@@ -33,17 +31,6 @@ def me(request: Request, user: PageUser, c: ContainerDep):
     """我的: the account and everything a customer looks after, one tap away on a phone."""
     return render(request, "me.html", user=user, profile=c.accounts.profile(user.id),
                   addresses=len(c.addressbook.list(user.id)), family=len(c.family.bindings(user.id)))
-
-
-@router.get("/privacy")
-def privacy_policy(request: Request, c: ContainerDep, user: OptionalPageUser):
-    """The collection list: every personal field in the catalog, grouped by category; and the sharing list: every
-    declared recipient with what it may receive."""
-    groups = c.catalog.by_category()
-    ordered = [(cat, sorted(groups[cat], key=lambda s: s.key)) for cat in Category if cat in groups]
-    recipients = [(r, [c.catalog.fields[f] for f in sorted(r.fields)]) for _key, r in sorted(RECIPIENTS.items())]
-    return render(request, "privacy.html", user=user, groups=ordered, recipients=recipients, role_labels=ROLE_LABELS,
-                  version=c.settings.policy_version, LABELS=LABELS)
 
 
 @router.get("/cookies")
