@@ -11,7 +11,7 @@ LABEL_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 # Where the pages, the demo logins and the label's QR code link to: JIDI_BASE_URL if set, else this machine's port.
 BASE_URL := $(or $(JIDI_BASE_URL),http://127.0.0.1:$(PORT))
 
-.PHONY: run test lint fuzz lock bench promises totp chromium fonts install i18n-extract i18n-update lint-imports
+.PHONY: run test lint fuzz lock bench promises totp chromium fonts ocr install i18n-extract i18n-update lint-imports
 
 # requirements.lock: the versions CI tested, so a fresh machine installs the same (`make lock` updates it).
 $(STAMP): pyproject.toml requirements.lock
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 ## Serve the embedded default (SQLite, ./var/ key file, SMS outbox) with demo data on http://127.0.0.1:$(PORT) (make run PORT=8080)
-run: $(STAMP) fonts
+run: $(STAMP) fonts ocr
 	$(VENV)/bin/jidi migrate
 	@echo "== demo logins =="
 	@JIDI_BASE_URL="$(BASE_URL)" $(VENV)/bin/jidi demo
@@ -33,7 +33,7 @@ run: $(STAMP) fonts
 ## Everything the tests need (including Debian's chromium), the linters, then the whole suite on SQLite and PostgreSQL
 ## on every core (make test JOBS=1 for one process; worksteal: an idle process takes tests queued for a busy one)
 JOBS ?= auto
-test: $(STAMP) chromium fonts lint
+test: $(STAMP) chromium fonts ocr lint
 	$(PY) -m pytest -n $(JOBS) --dist worksteal $(PYTEST_ARGS)
 
 ## ruff, mypy (strict on the privacy core) and the import contracts
@@ -61,12 +61,17 @@ chromium:
 fonts:
 	@[ -e $(LABEL_FONT) ] || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
 
+# OCR for the address book's "read from a photo" (Tesseract with the Simplified Chinese model); without it, the form
+# asks for pasted text instead.
+ocr:
+	@{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx chi_sim; } || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim; }
+
 ## Benchmarks: one JSON object per line
 bench: $(STAMP)
 	$(PY) -m bench
 
 ## Which promises of docs/PROMISES.md are covered by at least one passing test
-promises: $(STAMP) chromium fonts
+promises: $(STAMP) chromium fonts ocr
 	$(PY) tools/promises.py -n $(JOBS)
 
 ## A demo staff member's current authenticator code: make totp WHO=support

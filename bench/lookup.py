@@ -96,7 +96,7 @@ def server_app():
     cfg = json.loads(os.environ["JIDI_BENCH_LOOKUP_SERVER"])
     c = bootstrap(Settings(**cfg["settings"]))
     c.tracking.lookup_limit = Limit.of("tracking_lookups", f"{10**12}/minute", fixed=True)
-    c.limiter = RateLimiter(c.settings.redis_url, prefix=cfg["redis_prefix"])
+    c.limiter = RateLimiter(c.settings.redis_url, hasher=c.vault.blind_index, prefix=cfg["redis_prefix"])
     app = create_app(c)
     gc.freeze()
     return app

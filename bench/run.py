@@ -7,12 +7,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import audit, consent, events, fields, lookup, orders, passwords, retention, rights, roundtrip, tracking
+from bench import audit, consent, events, fields, lookup, orders, pages, passwords, policy, retention, rights, roundtrip, tracking
 from bench.harness import Phones, emit, log, make_variant, settings_for, size, throwaway_database
 from bench.noop import NoopCipher
 from jidi.db import make_engine
 
-BENCHMARKS = ("fields", "consent", "http", "orders", "passwords", "tracking", "events", "audit", "lookup", "retention", "rights")
+BENCHMARKS = ("fields", "consent", "http", "orders", "pages", "passwords", "tracking", "events", "policy", "audit", "lookup", "retention",
+              "rights")
 
 
 def _selected() -> list[str]:
@@ -49,12 +50,16 @@ def main() -> int:
                 roundtrip.run(on, off, phones, crypto_us)
             if "orders" in chosen:
                 orders.run(on, off, phones)
+            if "pages" in chosen:
+                pages.run(on, phones)
             if "passwords" in chosen:
                 passwords.run(on, phones)
             if "tracking" in chosen:
                 tracking.run(on, phones, Path(tmp))
             if "events" in chosen:
                 events.run(settings)
+            if "policy" in chosen:
+                policy.run(on)
         finally:
             engine.dispose()
     if "audit" in chosen:

@@ -268,6 +268,7 @@ VALID_BODIES = {
     "POST /api/v1/guardian/withdrawal/codes": {"phone": "13800000000"},
     "POST /api/v1/guardian/withdrawal": {"phone": "13800000000", "code": "123456"},
     "POST /api/v1/minors/reports": {"details": "这个账号是一名小学生自己注册的。", "account_phone": "13800000000", "contact": "王先生"},
+    "POST /api/v1/policy/accept": {"version": "2026-12-20", "text_hash": "0" * 64},
     "POST /api/v1/tracking/events": {"events": [{
         "event_id": "scan-2026-000001", "waybill_no": "JD1234567890128", "event_time": "2026-11-23T09:30:00+08:00",
         "action": "arrived_facility", "site_code": "BJ-HD-01", "site_name": "北京海淀分拣中心", "operator": "C10023"}]},

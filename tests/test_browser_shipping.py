@@ -208,7 +208,7 @@ def test_ship_pay_pick_up_track_and_find_the_parcel_as_recipient_and_family(web,
     _page_has_no(page, *PERSONAL)
 
     # -- the recipient finds it under "my parcels" ------------------------------------------------------------------
-    recipient.goto("/orders")
+    recipient.goto("/orders?box=received")
     received = recipient.page.get_by_test_id("orders-received")
     expect(received.get_by_text(waybill_no)).to_be_visible()
     received.get_by_text(waybill_no).click()

@@ -53,7 +53,8 @@ def test_a_short_word_gets_the_translation_of_its_meaning():
 def test_order_ship_and_policy_pages_use_the_words_of_their_meaning(client, sms):
     web_register(client, sms, phone=PHONES[0])
     orders = client.get("/orders").text
-    assert "<th>寄件人</th><th>收件人</th>" in orders and "接收号码" not in orders
+    assert translations("zh_CN").pgettext("parcel party", "From") == "寄件人" and "接收号码" not in orders
+    assert translations("zh_CN").pgettext("parcel party", "To") == "收件人"  # each parcel card says who, in these words
     ship = client.get("/ship").text
     assert "物品名称" in ship and "信息项" not in ship
     policy = client.get("/privacy").text

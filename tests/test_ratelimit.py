@@ -71,6 +71,20 @@ def test_without_trusted_proxies_forwarded_addresses_are_ignored(container):
     assert answers == [422] * 30 + [429]
 
 
+def test_the_limiter_counts_personal_identifiers_by_their_keyed_hash_only(container):
+    from jidi.ratelimit import Limit, client_address, login_name, waybill_no  # noqa: PLC0415
+
+    limiter = RateLimiter(hasher=container.vault.blind_index)
+    once = Limit.of("test_once", "1/minute")
+    name = login_name("someone@example.net")
+    assert "someone" not in repr(name) and "someone" not in limiter._key("login", name)
+    assert limiter._key("client", client_address(None)) == "client/" + container.vault.blind_index("client_address", "-").hex()
+    assert limiter.hit(once, name) == 0 and limiter.hit(once, name) > 0
+    assert limiter.hit(once, login_name("someone.else@example.net")) == 0
+    # The same text in another domain is another identifier.
+    assert limiter.hit(once, waybill_no("JD0000000000001")) == 0 and limiter.hit(once, client_address("JD0000000000001")) == 0
+
+
 @pytest.fixture
 def redis_prefix():
     prefix = f"jidi-test-{uuid.uuid4().hex}"
@@ -84,9 +98,9 @@ def redis_prefix():
 def test_limits_in_redis_hold_across_processes_and_name_nobody(client, container, sms, clock, redis_prefix):
     """Two web processes (two containers) share password-guessing and SMS limits through Redis; the keys hold keyed
     hashes only: no login name, phone number or client address."""
-    container.limiter = RateLimiter(REDIS_URL, prefix=redis_prefix, clock=clock)
+    container.limiter = RateLimiter(REDIS_URL, hasher=container.vault.blind_index, prefix=redis_prefix, clock=clock)
     other = bootstrap(container.settings, engine=container.engine, sms=sms, clock=clock)
-    other.limiter = RateLimiter(REDIS_URL, prefix=redis_prefix, clock=clock)
+    other.limiter = RateLimiter(REDIS_URL, hasher=other.vault.blind_index, prefix=redis_prefix, clock=clock)
     guess = {"login": "someone@example.net", "password": "wrong guess"}
     with TestClient(create_app(other), base_url="https://testserver") as second:
         second.event_hooks["response"].append(require_retry_after)

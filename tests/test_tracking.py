@@ -561,9 +561,9 @@ def test_a_redis_url_puts_the_rate_limits_in_redis(settings, backend, sms, clock
 def test_lookups_counted_in_redis_are_limited_per_client_across_processes(client, app, container, key, clock, redis_prefix):
     """Two web processes (two containers, two Redis connection pools) share one limit; the counter names the client
     by a keyed hash only and expires with its window."""
-    container.limiter = RateLimiter(REDIS_URL, prefix=redis_prefix, clock=clock)
+    container.limiter = RateLimiter(REDIS_URL, hasher=container.vault.blind_index, prefix=redis_prefix, clock=clock)
     other = bootstrap(container.settings, engine=container.engine, sms=container.sms, clock=clock)
-    other.limiter = RateLimiter(REDIS_URL, prefix=redis_prefix, clock=clock)
+    other.limiter = RateLimiter(REDIS_URL, hasher=other.vault.blind_index, prefix=redis_prefix, clock=clock)
     wb = _tracked(client, container, key, clock)
     unknown = wb[:-2] + next(f"{d}{c}" for d in "0123456789" for c in "0123456789"
                              if f"{d}{c}" != wb[-2:] and waybill.is_valid(wb[:-2] + f"{d}{c}"))
@@ -590,7 +590,7 @@ def test_lookups_counted_in_redis_are_limited_per_client_across_processes(client
 
 def test_lookups_stay_limited_when_redis_is_down(client, container, key, clock, caplog):
     """Redis unreachable: each lookup is counted in memory instead, and the log says so once, without the address."""
-    container.limiter = RateLimiter("redis://127.0.0.1:1/0", prefix="jidi-test-down", clock=clock)
+    container.limiter = RateLimiter("redis://127.0.0.1:1/0", hasher=container.vault.blind_index, prefix="jidi-test-down", clock=clock)
     wb = _tracked(client, container, key, clock)
     for _ in range(PER_MINUTE):
         assert client.get(f"/api/v1/tracking/{wb}").status_code == 200

@@ -1,8 +1,9 @@
 """Count the calls features make on the vault, outside the privacy core.
 
 `python tools/vault_calls.py` prints the total and the count per method. Features seal by assigning to personal
-attributes and open through `jidi.privacy.open`; what remains on the vault is keyed hashing (blind indexes for
-lookups and rate limits), shredding, erasure checks and the composition root's wiring. tests/test_privacy_core.py keeps the count from growing back.
+attributes and open through `jidi.privacy.open`; features find rows by a personal value through
+the model's column (`jidi.privacy.Finder`) and the rate limiter hashes what it counts; what remains on the vault is
+shredding, creating a subject, comparing a value, an erasure check and the composition root's wiring. tests/test_privacy_core.py keeps the count from growing back.
 """
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ from jidi.jobs import make_queue, register_tasks
 from jidi.kit.feature import resolve
 from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
 from jidi.privacy import (
-    AuditLog, Catalog, Consents, DataMap, PolicySource, Secrets, SettingsPolicy, ShareRegister, Vault, load_key_ring, open_ledger,
+    AuditLog, Catalog, Consents, DataMap, Finder, PolicySource, Secrets, SettingsPolicy, ShareRegister, Vault, load_key_ring,
+    open_ledger,
 )
 from jidi.privacy.consent import refuse_bulk_changes
 from jidi.ratelimit import RateLimiter
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from jidi.family.service import Family
     from jidi.notify.service import Notifier
     from jidi.retention.sweep import RetentionSweep
+    from jidi.policy.service import Policies
     from jidi.rights.service import Rights
     from jidi.shipping.service import Shipping
     from jidi.tracking.service import Tracking
@@ -53,6 +55,7 @@ class Container:
     sessions: sessionmaker[Session]
     catalog: Catalog
     vault: Vault
+    finder: Finder
     audit: AuditLog
     shares: ShareRegister
     consents: Consents
@@ -78,6 +81,7 @@ class Container:
     lookup: Lookup = dataclasses.field(init=False)
     workdays: WorkdayCalendar = dataclasses.field(init=False)
     rights: Rights = dataclasses.field(init=False)
+    policy: Policies = dataclasses.field(init=False)
     retention: RetentionSweep = dataclasses.field(init=False)
 
     if TYPE_CHECKING:
@@ -120,6 +124,7 @@ def bootstrap(
         sessions=make_session_factory(engine),
         catalog=catalog,
         vault=vault,
+        finder=Finder(vault),
         audit=AuditLog(keys, ledger.checkpoints),
         # Every recipient declared, with where its deletion notices go.
         shares=ShareRegister(catalog, vault.pseudonym, vault.blind_index, {SMS_GATEWAY.key: sms}),
@@ -129,7 +134,8 @@ def bootstrap(
         sms=sms,
         wechat=wechat or SimulatedWechat(),
         clock=clock,
-        limiter=RateLimiter(settings.redis_url, clock=clock),
+        # Counts by keyed hashes only: the limiter hashes client addresses, waybill numbers and login names itself.
+        limiter=RateLimiter(settings.redis_url, hasher=vault.blind_index, clock=clock),
     )
     vault.attach(c.sessions)
     refuse_bulk_changes(c.sessions)

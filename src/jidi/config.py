@@ -14,6 +14,17 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
+# Each operator profile's deadline rule for rights requests (PROMISES A1): (rule, days). `JIDI_OPERATOR` sets the
+# default of `JIDI_RIGHTS_DEADLINE` and `JIDI_RIGHTS_DEADLINE_DAYS`; either set explicitly wins. The profiles
+# themselves (names, contacts, minors rule) are jidi.policy.operators.
+OPERATOR_DEADLINES = {
+    "jidi": ("working_days_from_receipt", 15),
+    "jd": ("working_days_from_receipt", 15),
+    "cainiao": ("calendar_days_from_verification", 15),
+    "zkjia": ("working_days_from_receipt", 15),
+}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JIDI_", extra="ignore")
 
@@ -36,6 +47,8 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     cookie_secure: bool = True
     default_locale: str = "zh_CN"
+    # Who runs this deployment (jidi.policy.operators): the privacy policy's operator, contacts and brand rules.
+    operator: Literal["jidi", "jd", "cainiao", "zkjia"] = "jidi"
     # The version of the privacy policy users accept at registration and login.
     policy_version: str = "2026-11-01"
     # The brand's deadline for answering rights requests (PROMISES A1, jidi.workdays): JD and ZK count PRC working
@@ -112,6 +125,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "Settings":
+        rule, days = OPERATOR_DEADLINES[self.operator]
+        if "rights_deadline" not in self.model_fields_set:
+            self.rights_deadline = rule  # type: ignore[assignment]
+        if "rights_deadline_days" not in self.model_fields_set:
+            self.rights_deadline_days = days
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.var_dir / 'jidi.db').as_posix()}"
         if not self.key_source:

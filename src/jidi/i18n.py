@@ -104,11 +104,20 @@ def duration(value: dt.timedelta, locale: str) -> str:
     return format_unit(seconds, "duration-second", locale=_babel(locale))
 
 
+def yuan(fen: int | None) -> str:
+    """An amount in fen as a person reads it: yuan with fen precision, "¥12.30" ("" for none)."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
 def install_formats(env: jinja2.Environment) -> None:
     """The filters pages write dates, lists and durations with (China time; the language is the template's
     `locale`). `items|join_list(show)` shows each item with the function `show`, e.g. `_`."""
     env.filters["china_datetime"] = china_datetime
     env.filters["china_date"] = china_date
+    env.filters["yuan"] = yuan
     env.filters["join_list"] = jinja2.pass_context(
         lambda ctx, items, show=str: join_list(map(show, items), ctx["locale"]))
     env.filters["duration"] = jinja2.pass_context(lambda ctx, value: duration(value, ctx["locale"]))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import re
 import unicodedata
 
@@ -360,3 +361,39 @@ def split_address(text: str) -> tuple[str | None, str]:
             break
     skip()
     return found.code, text[pos:].strip()
+
+
+# -- coarse reverse geocoding ----------------------------------------------------------------------------------
+# Mainland China's extent, with a margin: a point outside it is no address jidi delivers to.
+_LAT, _LON = (17.5, 54.0), (73.0, 135.5)
+
+
+@functools.cache
+def _centroids() -> tuple[tuple[str, float, float], ...]:
+    """(code, latitude, longitude) of every county-level division with a known centre (region_centroids.tsv)."""
+    from pathlib import Path  # noqa: PLC0415
+
+    rows = []
+    for line in (Path(__file__).parent / "region_centroids.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            code, lon, lat = line.split("\t")
+            if is_leaf(code):
+                rows.append((code, float(lat), float(lon)))
+    return tuple(rows)
+
+
+def nearest(latitude: float, longitude: float) -> str | None:
+    """The address code (a district or county) whose centre is nearest to a point, or None outside mainland China.
+
+    Coarse on purpose: it names the district to fill an address form with, never a street; the point is compared
+    with about 2,700 division centres here and goes nowhere else (no geocoding service is asked)."""
+    if not (_LAT[0] <= latitude <= _LAT[1] and _LON[0] <= longitude <= _LON[1]):
+        return None
+    scale = math.cos(math.radians(latitude)) ** 2  # a degree of longitude is shorter away from the equator
+
+    def distance(row: tuple[str, float, float]) -> float:
+        return (row[1] - latitude) ** 2 + scale * (row[2] - longitude) ** 2
+
+    code, lat, lon = min(_centroids(), key=distance)
+    # Farther than ~1.5 degrees from every centre (at sea, across a border): no address here.
+    return code if distance((code, lat, lon)) <= 2.25 else None

@@ -6,6 +6,7 @@ every valid number, and SMS login creates the account on the first successful ch
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import datetime as dt
@@ -15,7 +16,7 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from jidi import errors, privacy, values
+from jidi import errors, privacy, ratelimit, values
 from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
 from jidi.accounts.wechat import WechatIdentity
 from jidi.i18n import N_
@@ -23,7 +24,7 @@ from jidi.kit import gates
 from jidi.privacy import (
     Actor, Agreement, Personal, Purpose, Role, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
 )
-from jidi.ratelimit import Limit, key
+from jidi.ratelimit import Limit
 
 CODE_PURPOSES = ("login", "change_phone", "lookup", "family", "rights", "guardian")
 # The SMS template (jidi.notify.service.TEMPLATES) of each code purpose.
@@ -100,14 +101,23 @@ class Accounts:
         user = s.get(User, user_id) if user_id is not None else None
         return user.phone if user is not None else None
 
-    def _user_by_index(self, s: Session, domain: str, value: str, *, include_erased: bool = False) -> User | None:
+    def _user_by_index(self, s: Session, field: str, value: str, *, include_erased: bool = False) -> User | None:
         """The account with this phone, username or e-mail. An account erased on request whose row a restored backup
         brought back is no account (until the erasure is re-applied), unless `include_erased` (the value is taken)."""
-        column = {"phone": User.phone_bidx, "username": User.username_bidx, "email": User.email_bidx}[domain]
-        user = s.scalar(select(User).where(column == self.vault.blind_index(domain, value)))
-        if user is not None and not include_erased and self.vault.is_erased(user.id):
-            return None
+        column = {"phone": User.phone, "username": User.username, "email": User.email}[field]
+        user: User | None = self.c.finder.one(s, column, value, include_erased=include_erased)
         return user
+
+    def _user_by_bidx(self, s: Session, domain: str, index: bytes) -> User | None:
+        """The active account whose phone, username or e-mail has this keyed index (a remembered login's)."""
+        column = {"phone": User.phone_bidx, "username": User.username_bidx, "email": User.email_bidx}[domain]
+        user = s.scalar(select(User).where(column == index))
+        return user if user is not None and self._active(user.status, user.id) else None
+
+    def _active(self, status: str, user_id: uuid.UUID) -> bool:
+        """Whether an account may log in or use a session: active, and not erased on request (a row or a session that a
+        restored backup brought back, before the erasure is re-applied)."""
+        return status == "active" and not self.vault.is_erased(user_id)
 
     # -- one-time codes ------------------------------------------------------------------------------
     def trusted_device(self, user_id: uuid.UUID) -> str:
@@ -158,30 +168,31 @@ class Accounts:
         phone = values.phone(raw_phone)
         if purpose not in CODE_PURPOSES:
             raise errors.invalid_field(N_("purpose"))
-        phone_idx = self.vault.blind_index("phone", phone)
+        phone_idx = self.c.finder.index(SmsCode.phone_bidx, phone)
+        requester: tuple[ratelimit.Part, ...]
         if (asking := by_user or for_user) is not None:
-            requester = key("user", str(asking))
+            requester = ("user", str(asking))
         elif (owner := self._device_owner(device, phone_idx)) is not None:
-            requester = key("device", str(owner))
+            requester = ("device", str(owner))
         else:
-            requester = key("client", self.vault.blind_index("client_address", client_address or "-"))
+            requester = ("client", ratelimit.client_address(client_address))
         per_number, per_requester, untrusted = self._sms_limits()
         if own_number:
             per_number = OWN_NUMBER
         limiter = self.c.limiter
-        if wait := limiter.retry_after(per_number, key(requester, phone_idx)):
+        if wait := limiter.retry_after(per_number, *requester, phone_idx):
             raise errors.code_too_soon(wait)
-        if wait := limiter.retry_after(per_requester, requester):
+        if wait := limiter.retry_after(per_requester, *requester):
             raise errors.code_daily_limit(wait)
-        anonymous = requester.startswith("client/")
-        if anonymous and (wait := limiter.retry_after(untrusted, key(phone_idx))):
+        anonymous = requester[0] == "client"
+        if anonymous and (wait := limiter.retry_after(untrusted, phone_idx)):
             if not self._challenge_answered(challenge, phone_idx):
                 raise self._challenge(phone_idx, wait, wrong=challenge is not None)
-        if wait := limiter.hit(per_number, key(requester, phone_idx)):  # another request just took the last slot
+        if wait := limiter.hit(per_number, *requester, phone_idx):  # another request just took the last slot
             raise errors.code_too_soon(wait)
-        limiter.hit(per_requester, requester)
+        limiter.hit(per_requester, *requester)
         if anonymous:
-            limiter.hit(untrusted, key(phone_idx))
+            limiter.hit(untrusted, phone_idx)
         st = self.c.settings
         now = self.c.clock()
         with self.c.uow() as s:
@@ -200,7 +211,7 @@ class Accounts:
             subject = owner  # None: a number with no account, its message gets a one-off subject
             template = CODE_TEMPLATES[purpose]
             self.c.notifier.queue_sms(s, subject_id=subject, phone=phone, template=template, locale=locale, code=code)
-        return limiter.retry_after(per_number, key(requester, phone_idx))
+        return limiter.retry_after(per_number, *requester, phone_idx)
 
     def check_code(self, purpose: str, code: str, *, phone: str | None = None, phone_idx: bytes | None = None) -> None:
         """Check and use up a code that `request_code` sent for another feature ("lookup", "family"), for a
@@ -212,7 +223,7 @@ class Accounts:
     def _consume_code(self, phone: str | None, purpose: str, code: str, *, phone_idx: bytes | None = None) -> None:
         """Check a code in its own transaction, so a wrong guess is counted even though the caller fails."""
         code = values.code(code)
-        phone_idx = phone_idx or self.vault.blind_index("phone", phone)
+        phone_idx = phone_idx or self.c.finder.index(SmsCode.phone_bidx, phone)
         with self.c.uow() as s:
             failure = self._use_code(s, phone_idx, purpose, code)
         if failure:
@@ -256,20 +267,65 @@ class Accounts:
             token = self._new_session(s, user.id, kind)
         return LoginResult(user.id, token, created)
 
-    def login_with_password(self, login: str, password: str, kind: str = "web") -> LoginResult:
+    @staticmethod
+    def _login_key(login: str) -> tuple[str, str] | None:
+        """Which index a login name is looked up in (phone, e-mail or user name), and its normal form."""
+        if not login or len(login) > 254:
+            return None
+        if "@" in login:
+            return "email", login.lower()
+        if login.isdigit() or login.startswith("+"):
+            try:
+                return "phone", values.phone(login)
+            except errors.AppError:
+                return None
+        return "username", login.lower()
+
+    def remember_login(self, user_id: uuid.UUID, login: str) -> str | None:
+        """The "remember my login name" cookie's value after `login` logged in to the account (JD-3.1.2(1), A13): the
+        keyed hash (HMAC-SHA256, the key never leaves the server) of the login name under which the account's index
+        finds it, so the name cannot be read back from the cookie, not even by someone using the same computer; the
+        server maps it to the account."""
+        found = self._login_key((login or "").strip())
+        if found is None:
+            return None
+        domain = found[0]
+        with self.c.uow() as s:
+            user = s.get(User, user_id)
+            index = getattr(user, f"{domain}_bidx", None) if user is not None else None
+        if not index:
+            return None
+        return f"{domain}.{base64.urlsafe_b64encode(index).decode().rstrip('=')}"
+
+    def _remembered_user(self, s: Session, remembered: str | None) -> User | None:
+        domain, _, digest = (remembered or "").partition(".")
+        if domain not in ("phone", "username", "email") or len(digest) != 43:
+            return None
+        try:
+            index = base64.urlsafe_b64decode(digest + "=")
+        except ValueError:
+            return None
+        user = self._user_by_bidx(s, domain, index)
+        return user if user is not None and user.role == Role.CUSTOMER.value else None
+
+    def remembered_login(self, remembered: str | None) -> Personal | None:
+        """The login name a remembered-login cookie stands for, as a personal value: it shows itself masked (138****8000)."""
+        with self.c.uow() as s:
+            user = self._remembered_user(s, remembered)
+            if user is None:
+                return None
+            return {"phone": user.phone, "username": user.username, "email": user.email}[remembered.partition(".")[0]]  # type: ignore[union-attr]
+
+    def login_with_password(self, login: str, password: str, kind: str = "web", remembered: str | None = None) -> LoginResult:
+        """A password login by login name, or (`remembered`, with no name) by the remembered-login cookie's value."""
         login = (login or "").strip()
-        with self._guarded_login(login.lower()) as (s, attempt):
+        by_cookie = not login and bool(remembered)
+        with self._guarded_login(("remembered:" + (remembered or "")) if by_cookie else login.lower()) as (s, attempt):
             user = None
-            if login and len(login) <= 254:
-                if "@" in login:
-                    user = self._user_by_index(s, "email", login.lower())
-                elif login.isdigit() or login.startswith("+"):
-                    try:
-                        user = self._user_by_index(s, "phone", values.phone(login))
-                    except errors.AppError:
-                        user = None
-                else:
-                    user = self._user_by_index(s, "username", login.lower())
+            if by_cookie:
+                user = self._remembered_user(s, remembered)
+            elif (found := self._login_key(login)) is not None:
+                user = self._user_by_index(s, *found)
             ok = self._password_matches(s, user, password)
             if not ok or user is None or user.role != Role.CUSTOMER.value:
                 attempt.fail(errors.login_failed())  # raised, and counted, after the transaction
@@ -296,7 +352,7 @@ class Accounts:
         after it. A name with too many recent failures is refused before its password is even checked — the same for
         names with and without an account."""
         attempt = _Attempt()
-        name = key(self.vault.blind_index("login_name", login_name))
+        name = ratelimit.login_name(login_name)
         if wait := self.c.limiter.retry_after(LOGIN_FAILURES, name):
             raise errors.too_many_attempts(wait)
         with self.c.uow() as s:
@@ -306,7 +362,7 @@ class Accounts:
             raise attempt.error
 
     def _ensure_usable(self, user: User, role: Role) -> None:
-        if user.status != "active" or user.role != role.value or self.vault.is_erased(user.id):
+        if user.role != role.value or not self._active(user.status, user.id):
             raise errors.account_unavailable()
 
     # How each login channel records the acceptance in the consent ledger (jidi.privacy.consent.HOW), and where.
@@ -332,6 +388,30 @@ class Accounts:
                 s.delete(row)
         return len(rows)
 
+    def record_consent(self, s: Session, subject_id: uuid.UUID, kind: str, version: str, channel: str) -> None:
+        """A consent event (JD-4.2d) in the caller's transaction, e.g. a later version of the privacy policy accepted
+        on a notice (jidi.policy); once per kind and version."""
+        have = s.scalar(select(Consent.id).where(
+            Consent.subject_id == subject_id, Consent.kind == kind, Consent.version == version, Consent.withdrawn_at.is_(None)
+        ))
+        if have is None:
+            s.add(Consent(id=uuid.uuid4(), subject_id=subject_id, kind=kind, version=version, channel=channel[:20],
+                          granted_at=self.c.clock()))
+
+    def consents(self, s: Session, subject_id: uuid.UUID, kind: str) -> list[tuple[str, dt.datetime]]:
+        """The live consents of one kind: (version, granted_at), oldest first."""
+        return [(v, at) for v, at in s.execute(select(Consent.version, Consent.granted_at).where(
+            Consent.subject_id == subject_id, Consent.kind == kind, Consent.withdrawn_at.is_(None)
+        ).order_by(Consent.granted_at))]
+
+    def customers_to_notify(self, s: Session, after: uuid.UUID | None = None, limit: int = 1000) -> list[tuple[uuid.UUID, Personal]]:
+        """Active customer accounts with a mobile number, in id order from `after`: (user id, sealed number) for a
+        notice every customer gets (a material change of the privacy policy, JD-9.2)."""
+        q = select(User).where(User.role == Role.CUSTOMER.value, User.status == "active", User.phone_bidx.is_not(None))
+        if after is not None:
+            q = q.where(User.id > after)
+        return [(u.id, u.phone) for u in s.scalars(q.order_by(User.id).limit(limit)) if not self.vault.is_erased(u.id)]
+
     def _new_session(self, s: Session, user_id: uuid.UUID, kind: str) -> str:
         ttl = self.c.settings.staff_session_ttl_seconds if kind == "staff" else self.c.settings.session_ttl_seconds
         token = self.c.secrets.new_token()
@@ -356,9 +436,9 @@ class Accounts:
                 held = gates.held(self.c, s, row.id, path)
         if held is not None and row.kind in kinds and row.revoked_at is None and row.expires_at > self.c.clock():
             raise held
-        if row is None or row.kind not in kinds or row.revoked_at is not None or row.expires_at <= self.c.clock() or row.status != "active":
+        if row is None or row.kind not in kinds or row.revoked_at is not None or row.expires_at <= self.c.clock():
             return None
-        if self.vault.is_erased(row.id):  # a session a restored backup brought back, before the erasure is re-applied
+        if not self._active(row.status, row.id):
             return None
         return row.id, Role(row.role)
 
@@ -606,7 +686,7 @@ class Accounts:
     def wechat_login(self, ident: WechatIdentity, kind: str = "web") -> LoginResult | None:
         """Log in the account bound to this WeChat identity, or None when it is not bound yet."""
         with self.c.uow() as s:
-            link = s.scalar(select(WechatLink).where(WechatLink.openid_bidx == self.vault.blind_index("wechat_openid", ident.openid)))
+            link = s.scalar(select(WechatLink).where(self.c.finder.where(WechatLink.openid, ident.openid)))
             if link is None:
                 return None
             user = s.get(User, link.user_id)
@@ -620,8 +700,7 @@ class Accounts:
         if not accept_policy:
             raise errors.policy_not_accepted()
         with self.c.uow() as s:
-            idx = self.vault.blind_index("wechat_openid", ident.openid)
-            if s.scalar(select(WechatLink.id).where(WechatLink.openid_bidx == idx)):
+            if s.scalar(select(WechatLink.id).where(self.c.finder.where(WechatLink.openid, ident.openid))):
                 raise errors.wechat_failed()
             link = WechatLink(id=uuid.uuid4(), user_id=user_id)
             link.openid = ident.openid

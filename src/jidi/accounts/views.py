@@ -10,8 +10,10 @@ from fastapi.responses import RedirectResponse
 
 from jidi import errors
 from jidi.accounts.wechat import WechatIdentity
+from jidi.kit import cookies
 from jidi.kit.deps import (
     DEVICE_COOKIE,
+    LOGIN_NAME_COOKIE,
     SESSION_COOKIE,
     STAFF_COOKIE,
     ContainerDep,
@@ -30,8 +32,8 @@ from jidi.kit.deps import (
 from jidi.privacy import ROLE_PURPOSES, Purpose
 
 router = APIRouter(include_in_schema=False)
-WECHAT_STATE_COOKIE = "jidi_wx_state"
-WECHAT_PENDING_COOKIE = "jidi_wx_pending"
+WECHAT_STATE_COOKIE = cookies.WECHAT_STATE
+WECHAT_PENDING_COOKIE = cookies.WECHAT_PENDING
 
 Text = lambda n: Annotated[str, Form(max_length=n)]  # noqa: E731
 # Where to return after logging in: a path on this site (checked by safe_next), carried by the login forms.
@@ -75,26 +77,47 @@ def login_submit(request: Request, c: ContainerDep, loc: LocaleDep, action: Text
     return response
 
 
+def _remembered(request: Request, c) -> tuple[str | None, object]:
+    """The remembered-login cookie's value and the login name it stands for (masked when shown), if it is valid."""
+    token = request.cookies.get(LOGIN_NAME_COOKIE)
+    shown = c.accounts.remembered_login(token) if token else None
+    return (token if shown is not None else None), shown
+
+
 @router.get("/login/password")
-def password_page(request: Request, next: Next = ""):
-    return render(request, "login_password.html", login="", next=safe_next(next))
+def password_page(request: Request, c: ContainerDep, next: Next = "", other: Annotated[int, Query(ge=0, le=1)] = 0):
+    _token, shown = _remembered(request, c) if not other else (None, None)
+    return render(request, "login_password.html", login="", next=safe_next(next), remembered=shown)
 
 
 @router.post("/login/password", dependencies=[Csrf])
 def password_submit(request: Request, c: ContainerDep, login: Text(254) = "", password: Text(128) = "",
-                    accept_policy: Text(5) = "", next: NextForm = ""):
+                    accept_policy: Text(5) = "", next: NextForm = "", remember: Text(5) = "", use_remembered: Text(5) = ""):
+    token, shown = _remembered(request, c) if use_remembered == "on" and not login else (None, None)
     try:
-        result = c.accounts.login_with_password(login, password)
+        result = c.accounts.login_with_password(login, password, remembered=token)
         pending = c.secrets.open_blob("wechat", request.cookies.get(WECHAT_PENDING_COOKIE))
         if pending:
             c.accounts.bind_wechat(result.user_id, WechatIdentity(**pending), accept_policy == "on")
     except errors.AppError as err:
-        return render_error(request, "login_password.html", err, login=login, next=safe_next(next))
+        return render_error(request, "login_password.html", err, login=login, next=safe_next(next), remembered=shown)
     response = redirect(safe_next(next) or "/profile")
     if pending:
         response.delete_cookie(WECHAT_PENDING_COOKIE)
     _login_cookie(c, response, SESSION_COOKIE, result.token)
     trust_device(c, response, result.user_id)
+    if remember == "on" and login and (value := c.accounts.remember_login(result.user_id, login)):
+        # A preference cookie, set only because the box was ticked (jidi.kit.cookies): a keyed hash, never the name.
+        response.set_cookie(LOGIN_NAME_COOKIE, value, max_age=cookies.YEAR, httponly=True, secure=c.settings.cookie_secure,
+                            samesite="lax")
+    return response
+
+
+@router.post("/login/password/forget", dependencies=[Csrf])
+def forget_login_name(request: Request, c: ContainerDep):
+    """Forget the remembered login name on this browser."""
+    response = redirect("/login/password")
+    response.delete_cookie(LOGIN_NAME_COOKIE, secure=c.settings.cookie_secure, httponly=True)
     return response
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
 
 from jidi import errors, regions
-from jidi.addressbook import service
-from jidi.kit.deps import ContainerDep, Csrf, PageUser, redirect, render, render_error
+from jidi.i18n import N_, gettext_for
+from jidi.addressbook import feature, ocr, service
+from jidi.kit.deps import ContainerDep, Csrf, LocaleDep, PageUser, redirect, render, render_error
+from jidi.kit.permissions import Kind
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,7 +31,7 @@ def _form(*, kind: str = "recipient", name: str = "", phone: str = "", province:
             "region_code": region_code, "detail": detail, "is_default": is_default}
 
 
-def _context(form: dict, entry_id=None) -> dict:
+def _context(form: dict, entry_id=None, assist=()) -> dict:
     province = form["province"] if regions.get(form["province"]) and regions.get(form["province"]).parent is None else ""
     return {
         "form": {**form, "province": province},
@@ -36,7 +39,15 @@ def _context(form: dict, entry_id=None) -> dict:
         "provinces": regions.provinces(),
         "districts": regions.leaves_under(province) if province else [],
         "consent_notice": service.CONSENT_NOTICE,
+        "assist": assist,
     }
+
+
+def _assist(c, user) -> list:
+    """The device assists this customer's form offers: the feature's declared permissions, less those turned off in
+    jidi's settings (JD-6.6c). The buttons stay hidden until the page's script shows them (no JavaScript: type)."""
+    off = c.devices.turned_off(user.id)
+    return [p for p in feature.permissions if p.kind not in off]
 
 
 def _province_of(code: str) -> str:
@@ -52,8 +63,8 @@ def list_page(request: Request, user: PageUser, c: ContainerDep, saved: Annotate
 
 
 @router.get("/address-book/new")
-def new_page(request: Request, user: PageUser, kind: Annotated[str, Query(max_length=10)] = "recipient"):
-    return render(request, FORM, user=user, **_context(_form(kind=kind)))
+def new_page(request: Request, user: PageUser, c: ContainerDep, kind: Annotated[str, Query(max_length=10)] = "recipient"):
+    return render(request, FORM, user=user, **_context(_form(kind=kind), None, _assist(c, user)))
 
 
 def _submit(request: Request, user, c, action: str, form: dict, paste_text: str, entry_id=None):
@@ -62,16 +73,16 @@ def _submit(request: Request, user, c, action: str, form: dict, paste_text: str,
         try:
             parsed = c.addressbook.parse(paste_text)
         except errors.AppError as err:
-            return render_error(request, FORM, err, user=user, **_context(form, entry_id))
+            return render_error(request, FORM, err, user=user, **_context(form, entry_id, _assist(c, user)))
         code = parsed.region_code or ""
         form = {**form, "name": parsed.name or form["name"], "phone": parsed.phone or form["phone"],
                 "detail": parsed.detail or form["detail"], "province": _province_of(code) if code else form["province"],
                 "region_code": code if regions.is_leaf(code) else ""}
-        return render(request, FORM, user=user, pasted=True, **_context(form, entry_id))
+        return render(request, FORM, user=user, pasted=True, **_context(form, entry_id, _assist(c, user)))
     if action == "region":
         if form["province"] and regions.get(form["province"]) is None:
-            return render_error(request, FORM, errors.invalid_region(), user=user, **_context(form, entry_id))
-        return render(request, FORM, user=user, **_context(form, entry_id))
+            return render_error(request, FORM, errors.invalid_region(), user=user, **_context(form, entry_id, _assist(c, user)))
+        return render(request, FORM, user=user, **_context(form, entry_id, _assist(c, user)))
     try:
         data = service.validate(form["kind"], form["name"], form["phone"], form["region_code"], form["detail"],
                                 form["is_default"], within=form["province"] or None)
@@ -82,7 +93,7 @@ def _submit(request: Request, user, c, action: str, form: dict, paste_text: str,
     except errors.AppError as err:
         if err.code == "not_found":
             raise
-        return render_error(request, FORM, err, user=user, **_context(form, entry_id))
+        return render_error(request, FORM, err, user=user, **_context(form, entry_id, _assist(c, user)))
     return redirect("/address-book?saved=1")
 
 
@@ -93,6 +104,48 @@ def new_submit(request: Request, user: PageUser, c: ContainerDep, action: Text(1
     form = _form(kind=kind, name=name, phone=phone, province=province, region_code=region_code, detail=detail,
                  is_default=is_default == "on")
     return _submit(request, user, c, action, form, paste)
+
+
+def _kind_on(c, user, kind: Kind) -> None:
+    """A device assist the customer turned off in jidi is not served either (JD-6.6c)."""
+    if kind in c.devices.turned_off(user.id):
+        raise errors.AppError("permission_off", N_("You turned this off in your device-permission settings. Type the "
+                                                   "details instead, or turn it on again in settings."), 409)
+
+
+@router.post("/address-book/locate", dependencies=[Csrf])
+def locate(user: PageUser, c: ContainerDep, loc: LocaleDep, latitude: Annotated[float, Form(ge=-90, le=90)],
+           longitude: Annotated[float, Form(ge=-180, le=180)]):
+    """The district nearest to a position the browser gave (JD-1.1.2(4)d): computed here from the regions' centres,
+    used once, neither stored nor logged, and no other service is asked. For the form's "my location" assist."""
+    try:
+        _kind_on(c, user, Kind.GEOLOCATION)
+        code = regions.nearest(latitude, longitude)
+        if code is None:
+            raise errors.AppError("outside_service_area", N_("That position is not in mainland China: choose the province "
+                                                             "and district instead."), 422)
+    except errors.AppError as err:
+        return JSONResponse({"error": {"code": err.code, "message": err.render(gettext_for(loc))}}, status_code=err.status)
+    return JSONResponse({"region_code": code, "province": _province_of(code), "name": regions.full_name(code, loc)})
+
+
+@router.post("/address-book/new/photo", dependencies=[Csrf])
+def read_photo(request: Request, user: PageUser, c: ContainerDep, photo: Annotated[UploadFile | None, File()] = None,
+               kind: Text(10) = "recipient"):
+    """Read a name, number and address from a photo (JD-1.1.2(4)c, CN-3.4.4) with the OCR engine installed here
+    (Tesseract), then fill the form as pasted text would: the photo is read in memory and not stored, the text goes
+    only into the form. Works without JavaScript (a file field)."""
+    form = _form(kind=kind)
+    try:
+        _kind_on(c, user, Kind.CAMERA)
+        text = ocr.read(photo.file.read(ocr.MAX_BYTES + 1) if photo is not None else b"")
+        parsed = c.addressbook.parse(text[:500])
+    except errors.AppError as err:
+        return render_error(request, FORM, err, user=user, **_context(form, None, _assist(c, user)))
+    code = parsed.region_code or ""
+    form = {**form, "name": parsed.name or "", "phone": parsed.phone or "", "detail": parsed.detail or "",
+            "province": _province_of(code) if code else "", "region_code": code if regions.is_leaf(code) else ""}
+    return render(request, FORM, user=user, pasted=True, paste_text=text[:500], **_context(form, None, _assist(c, user)))
 
 
 @router.post("/address-book/{entry_id}/edit", dependencies=[Csrf])

@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 import uuid
 
-from jidi import errors, values, waybill
+from jidi import errors, ratelimit, values, waybill
 from jidi.i18n import N_
-from jidi.ratelimit import Limit, key
+from jidi.ratelimit import Limit
 
 # Attempts allowed in an hour: (per client address, per waybill number).
 LIMITS = {step: (Limit.of(f"lookup_{step}_client", f"{per_client}/hour"), Limit.of(f"lookup_{step}_waybill", f"{per_waybill}/hour"))
@@ -42,50 +42,45 @@ class Lookup:
     def __init__(self, container):
         self.c = container
 
-    @property
-    def vault(self):
-        return self.c.vault
-
     def _count(self, step: str, raw_waybill: str, client_address: str) -> str:
         """Count this attempt, or refuse it when the client or the waybill number is over its limit.
         Returns the normalised waybill number."""
         number = waybill.normalise(raw_waybill)[:40]
-        counted = ((LIMITS[step][0], key(self.vault.blind_index("client_address", client_address or "-"))),
-                   (LIMITS[step][1], key(self.vault.blind_index("waybill_no", number))))
+        counted = ((LIMITS[step][0], ratelimit.client_address(client_address)), (LIMITS[step][1], ratelimit.waybill_no(number)))
         if wait := max(self.c.limiter.retry_after(limit, ident) for limit, ident in counted):
             raise lookup_too_many(wait)
         for limit, ident in counted:
             self.c.limiter.hit(limit, ident)
         return number
 
-    def _phone_index(self, raw_phone: str) -> tuple[str, bytes] | None:
+    @staticmethod
+    def _phone(raw_phone: str) -> str | None:
         try:
-            phone = values.phone(raw_phone)
+            return values.phone(raw_phone)
         except errors.AppError:
             return None
-        return phone, self.vault.blind_index("phone", phone)
 
     def request_code(self, raw_waybill: str, raw_phone: str, client_address: str, locale: str) -> None:
         """Send a lookup code to the number if it is the waybill's sender's or recipient's. Answers the same
         in every case (only the rate limit can refuse, and it does not depend on the number)."""
         number = self._count("code", raw_waybill, client_address)
-        found = self._phone_index(raw_phone)
-        if found is None or self.c.shipping.order_for_phone(number, found[1]) is None:
+        phone = self._phone(raw_phone)
+        if phone is None or self.c.shipping.order_for_phone(number, phone=phone) is None:
             return
         try:
-            self.c.accounts.request_code(found[0], "lookup", client_address, locale)
+            self.c.accounts.request_code(phone, "lookup", client_address, locale)
         except errors.AppError:
             return  # a resend too soon or a daily cap would tell that the number matched
 
     def lookup(self, raw_waybill: str, raw_phone: str, code: str, client_address: str):
         """The parcel (an OrderView, masked) for a number proved by its code; one error for every failure."""
         number = self._count("check", raw_waybill, client_address)
-        found = self._phone_index(raw_phone)
-        view = self.c.shipping.order_for_phone(number, found[1]) if found else None
-        if found is None or view is None:
+        phone = self._phone(raw_phone)
+        view = self.c.shipping.order_for_phone(number, phone=phone) if phone else None
+        if phone is None or view is None:
             raise lookup_failed()
         try:
-            self.c.accounts.check_code("lookup", code, phone_idx=found[1])
+            self.c.accounts.check_code("lookup", code, phone=phone)
         except errors.AppError:
             raise lookup_failed() from None
         return view

@@ -158,7 +158,7 @@ class Family:
         if role not in ROLES:
             raise errors.invalid_field(N_("relative's role"))
         phone = values.phone(raw_phone)
-        phone_idx = self.vault.blind_index("phone", phone)
+        phone_idx = self.c.finder.index(FamilyBinding.phone, phone)
         with self.c.uow() as s:
             if self.c.accounts.phone_index(s, binder_id) == phone_idx:
                 raise family_own_number()
@@ -271,7 +271,7 @@ class Family:
             self.c.audit.record(s, actor=Actor(binder_id, Role.CUSTOMER), action="proxy_collected", subject_id=order.recipient_subject_id,
                               detail="collected on the recipient's behalf by a family number")
             phone_idx = b.phone_bidx
-        view = self.c.shipping.order_for_phone(number, phone_idx)
+        view = self.c.shipping.order_for_phone(number, phone_idx=phone_idx)
         if view is None:
             raise errors.not_found()
         return self._parcels([view])[0]

@@ -6,6 +6,7 @@ import hmac
 import secrets
 import uuid
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlencode, urlsplit
 
@@ -17,13 +18,16 @@ from fastapi.templating import Jinja2Templates
 
 from jidi import errors, regions
 from jidi.i18n import gettext_for, install_formats, translations
+from jidi.kit import cookies
 from jidi.privacy import LABELS, Actor, Role
 
-SESSION_COOKIE = "jidi_session"
-STAFF_COOKIE = "jidi_staff"
-CSRF_COOKIE = "jidi_csrf"
-LANG_COOKIE = "jidi_lang"
-DEVICE_COOKIE = "jidi_device"  # a trusted device of an account (accounts.trusted_device)
+# The cookies' names; each is declared, with its purpose and lifetime, in jidi.kit.cookies.
+SESSION_COOKIE = cookies.SESSION
+STAFF_COOKIE = cookies.STAFF
+CSRF_COOKIE = cookies.CSRF
+LANG_COOKIE = cookies.LANG
+DEVICE_COOKIE = cookies.DEVICE  # a trusted device of an account (accounts.trusted_device)
+LOGIN_NAME_COOKIE = cookies.LOGIN_NAME  # the remembered login name, as a keyed hash (JD-3.1.2(1))
 
 _KIT_TEMPLATES = jinja2.FileSystemLoader(Path(__file__).parent / "templates")  # the layout and error page every page shares
 templates = Jinja2Templates(env=jinja2.Environment(loader=_KIT_TEMPLATES, autoescape=True))
@@ -94,9 +98,25 @@ def csrf_token(request: Request) -> str:
 
 
 def check_csrf(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "") -> None:
+    """A form post must come from jidi's own pages: its token matches the CSRF cookie; or, from a browser that keeps
+    no cookies (JD-3.1.3b: the site works with cookies refused), the browser itself says the post comes from this
+    site (`Origin`, else `Sec-Fetch-Site: same-origin`). A cross-site post, or one that says neither, is refused."""
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie.encode(), csrf_token.encode()):
+    if cookie:
+        if not hmac.compare_digest(cookie.encode(), csrf_token.encode()):
+            raise errors.csrf_failed()
+        return
+    if not _same_origin(request):
         raise errors.csrf_failed()
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if origin is not None:
+        here = {request.url.netloc, urlsplit(request.app.state.container.settings.base_url).netloc}
+        parts = urlsplit(origin)
+        return parts.scheme in ("http", "https") and parts.netloc in here
+    return request.headers.get("sec-fetch-site") == "same-origin"
 
 
 def new_csrf() -> str:
@@ -125,6 +145,20 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+# Notices that features put on every page for the customer viewing it (jidi.policy: a material change of the privacy
+# policy), registered by the feature's pages module. Each takes the request and the page's customer and returns None
+# or a dict: "template" (included at the top of the page) and "blocking" (the page's own content is withheld until the
+# person acts on the notice).
+PAGE_NOTICES: list[Callable[[Request, CurrentUser], dict | None]] = []
+
+
+def page_notice(fn: Callable[[Request, CurrentUser], dict | None]) -> Callable[[Request, CurrentUser], dict | None]:
+    """Register a page notice (once, however often the pages module is imported)."""
+    if all(f.__qualname__ != fn.__qualname__ or f.__module__ != fn.__module__ for f in PAGE_NOTICES):
+        PAGE_NOTICES.append(fn)
+    return fn
+
+
 def _nav(request: Request, context: dict) -> dict:
     """Who the menu is for: the page's customer or staff member; on pages that do not say, whoever the session
     cookies name (so no logged-in person is offered "log in")."""
@@ -132,6 +166,11 @@ def _nav(request: Request, context: dict) -> dict:
     staff = context.get("staff") or (staff_user_optional(request) if request.cookies.get(STAFF_COOKIE) else None)
     on_staff_page = request.url.path.startswith("/staff")
     return {"nav_user": None if staff and on_staff_page else user, "nav_staff": staff if on_staff_page or not user else None}
+
+
+def _city(code: str | None, loc: str) -> str:
+    names = regions.lookup(code, loc) if code else None
+    return (names.city or names.province) if names else ""
 
 
 def render(request: Request, name: str, status_code: int = 200, **context):
@@ -156,13 +195,29 @@ def render(request: Request, name: str, status_code: int = 200, **context):
         "label": label,
         "region": lambda code: regions.full_name(code, loc),  # a GB/T 2260 code by its names
         "region_name": lambda region: regions.name(region, loc),  # one division's name
+        "city": lambda code: _city(code, loc),  # a code's city (a municipality's own name): where a parcel goes
         "dev": request.app.state.container.settings.env != "production",
         "path": request.url.path,
         "in_language": in_language,
         **_nav(request, context),
     }
+    base["page_notices"] = [n for fn in PAGE_NOTICES if (n := fn(request, base["nav_user"])) is not None] if base["nav_user"] else []
+    base["page_blocked"] = any(n["blocking"] for n in base["page_notices"])
     base.update(context)
+    if base["nav_user"] is not None:
+        note_tracking_signal(request, base["nav_user"].id)
     return templates.TemplateResponse(request, name, base, status_code=status_code)
+
+
+def note_tracking_signal(request: Request, user_id: uuid.UUID) -> None:
+    """Hook for the consent ledger (ZK-2.3: "recorded"): a logged-in customer's browser sends Do Not Track or Global
+    Privacy Control. The signal is honoured for everyone whether or not it is recorded (jidi.kit.cookies, the app's
+    middleware); a container that has a `tracking_signals` recorder (the consent engine, once it has a topic for
+    it) records it as `record(user_id, signal)`, which must be idempotent: it is called on every page."""
+    signal = cookies.tracking_refused(request.headers)
+    recorder = getattr(request.app.state.container, "tracking_signals", None) if signal else None
+    if recorder is not None:
+        recorder.record(user_id, signal)
 
 
 if TYPE_CHECKING:  # the checker sees the typed container; FastAPI needs only the dependency (bootstrap is above the kit)

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from jidi.kit.permissions import Permission
+
 
 @dataclasses.dataclass(frozen=True)
 class Feature:
@@ -43,6 +45,9 @@ class Feature:
     # the withdrawal's transaction: it stops what the consent allowed (what was done before stays, JD-6.4.3b).
     consent_purposes: tuple[Any, ...] = ()
     on_withdrawal: str | None = None
+    # The device permissions its pages ask the browser for (jidi.kit.permissions.Permission: kind, purpose, page):
+    # a script its templates load may use no permission API the feature does not declare (JD-6.6a).
+    permissions: tuple[Permission, ...] = ()
 
     @property
     def package(self) -> str:

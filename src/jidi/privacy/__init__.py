@@ -1,7 +1,8 @@
 """The privacy core: the only package that touches keys, ciphertext and plaintext storage.
 
 Features use this facade: declare personal columns with `personal()` and the row's subject (`__subject__`);
-assign plaintext and read `Personal` values (sealed at flush, see `sealing`); open a value only with
+assign plaintext and read `Personal` values (sealed at flush, see `sealing`); find rows by a personal value
+through the model's column (`Finder`); open a value only with
 `open(value, for_=purpose, actor=...)` (catalog checked, a live consent checked for a use on consent, audited when
 shown to a person); keep the audit log; record, prove and withdraw consent (`consent`, `container.consents`).
 """
@@ -11,6 +12,7 @@ from jidi.privacy.catalog import (
     LegalBasis, Purpose, Retention, Role, Separate, Topic, blind_index, personal,
 )
 from jidi.privacy.datamap import DataMap, LegalHold
+from jidi.privacy.finder import Finder
 from jidi.privacy.credentials import (
     Secrets, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri,
     verify_password,
@@ -28,7 +30,7 @@ from jidi.retained import BY_ACCOUNT_PURGE, SWEPT, Action, PartOf, Retained, set
 __all__ = [
     "CONSENTABLE", "MARKETING", "PURPOSE_BASIS", "Agreement", "ConsentRequired", "Consents", "Notice", "PolicySource",
     "Separate", "SettingsPolicy", "Topic",
-    "BY_ACCOUNT_PURGE", "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "AuditLog", "Action", "DataMap", "LegalHold",
+    "BY_ACCOUNT_PURGE", "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "AuditLog", "Action", "DataMap", "Finder", "LegalHold",
     "Catalog", "Category", "FieldSpec", "LegalBasis", "Mask", "Personal", "Purpose", "PurposeNotAllowed",
     "PartOf", "RecipientRole", "Retained", "Retention", "Role", "SWEPT", "ShareRegister", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "needs_rehash", "looks_masked", "mask", "open_ledger",
     "new_totp_secret", "open", "open_all", "personal", "recipient", "setting_days", "totp_now", "totp_ok", "totp_uri", "verify_password",

@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,6 +84,18 @@ class OrderView:
     @property
     def refunded_fen(self) -> int:
         return refund_fen(self.status, self.paid, self.price_fen)
+
+
+@dataclasses.dataclass(frozen=True)
+class OrdersPage:
+    """A page of my parcels (Shipping.my_orders_page): the orders, how many match, which page of how many, and how
+    many of all my parcels (before the status filter) are in each status group."""
+    orders: list[OrderView]
+    total: int
+    page: int
+    pages: int
+    group_counts: dict[str, int]
+    all_count: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -289,7 +301,34 @@ class Shipping:
             orders = s.scalars(
                 select(Order).where(or_(Order.owner_id == user_id, Order.id.in_(received))).order_by(Order.created_at.desc()).limit(limit)
             ).all()
-            return [self._view(s, o, user_id, phone_idx) for o in orders]
+            return self._views(s, orders, user_id, phone_idx)
+
+    def my_orders_page(self, user_id: uuid.UUID, *, box: str = "all", group: str = "", waybill_no: str = "",
+                       page: int = 1, per_page: int = 20) -> "OrdersPage":
+        """One page of my parcels, newest first: `box` sent, received or all; `group` a key of states.STATUS_GROUPS
+        (else every state); `waybill_no` a whole or partial number (not personal: it is on the parcel). The filters
+        and the page are applied in the database, so a long history costs one page of rows."""
+        with self.c.uow() as s:
+            phone_idx = self._user_phone_index(s, user_id)
+            received = select(OrderParty.order_id).where(OrderParty.role == "recipient", OrderParty.phone_bidx == phone_idx)
+            mine = {"sent": Order.owner_id == user_id, "received": Order.id.in_(received)}.get(
+                box, or_(Order.owner_id == user_id, Order.id.in_(received)))
+            where = [mine]
+            number = waybill.normalise(waybill_no)[:30] if waybill_no else ""
+            if number:
+                where.append(Order.waybill_no.contains(number, autoescape=True))
+            counts = dict(s.execute(select(Order.status, func.count()).where(*where).group_by(Order.status)).all())
+            wanted = states.STATUS_GROUPS.get(group)
+            if wanted:
+                where.append(Order.status.in_(wanted))
+            total = sum(n for st, n in counts.items() if not wanted or st in wanted)  # no second count query
+            pages = max(1, -(-total // per_page))
+            page = min(max(1, page), pages)
+            orders = s.scalars(select(Order).where(*where).order_by(Order.created_at.desc(), Order.id)
+                               .offset((page - 1) * per_page).limit(per_page)).all()
+            views = self._views(s, orders, user_id, phone_idx)
+        group_counts = {g: sum(counts.get(st, 0) for st in sts) for g, sts in states.STATUS_GROUPS.items()}
+        return OrdersPage(views, total, page, pages, group_counts, sum(counts.values()))
 
     def order_for(self, user_id: uuid.UUID, waybill_no: str) -> OrderView:
         """One order, to its sender or recipient only; anyone else gets not-found."""
@@ -301,11 +340,13 @@ class Shipping:
             raise errors.not_found()
         return view
 
-    def order_for_phone(self, waybill_no: str, phone_idx: bytes) -> OrderView | None:
+    def order_for_phone(self, waybill_no: str, *, phone: str | None = None, phone_idx: bytes | None = None) -> OrderView | None:
         """One order, to whoever proved the full number of its sender or recipient (JD-1.1.2(2)b, used by
-        jidi.family.lookup): None when the number matches neither, the waybill is unknown or malformed."""
-        if not waybill.is_valid(waybill_no):
+        jidi.family), given in full or by its blind index: None when the number matches neither, the waybill is unknown
+        or malformed."""
+        if not waybill.is_valid(waybill_no) or (phone is None and phone_idx is None):
             return None
+        phone_idx = phone_idx or self.c.finder.index(OrderParty.phone, phone)
         with self.c.uow() as s:
             order = self._by_waybill(s, waybill_no)
             view = self._view(s, order, None, phone_idx) if order else None
@@ -326,8 +367,18 @@ class Shipping:
         query = select(Order).where(Order.waybill_no == value)
         return s.scalar(query.with_for_update() if lock else query)
 
-    def _view(self, s: Session, order: Order, user_id: uuid.UUID | None, phone_idx: bytes | None) -> OrderView:
-        parties = {p.role: p for p in s.scalars(select(OrderParty).where(OrderParty.order_id == order.id))}
+    def _views(self, s: Session, orders, user_id: uuid.UUID | None, phone_idx: bytes | None) -> list[OrderView]:
+        """Views of many orders, their parties read in one query (a list page costs two queries, not one per order)."""
+        by_order: dict = {}
+        if orders:
+            for p in s.scalars(select(OrderParty).where(OrderParty.order_id.in_([o.id for o in orders]))):
+                by_order.setdefault(p.order_id, {})[p.role] = p
+        return [self._view(s, o, user_id, phone_idx, by_order.get(o.id, {})) for o in orders]
+
+    def _view(self, s: Session, order: Order, user_id: uuid.UUID | None, phone_idx: bytes | None,
+              parties: dict | None = None) -> OrderView:
+        if parties is None:
+            parties = {p.role: p for p in s.scalars(select(OrderParty).where(OrderParty.order_id == order.id))}
         views = {role: PartyView(role, p.name, p.phone, p.region_code,
                                  p.address) for role, p in parties.items()}
         if user_id is not None and order.owner_id == user_id:

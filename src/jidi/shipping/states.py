@@ -60,6 +60,17 @@ LABELS = {
 def can_move(current: str, new: str) -> bool:
     return new in NEXT.get(current, frozenset())
 
+# "My parcels" filters (issue 15): the tabs people know from express apps, each a set of states.
+STATUS_GROUPS = {
+    "pickup": (AWAITING_PAYMENT, AWAITING_PICKUP, NOT_ACCEPTED),
+    "transit": (PICKED_UP, IN_TRANSIT, REFUSED, RETURNING),
+    "delivering": (OUT_FOR_DELIVERY,),
+    "delivered": (DELIVERED, RETURNED),
+    "cancelled": (CANCELLED,),
+}
+GROUP_LABELS = {"pickup": LABELS[AWAITING_PICKUP], "transit": LABELS[IN_TRANSIT], "delivering": LABELS[OUT_FOR_DELIVERY],
+                "delivered": LABELS[DELIVERED], "cancelled": LABELS[CANCELLED]}
+IN_PROGRESS = frozenset(STATUS_GROUPS["pickup"] + STATUS_GROUPS["transit"] + STATUS_GROUPS["delivering"])
 ORDER_PLACED = N_("Order placed")  # the first stop of every route: the order itself
 EXCEPTION_LABELS = {
     "address_unknown": N_("Address could not be found"),

@@ -77,12 +77,27 @@ def ship_submit(
     return redirect(f"/orders/{waybill_no}?placed=1")
 
 
+BOXES = ("all", "sent", "received")
+
+
 @router.get("/orders")
-def my_parcels(request: Request, user: PageUser, c: ContainerDep):
-    orders = c.shipping.my_orders(user.id)
-    return render(request, "orders.html", user=user, sent=[o for o in orders if o.mine_as == "sender"],
-                  received=[o for o in orders if o.mine_as == "recipient"], status_labels=states.LABELS,
-                  family_groups=c.family.parcels(user.id))
+def my_parcels(request: Request, user: PageUser, c: ContainerDep,
+               status: Annotated[str, Query(max_length=16)] = "", box: Annotated[str, Query(max_length=16)] = "all",
+               q: Annotated[str, Query(max_length=40)] = "", page: Annotated[int, Query(ge=1, le=10_000)] = 1):
+    """My parcels: status tabs, sent / received, search by waybill number, 20 a page. Filters are plain links and a
+    GET form (no JavaScript); the query holds only a status, a box, a page and a waybill number, nothing personal."""
+    status = status if status in states.STATUS_GROUPS else ""
+    box = box if box in BOXES else "all"
+    found = c.shipping.my_orders_page(user.id, box=box, group=status, waybill_no=q, page=page)
+    filters = {"status": status, "box": box, "q": q}
+
+    def url(**change) -> str:
+        query = {k: v for k, v in {**filters, **change}.items() if v and not (k == "box" and v == "all") and not (k == "page" and v == 1)}
+        return "/orders" + ("?" + urlencode(query) if query else "")
+
+    return render(request, "orders.html", user=user, found=found, filters=filters, url=url, page_url=lambda n: url(page=n),
+                  status_labels=states.LABELS, group_labels=states.GROUP_LABELS,
+                  family_groups=c.family.parcels(user.id) if page == 1 and not (status or q) and box == "all" else [])
 
 
 def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppError | None = None):

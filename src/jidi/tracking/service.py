@@ -25,10 +25,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from jidi import errors, regions, waybill
+from jidi import errors, ratelimit, regions, waybill
 from jidi.events import Event, handles
 from jidi.i18n import N_, gettext_for
-from jidi.ratelimit import Limit, key
+from jidi.ratelimit import Limit
 from jidi.shipping import states
 from jidi.shipping.models import Order
 from jidi.tracking import events as ev
@@ -540,8 +540,7 @@ class Tracking:
         past the per-minute limit whatever the number, so a refused lookup says nothing about it. One count (one round
         trip when Redis holds it) and one read statement per lookup.
         """
-        client = key(self.c.vault.blind_index("client_address", client_address or "-"))
-        if wait := self.c.limiter.hit(self.lookup_limit, client):
+        if wait := self.c.limiter.hit(self.lookup_limit, ratelimit.client_address(client_address)):
             raise too_many_lookups(wait)
         value = waybill.normalise(raw_waybill)
         if not waybill.is_valid(value):

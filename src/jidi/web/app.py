@@ -20,7 +20,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from jidi.features import registered
 from jidi.i18n import LOCALES, negotiate, translations
 from jidi.jobs import EmbeddedWorker
-from jidi.kit import deps, fields
+from jidi.kit import cookies, deps, fields
 from jidi.kit.errors import install_error_handlers
 from jidi.kit.feature import resolve
 from jidi.privacy.audit import request_id as request_id_var
@@ -111,10 +111,20 @@ def _cookie_header(name: str, max_age: int | None, httponly: bool, secure: bool)
     return key, before, after
 
 
+def _tracking_cookie(header: bytes) -> bool:
+    """Whether a Set-Cookie header sets an analytics or marketing cookie (jidi.kit.cookies: none is declared today).
+    For a visitor who sends Do Not Track or Global Privacy Control such a cookie is dropped here, whatever set it
+    (ZK-2.3); so is any cookie not declared at all, which is never meant to be set."""
+    name = header.split(b"=", 1)[0].strip().decode("latin-1")
+    spec = cookies.declared(name)
+    return spec is None or spec.kind in cookies.TRACKING
+
+
 class RequestContext:
     """Every HTTP request: a request id (from X-Request-Id when sane, else new; in the audit log's context), the
     language (?lang=, the language cookie, Accept-Language), the CSRF token (the cookie's, or a new one set as a
-    cookie), and security headers on every response the app sends.
+    cookie), and security headers on every response the app sends. A request with `DNT: 1` or `Sec-GPC: 1` gets
+    no analytics or marketing cookie (jidi.kit.cookies).
 
     Every answer but a static asset is `Cache-Control: no-store` (and `Pragma: no-cache` for HTTP/1.0 caches): any
     page or API answer may carry personal data or depend on who asks, so none is kept by a browser or proxy cache,
@@ -171,9 +181,12 @@ class RequestContext:
             key, before, after = self.lang_cookie
             added.append((key, before + lang.encode("latin-1") + after))
 
+        dnt = any(name in (b"dnt", b"sec-gpc") and value.strip() == b"1" for name, value in scope["headers"])
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", ()) if h[0].lower() not in replaced]
+                headers = [h for h in message.get("headers", ()) if h[0].lower() not in replaced
+                           and not (dnt and h[0].lower() == b"set-cookie" and _tracking_cookie(h[1]))]
                 headers.extend(added)
                 message = {**message, "headers": headers}
             await send(message)

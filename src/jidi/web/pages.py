@@ -1,26 +1,87 @@
-"""Pages that belong to no single feature: home and the privacy policy generated from the catalog."""
+"""Pages that belong to no single feature: home, 我的 (/me) and the cookie notice generated from the cookie declaration.
+(The privacy policy at /privacy is the policy feature's.)"""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
 
-from jidi.kit.deps import ContainerDep, OptionalPageUser, render
-from jidi.privacy import LABELS, Category
-from jidi.privacy.sharing import RECIPIENTS, ROLE_LABELS
+from fastapi import APIRouter, Form, Query, Request
+
+from jidi import errors
+from jidi.features import registered
+from jidi.i18n import N_
+from jidi.kit import cookies, permissions
+from jidi.kit.deps import ContainerDep, Csrf, OptionalPageUser, PageUser, redirect, render, render_error
+from jidi.shipping import states
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def home(request: Request, user: OptionalPageUser):
-    return render(request, "home.html", user=user)
+def home(request: Request, user: OptionalPageUser, c: ContainerDep):
+    """For a visitor: track by number, ship, log in. For a customer: the same, and the parcels still on their way."""
+    moving = []
+    if user is not None:
+        moving = [o for o in c.shipping.my_orders(user.id, limit=30) if o.status in states.IN_PROGRESS][:5]
+        return render(request, "home.html", user=user, moving=moving, status_labels=states.LABELS)
+    return render(request, "home.html", user=user, moving=moving)
 
 
-@router.get("/privacy")
-def privacy_policy(request: Request, c: ContainerDep, user: OptionalPageUser):
-    """The collection list: every personal field in the catalog, grouped by category; and the sharing list: every
-    declared recipient with what it may receive."""
-    groups = c.catalog.by_category()
-    ordered = [(cat, sorted(groups[cat], key=lambda s: s.key)) for cat in Category if cat in groups]
-    recipients = [(r, [c.catalog.fields[f] for f in sorted(r.fields)]) for _key, r in sorted(RECIPIENTS.items())]
-    return render(request, "privacy.html", user=user, groups=ordered, recipients=recipients, role_labels=ROLE_LABELS,
-                  version=c.settings.policy_version, LABELS=LABELS)
+@router.get("/me")
+def me(request: Request, user: PageUser, c: ContainerDep):
+    """我的: the account and everything a customer looks after, one tap away on a phone."""
+    return render(request, "me.html", user=user, profile=c.accounts.profile(user.id),
+                  addresses=len(c.addressbook.list(user.id)), family=len(c.family.bindings(user.id)))
+
+
+@router.get("/cookies")
+def cookie_notice(request: Request, user: OptionalPageUser):
+    """The cookie notice (JD-3.1, CN-9, ZK-2): every cookie jidi sets, from its declaration (jidi.kit.cookies), what
+    works without them, how to refuse or clear them, and the Do Not Track / GPC signal this request carries."""
+    kinds = [(kind, [c for c in cookies.COOKIES if c.kind is kind]) for kind in cookies.Kind]
+    present = [c for c in cookies.COOKIES if c.kind is cookies.Kind.PREFERENCE and c.name in request.cookies]
+    return render(request, "cookies.html", user=user, kinds=kinds, kind_labels=cookies.KIND_LABELS, present=present,
+                  signal=cookies.tracking_refused(request.headers), cleared=request.query_params.get("cleared") == "1")
+
+
+@router.post("/cookies/clear", dependencies=[Csrf])
+def clear_preference_cookies(request: Request, c: ContainerDep):
+    """Refuse preference cookies: the ones this browser holds are deleted. Nothing is stored to remember the refusal,
+    and nothing needs to be: a preference cookie is set only when the visitor asks for it again."""
+    response = redirect("/cookies?cleared=1")
+    for spec in cookies.COOKIES:
+        if not spec.essential and spec.name in request.cookies:
+            # With the attributes it was set with: a browser keeps a Secure cookie that a non-Secure one would replace.
+            response.delete_cookie(spec.name, secure=c.settings.cookie_secure, httponly=spec.http_only)
+    return response
+
+
+# -- device permissions ---------------------------------------------------------------------------------------
+def declared_permissions() -> list[tuple[permissions.Kind, list[tuple[str, permissions.Permission]]]]:
+    """Every permission kind some feature declares, with each (feature, declaration): the set jidi may ask for."""
+    by_kind: dict[permissions.Kind, list[tuple[str, permissions.Permission]]] = {}
+    for feature in registered():
+        for p in feature.permissions:
+            by_kind.setdefault(p.kind, []).append((feature.name, p))
+    return [(kind, by_kind[kind]) for kind in permissions.Kind if kind in by_kind]
+
+
+def _permissions_page(request: Request, c, user, err: errors.AppError | None = None, saved: str = ""):
+    return render_error(request, "permissions.html", err, user=user, declared=declared_permissions(), labels=permissions.LABELS,
+                        off=c.devices.turned_off(user.id), saved=saved)
+
+
+@router.get("/settings/permissions")
+def permissions_page(request: Request, user: PageUser, c: ContainerDep, saved: Annotated[str, Query(max_length=20)] = ""):
+    """Each device permission jidi may ask for: what for, on which page, whether it is on in jidi, what the browser says
+    (shown by the page's script), and how to revoke it in the browser too (JD-6.4.1, CN-8.3.1a, ZK-1.2b)."""
+    return _permissions_page(request, c, user, saved=saved)
+
+
+@router.post("/settings/permissions", dependencies=[Csrf])
+def permissions_submit(request: Request, user: PageUser, c: ContainerDep, kind: Annotated[str, Form(max_length=20)] = "",
+                       allowed: Annotated[str, Form(max_length=5)] = ""):
+    """Turn a permission off in jidi (or on again): from the next page on, no page offers what needs it (JD-6.6c)."""
+    if kind not in {k.value for k, _ in declared_permissions()}:
+        return _permissions_page(request, c, user, errors.invalid_field(N_("Permission")))
+    c.devices.set_allowed(user.id, kind, allowed == "on")
+    return redirect(f"/settings/permissions?saved={kind}")

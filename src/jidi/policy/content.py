@@ -1,0 +1,141 @@
+"""The structured content of the privacy policy: the facts it states, gathered from what the code declares.
+
+* the catalog (jidi.privacy.catalog): every personal field, grouped by the feature whose tables hold it, with its
+  purposes, legal basis, retention and sensitivity; staff-only fields are not a customer's data and are left out;
+* the declared recipients (jidi.privacy.sharing `recipient()`, and the features' `recipients`);
+* the retention declarations (`__retention__` on the models, as `jidi retention schedule` reads them);
+* the operator profile (jidi.policy.operators) and the settings the brand rules live in (rights deadline, fees);
+* the rights the rights feature offers (jidi.rights.kinds), the cookies the site sets, SDKs (none), minors,
+  cross-border and the latest personal-information impact assessment.
+
+The content is plain JSON (lists and dicts, every text a [zh, en] pair): a version stores it, the classifier diffs two
+of them (jidi.policy.classify), and the written sections (jidi.policy.document) turn it into a policy.
+"""
+from __future__ import annotations
+
+import importlib
+
+from jidi.db import Base
+from jidi.policy.operators import OperatorProfile
+from jidi.privacy import LABELS, LegalBasis, Purpose
+from jidi.privacy.sharing import RECIPIENTS, ROLE_LABELS
+from jidi.rights.kinds import KIN_RIGHTS, KINDS, SELF_KINDS
+from jidi.i18n import gettext_for
+
+SCHEMA = 1
+
+# What each feature that holds personal data is called in the collection list. A feature with personal fields and no
+# title here is listed under its package name (a test fails for it).
+FEATURE_TITLES = {
+    "accounts": ("账号注册与登录", "Registering and logging in"),
+    "addressbook": ("地址簿", "Address book"),
+    "shipping": ("寄件、揽收与派送", "Sending, pickup and delivery"),
+    "family": ("亲情号", "Family numbers"),
+    "tracking": ("物流跟踪", "Tracking"),
+    "notify": ("短信通知与验证码", "SMS notices and verification codes"),
+    "rights": ("个人信息权利请求", "Requests about your personal information"),
+}
+
+# The cookies the site sets (jidi.kit.deps, jidi.accounts.views): all first-party and strictly necessary.
+COOKIES = (
+    ("jidi_session", ("保持您的登录状态", "Keeps you logged in"), ("登录后 14 天或退出登录时失效", "14 days after login, or until you log out")),
+    ("jidi_staff", ("保持员工的登录状态", "Keeps staff logged in"), ("8 小时", "8 hours")),
+    ("jidi_csrf", ("防止跨站请求伪造（安全）", "Protects forms against cross-site request forgery (security)"),
+     ("关闭浏览器时失效", "Until the browser is closed")),
+    ("jidi_lang", ("记住您选择的语言", "Remembers the language you chose"), ("1 年", "1 year")),
+    ("jidi_device", ("识别您曾登录过的受信任设备（加密，仅含账号编号）", "Recognises a trusted device you logged in on (encrypted; holds only an account number)"),
+     ("最近一次登录后 90 天", "90 days after the last login")),
+    ("jidi_wx_state", ("微信登录的一次性校验值", "One-time check value of a WeChat login"), ("10 分钟", "10 minutes")),
+    ("jidi_wx_pending", ("微信登录绑定账号前的临时状态", "A WeChat login waiting to be bound to an account"), ("15 分钟", "15 minutes")),
+)
+
+
+def _pair(item) -> list[str]:
+    zh, en = LABELS[item]
+    return [zh, en]
+
+
+def _msg(message: str) -> list[str]:
+    return [gettext_for("zh_CN")(message), gettext_for("en")(message)]
+
+
+def _table_owners() -> dict[str, str]:
+    """table name -> the package (the feature, or the privacy core) whose models module declares it."""
+    return {m.class_.__tablename__: m.class_.__module__.split(".")[1] for m in Base.registry.mappers}
+
+
+def _feature_recipients(packages: set[str]) -> list:
+    """Recipients the features declare on their `feature = Feature(...)` (the hook, beside `recipient()`)."""
+    out = []
+    for name in sorted(packages):
+        declared = getattr(importlib.import_module(f"jidi.{name}"), "feature", None)
+        out += list(getattr(declared, "recipients", ()))
+    return out
+
+
+def _retention_rules(settings, personal_tables: set[str]) -> list[dict]:
+    rules = []
+    for mapper in sorted(Base.registry.mappers, key=lambda m: m.class_.__tablename__):
+        table = mapper.class_.__tablename__
+        declared = getattr(mapper.class_, "__retention__", ())
+        if not isinstance(declared, tuple):
+            declared = (declared,)
+        for d in declared:
+            if not hasattr(d, "period_of") or (table not in personal_tables and d.name != "audit"):
+                continue
+            period = d.period_of(settings)
+            label = getattr(mapper.class_, "__label__", None)
+            text = [f"{label[0]}：{d.zh}", f"{label[1]}: {d.en}"] if label else [d.zh, d.en]
+            rules.append({"rule": d.name, "action": d.action.value, "text": text,
+                          "days": None if period is None else round(period.total_seconds() / 86400, 2)})
+    return rules
+
+
+def gather(catalog, settings, profile: OperatorProfile, *, impact_assessment: dict | None = None) -> dict:
+    """The policy's facts as of now."""
+    owners = _table_owners()
+    fields = sorted((s for s in catalog.fields.values() if not s.staff_only), key=lambda s: s.key)
+    by_feature: dict[str, list] = {}
+    for spec in fields:
+        by_feature.setdefault(owners.get(spec.table, "privacy"), []).append(spec)
+    purposes_used = sorted({p for s in fields for p in s.purposes}, key=lambda p: p.value)
+    collection = [{
+        "feature": name,
+        "title": list(FEATURE_TITLES.get(name, (name, name))),
+        "items": [{"field": s.key, "label": [s.label_zh, s.label_en], "category": s.category.value,
+                   "purposes": sorted(p.value for p in s.purposes), "basis": s.basis.value, "sensitive": s.sensitive,
+                   "retention": [s.retention.zh, s.retention.en], "retention_days": s.retention.days}
+                  for s in specs],
+    } for name, specs in sorted(by_feature.items())]
+    declared = dict(RECIPIENTS)
+    for r in _feature_recipients(set(owners.values())):
+        declared.setdefault(r.key, r)
+    recipients = [{"key": r.key, "name": [r.name_zh, r.name_en], "role": r.role.value, "role_label": list(ROLE_LABELS[r.role]),
+                   "purpose": r.purpose.value, "basis": r.basis.value, "fields": sorted(r.fields)}
+                  for _k, r in sorted(declared.items())]
+    return {
+        "schema": SCHEMA,
+        "operator": profile.as_content(),
+        "purposes": [{"key": p.value, "label": _pair(p),
+                      "bases": sorted({s.basis.value for s in fields if p in s.purposes})} for p in purposes_used],
+        "bases": {b.value: _pair(b) for b in LegalBasis},
+        "purpose_labels": {p.value: _pair(p) for p in Purpose},
+        "collection": collection,
+        "recipients": recipients,
+        "sdks": [],
+        "cookies": [{"name": n, "purpose": list(p), "lifetime": list(life), "first_party": True, "necessary": True}
+                    for n, p, life in COOKIES],
+        "retention": _retention_rules(settings, {s.table for s in fields}),
+        "rights": {
+            "kinds": [{"key": k, "label": _msg(KINDS[k])} for k in SELF_KINDS],
+            "next_of_kin": [{"key": k, "label": _msg(KINDS[k])} for k in KIN_RIGHTS],
+            "deadline": {"rule": settings.rights_deadline, "days": settings.rights_deadline_days},
+            "free_per_year": settings.rights_free_requests_per_year,
+            "fee_fen": settings.rights_fee_fen,
+            "export_hours": settings.rights_export_ttl_hours,
+            "channels": sorted({c.kind + ":" + c.value for c in profile.contacts} | {"web:/privacy/me"}),
+        },
+        "minors": {"age": profile.minors_age, "written_consent": profile.minors_written_consent},
+        "cross_border": {"storage": "mainland_china", "transfers": []},
+        "impact_assessment": impact_assessment or {"high_risk": False, "summary": ["", ""]},
+    }
