@@ -321,3 +321,15 @@ def test_an_adults_own_consent_to_the_minors_topic_withdrawn_erases_nothing(clie
         container.consents.withdraw(s, uid, Separate.SENSITIVE_MINOR, how="page")
     assert client.get("/api/v1/me", headers=h).status_code == 200
     assert count(container, RightsRequest) == 0
+
+
+@pytest.mark.promise("ZK-6.1")
+def test_the_age_rule_follows_the_operator_profile():
+    from jidi.config import Settings  # noqa: PLC0415
+    from jidi.policy.operators import PROFILES  # noqa: PLC0415
+
+    for key, profile in PROFILES.items():
+        st = Settings(env="test", operator=key)
+        assert (st.minors_age, st.minors_written_consent) == (profile.minors_age, profile.minors_written_consent), key
+    assert Settings(env="test", operator="zkjia").minors_age == 18
+    assert Settings(env="test", operator="zkjia", minors_age=16).minors_age == 16  # set explicitly: it wins

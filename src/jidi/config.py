@@ -25,6 +25,11 @@ OPERATOR_DEADLINES = {
 }
 
 
+# Each operator profile's minors rule (PROMISES A14): under this age a guardian's consent is needed, and whether it must
+# be written (ZK-6.1). `JIDI_OPERATOR` sets the default of `JIDI_MINORS_AGE` and `JIDI_MINORS_WRITTEN_CONSENT`.
+OPERATOR_MINORS = {"jidi": (14, False), "jd": (14, False), "cainiao": (14, False), "zkjia": (18, True)}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JIDI_", extra="ignore")
 
@@ -61,8 +66,8 @@ class Settings(BaseSettings):
     rights_fee_fen: int = Field(default=1000, ge=0)
     # How long a copy of one's data may be downloaded.
     rights_export_ttl_hours: int = Field(default=7 * 24, ge=1, le=30 * 24)
-    # Minors (jidi.guardians; PROMISES section 17, Ambiguity A14), until operator profiles (JIDI_OPERATOR) set them.
-    # Under `minors_age` an account waits for a parent's or guardian's verifiable consent before it can be used (JD and
+    # Minors (jidi.guardians; PROMISES section 17, Ambiguity A14): the age rule follows the operator (OPERATOR_MINORS)
+    # unless set explicitly. Under `minors_age` an account waits for a parent's or guardian's verifiable consent before it can be used (JD and
     # Cainiao: 14; ZKJIA: 18, with the guardian's written consent: `minors_written_consent`, a typed signature).
     # `minors_age_statement`: "required" — every customer states a date of birth before using the account; "voluntary"
     # — only those who state one (a minor's account waits all the same). An account still waiting for its guardian
@@ -125,6 +130,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "Settings":
+        age, written = OPERATOR_MINORS[self.operator]
+        if "minors_age" not in self.model_fields_set:
+            self.minors_age = age
+        if "minors_written_consent" not in self.model_fields_set:
+            self.minors_written_consent = written
         rule, days = OPERATOR_DEADLINES[self.operator]
         if "rights_deadline" not in self.model_fields_set:
             self.rights_deadline = rule  # type: ignore[assignment]
