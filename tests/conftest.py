@@ -154,15 +154,20 @@ def scan_database(engine) -> list[str]:
     return found
 
 
+APPEND_ONLY = ("audit_log", "consent_ledger", "consent_texts")
+
+
 def wipe(engine) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             names = ", ".join(t.name for t in models.metadata.sorted_tables)
-            # The audit log refuses TRUNCATE too: its triggers are off for this one transaction.
-            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+            # The audit log and the consent ledger refuse TRUNCATE too: their triggers are off for this one transaction.
+            for table in APPEND_ONLY:
+                conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
             conn.execute(text(f"TRUNCATE {names}"))
-            for trigger in ("audit_log_append_only", "audit_log_no_truncate"):
-                conn.execute(text(f"ALTER TABLE audit_log ENABLE ALWAYS TRIGGER {trigger}"))
+            for table in APPEND_ONLY:
+                for trigger in (f"{table}_append_only", f"{table}_no_truncate"):
+                    conn.execute(text(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}"))
         else:
             conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
             for table in reversed(models.metadata.sorted_tables):

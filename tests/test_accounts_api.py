@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from jidi import models, privacy
-from jidi.accounts.models import AuthSession, Consent, SmsCode, User
+from jidi.accounts.models import AuthSession, SmsCode, User
+from jidi.privacy import Agreement
 from jidi.notify.models import SmsMessage
 from jidi.privacy import Actor, Purpose, needs_rehash
 from jidi.privacy.catalog import Catalog
@@ -94,9 +95,12 @@ def test_login_requires_accepting_the_policy_and_records_the_consent(client, sms
     # The code was not used up by the refusal: accepting now logs in.
     r = client.post("/api/v1/auth/sms-login", json={"phone": PHONE, "code": sms.last_code(PHONE), "accept_policy": True})
     assert r.status_code == 200
+    user_id = uuid.UUID(client.get("/api/v1/me", headers=auth(r.json()["token"])).json()["id"])
     with container.uow() as s:
-        consent = s.scalars(select(Consent)).one()
-        assert (consent.kind, consent.version, consent.channel) == ("privacy_policy", container.settings.policy_version, "api")
+        # In the consent ledger: the version, the exact text shown and how (JD-4.2d).
+        proof = container.consents.proof(s, user_id, Agreement.PRIVACY_POLICY)
+        assert (proof.granted.version, proof.granted.how) == (container.settings.policy_version, "api")
+        assert proof.text_matches and container.settings.policy_version in proof.text
     assert client.get("/api/v1/me", headers=auth(r.json()["token"])).json()["accepted_policy_version"] == container.settings.policy_version
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import datetime as dt
 from collections.abc import Callable
@@ -21,7 +22,10 @@ from jidi.features import registered
 from jidi.jobs import make_queue, register_tasks
 from jidi.kit.feature import resolve
 from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
-from jidi.privacy import AuditLog, Catalog, DataMap, Secrets, ShareRegister, Vault, load_key_ring, open_ledger
+from jidi.privacy import (
+    AuditLog, Catalog, Consents, DataMap, PolicySource, Secrets, SettingsPolicy, ShareRegister, Vault, load_key_ring, open_ledger,
+)
+from jidi.privacy.consent import refuse_bulk_changes
 from jidi.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -49,6 +53,7 @@ class Container:
     vault: Vault
     audit: AuditLog
     shares: ShareRegister
+    consents: Consents
     secrets: Secrets
     sms: SmsProvider
     wechat: WechatProvider
@@ -94,6 +99,7 @@ def bootstrap(
     sms: SmsProvider | None = None,
     wechat=None,
     clock: Callable[[], dt.datetime] = utcnow,
+    policy: PolicySource | None = None,
 ) -> Container:
     from jidi.accounts.wechat import SimulatedWechat  # noqa: PLC0415
 
@@ -114,6 +120,8 @@ def bootstrap(
         audit=AuditLog(keys, ledger.checkpoints),
         # Every recipient declared, with where its deletion notices go.
         shares=ShareRegister(catalog, vault.pseudonym, vault.blind_index, {SMS_GATEWAY.key: sms}),
+        # The privacy policy's current version and text: from the settings until the policy package provides them.
+        consents=Consents(keys, Secrets(keys), clock, policy or SettingsPolicy(lambda: settings.policy_version)),
         secrets=Secrets(keys),
         sms=sms,
         wechat=wechat or SimulatedWechat(),
@@ -121,6 +129,7 @@ def bootstrap(
         limiter=RateLimiter(settings.redis_url, clock=clock),
     )
     vault.attach(c.sessions)
+    refuse_bulk_changes(c.sessions)
     c.queue = make_queue(settings.queue_url, settings.var_dir)
     c.tasks = register_tasks(c.queue, c)
     c.events = EventBus(c)
@@ -131,4 +140,8 @@ def bootstrap(
             setattr(c, attribute, resolve(factory)(c))
         for module in feature.handlers:
             importlib.import_module(module)
+        if feature.on_withdrawal:
+            handler = functools.partial(resolve(feature.on_withdrawal), c)
+            for topic in feature.consent_purposes:
+                c.consents.on_withdrawal(topic, handler)
     return c

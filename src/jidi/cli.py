@@ -32,6 +32,8 @@ def migrate() -> None:
     click.echo(describe(*upgrade(c.engine)))
     _reapply(c)
     c.audit.seal(c.uow)  # records from before the chain was keyed are adopted at once
+    if moved := c.accounts.move_policy_consents():
+        click.echo(f"{moved} privacy-policy acceptances moved onto the consent ledger")
 
 
 def _reapply(c) -> None:

@@ -31,7 +31,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="customer")
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | locked | cancelled
     phone = personal(
-        "手机号", "Mobile number", Category.CONTACT, purposes={P.LOGIN, P.SELF_SERVICE, P.NOTIFICATION, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST},
+        "手机号", "Mobile number", Category.CONTACT,
+        purposes={P.LOGIN, P.SELF_SERVICE, P.NOTIFICATION, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST, P.MARKETING_SMS, P.MARKETING_CALL},
         basis=LegalBasis.CONTRACT, retention=RETAIN_ACCOUNT, mask=Mask.PHONE, blind_index="phone",
     )
     phone_bidx = blind_index("phone", unique=True)
@@ -41,7 +42,7 @@ class User(Base):
     )
     username_bidx = blind_index("username", unique=True)
     email = personal(
-        "电子邮箱", "E-mail", Category.CONTACT, purposes={P.LOGIN, P.SELF_SERVICE, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST},
+        "电子邮箱", "E-mail", Category.CONTACT, purposes={P.LOGIN, P.SELF_SERVICE, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST, P.MARKETING_EMAIL},
         basis=LegalBasis.CONSENT, retention=RETAIN_ACCOUNT, mask=Mask.EMAIL, blind_index="email",
     )
     email_bidx = blind_index("email", unique=True)
@@ -108,7 +109,8 @@ class AuthSession(Base):
 
 
 class Consent(Base):
-    """Each consent event (JD-4.2d): what was accepted, which version, when and through which channel."""
+    """Consents to the WeChat profile (nickname, avatar): what was accepted, which version, when, through which channel.
+    The privacy policy's acceptances are in the consent ledger (jidi.privacy.consent) since migration 0016."""
 
     __tablename__ = "consents"
     __label__ = ("同意记录", "Consents")
@@ -118,7 +120,7 @@ class Consent(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    kind: Mapped[str] = mapped_column(String(40))  # privacy_policy | wechat_profile
+    kind: Mapped[str] = mapped_column(String(40))  # wechat_profile (privacy_policy before the consent ledger)
     version: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(20))  # web | api | wechat
     granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -20,7 +20,7 @@ from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
 from jidi.accounts.wechat import WechatIdentity
 from jidi.i18n import N_
 from jidi.privacy import (
-    Actor, Personal, Purpose, Role, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
+    Actor, Agreement, Personal, Purpose, Role, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
 )
 from jidi.ratelimit import Limit, key
 
@@ -235,7 +235,8 @@ class Accounts:
         return None
 
     # -- login -----------------------------------------------------------------------------------------
-    def login_with_code(self, raw_phone: str, code: str, accept_policy: bool, channel: str, kind: str = "web") -> LoginResult:
+    def login_with_code(self, raw_phone: str, code: str, accept_policy: bool, channel: str, kind: str = "web",
+                        locale: str = "zh_CN") -> LoginResult:
         phone = values.phone(raw_phone)
         if not accept_policy:
             raise errors.policy_not_accepted()
@@ -249,7 +250,7 @@ class Accounts:
                 s.add(user)
                 s.flush()
             self._ensure_usable(user, Role.CUSTOMER)
-            self._record_policy_acceptance(s, user.id, channel)
+            self._record_policy_acceptance(s, user.id, channel, locale)
             token = self._new_session(s, user.id, kind)
         return LoginResult(user.id, token, created)
 
@@ -306,13 +307,28 @@ class Accounts:
         if user.status != "active" or user.role != role.value or self.vault.is_erased(user.id):
             raise errors.account_unavailable()
 
-    def _record_policy_acceptance(self, s: Session, subject_id: uuid.UUID, channel: str) -> None:
-        version = self.c.settings.policy_version
-        have = s.scalar(select(Consent.id).where(
-            Consent.subject_id == subject_id, Consent.kind == "privacy_policy", Consent.version == version, Consent.withdrawn_at.is_(None)
-        ))
-        if have is None:
-            s.add(Consent(id=uuid.uuid4(), subject_id=subject_id, kind="privacy_policy", version=version, channel=channel, granted_at=self.c.clock()))
+    # How each login channel records the acceptance in the consent ledger (jidi.privacy.consent.HOW), and where.
+    _POLICY_HOW = {"web": ("page", "login"), "api": ("api", "/auth/sms-login"), "wechat": ("wechat", "bind"), "demo": ("demo", "")}
+
+    def _record_policy_acceptance(self, s: Session, subject_id: uuid.UUID, channel: str, locale: str = "zh_CN") -> None:
+        """The policy accepted at login (the box ticked): a ledger record of the version and the text shown, once per
+        version and text (JD-4.2d)."""
+        how, ref = self._POLICY_HOW[channel]
+        self.c.consents.record_grant(s, subject_id, Agreement.PRIVACY_POLICY, self.c.consents.policy.current(locale),
+                                     how=how, how_ref=ref)
+
+    def move_policy_consents(self) -> int:
+        """Move the policy acceptances recorded before the consent ledger (the `consents` table) onto it, once: their
+        subjects become keyed pseudonyms, which needs the key ring (`jidi migrate`). Returns how many."""
+        with self.c.uow() as s:
+            rows = list(s.scalars(select(Consent).where(Consent.kind == "privacy_policy").order_by(Consent.granted_at)))
+            for row in rows:
+                self.c.consents.import_grant(s, row.subject_id, Agreement.PRIVACY_POLICY, version=row.version,
+                                             at=row.granted_at, how_ref=row.channel)
+                if row.withdrawn_at is not None:
+                    self.c.consents.withdraw(s, row.subject_id, Agreement.PRIVACY_POLICY, how="imported")
+                s.delete(row)
+        return len(rows)
 
     def _new_session(self, s: Session, user_id: uuid.UUID, kind: str) -> str:
         ttl = self.c.settings.staff_session_ttl_seconds if kind == "staff" else self.c.settings.session_ttl_seconds
@@ -351,8 +367,8 @@ class Accounts:
             user = s.get(User, user_id)
             if user is None:
                 raise errors.not_authenticated()
-            consent = s.scalar(select(Consent.version).where(Consent.subject_id == user_id, Consent.kind == "privacy_policy",
-                                                             Consent.withdrawn_at.is_(None)).order_by(Consent.granted_at.desc()).limit(1))
+            accepted = self.c.consents.states(s, user_id)[Agreement.PRIVACY_POLICY]
+            consent = accepted.version if accepted is not None and accepted.live else None
             bound = s.scalar(select(func.count()).select_from(WechatLink).where(WechatLink.user_id == user_id)) > 0
             return Profile(user.id, user.role, user.phone, user.username, user.email, user.nickname, user.password_hash is not None, bound, consent, user.created_at)
 

@@ -62,7 +62,7 @@ def login_submit(request: Request, c: ContainerDep, loc: LocaleDep, action: Text
             wait = c.accounts.request_code(phone, "login", client_address(request), loc, device=request.cookies.get(DEVICE_COOKIE),
                                            challenge=(challenge_token, challenge_answer) if challenge_token else None)
             return render(request, "login.html", sent=True, wait=wait, **form)
-        result = c.accounts.login_with_code(phone, code, accept_policy == "on", "web")
+        result = c.accounts.login_with_code(phone, code, accept_policy == "on", "web", locale=loc)
     except errors.AppError as err:
         return render_error(request, "login.html", err, sent=action != "send", **form)
     pending = c.secrets.open_blob("wechat", request.cookies.get(WECHAT_PENDING_COOKIE))

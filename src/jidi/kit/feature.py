@@ -38,7 +38,11 @@ class Feature:
     # tables, the recipients it shares personal data with, the purposes it asks consent for.
     retention: tuple[Any, ...] = ()
     recipients: tuple[Any, ...] = ()
+    # The consent topics the feature asks for (jidi.privacy Purpose on consent, Separate, Agreement), and the
+    # "module:function" called as function(container, session, subject_id, topic) when one of them is withdrawn, in
+    # the withdrawal's transaction: it stops what the consent allowed (what was done before stays, JD-6.4.3b).
     consent_purposes: tuple[Any, ...] = ()
+    on_withdrawal: str | None = None
 
     @property
     def package(self) -> str:

@@ -2,12 +2,13 @@
 
 Features use this facade: declare personal columns with `personal()` and the row's subject (`__subject__`);
 assign plaintext and read `Personal` values (sealed at flush, see `sealing`); open a value only with
-`open(value, for_=purpose, actor=...)` (catalog checked, audited when shown to a person); keep the audit log.
+`open(value, for_=purpose, actor=...)` (catalog checked, a live consent checked for a use on consent, audited when
+shown to a person); keep the audit log; record, prove and withdraw consent (`consent`, `container.consents`).
 """
 from jidi.privacy.audit import Actor, AuditLog
 from jidi.privacy.catalog import (
-    LABELS, RETAIN_ACCOUNT, RETAIN_SMS, ROLE_PURPOSES, Catalog, Category, FieldSpec, LegalBasis, Purpose,
-    Retention, Role, blind_index, personal,
+    LABELS, MARKETING, PURPOSE_BASIS, RETAIN_ACCOUNT, RETAIN_SMS, ROLE_PURPOSES, Agreement, Catalog, Category, FieldSpec,
+    LegalBasis, Purpose, Retention, Role, Separate, Topic, blind_index, personal,
 )
 from jidi.privacy.datamap import DataMap, LegalHold
 from jidi.privacy.credentials import (
@@ -20,10 +21,13 @@ from jidi.privacy.sharing import RecipientRole, ShareRegister, recipient
 from jidi.privacy.masking import Mask, looks_masked, mask
 from jidi.privacy.tombstones import TombstoneLedger
 from jidi.privacy.values import Personal
-from jidi.privacy.vault import PurposeNotAllowed, SubjectShredded, Vault, open, open_all
+from jidi.privacy.consent import CONSENTABLE, Consents, Notice, PolicySource, SettingsPolicy
+from jidi.privacy.vault import ConsentRequired, PurposeNotAllowed, SubjectShredded, Vault, open, open_all
 from jidi.retained import BY_ACCOUNT_PURGE, SWEPT, Action, PartOf, Retained, setting_days
 
 __all__ = [
+    "CONSENTABLE", "MARKETING", "PURPOSE_BASIS", "Agreement", "ConsentRequired", "Consents", "Notice", "PolicySource",
+    "Separate", "SettingsPolicy", "Topic",
     "BY_ACCOUNT_PURGE", "LABELS", "RETAIN_ACCOUNT", "RETAIN_SMS", "ROLE_PURPOSES", "Actor", "AuditLog", "Action", "DataMap", "LegalHold",
     "Catalog", "Category", "FieldSpec", "LegalBasis", "Mask", "Personal", "Purpose", "PurposeNotAllowed",
     "PartOf", "RecipientRole", "Retained", "Retention", "Role", "SWEPT", "ShareRegister", "Secrets", "SubjectShredded", "TombstoneLedger", "Vault", "blind_index", "hash_password", "load_key_ring", "needs_rehash", "looks_masked", "mask", "open_ledger",

@@ -69,11 +69,13 @@ def pseudonym(audit_key: bytes, subject_id: uuid.UUID | None) -> str | None:
 
 
 def _mac(chain_key: bytes, rec: AuditRecord) -> str:
-    body = json.dumps(
-        [str(rec.id), rec.at.isoformat(timespec="microseconds"), rec.actor, rec.actor_role, rec.action, rec.subject,
-         rec.fields, rec.purpose, rec.request_id, rec.detail],
-        ensure_ascii=False, separators=(",", ":"),
-    )
+    content: list[str | None] = [
+        str(rec.id), rec.at.isoformat(timespec="microseconds"), rec.actor, rec.actor_role, rec.action, rec.subject,
+        rec.fields, rec.purpose, rec.request_id, rec.detail,
+    ]
+    if rec.basis:  # records before 0016 have none, and their mac stays what it was
+        content.append(rec.basis)
+    body = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return hmac.new(chain_key, body.encode(), hashlib.sha256).hexdigest()
 
 
@@ -91,6 +93,7 @@ def append(
     fields: list[str] | tuple[str, ...] = (),
     purpose: str = "",
     detail: str = "",
+    basis: str = "",
 ) -> AuditRecord:
     audit_key = keys.derived("audit")
     rec = AuditRecord(
@@ -104,6 +107,7 @@ def append(
         purpose=purpose,
         request_id=request_id.get(),
         detail=detail,
+        basis=basis,
     )
     rec.mac = _mac(keys.derived("audit-chain"), rec)
     session.add(rec)
@@ -261,10 +265,11 @@ class AuditLog:
         self.checkpoints = checkpoints
 
     def record(self, session: Session, *, actor: Actor, action: str, subject_id: uuid.UUID | None,
-               fields: list[str] | tuple[str, ...] = (), purpose: str = "", detail: str = "") -> None:
-        """Write an audit record of an action (export, staff change, erasure…) in the caller's transaction."""
+               fields: list[str] | tuple[str, ...] = (), purpose: str = "", detail: str = "", basis: str = "") -> None:
+        """Write an audit record of an action (export, staff change, erasure…) in the caller's transaction; `basis`:
+        the legal basis the processing rests on (a LegalBasis value), where it is not consent."""
         append(session, self.keys, actor=actor, action=action, subject_id=subject_id, fields=fields, purpose=purpose,
-               detail=detail)
+               detail=detail, basis=basis)
 
     def seal(self, uow: Callable[[], AbstractContextManager[Session]], batch: int = 5000) -> int:
         """Seal every committed record not sealed yet (a transaction per batch, each followed by its checkpoint)."""

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 KEY_BYTES = 32
 # The keys derived from the root secret, one per use.
-LABELS = ("blind-index", "otp", "session", "audit", "audit-chain", "audit-checkpoint", "cookie")
+LABELS = ("blind-index", "otp", "session", "audit", "audit-chain", "audit-checkpoint", "cookie", "consent")
 
 
 class KeyRingError(Exception):

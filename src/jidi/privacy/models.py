@@ -52,7 +52,7 @@ class AuditRecord(Base):
     __table_args__ = (Index("ix_audit_log_unsealed", "at", postgresql_where=_UNSEALED, sqlite_where=_UNSEALED),)
     __nonpersonal__ = (
         "id", "at", "actor", "actor_role", "action", "subject", "fields", "purpose", "request_id", "detail", "mac",
-        "seq", "hash",
+        "seq", "hash", "basis",
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -65,6 +65,8 @@ class AuditRecord(Base):
     purpose: Mapped[str] = mapped_column(String(32), default="")
     request_id: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The legal basis the recorded processing rested on (JD-1.5, ZK-1.5.1); "" for records that name none (before 0016).
+    basis: Mapped[str] = mapped_column(String(20), default="", server_default="")
     mac: Mapped[str | None] = mapped_column(String(64))  # None only for records adopted from before the key (0015)
     seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), unique=True)
     hash: Mapped[str | None] = mapped_column(String(64))
@@ -158,3 +160,48 @@ class ShareRecord(Base):
     shared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     deletion_asked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     deletion_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ConsentText(Base):
+    """The exact text a person was shown when asked for consent, stored once under its SHA-256 (content-addressed),
+    so a consent's proof replays it. A notice, not personal data. Append-only."""
+
+    __tablename__ = "consent_texts"
+    __datamap__ = False  # notices shown to everyone: no data about anyone
+    __retention__ = PartOf("consent_ledger")
+    __nonpersonal__ = ("sha256", "body", "created_at")
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsentRecord(Base):
+    """One consent event (JD-4.2d): a grant or a withdrawal of one topic (a purpose on consent, a separate consent or
+    the privacy policy) by one subject, who appears only as the audit's keyed pseudonym. Each record carries the
+    HMAC of its content (`mac`) under the key ring; records are appended, never changed (jidi.privacy.consent)."""
+
+    __tablename__ = "consent_ledger"
+    __datamap__ = False  # the privacy core's own proof of consent: keyed pseudonyms and notices, no personal data
+    __retention__ = Retained(
+        "consent_ledger", "recorded", Action.KEEP,
+        "同意与撤回同意的记录(仅含化名及所展示文本的摘要):只追加,至少保存 3 年,作为取得同意的证明",
+        "Records of consents given and withdrawn (pseudonyms and the hash of the text shown only): append-only, kept at "
+        "least 3 years as proof of consent", clock="at", period=setting_days("retention_audit_days"),
+        by="jidi.privacy.consent (never deleted)",
+    )
+    __table_args__ = (Index("ix_consent_ledger_subject_topic", "subject", "topic", "id"),)
+    __nonpersonal__ = ("id", "subject", "topic", "action", "version", "text_sha256", "how", "how_ref", "at", "nonce", "mac")
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    subject: Mapped[str] = mapped_column(String(40))            # the audit pseudonym of whose consent it is
+    topic: Mapped[str] = mapped_column(String(40))              # Purpose / Separate / Agreement value
+    action: Mapped[str] = mapped_column(String(10))             # grant | withdraw
+    version: Mapped[str] = mapped_column(String(40), default="")  # the policy or notice version shown
+    text_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the text shown (consent_texts)
+    how: Mapped[str] = mapped_column(String(20))                # page | api | sms_reply | agent | guardian | imported …
+    how_ref: Mapped[str] = mapped_column(String(80), default="")  # the page id, the agent's pseudonym…
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The single-use nonce of the offer a posted consent answers: a replayed post finds it taken.
+    nonce: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
+    mac: Mapped[str] = mapped_column(String(64))

@@ -22,8 +22,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from jidi.db import after_commit, id_batches, is_postgresql, one_of, utcnow
-from jidi.privacy import audit
-from jidi.privacy.catalog import ROLE_PURPOSES, Catalog, FieldSpec, Purpose
+from jidi.privacy import audit, consent
+from jidi.privacy.catalog import ROLE_PURPOSES, Catalog, FieldSpec, LegalBasis, Purpose
 from jidi.privacy.cipher import AesGcmCipher, DecryptionError, FieldCipher
 from jidi.privacy.keys import KEY_BYTES, KeyRing
 from jidi.privacy import sealing
@@ -45,6 +45,14 @@ class PurposeNotAllowed(Exception):
     def __init__(self, spec: FieldSpec, purpose: Purpose, why: str = "the catalog does not list this purpose"):
         super().__init__(f"{spec.key} may not be opened for '{purpose.value}': {why}")
         self.spec, self.purpose = spec, purpose
+
+
+class ConsentRequired(PurposeNotAllowed):
+    """The use rests on consent (the catalog's basis for this field and purpose) and the subject's consent to the
+    purpose is not live: never given, or withdrawn (jidi.privacy.consent)."""
+
+    def __init__(self, spec: FieldSpec, purpose: Purpose):
+        super().__init__(spec, purpose, "it rests on consent, and the subject's consent is not live")
 
 
 class _KeyCache:
@@ -269,12 +277,30 @@ def open_all(values: Sequence[Personal | None], *, for_: Purpose, actor: audit.A
     lists the fields opened.
     """
     present = [v for v in values if v is not None]
+    on_consent = []
     for value in present:
         if not value.spec.allows(for_):
             raise PurposeNotAllowed(value.spec, for_)
+        if value.spec.basis_for(for_) is LegalBasis.CONSENT:
+            on_consent.append(value)
+    if on_consent:
+        _check_consent(on_consent, for_)
     if actor.user_id is not None:
         _audit_opening(present, for_, actor)
     return [v._plain if v is not None else None for v in values]
+
+
+def _check_consent(values: list[Personal], purpose: Purpose) -> None:
+    """Every value's subject has a live consent to `purpose`, asked in the transaction that read the values (one
+    query for all of them); a value not read from a row (no transaction to ask in) is refused."""
+    seal = next((v._seal for v in values if v._seal is not None and v._seal.session is not None), None)
+    if seal is None or seal.session is None or any(v.subject_id is None for v in values):
+        raise ConsentRequired(values[0].spec, purpose)
+    subjects = {v.subject_id for v in values if v.subject_id is not None}
+    live = consent.live_among(seal.session, seal.vault.keys, subjects, purpose)
+    for value in values:
+        if value.subject_id not in live:
+            raise ConsentRequired(value.spec, purpose)
 
 
 def _audit_opening(values: list[Personal], purpose: Purpose, actor: audit.Actor) -> None:
@@ -294,10 +320,16 @@ def _audit_opening(values: list[Personal], purpose: Purpose, actor: audit.Actor)
             if not held:
                 why = "only the data subject may open their own data"
                 raise PurposeNotAllowed(group[0].spec, purpose, why)
-        audit.append(
-            seal.session, seal.vault.keys, actor=actor, action="reveal", subject_id=subject,
-            fields=[v.spec.key for v in group], purpose=purpose.value, detail="held by the account holder" if held else "",
-        )
+        # The basis this use rests on (JD-1.5, ZK-1.5.1): one per record, so fields on different bases get one each.
+        by_basis: dict[str, list[str]] = {}
+        for v in group:
+            basis = v.spec.basis_for(purpose)
+            by_basis.setdefault(basis.value if basis else "", []).append(v.spec.key)
+        for basis_name, keys in by_basis.items():
+            audit.append(
+                seal.session, seal.vault.keys, actor=actor, action="reveal", subject_id=subject,
+                fields=keys, purpose=purpose.value, detail="held by the account holder" if held else "", basis=basis_name,
+            )
 
 
-__all__ = ["Vault", "open", "open_all", "PurposeNotAllowed", "SubjectShredded", "DecryptionError"]
+__all__ = ["Vault", "open", "open_all", "ConsentRequired", "PurposeNotAllowed", "SubjectShredded", "DecryptionError"]

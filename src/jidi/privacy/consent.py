@@ -1,0 +1,412 @@
+"""The consent engine: legal bases per use, the consent ledger, proof of consent, withdrawal (PIPL arts. 13-17, 23,
+25, 29, 39; JD-1.5, JD-4.2d, JD-6.4.3b, ZK-1.5.1).
+
+**Legal bases.** Every use of a personal field rests on one basis: `FieldSpec.basis_for(purpose)` (the catalog:
+the field's own `bases=`, else the purpose's usual one, `PURPOSE_BASIS`). `jidi.privacy.open(value, for_=purpose,
+actor=...)` opens a value for a use on consent only while its subject's consent to that purpose is live, and raises
+`ConsentRequired` (jidi.privacy.vault; a `PurposeNotAllowed`: 403 in the API) otherwise; an opening that is audited records the basis it
+rested on in the audit record (`AuditRecord.basis`).
+
+**Topics.** What a consent is about (`Topic`): a purpose whose basis is consent (`Purpose.MARKETING_SMS` … one per
+channel), a separate consent (`Separate`: sensitive data, another processor, public disclosure, cross-border; each
+asked for on its own, never bundled) or the privacy policy (`Agreement.PRIVACY_POLICY`). `CONSENTABLE` lists the
+topics a person can give and withdraw on their own consents page.
+
+**The ledger.** `consent_ledger` holds one record per grant or withdrawal, never changed (PostgreSQL refuses UPDATE,
+DELETE and TRUNCATE; on SQLite the session refuses them): the subject as the audit's keyed pseudonym (so an erasure
+of the person leaves nothing personal here), the topic, the version and SHA-256 of the exact text shown (texts are
+kept once by hash in `consent_texts`, so the proof replays them), how (`HOW`: a page and its id, the API, an SMS
+reply, a customer-service agent by pseudonym, a guardian…), when, and the HMAC of all of it under the key ring.
+A record whose HMAC does not match (inserted or edited by hand) grants nothing and is named by `verify`.
+
+**The service** (`container.consents`, all methods in the caller's transaction `s`):
+
+* `offer(s, subject_id, topic, notice) -> Offer`: keep the text to show and issue a single-use token tied to the
+  subject, the topic, the version and the text's hash. A page or API shows `notice.text` and posts `offer.token` back.
+* `grant(s, subject_id, topic, token=..., how=..., how_ref="")`: a consent posted from an offer. A forged, expired,
+  replayed or mismatched token (another topic, subject or text) raises `invalid_consent_post()` and records nothing.
+* `record_grant(s, subject_id, topic, notice, how=..., how_ref="")`: a consent the server itself saw given while it
+  showed the text in the same request (the policy box ticked at login, an SMS reply to a text the outbox holds, an
+  agent reading a script). Idempotent: a live consent to the same text is not recorded again.
+* `withdraw(s, subject_id, topic, how=..., how_ref="")`: append a withdrawal and call every handler features
+  registered for the topic (`Feature.consent_purposes` and `Feature.on_withdrawal`, "module:function" called as
+  `function(container, session, subject_id, topic)` in the same transaction). Processing stops at once: the next
+  opening finds no live consent. What was done before stays as it was (JD-6.4.3b). Withdrawing what is not live
+  raises `consent_not_given()` and records nothing; a handler's failure rolls the withdrawal back with it.
+* `is_live(s, subject_id, topic)`, `live_among(s, subject_ids, topic)`: whether the newest valid record is a grant.
+* `states(s, subject_id) -> {topic: Event | None}`, `history(s, subject_id, topic=None) -> [Event]`.
+* `proof(s, subject_id, topic) -> Proof | None`: the newest grant with the exact text, its version and hash (checked
+  against the text kept), how and when, and the withdrawal that ended it, if any.
+* `verify(s) -> [str]`: records whose HMAC or text does not match.
+
+The privacy policy itself comes from a `PolicySource` (`current(locale) -> Notice`: version, text, hash). Until the
+policy package provides one, `SettingsPolicy` gives `settings.policy_version` and a short statement naming it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import secrets as pysecrets
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+
+from jidi.db import is_postgresql
+from jidi.errors import AppError
+from jidi.i18n import N_
+from jidi.privacy import audit
+from jidi.privacy.catalog import MARKETING, Agreement, FieldSpec, LegalBasis, Purpose, Separate, Topic
+from jidi.privacy.models import ConsentRecord, ConsentText
+
+if TYPE_CHECKING:
+    from jidi.privacy.credentials import Secrets
+    from jidi.privacy.keys import KeyRing
+
+log = logging.getLogger(__name__)
+
+GRANT, WITHDRAW = "grant", "withdraw"
+# How a consent was given or withdrawn; `how_ref` says where (a page id, an agent's pseudonym, a guardian reference).
+HOW = frozenset({"page", "api", "sms_reply", "agent", "guardian", "wechat", "demo", "account_closed", "imported"})
+# The topics a person gives and withdraws on their own consents page: marketing per channel and the separate consents.
+CONSENTABLE: tuple[Topic, ...] = (*MARKETING, *Separate)
+OFFER_TTL_SECONDS = 3600
+_TOKEN_PURPOSE = "consent-offer"
+
+
+def topic_of(value: str) -> Topic:
+    """The topic a stored or posted value names; ValueError if none."""
+    for kind in (Purpose, Separate, Agreement):
+        try:
+            return kind(value)
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+# -- errors ---------------------------------------------------------------------------------------------------
+def consent_not_given() -> AppError:
+    return AppError("consent_not_given", N_("There is no consent to withdraw here: it was never given or is already withdrawn."), 409)
+
+
+def invalid_consent_post() -> AppError:
+    return AppError("invalid_consent_post", N_("This consent form is not valid any more (expired, already used or changed). "
+                                               "Please reload the page and try again."), 400)
+
+
+def unknown_topic() -> AppError:
+    return AppError("invalid_field", N_("Please check the field: {field}."), 422, field=N_("consent"))
+
+
+# -- notices ------------------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Notice:
+    """A text shown when asking for consent, and its version."""
+
+    version: str
+    text: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+class PolicySource(Protocol):
+    def current(self, locale: str) -> Notice: ...
+
+
+class SettingsPolicy:
+    """The privacy policy as long as the policy package does not provide it: the version in the settings."""
+
+    def __init__(self, version: Callable[[], str]):
+        self._version = version
+
+    def current(self, locale: str) -> Notice:
+        v = self._version()
+        if locale.startswith("en"):
+            return Notice(v, f"I have read and agree to the jidi Privacy Policy, version {v}.")
+        return Notice(v, f"我已阅读并同意《jidi 隐私政策》({v} 版)。")
+
+
+# -- what the service answers ----------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Offer:
+    topic: Topic
+    version: str
+    sha256: str
+    token: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    topic: Topic
+    action: str  # grant | withdraw
+    version: str
+    sha256: str | None
+    how: str
+    how_ref: str
+    at: dt.datetime
+    valid: bool  # its HMAC matches
+
+    @property
+    def live(self) -> bool:
+        return self.action == GRANT and self.valid
+
+
+@dataclasses.dataclass(frozen=True)
+class Proof:
+    topic: Topic
+    granted: Event
+    text: str | None         # the exact text shown; None if it was not kept (a consent from before the ledger)
+    text_matches: bool       # the text kept hashes to the hash recorded
+    withdrawn: Event | None  # the withdrawal that ended this consent, if any
+
+
+# -- the MAC of a record ----------------------------------------------------------------------------------------------
+def _mac(key: bytes, rec: ConsentRecord) -> str:
+    body = json.dumps([rec.subject, rec.topic, rec.action, rec.version, rec.text_sha256, rec.how, rec.how_ref,
+                       rec.at.isoformat(timespec="microseconds"), rec.nonce], ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+
+
+def _valid(key: bytes, rec: ConsentRecord) -> bool:
+    return hmac.compare_digest(rec.mac or "", _mac(key, rec))
+
+
+def _event(key: bytes, rec: ConsentRecord) -> Event:
+    return Event(topic_of(rec.topic), rec.action, rec.version, rec.text_sha256, rec.how, rec.how_ref, rec.at, _valid(key, rec))
+
+
+def live_among(session: Session, keys: KeyRing, subject_ids: Iterable[uuid.UUID], topic: Topic) -> set[uuid.UUID]:
+    """The subjects among `subject_ids` whose newest valid record about `topic` is a grant: one query for all."""
+    audit_key, mac_key = keys.derived("audit"), keys.derived("consent")
+    by_pseudonym = {audit.pseudonym(audit_key, sid): sid for sid in subject_ids}
+    if not by_pseudonym:
+        return set()
+    newest = (select(func.max(ConsentRecord.id)).where(ConsentRecord.subject.in_(list(by_pseudonym)),
+                                                      ConsentRecord.topic == topic.value)
+              .group_by(ConsentRecord.subject))
+    live = set()
+    for rec in session.scalars(select(ConsentRecord).where(ConsentRecord.id.in_(newest))):
+        if not _valid(mac_key, rec):
+            log.warning("consent ledger: a record's mac does not match; it grants nothing (run `jidi consent verify`)")
+            continue
+        if rec.action == GRANT:
+            live.add(by_pseudonym[rec.subject])
+    return live
+
+
+def requires_consent(spec: FieldSpec, purpose: Purpose) -> bool:
+    return spec.basis_for(purpose) is LegalBasis.CONSENT
+
+
+# -- append-only in code (SQLite has no triggers for it here; PostgreSQL's are in migration 0016) --------------------
+_LEDGER_TABLES = frozenset({"consent_ledger", "consent_texts"})
+
+
+class AppendOnly(Exception):
+    pass
+
+
+def _refuse_change(mapper: object, connection: object, target: object) -> None:
+    raise AppendOnly("the consent ledger is append-only")
+
+
+for _model in (ConsentRecord, ConsentText):
+    event.listen(_model, "before_update", _refuse_change)
+    event.listen(_model, "before_delete", _refuse_change)
+
+
+def refuse_bulk_changes(sessions: sessionmaker[Session]) -> None:
+    """Refuse `update(...)`/`delete(...)` statements on the ledger's tables through the sessions of this factory."""
+
+    @event.listens_for(sessions, "do_orm_execute")
+    def _check(state: ORMExecuteState) -> None:
+        if (state.is_update or state.is_delete) and state.bind_mapper is not None \
+                and state.bind_mapper.local_table.name in _LEDGER_TABLES:  # type: ignore[attr-defined]
+            raise AppendOnly("the consent ledger is append-only")
+
+
+# -- the service --------------------------------------------------------------------------------------------------
+Handler = Callable[[Session, uuid.UUID, Topic], None]
+
+
+class Consents:
+    """Consent given, withdrawn and proven; see the module's docstring for the API."""
+
+    def __init__(self, keys: KeyRing, secrets: Secrets, clock: Callable[[], dt.datetime], policy: PolicySource,
+                 handlers: Mapping[Topic, Sequence[Handler]] | None = None):
+        self.keys, self.secrets, self.clock, self.policy = keys, secrets, clock, policy
+        self._audit_key = keys.derived("audit")
+        self._mac_key = keys.derived("consent")
+        self.handlers: dict[Topic, list[Handler]] = defaultdict(list)
+        for topic, fns in (handlers or {}).items():
+            self.handlers[topic].extend(fns)
+
+    def on_withdrawal(self, topic: Topic, handler: Handler) -> None:
+        self.handlers[topic].append(handler)
+
+    def pseudonym(self, subject_id: uuid.UUID) -> str:
+        return audit.pseudonym(self._audit_key, subject_id)
+
+    # -- texts ------------------------------------------------------------------------------------------------
+    def keep_text(self, s: Session, notice: Notice) -> str:
+        """Store the text once under its hash (a no-op when it is there); returns the hash."""
+        digest = notice.sha256
+        if s.get(ConsentText, digest) is None:
+            insert = pg_insert if is_postgresql(s) else sqlite_insert
+            s.execute(insert(ConsentText).values(sha256=digest, body=notice.text, created_at=self.clock())
+                      .on_conflict_do_nothing())
+        return digest
+
+    def text(self, s: Session, sha256: str) -> str | None:
+        row = s.get(ConsentText, sha256)
+        return row.body if row is not None else None
+
+    # -- giving -------------------------------------------------------------------------------------------------
+    def offer(self, s: Session, subject_id: uuid.UUID, topic: Topic, notice: Notice) -> Offer:
+        digest = self.keep_text(s, notice)
+        token = self.secrets.seal_blob(_TOKEN_PURPOSE, {
+            "s": self.pseudonym(subject_id), "t": topic.value, "v": notice.version, "h": digest,
+            "n": pysecrets.token_hex(16),
+        }, OFFER_TTL_SECONDS)
+        return Offer(topic, notice.version, digest, token)
+
+    def grant(self, s: Session, subject_id: uuid.UUID, topic: Topic, *, token: str, how: str, how_ref: str = "") -> Event:
+        """A consent posted back from `offer`: the token must be this subject's, for this topic, unused and unexpired."""
+        data = self.secrets.open_blob(_TOKEN_PURPOSE, token) if len(token) <= 1000 else None
+        if data is None or data.get("s") != self.pseudonym(subject_id) or data.get("t") != topic.value:
+            raise invalid_consent_post()
+        digest, nonce = str(data.get("h", "")), str(data.get("n", ""))
+        if s.get(ConsentText, digest) is None or not nonce:
+            raise invalid_consent_post()
+        if s.scalar(select(ConsentRecord.id).where(ConsentRecord.nonce == nonce)) is not None:
+            raise invalid_consent_post()  # replayed
+        return self._append(s, subject_id, topic, GRANT, str(data.get("v", "")), digest, how, how_ref, nonce)
+
+    def record_grant(self, s: Session, subject_id: uuid.UUID, topic: Topic, notice: Notice, *, how: str,
+                     how_ref: str = "") -> Event:
+        digest = self.keep_text(s, notice)
+        newest = self._newest(s, subject_id, topic)
+        if newest is not None and newest.live and newest.sha256 == digest and newest.version == notice.version:
+            return newest
+        return self._append(s, subject_id, topic, GRANT, notice.version, digest, how, how_ref, None)
+
+    def import_grant(self, s: Session, subject_id: uuid.UUID, topic: Topic, *, version: str, at: dt.datetime,
+                     how_ref: str = "") -> Event:
+        """A consent recorded before the ledger existed (its text was not kept): history for the proof, and live."""
+        rec = ConsentRecord(subject=self.pseudonym(subject_id), topic=topic.value, action=GRANT, version=version[:40],
+                            text_sha256=None, how="imported", how_ref=how_ref[:80], at=at, nonce=None)
+        rec.mac = _mac(self._mac_key, rec)
+        s.add(rec)
+        s.flush()
+        return _event(self._mac_key, rec)
+
+    # -- withdrawing ----------------------------------------------------------------------------------------------
+    def withdraw(self, s: Session, subject_id: uuid.UUID, topic: Topic, *, how: str, how_ref: str = "") -> Event:
+        newest = self._newest(s, subject_id, topic)
+        if newest is None or not newest.live:
+            raise consent_not_given()
+        ev = self._append(s, subject_id, topic, WITHDRAW, newest.version, None, how, how_ref, None)
+        for handler in self.handlers.get(topic, ()):
+            handler(s, subject_id, topic)
+        return ev
+
+    def withdraw_all(self, s: Session, subject_id: uuid.UUID, *, how: str = "account_closed") -> list[Topic]:
+        """Withdraw every live consent (an account cancelled or erased: JD-6.4.3a); returns the topics."""
+        done = []
+        for topic, ev in self.states(s, subject_id).items():
+            if ev is not None and ev.live:
+                self.withdraw(s, subject_id, topic, how=how)
+                done.append(topic)
+        return done
+
+    # -- reading -------------------------------------------------------------------------------------------------
+    def is_live(self, s: Session, subject_id: uuid.UUID, topic: Topic) -> bool:
+        ev = self._newest(s, subject_id, topic)
+        return ev is not None and ev.live
+
+    def live_among(self, s: Session, subject_ids: Iterable[uuid.UUID], topic: Topic) -> set[uuid.UUID]:
+        return live_among(s, self.keys, subject_ids, topic)
+
+    def history(self, s: Session, subject_id: uuid.UUID, topic: Topic | None = None) -> list[Event]:
+        stmt = select(ConsentRecord).where(ConsentRecord.subject == self.pseudonym(subject_id))
+        if topic is not None:
+            stmt = stmt.where(ConsentRecord.topic == topic.value)
+        return [_event(self._mac_key, r) for r in s.scalars(stmt.order_by(ConsentRecord.id))]
+
+    def states(self, s: Session, subject_id: uuid.UUID) -> dict[Topic, Event | None]:
+        """Each consentable topic (and the policy) with its newest valid record, or None if there is none."""
+        out: dict[Topic, Event | None] = {t: None for t in (*CONSENTABLE, Agreement.PRIVACY_POLICY)}
+        for ev in self.history(s, subject_id):
+            if ev.valid:
+                out[ev.topic] = ev
+        return out
+
+    def proof(self, s: Session, subject_id: uuid.UUID, topic: Topic) -> Proof | None:
+        """The newest grant of `topic` by the subject, with the exact text shown, and its withdrawal if any."""
+        granted: Event | None = None
+        withdrawn: Event | None = None
+        for ev in self.history(s, subject_id, topic):
+            if ev.action == GRANT and ev.valid:
+                granted, withdrawn = ev, None
+            elif ev.action == WITHDRAW and ev.valid and granted is not None:
+                withdrawn = ev
+        if granted is None:
+            return None
+        text = self.text(s, granted.sha256) if granted.sha256 else None
+        matches = text is not None and hashlib.sha256(text.encode()).hexdigest() == granted.sha256
+        return Proof(topic, granted, text, matches, withdrawn)
+
+    def verify(self, s: Session) -> list[str]:
+        """Records whose HMAC does not match and texts that do not match their hash."""
+        problems = []
+        for rec in s.scalars(select(ConsentRecord).order_by(ConsentRecord.id).execution_options(yield_per=2000)):
+            if not _valid(self._mac_key, rec):
+                problems.append(f"consent record {rec.id}: was edited after it was written (or inserted by hand)")
+        for row in s.scalars(select(ConsentText)):
+            if hashlib.sha256(row.body.encode()).hexdigest() != row.sha256:
+                problems.append(f"consent text {row.sha256[:12]}…: does not match its hash (edited)")
+        return problems
+
+    # -- inside -----------------------------------------------------------------------------------------------------
+    def _newest(self, s: Session, subject_id: uuid.UUID, topic: Topic) -> Event | None:
+        rec = s.scalar(select(ConsentRecord).where(
+            ConsentRecord.subject == self.pseudonym(subject_id), ConsentRecord.topic == topic.value,
+        ).order_by(ConsentRecord.id.desc()).limit(1))
+        return _event(self._mac_key, rec) if rec is not None else None
+
+    def _append(self, s: Session, subject_id: uuid.UUID, topic: Topic, action: str, version: str, digest: str | None,
+                how: str, how_ref: str, nonce: str | None) -> Event:
+        if how not in HOW or len(how_ref) > 80 or len(version) > 40:
+            raise ValueError(f"not a way to record a consent: {how!r}")
+        rec = ConsentRecord(subject=self.pseudonym(subject_id), topic=topic.value, action=action, version=version,
+                            text_sha256=digest, how=how, how_ref=how_ref, at=self.clock(), nonce=nonce)
+        rec.mac = _mac(self._mac_key, rec)
+        if nonce is None:
+            s.add(rec)
+            s.flush()  # the id orders records
+        else:
+            try:
+                with s.begin_nested():  # a token replayed at the same moment: its nonce is taken (unique)
+                    s.add(rec)
+            except IntegrityError:
+                raise invalid_consent_post() from None
+        return _event(self._mac_key, rec)
+
+
+__all__ = [
+    "CONSENTABLE", "HOW", "AppendOnly", "Consents", "Event", "Notice", "Offer", "PolicySource", "Proof",
+    "SettingsPolicy", "consent_not_given", "invalid_consent_post", "live_among", "refuse_bulk_changes", "requires_consent",
+    "topic_of", "unknown_topic",
+]
