@@ -217,11 +217,9 @@ class Marketing:
         """An inbound-SMS callback from the gateway. Its signature must check; each gateway message is handled once.
         "N", "BP", "BR" (and 退订, TD) in any width, case or spacing stop marketing SMS to the sender's account and
         are confirmed by a service SMS. Returns the outcome; a sender with no account is ignored (logged, no number)."""
-        from jidi.notify.providers import InvalidCallback  # noqa: PLC0415  (the provider interface's own error)
-
         try:
             msg = self.c.sms.inbound.parse(headers, body, self.c.clock())
-        except InvalidCallback as exc:
+        except ValueError as exc:  # the provider interface's InvalidCallback
             log.warning("inbound SMS callback refused: %s", exc)
             raise invalid_callback() from None
         with self.c.uow() as s:

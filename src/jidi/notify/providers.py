@@ -37,8 +37,9 @@ class InboundSms:
         return f"InboundSms(message_id={self.message_id!r})"
 
 
-class InvalidCallback(Exception):
-    """A callback whose signature, time or body does not check: refused, and nothing of it is read further."""
+class InvalidCallback(ValueError):
+    """A callback whose signature, time or body does not check: refused, and nothing of it is read further (a
+    ValueError, so a feature handling callbacks need not import the provider module)."""
 
 
 class SignedCallbacks:
