@@ -117,7 +117,7 @@ class SendReport:
 class Marketing:
     def __init__(self, container):
         self.c = container
-        self._senders = None
+        self._senders: dict[Channel, senders_mod.Sender] | None = None
         self.gateways: dict[str, senders_mod.SimulatedGateway] = {}
 
     @property
@@ -372,8 +372,12 @@ class Marketing:
             camp.status, camp.queued_at, camp.audience = "queued", now, total
             self.c.audit.record(s, actor=actor, action="marketing_campaign_sent", subject_id=None,
                                 detail=f"campaign {cid}: {total} messages in {batches} batches")
-            after_commit(s, lambda: [self.c.tasks.marketing_send_batch(str(cid), b) for b in range(batches)])
+            after_commit(s, lambda: self._ask_send(cid, batches))
         return total
+
+    def _ask_send(self, cid: uuid.UUID, batches: int) -> None:
+        for b in range(batches):
+            self.c.tasks.marketing_send_batch(str(cid), b)
 
     # -- sending (the jobs) -------------------------------------------------------------------------------------------
     def send_batch(self, campaign_id: str, batch: int) -> SendReport:
