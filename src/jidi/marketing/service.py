@@ -40,7 +40,7 @@ DEFERRED_RETRY = dt.timedelta(minutes=5)
 
 # The consent text shown on the settings page, per channel (its hash is kept in the ledger; the proof replays it).
 _NOTICE = {
-    "zh_CN": "我同意 jidi 通过{channel}向我发送优惠券、促销等营销信息。我可以随时在“营销消息”设置中关闭,也可以致电客服或回复营销短信“N”退订;"
+    "zh_CN": "我同意 jidi 通过{channel}向我发送优惠券、促销等营销信息。我可以随时在“营销消息”设置中关闭，也可以致电客服或回复营销短信“N”退订；"
              "关闭不影响快件路由、支付状态等服务通知。",
     "en": "I agree that jidi may send me coupons, promotions and other marketing by {channel}. I can turn this off at any time in "
           "the marketing settings, by calling customer service or by replying N to a marketing SMS; turning it off does not "
