@@ -363,10 +363,10 @@ class Marketing:
                             if in_batch == BATCH:
                                 batch, in_batch = batch + 1, 0
                     if len(rows) >= 5000:
-                        s.execute(insert(Delivery), rows)
+                        s.execute(insert(Delivery.__table__), rows)
                         total, rows = total + len(rows), []
             if rows:
-                s.execute(insert(Delivery), rows)
+                s.execute(insert(Delivery.__table__), rows)
                 total += len(rows)
             batches = batch + (1 if in_batch else 0)
             camp.status, camp.queued_at, camp.audience = "queued", now, total
@@ -384,44 +384,49 @@ class Marketing:
         """Send one batch: the consent of each account on each channel is checked now, at hand-over; quiet hours defer."""
         cid = uuid.UUID(campaign_id)
         now = self.c.clock()
-        sent = no_consent = deferred = gone = 0
+        outcome: dict[tuple[str, dt.datetime | None], list[uuid.UUID]] = {}  # (status, not_before) -> delivery ids
         with self.c.uow() as s:
             camp = s.get(Campaign, cid)
             if camp is None:
                 return SendReport()
-            rows = s.scalars(select(Delivery).where(
-                Delivery.campaign_id == cid, Delivery.batch == batch,
-                (Delivery.status == "queued") | ((Delivery.status == "deferred") & (Delivery.not_before <= now)),
+            D = Delivery
+            rows = s.execute(select(D.id, D.user_id, D.channel).where(
+                D.campaign_id == cid, D.batch == batch,
+                (D.status == "queued") | ((D.status == "deferred") & (D.not_before <= now)),
             ).with_for_update(skip_locked=True)).all()
-            by_channel: dict[Channel, list[Delivery]] = {}
-            for d in rows:
-                by_channel.setdefault(Channel(d.channel), []).append(d)
+            by_channel: dict[Channel, list] = {}
+            for row in rows:
+                by_channel.setdefault(Channel(row.channel), []).append(row)
             quiet = dict(((q.user_id, (q.start_hour, q.end_hour)) for q in s.scalars(
-                select(QuietHours).where(QuietHours.user_id.in_({d.user_id for d in rows}))))) if rows else {}
+                select(QuietHours).where(QuietHours.user_id.in_({r.user_id for r in rows}))))) if rows else {}
             for ch, group in by_channel.items():
-                live = self.c.consents.live_among(s, {d.user_id for d in group}, ch.purpose)
+                # The consent as it is now, at hand-over: whatever it was when the campaign was queued.
+                live = self.c.consents.live_among(s, {r.user_id for r in group}, ch.purpose)
                 text = with_opt_out(camp.text_zh, "zh_CN") if ch is Channel.SMS else camp.text_zh
                 sender = self.senders[ch]
-                for d in group:
-                    if d.user_id not in live:
-                        d.status, no_consent = "no_consent", no_consent + 1
+                for r in group:
+                    if r.user_id not in live:
+                        outcome.setdefault(("no_consent", None), []).append(r.id)
                         continue
-                    wait = quiet_until(now, quiet.get(d.user_id))
+                    wait = quiet_until(now, quiet.get(r.user_id))
                     if wait is not None:
-                        d.status, d.not_before, deferred = "deferred", wait, deferred + 1
+                        outcome.setdefault(("deferred", wait), []).append(r.id)
                         continue
-                    try:
-                        with s.begin_nested():
-                            ok = sender.send(s, d.user_id, cid, text, str(d.id), now)
+                    try:  # (a gateway that fails after the share was recorded leaves the record: the register errs on the safe side)
+                        ok = sender.send(s, r.user_id, cid, text, str(r.id), now)
                     except Exception as exc:  # noqa: BLE001  a gateway that failed: tried again later, the rest go on
                         log.warning("marketing %s delivery failed (%s): retried later", ch.value, type(exc).__name__)
-                        d.status, d.not_before, deferred = "deferred", now + DEFERRED_RETRY, deferred + 1
+                        outcome.setdefault(("deferred", now + DEFERRED_RETRY), []).append(r.id)
                         continue
-                    if ok:
-                        d.status, d.sent_at, sent = "sent", now, sent + 1
-                    else:
-                        d.status, gone = "gone", gone + 1
-        return SendReport(sent, no_consent, deferred, gone)
+                    outcome.setdefault(("sent" if ok else "gone", None), []).append(r.id)
+            for (status, not_before), ids in outcome.items():
+                for start in range(0, len(ids), BATCH):
+                    s.execute(update(D).where(D.id.in_(ids[start:start + BATCH])).values(
+                        status=status, not_before=not_before, sent_at=now if status == "sent" else None)
+                        .execution_options(synchronize_session=False))
+        n = {status: len(ids) for (status, _), ids in outcome.items() if status != "deferred"}
+        return SendReport(n.get("sent", 0), n.get("no_consent", 0),
+                          sum(len(ids) for (status, _), ids in outcome.items() if status == "deferred"), n.get("gone", 0))
 
     def send_due(self) -> int:
         """The periodic job: batches holding deferred deliveries whose time has come."""
