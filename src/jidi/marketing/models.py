@@ -94,7 +94,7 @@ class InboxMessage(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marketing_campaigns.id", ondelete="CASCADE"))
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marketing_campaigns.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     read: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -93,16 +93,19 @@ def new_push_token() -> str:
     return "sim-" + secrets.token_hex(16)
 
 
-def build(c) -> tuple[dict[Channel, Sender], dict[str, SimulatedGateway]]:
-    gateways = {name: SimulatedGateway(name) for name in ("call", "email", "push")}
-    # Where each recipient's deletion notices go (an erased person's references), beside the SMS gateway's.
-    c.shares.channels.update({SMS_MARKETING.key: c.sms, CALL_CENTRE.key: gateways["call"],
-                              EMAIL_SERVICE.key: gateways["email"], PUSH_SERVICE.key: gateways["push"]})
-    senders: dict[Channel, Sender] = {
+def gateways(c) -> dict[str, SimulatedGateway]:
+    """The simulated gateways, registered as where each recipient's deletion notices go (beside the SMS gateway's)."""
+    made = {name: SimulatedGateway(name) for name in ("call", "email", "push")}
+    c.shares.channels.update({SMS_MARKETING.key: c.sms, CALL_CENTRE.key: made["call"],
+                              EMAIL_SERVICE.key: made["email"], PUSH_SERVICE.key: made["push"]})
+    return made
+
+
+def build(c, made: dict[str, SimulatedGateway]) -> dict[Channel, Sender]:
+    return {
         Channel.SMS: _Shared(c, SMS_MARKETING, c.sms, c.accounts.phone),
-        Channel.CALL: _Shared(c, CALL_CENTRE, gateways["call"], c.accounts.phone),
-        Channel.EMAIL: _Shared(c, EMAIL_SERVICE, gateways["email"], c.accounts.email),
-        Channel.PUSH: _Push(c, gateways["push"]),
+        Channel.CALL: _Shared(c, CALL_CENTRE, made["call"], c.accounts.phone),
+        Channel.EMAIL: _Shared(c, EMAIL_SERVICE, made["email"], c.accounts.email),
+        Channel.PUSH: _Push(c, made["push"]),
         Channel.IN_APP: _Inbox(),
     }
-    return senders, gateways

@@ -118,12 +118,12 @@ class Marketing:
     def __init__(self, container):
         self.c = container
         self._senders: dict[Channel, senders_mod.Sender] | None = None
-        self.gateways: dict[str, senders_mod.SimulatedGateway] = {}
+        self.gateways = senders_mod.gateways(container)
 
     @property
     def senders(self) -> Mapping[Channel, senders_mod.Sender]:
         if self._senders is None:
-            self._senders, self.gateways = senders_mod.build(self.c)
+            self._senders = senders_mod.build(self.c, self.gateways)  # built on first use: the accounts' service is there
         return self._senders
 
     @senders.setter

@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_marketing_inbox")),
     )
     op.create_index(op.f("ix_marketing_inbox_user_id"), "marketing_inbox", ["user_id"])
+    op.create_index(op.f("ix_marketing_inbox_campaign_id"), "marketing_inbox", ["campaign_id"])
     op.create_table(
         "marketing_push_devices",
         sa.Column("id", sa.Uuid(), nullable=False),
