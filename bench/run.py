@@ -7,12 +7,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import audit, events, fields, lookup, marketing, orders, passwords, retention, rights, roundtrip, tracking
+from bench import audit, consent, events, fields, lookup, marketing, orders, passwords, retention, rights, roundtrip, tracking
 from bench.harness import Phones, emit, log, make_variant, settings_for, size, throwaway_database
 from bench.noop import NoopCipher
 from jidi.db import make_engine
 
-BENCHMARKS = ("fields", "http", "orders", "passwords", "tracking", "events", "audit", "lookup", "retention", "rights", "marketing")
+BENCHMARKS = ("fields", "consent", "http", "orders", "passwords", "tracking", "events", "audit", "lookup", "retention", "rights",
+              "marketing")
 
 
 def _selected() -> list[str]:
@@ -43,6 +44,8 @@ def main() -> int:
             if "fields" in chosen:
                 seal, open_ = fields.run(on, off, phones)
                 crypto_us = (seal["crypto_us"], open_["crypto_us"])
+            if "consent" in chosen:
+                consent.run(on, phones)
             if "http" in chosen:
                 roundtrip.run(on, off, phones, crypto_us)
             if "orders" in chosen:

@@ -73,7 +73,7 @@ def test_a_user_sees_reveals_copies_withdraws_and_deletes_and_the_officer_sees_w
     expect(page).to_have_url(web.url("/privacy/me"))
     expect(page.locator("h1")).to_have_text(ZH("My personal information"))
     sections = {(s.get_attribute("data-table"), s.get_attribute("data-relation")) for s in page.get_by_test_id("section").all()}
-    assert {("users", "subject"), ("consents", "subject"), ("auth_sessions", "account"), ("sms_codes", "identifier")} <= sections, sections
+    assert {("users", "subject"), ("consent_ledger", "subject"), ("auth_sessions", "account"), ("sms_codes", "identifier")} <= sections, sections
     expect(_field(page, "users.phone")).to_have_text(masked_phone(phone))
     expect(_field(page, "users.email")).to_have_text("x***@example.com")
     expect(page.locator('[data-testid="section"][data-table="users"] [data-testid="relation"]')).to_contain_text("您本人的信息")
@@ -219,7 +219,7 @@ def test_my_data_page_speaks_my_language_in_china_time_and_lists_every_message_t
     times = [v for v in values if re.match(r"\d{4}-\d\d-\d\d", v)]
     assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\d( \d\d:\d\d)?", v) for v in times), times  # no ISO, no offset
     assert not [v for v in times if v.startswith("2026-12-04")], times  # the UTC date
-    granted = page.locator('[data-testid="section"][data-table="consents"] [data-testid="detail"][data-field="granted_at"] td')
+    granted = page.locator('[data-testid="section"][data-table="consent_ledger"] [data-testid="detail"][data-field="at"] td')
     assert granted.first.text_content().strip() == "2026-12-05 01:30"  # the policy accepted at login, by the test clock
     expect(page.locator('[data-field="users.totp_secret"]')).to_have_count(0)
     expect(page.locator("body")).not_to_contain_text("员工二次验证密钥")

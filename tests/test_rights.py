@@ -115,7 +115,7 @@ def test_my_data_shows_everything_held_about_me_masked_from_the_catalog(client, 
     assert got[("orders", "account")]["count"] == 1
     assert got[("order_parties", "part")]["count"] == 2          # sender and recipient of the parcel I sent
     assert got[("order_parties", "identifier")]["count"] == 1    # me as the recipient of the shop's parcel
-    assert ("auth_sessions", "account") in got and ("consents", "subject") in got
+    assert ("auth_sessions", "account") in got and ("consent_ledger", "subject") in got
     assert ("verified_identities", "subject") in got
     assert ("orders", "other_account") not in got and not any(t == "order_parties" and rel == "other_account" for t, rel in got)
     account = got[("users", "subject")]["records"][0]["fields"]

@@ -125,7 +125,7 @@ def test_my_data_page_shows_everything_masked_then_in_full_after_an_sms_code(cli
     chinese_page(page)
     assert ZH("My personal information") in page.text
     found = set(re.findall(r'data-table="([a-z_]+)" data-relation="([a-z_]+)"', page.text))
-    assert {("users", "subject"), ("consents", "subject"), ("auth_sessions", "account"), ("address_entries", "account"),
+    assert {("users", "subject"), ("consent_ledger", "subject"), ("auth_sessions", "account"), ("address_entries", "account"),
             ("orders", "account"), ("order_parties", "part"), ("order_parties", "identifier"), ("pickup_records", "part")} <= found
     # Grouped by table and relation, labelled; each field with its category, legal basis and retention, masked.
     assert "账号" in page.text and "您本人的信息" in page.text and "所属记录的组成部分" in page.text

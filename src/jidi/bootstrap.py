@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from jidi.accounts.service import Accounts
     from jidi.accounts.wechat import WechatProvider
     from jidi.addressbook.service import AddressBook
+    from jidi.consents.service import ConsentCenter
     from jidi.family.lookup import Lookup
     from jidi.family.service import Family
     from jidi.notify.service import Notifier
@@ -69,6 +70,7 @@ class Container:
     notifier: Notifier = dataclasses.field(init=False)
     accounts: Accounts = dataclasses.field(init=False)
     addressbook: AddressBook = dataclasses.field(init=False)
+    consent_center: ConsentCenter = dataclasses.field(init=False)
     shipping: Shipping = dataclasses.field(init=False)
     tracking: Tracking = dataclasses.field(init=False)
     family: Family = dataclasses.field(init=False)

@@ -120,6 +120,10 @@ def purpose_not_allowed() -> AppError:
     return AppError("purpose_not_allowed", N_("This data may not be opened for that purpose by your role."), 403)
 
 
+def consent_required() -> AppError:
+    return AppError("consent_required", N_("This needs the person's consent, which is not given (or was withdrawn)."), 403)
+
+
 def csrf_failed() -> AppError:
     return AppError("csrf_failed", N_("The form has expired. Please reload the page and try again."), 403)
 

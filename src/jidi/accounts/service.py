@@ -554,6 +554,23 @@ class Accounts:
             user = self._user_by_index(s, "phone", phone)
             return user.id if user is not None else None
 
+    def user_id_for_login(self, login: str) -> uuid.UUID | None:
+        """The account a login name names (a mobile number, user name or e-mail), for staff tools; None if none."""
+        login = (login or "").strip()
+        if not login or len(login) > 254:
+            return None
+        with self.c.uow() as s:
+            if "@" in login:
+                user = self._user_by_index(s, "email", login.lower())
+            elif login.isdigit() or login.startswith("+"):
+                try:
+                    user = self._user_by_index(s, "phone", values.phone(login))
+                except errors.AppError:
+                    return None
+            else:
+                user = self._user_by_index(s, "username", login.lower())
+            return user.id if user is not None else None
+
     def suspend(self, s: Session, user_id: uuid.UUID, now: dt.datetime) -> None:
         """Account cancellation takes effect at once (JD-5.2.2a): no login, no sessions, no processing."""
         s.execute(update(User).where(User.id == user_id).values(status="cancelled", cancelled_at=now))

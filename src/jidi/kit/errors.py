@@ -18,7 +18,7 @@ from starlette.routing import compile_path
 from jidi import errors
 from jidi.i18n import N_, gettext_for, join_list
 from jidi.kit import deps
-from jidi.privacy import PurposeNotAllowed, SubjectShredded
+from jidi.privacy import ConsentRequired, PurposeNotAllowed, SubjectShredded
 
 log = logging.getLogger("jidi.web")
 
@@ -56,6 +56,8 @@ def install_error_handlers(app: FastAPI, default_locale: str) -> None:
 
     @app.exception_handler(PurposeNotAllowed)
     async def on_purpose(request: Request, exc: PurposeNotAllowed):
+        if isinstance(exc, ConsentRequired):  # a use on consent without a live consent (jidi.privacy.consent)
+            return error_response(request, errors.consent_required())
         return error_response(request, errors.purpose_not_allowed())
 
     @app.exception_handler(RequestValidationError)

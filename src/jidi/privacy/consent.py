@@ -23,7 +23,8 @@ A record whose HMAC does not match (inserted or edited by hand) grants nothing a
 
 * `offer(s, subject_id, topic, notice) -> Offer`: keep the text to show and issue a single-use token tied to the
   subject, the topic, the version and the text's hash. A page or API shows `notice.text` and posts `offer.token` back.
-* `grant(s, subject_id, topic, token=..., how=..., how_ref="")`: a consent posted from an offer. A forged, expired,
+* `grant(s, subject_id, topic, token=..., how=..., how_ref="", sha256=None)`: a consent posted from an offer (with
+  the hash of the text the form showed, if the post carries it). A forged, expired,
   replayed or mismatched token (another topic, subject or text) raises `invalid_consent_post()` and records nothing.
 * `record_grant(s, subject_id, topic, notice, how=..., how_ref="")`: a consent the server itself saw given while it
   showed the text in the same request (the policy box ticked at login, an SMS reply to a text the outbox holds, an
@@ -135,7 +136,7 @@ class SettingsPolicy:
         v = self._version()
         if locale.startswith("en"):
             return Notice(v, f"I have read and agree to the jidi Privacy Policy, version {v}.")
-        return Notice(v, f"我已阅读并同意《jidi 隐私政策》({v} 版)。")
+        return Notice(v, f"我已阅读并同意《jidi 隐私政策》（{v} 版）。")
 
 
 # -- what the service answers ----------------------------------------------------------------------------------------
@@ -187,17 +188,45 @@ def _event(key: bytes, rec: ConsentRecord) -> Event:
     return Event(topic_of(rec.topic), rec.action, rec.version, rec.text_sha256, rec.how, rec.how_ref, rec.at, _valid(key, rec))
 
 
+_LIVE = "jidi_consent_live"  # session.info: (subject, topic) -> live, as found in this transaction
+
+
 def live_among(session: Session, keys: KeyRing, subject_ids: Iterable[uuid.UUID], topic: Topic) -> set[uuid.UUID]:
-    """The subjects among `subject_ids` whose newest valid record about `topic` is a grant: one query for all."""
+    """The subjects among `subject_ids` whose newest valid record about `topic` is a grant: one query for all those
+    not asked yet in this transaction (the answers are kept until it ends, or until it records a consent event: a
+    withdrawal committed elsewhere stops every transaction that starts after it)."""
+    known: dict[tuple[uuid.UUID, str], bool] = session.info.setdefault(_LIVE, {})
+    wanted = set(subject_ids)
+    name = topic.value
+    ask = [sid for sid in wanted if (sid, name) not in known]
+    if ask:
+        found = _live_query(session, keys, ask, topic)
+        for sid in ask:
+            known[(sid, name)] = sid in found
+        if not session.info.get("jidi_consent_hooked"):
+            event.listen(session, "after_transaction_end", _forget_answers)
+            session.info["jidi_consent_hooked"] = True
+    return {sid for sid in wanted if known[(sid, name)]}
+
+
+def _forget_answers(session: Session, transaction: object) -> None:
+    session.info.pop(_LIVE, None)
+
+
+def _live_query(session: Session, keys: KeyRing, subject_ids: list[uuid.UUID], topic: Topic) -> set[uuid.UUID]:
     audit_key, mac_key = keys.derived("audit"), keys.derived("consent")
     by_pseudonym = {audit.pseudonym(audit_key, sid): sid for sid in subject_ids}
-    if not by_pseudonym:
-        return set()
-    newest = (select(func.max(ConsentRecord.id)).where(ConsentRecord.subject.in_(list(by_pseudonym)),
-                                                      ConsentRecord.topic == topic.value)
-              .group_by(ConsentRecord.subject))
+    if len(by_pseudonym) == 1:  # the common case, straight down the index
+        (only,) = by_pseudonym
+        stmt = (select(ConsentRecord).where(ConsentRecord.subject == only, ConsentRecord.topic == topic.value)
+                .order_by(ConsentRecord.id.desc()).limit(1))
+    else:
+        newest = (select(func.max(ConsentRecord.id)).where(ConsentRecord.subject.in_(list(by_pseudonym)),
+                                                          ConsentRecord.topic == topic.value)
+                  .group_by(ConsentRecord.subject))
+        stmt = select(ConsentRecord).where(ConsentRecord.id.in_(newest))
     live = set()
-    for rec in session.scalars(select(ConsentRecord).where(ConsentRecord.id.in_(newest))):
+    for rec in session.scalars(stmt):
         if not _valid(mac_key, rec):
             log.warning("consent ledger: a record's mac does not match; it grants nothing (run `jidi consent verify`)")
             continue
@@ -282,10 +311,14 @@ class Consents:
         }, OFFER_TTL_SECONDS)
         return Offer(topic, notice.version, digest, token)
 
-    def grant(self, s: Session, subject_id: uuid.UUID, topic: Topic, *, token: str, how: str, how_ref: str = "") -> Event:
-        """A consent posted back from `offer`: the token must be this subject's, for this topic, unused and unexpired."""
+    def grant(self, s: Session, subject_id: uuid.UUID, topic: Topic, *, token: str, how: str, how_ref: str = "",
+              sha256: str | None = None) -> Event:
+        """A consent posted back from `offer`: the token must be this subject's, for this topic, unused and unexpired
+        (and, when the post names the text's hash, for that text)."""
         data = self.secrets.open_blob(_TOKEN_PURPOSE, token) if len(token) <= 1000 else None
         if data is None or data.get("s") != self.pseudonym(subject_id) or data.get("t") != topic.value:
+            raise invalid_consent_post()
+        if sha256 is not None and not hmac.compare_digest(sha256.encode(), str(data.get("h", "")).encode()):
             raise invalid_consent_post()
         digest, nonce = str(data.get("h", "")), str(data.get("n", ""))
         if s.get(ConsentText, digest) is None or not nonce:
@@ -308,6 +341,7 @@ class Consents:
         rec = ConsentRecord(subject=self.pseudonym(subject_id), topic=topic.value, action=GRANT, version=version[:40],
                             text_sha256=None, how="imported", how_ref=how_ref[:80], at=at, nonce=None)
         rec.mac = _mac(self._mac_key, rec)
+        s.info.pop(_LIVE, None)
         s.add(rec)
         s.flush()
         return _event(self._mac_key, rec)
@@ -393,6 +427,7 @@ class Consents:
         rec = ConsentRecord(subject=self.pseudonym(subject_id), topic=topic.value, action=action, version=version,
                             text_sha256=digest, how=how, how_ref=how_ref, at=self.clock(), nonce=nonce)
         rec.mac = _mac(self._mac_key, rec)
+        s.info.pop(_LIVE, None)  # this transaction's answers about live consents are stale now
         if nonce is None:
             s.add(rec)
             s.flush()  # the id orders records

@@ -40,12 +40,13 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from jidi.db import id_batches, is_postgresql, one_of
 from jidi.privacy import audit
 from jidi.privacy.catalog import Catalog, FieldSpec, Purpose
-from jidi.privacy.models import Restriction
+from jidi.privacy.models import ConsentRecord, Restriction
 from jidi.privacy.sharing import ShareRegister
 from jidi.privacy.values import Personal
 from jidi.privacy.vault import Vault
 
 ACCOUNT_TABLE = "users"
+CONSENT_LABEL = ("同意记录", "Consents")
 
 
 class Relation(enum.Enum):
@@ -375,12 +376,21 @@ class DataMap:
                         fields.append(FieldValue(spec, value))
                 views.append(RowView(name, tm.label, fr.relation, str(getattr(fr.row, "id", "")), tuple(fields),
                                      self._details(tm, fr.row)))
+        views += self._consents(session, vault, data.user_id)
         if disclose and opened:
             if actor is None:
                 raise ValueError("a disclosure needs an actor for the audit record")
             audit.append(session, vault.keys, actor=actor, action="disclose", subject_id=data.user_id, fields=sorted(opened),
                          purpose=Purpose.RIGHTS_REQUEST.value, detail=f"{len(views)} records")
         return views, restricted
+
+    @staticmethod
+    def _consents(session: Session, vault: Vault, user_id: uuid.UUID) -> list[RowView]:
+        """The person's consent events (the consent ledger knows them by their keyed pseudonym only)."""
+        rows = session.scalars(select(ConsentRecord).where(ConsentRecord.subject == vault.pseudonym(user_id))
+                               .order_by(ConsentRecord.id))
+        return [RowView(ConsentRecord.__tablename__, CONSENT_LABEL, Relation.SUBJECT, str(r.id), (),
+                        {"topic": r.topic, "action": r.action, "version": r.version, "how": r.how, "at": r.at}) for r in rows]
 
     @staticmethod
     def _restricted_ids(session: Session, tm: TableMap, found: list[FoundRow]) -> set[uuid.UUID]:

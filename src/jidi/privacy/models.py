@@ -185,7 +185,7 @@ class ConsentRecord(Base):
     __datamap__ = False  # the privacy core's own proof of consent: keyed pseudonyms and notices, no personal data
     __retention__ = Retained(
         "consent_ledger", "recorded", Action.KEEP,
-        "同意与撤回同意的记录(仅含化名及所展示文本的摘要):只追加,至少保存 3 年,作为取得同意的证明",
+        "同意与撤回同意的记录（仅含化名及所展示文本的摘要）：只追加，至少保存 3 年，作为取得同意的证明",
         "Records of consents given and withdrawn (pseudonyms and the hash of the text shown only): append-only, kept at "
         "least 3 years as proof of consent", clock="at", period=setting_days("retention_audit_days"),
         by="jidi.privacy.consent (never deleted)",

@@ -22,13 +22,15 @@ from sqlalchemy import Column, LargeBinary, String, Table, Text, Uuid, func, sel
 from sqlalchemy.orm import Session
 
 from jidi.privacy.datamap import DataMap, Relation, kept_reason
-from jidi.privacy.models import AuditRecord, Restriction, ShareRecord, SubjectKey, Tombstone
+from jidi.privacy.models import AuditRecord, ConsentRecord, Restriction, ShareRecord, SubjectKey, Tombstone
 from jidi.privacy.vault import Vault
 
 # Why the privacy core's own records of a person remain after an erasure.
 KEPT = {
     "tombstones": "The record that the subject was erased, so a restored backup is erased again (A19)",
     "audit_log": "Audit records are kept at least 3 years (PIPL art. 56); they hold only a keyed pseudonym",
+    "consent_ledger": "The proof of consents given and withdrawn (JD-4.2d), kept like the audit log; a keyed pseudonym "
+                      "and the hash of the text shown only",
     "share_register": "The record of what was handed to which recipient and that it was told to delete it "
                       "(JD-6.3.1c); a keyed pseudonym only",
 }
@@ -64,6 +66,9 @@ def scan(session: Session, vault: Vault, datamap: DataMap, subject_id: uuid.UUID
             found.append(Finding("share_register", n, "shares whose recipients were told to delete", KEPT["share_register"]))
         else:
             found.append(Finding("share_register", n, "shares whose recipients have not been told to delete"))
+    consents = session.scalar(select(func.count()).select_from(ConsentRecord).where(ConsentRecord.subject == pseudonym))
+    if consents:
+        found.append(Finding("consent_ledger.subject", consents, "consent records under the audit pseudonym", KEPT["consent_ledger"]))
     held = session.scalar(select(func.count()).select_from(Restriction).where(Restriction.subject == pseudonym))
     if held:
         found.append(Finding("restrictions", held, "records kept by law", "Restricted: kept only because a law requires it"))

@@ -294,12 +294,12 @@ def _check_consent(values: list[Personal], purpose: Purpose) -> None:
     """Every value's subject has a live consent to `purpose`, asked in the transaction that read the values (one
     query for all of them); a value not read from a row (no transaction to ask in) is refused."""
     seal = next((v._seal for v in values if v._seal is not None and v._seal.session is not None), None)
-    if seal is None or seal.session is None or any(v.subject_id is None for v in values):
+    subjects = [v.subject_id for v in values]  # parsed once each
+    if seal is None or seal.session is None or None in subjects:
         raise ConsentRequired(values[0].spec, purpose)
-    subjects = {v.subject_id for v in values if v.subject_id is not None}
-    live = consent.live_among(seal.session, seal.vault.keys, subjects, purpose)
-    for value in values:
-        if value.subject_id not in live:
+    live = consent.live_among(seal.session, seal.vault.keys, subjects, purpose)  # type: ignore[arg-type]  # no None
+    for value, subject in zip(values, subjects):
+        if subject not in live:
             raise ConsentRequired(value.spec, purpose)
 
 

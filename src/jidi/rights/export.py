@@ -61,6 +61,10 @@ COLUMN_LABELS = {
     "item_category": N_("Item category"),
     "kind": N_("Type"),
     "consents.kind": N_("Consent to"),
+    "consent_ledger.topic": N_("Consent to"),
+    "consent_ledger.action": N_("Given or withdrawn"),
+    "consent_ledger.how": N_("How"),
+    "consent_ledger.at": N_("At"),
     "calendar_days.name": N_("Holiday name"),
     "merchant_order_ref": N_("Merchant's order reference"),
     # Marketing (jidi.marketing): which batch of a campaign a message went out in, on which channel, held until when.
