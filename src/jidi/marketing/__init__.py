@@ -14,4 +14,5 @@ feature = Feature(
     templates=True,
     consent_purposes=MARKETING,
     on_withdrawal="jidi.marketing.service:on_withdrawal",
+    demo="jidi.marketing.demo:load",
 )
