@@ -100,10 +100,10 @@ def test_replying_n_to_a_marketing_sms_stops_marketing_sms_to_that_number(client
         assert (rec.action, rec.how) == ("withdraw", "sms_reply")
 
 
-@pytest.mark.parametrize("text", ["bp", "ＢＲ", "退订"])
-def test_the_other_keywords_work_too(client, container, alice, text):
+@pytest.mark.parametrize(("sender", "text"), [(ALICE, "bp"), ("+86" + ALICE, "ＢＲ"), ("0086 " + ALICE, "退订")])
+def test_the_other_keywords_and_number_formats_work_too(client, container, alice, sender, text):
     consent(container, alice, Channel.SMS)
-    assert reply(client, container, ALICE, text).json()["outcome"] == "opted_out"
+    assert reply(client, container, sender, text).json()["outcome"] == "opted_out"
     assert not live(container, alice, Channel.SMS)
 
 

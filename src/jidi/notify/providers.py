@@ -91,6 +91,9 @@ class CarrierSimulator:
         self.callbacks = callbacks
 
     def reply(self, sender: str, text: str, now: dt.datetime) -> tuple[dict[str, str], bytes]:
+        digits = "".join(ch for ch in sender if ch.isdigit())
+        if len(digits) == 11 and digits.startswith("1"):
+            sender = "+86" + digits  # gateways name the sender in E.164
         body = json.dumps({"message_id": "sim-" + secrets.token_hex(12), "from": sender, "text": text,
                            "received_at": int(now.timestamp())}, ensure_ascii=False).encode()
         return self.callbacks.sign(body, now), body
