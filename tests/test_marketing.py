@@ -48,6 +48,7 @@ def test_quiet_hours_are_china_time_the_night_always_and_a_persons_own_on_top():
     assert quiet_until(_china(12, 15), (12, 14)) == _china(14)
     assert quiet_until(_china(15), (12, 14)) is None
     assert quiet_until(_china(20, 30), (19, 9)) == dt.datetime(2026, 12, 8, 9, tzinfo=CHINA)
+    assert quiet_until(_china(12), (8, 21)) is not None  # windows that cover the day never let it through
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------------
@@ -176,6 +177,8 @@ def test_quiet_hours_are_checked_and_saved(client, container, alice):
     token = csrf(client)
     assert client.post("/settings/marketing/quiet-hours", data={"csrf_token": token, "start": "25", "end": "3"}).status_code == 422
     assert client.post("/settings/marketing/quiet-hours", data={"csrf_token": token, "start": "9", "end": "9"}).status_code == 422
+    # with the night (21:00-08:00) it would leave no hour of the day: refused
+    assert client.post("/settings/marketing/quiet-hours", data={"csrf_token": token, "start": "7", "end": "22"}).status_code == 422
     assert client.post("/settings/marketing/quiet-hours", data={"csrf_token": token, "start": "12", "end": "14"},
                        follow_redirects=False).status_code == 303
     assert container.marketing.quiet_hours(alice) == (12, 14)

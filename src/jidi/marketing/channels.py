@@ -96,4 +96,9 @@ def quiet_until(now: dt.datetime, own: tuple[int, int] | None) -> dt.datetime | 
         t += dt.timedelta(hours=1)
         if not any(_in_window(t.hour, s, e) for s, e in windows):
             return t.astimezone(dt.timezone.utc)
-    return None  # windows that cover the whole day cannot be chosen (checked when they are set)
+    return local.astimezone(dt.timezone.utc) + dt.timedelta(days=1)  # never an open hour (refused when set): hold it
+
+
+def leaves_hours_open(own: tuple[int, int]) -> bool:
+    """Whether a person's own quiet hours, with the night's, leave some hour of the day for marketing."""
+    return any(not _in_window(h, QUIET_START, QUIET_END) and not _in_window(h, *own) for h in range(24))

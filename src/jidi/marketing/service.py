@@ -27,7 +27,7 @@ from jidi.db import after_commit
 from jidi.errors import AppError
 from jidi.i18n import N_
 from jidi.marketing import senders as senders_mod
-from jidi.marketing.channels import CHINA, Channel, channel, is_opt_out, quiet_until, with_opt_out
+from jidi.marketing.channels import CHINA, Channel, channel, is_opt_out, leaves_hours_open, quiet_until, with_opt_out
 from jidi.marketing.models import Campaign, Delivery, InboxMessage, PushDevice, QuietHours, SmsReply
 from jidi.privacy import Actor, Notice, Purpose, Role, Topic
 
@@ -188,7 +188,7 @@ class Marketing:
                 a, b = int(start), int(end)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 raise bad_quiet_hours() from None
-            if not (0 <= a <= 23 and 0 <= b <= 23) or a == b:
+            if not (0 <= a <= 23 and 0 <= b <= 23) or a == b or not leaves_hours_open((a, b)):
                 raise bad_quiet_hours()
             row = s.get(QuietHours, user_id) or QuietHours(user_id=user_id)
             row.start_hour, row.end_hour, row.updated_at = a, b, self.c.clock()
