@@ -382,8 +382,10 @@ class Marketing:
             self.c.tasks.marketing_send_batch(str(cid), b)
 
     # -- sending (the jobs) -------------------------------------------------------------------------------------------
-    def send_batch(self, campaign_id: str, batch: int) -> SendReport:
-        """Send one batch: the consent of each account on each channel is checked now, at hand-over; quiet hours defer."""
+    def send_batch(self, campaign_id: str, batch: int, *, due: bool = False) -> SendReport:
+        """Send one batch: the consent of each account on each channel is checked now, at hand-over; quiet hours defer.
+        The batch's job takes its queued deliveries; the periodic job (`due`) its deferred ones whose time has come, so
+        the two never take the same rows (rows are also locked, SKIP LOCKED, where the database can)."""
         cid = uuid.UUID(campaign_id)
         now = self.c.clock()
         outcome: dict[tuple[str, dt.datetime | None], list[uuid.UUID]] = {}  # (status, not_before) -> delivery ids
@@ -394,7 +396,7 @@ class Marketing:
             D = Delivery
             rows = s.execute(select(D.id, D.user_id, D.channel).where(
                 D.campaign_id == cid, D.batch == batch,
-                (D.status == "queued") | ((D.status == "deferred") & (D.not_before <= now)),
+                ((D.status == "deferred") & (D.not_before <= now)) if due else (D.status == "queued"),
             ).with_for_update(skip_locked=True)).all()
             by_channel: dict[Channel, list] = {}
             for row in rows:
@@ -437,7 +439,7 @@ class Marketing:
             due = s.execute(select(Delivery.campaign_id, Delivery.batch).where(
                 Delivery.status == "deferred", Delivery.not_before <= now).distinct()).all()
         for cid, batch in due:
-            self.send_batch(str(cid), batch)
+            self.send_batch(str(cid), batch, due=True)
         return len(due)
 
     # -- withdrawal (the consent engine calls it, in the withdrawal's transaction) ---------------------------------------
