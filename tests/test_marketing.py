@@ -318,7 +318,9 @@ def test_a_campaign_is_sent_once(container, audience):
     assert getattr(err.value, "code", None) == "campaign_already_sent"
 
 
+@pytest.mark.promise("JD-1.1.3b")
 def test_the_segment_uses_non_personal_attributes_and_checks_them(container, audience):
+    """The audience is every active account with the attributes an operator chose: no score ranks, picks or drops anyone."""
     m = container.marketing
     for bad in (("99", None), ("1", None), (None, "0"), (None, "x"), (None, "99999")):
         with pytest.raises(Exception) as err:
@@ -330,7 +332,6 @@ def test_the_segment_uses_non_personal_attributes_and_checks_them(container, aud
         assert m.audience(s, m.segment(None, "30")) == []  # nobody shipped
 
 
-@pytest.mark.promise("JD-1.1.3b")
 def test_the_campaign_tool_previews_states_no_automated_decisions_and_is_for_admins(client, container, audience):
     client.cookies.clear()
     _id, secret, _ = container.accounts.create_staff(Role.ADMIN, "admin2", "Admin-pass-2026")
