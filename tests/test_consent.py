@@ -307,6 +307,7 @@ def test_my_consents_page_gives_and_withdraws_each_consent_without_script(client
 def test_the_officer_page_replays_the_consent_and_is_for_the_officer_only(app, client, sms, container):
     h, uid = me(client, sms, container)
     officer = staff_client(app, container, Role.PRIVACY_OFFICER, "officer1")
+    assert 'href="/staff/consents"' in officer.get("/staff").text
     r = officer.post("/staff/consents", data={"csrf_token": tok(officer), "who": ME, "topic": "privacy_policy"})
     assert r.status_code == 200 and 'data-found="1"' in r.text
     policy = container.consents.policy.current("zh_CN")
@@ -383,3 +384,22 @@ def test_an_opening_refused_for_want_of_consent_is_a_403_in_the_users_language(a
     app.add_api_route("/api/v1/test-marketing", send_offer)
     r = client.get("/api/v1/test-marketing", headers={"Accept-Language": "en"})
     assert r.status_code == 403 and r.json()["error"]["code"] == "consent_required" and ME not in r.text
+
+
+@pytest.mark.promise("JD-6.4.3a")
+def test_cancelling_the_account_withdraws_every_consent(client, sms, clock, container):
+    from tests.test_rights import code  # noqa: PLC0415
+
+    h, uid = me(client, sms, container)
+    with container.uow() as s:
+        container.consents.record_grant(s, uid, Purpose.MARKETING_SMS, NOTICE, how="page")
+        container.consents.record_grant(s, uid, Separate.SENSITIVE_LOCATION, NOTICE, how="page")
+    r = client.post("/api/v1/privacy/requests", json={"kind": "cancellation", "code": code(client, sms, clock, h, phone=ME)},
+                    headers=h)
+    assert r.status_code == 201, r.text
+    with container.uow() as s:
+        states = container.consents.states(s, uid)
+        assert not any(e is not None and e.live for e in states.values())
+        assert states[Purpose.MARKETING_SMS].how == "account_closed"
+    with pytest.raises(ConsentRequired):
+        opened_phone(container, uid, Purpose.MARKETING_SMS)

@@ -572,8 +572,10 @@ class Accounts:
             return user.id if user is not None else None
 
     def suspend(self, s: Session, user_id: uuid.UUID, now: dt.datetime) -> None:
-        """Account cancellation takes effect at once (JD-5.2.2a): no login, no sessions, no processing."""
+        """Account cancellation takes effect at once (JD-5.2.2a): no login, no sessions, no processing; every consent is
+        withdrawn (JD-6.4.3a), so nothing resting on one is processed even if the cancellation is taken back."""
         s.execute(update(User).where(User.id == user_id).values(status="cancelled", cancelled_at=now))
+        self.c.consents.withdraw_all(s, user_id, how="account_closed")
         s.execute(update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)).values(revoked_at=now))
 
     def resume(self, s: Session, user_id: uuid.UUID) -> None:

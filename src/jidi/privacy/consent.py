@@ -4,8 +4,10 @@
 **Legal bases.** Every use of a personal field rests on one basis: `FieldSpec.basis_for(purpose)` (the catalog:
 the field's own `bases=`, else the purpose's usual one, `PURPOSE_BASIS`). `jidi.privacy.open(value, for_=purpose,
 actor=...)` opens a value for a use on consent only while its subject's consent to that purpose is live, and raises
-`ConsentRequired` (jidi.privacy.vault; a `PurposeNotAllowed`: 403 in the API) otherwise; an opening that is audited records the basis it
-rested on in the audit record (`AuditRecord.basis`).
+`ConsentRequired` (jidi.privacy.vault; a `PurposeNotAllowed`: 403 `consent_required` in the API) otherwise; an
+opening that is audited records the basis it rested on in the audit record (`AuditRecord.basis`). The check asks the
+ledger once per subject and topic per transaction (`open_all` of many subjects: one query); a transaction that
+records a consent event asks again, and one that starts after a withdrawal committed sees it.
 
 **Topics.** What a consent is about (`Topic`): a purpose whose basis is consent (`Purpose.MARKETING_SMS` … one per
 channel), a separate consent (`Separate`: sensitive data, another processor, public disclosure, cross-border; each
@@ -24,8 +26,8 @@ A record whose HMAC does not match (inserted or edited by hand) grants nothing a
 * `offer(s, subject_id, topic, notice) -> Offer`: keep the text to show and issue a single-use token tied to the
   subject, the topic, the version and the text's hash. A page or API shows `notice.text` and posts `offer.token` back.
 * `grant(s, subject_id, topic, token=..., how=..., how_ref="", sha256=None)`: a consent posted from an offer (with
-  the hash of the text the form showed, if the post carries it). A forged, expired,
-  replayed or mismatched token (another topic, subject or text) raises `invalid_consent_post()` and records nothing.
+  the hash of the text the form showed, if the post carries it). A forged, expired, replayed or mismatched token
+  (another topic, subject or text) raises `invalid_consent_post()` (400) and records nothing.
 * `record_grant(s, subject_id, topic, notice, how=..., how_ref="")`: a consent the server itself saw given while it
   showed the text in the same request (the policy box ticked at login, an SMS reply to a text the outbox holds, an
   agent reading a script). Idempotent: a live consent to the same text is not recorded again.
@@ -34,14 +36,20 @@ A record whose HMAC does not match (inserted or edited by hand) grants nothing a
   `function(container, session, subject_id, topic)` in the same transaction). Processing stops at once: the next
   opening finds no live consent. What was done before stays as it was (JD-6.4.3b). Withdrawing what is not live
   raises `consent_not_given()` and records nothing; a handler's failure rolls the withdrawal back with it.
-* `is_live(s, subject_id, topic)`, `live_among(s, subject_ids, topic)`: whether the newest valid record is a grant.
+* `withdraw_all(s, subject_id, how="account_closed")`: every live consent, as an account is cancelled (JD-6.4.3a).
+* `is_live(s, subject_id, topic)`, `live_among(s, subject_ids, topic)`: whether the newest valid record is a grant
+  (`live_among`: for many subjects at once, e.g. a marketing send checking its batch at send time).
 * `states(s, subject_id) -> {topic: Event | None}`, `history(s, subject_id, topic=None) -> [Event]`.
 * `proof(s, subject_id, topic) -> Proof | None`: the newest grant with the exact text, its version and hash (checked
   against the text kept), how and when, and the withdrawal that ended it, if any.
 * `verify(s) -> [str]`: records whose HMAC or text does not match.
 
-The privacy policy itself comes from a `PolicySource` (`current(locale) -> Notice`: version, text, hash). Until the
-policy package provides one, `SettingsPolicy` gives `settings.policy_version` and a short statement naming it.
+* `import_grant(s, subject_id, topic, version=..., at=...)`: a consent recorded before the ledger (its text unknown).
+
+The privacy policy itself comes from a `PolicySource` (`current(locale) -> Notice`: version, text, `sha256`), given to
+`bootstrap(policy=...)`. Until the policy package provides one, `SettingsPolicy` gives `settings.policy_version` and
+a short statement naming it; the login records `Agreement.PRIVACY_POLICY` with the text of the user's language.
+The user-facing pages, API and `jidi consent proof` are the `consents` feature (jidi.consents), over this service.
 """
 from __future__ import annotations
 
@@ -173,14 +181,32 @@ class Proof:
     withdrawn: Event | None  # the withdrawal that ended this consent, if any
 
 
+# The columns a record's MAC covers (and the MAC): what the live check reads.
+_CONTENT = (ConsentRecord.subject, ConsentRecord.topic, ConsentRecord.action, ConsentRecord.version, ConsentRecord.text_sha256,
+            ConsentRecord.how, ConsentRecord.how_ref, ConsentRecord.at, ConsentRecord.nonce, ConsentRecord.mac)
+
+
+class _Content(Protocol):
+    subject: str
+    topic: str
+    action: str
+    version: str
+    text_sha256: str | None
+    how: str
+    how_ref: str
+    at: dt.datetime
+    nonce: str | None
+    mac: str
+
+
 # -- the MAC of a record ----------------------------------------------------------------------------------------------
-def _mac(key: bytes, rec: ConsentRecord) -> str:
+def _mac(key: bytes, rec: ConsentRecord | _Content) -> str:
     body = json.dumps([rec.subject, rec.topic, rec.action, rec.version, rec.text_sha256, rec.how, rec.how_ref,
                        rec.at.isoformat(timespec="microseconds"), rec.nonce], ensure_ascii=False, separators=(",", ":"))
     return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
 
 
-def _valid(key: bytes, rec: ConsentRecord) -> bool:
+def _valid(key: bytes, rec: ConsentRecord | _Content) -> bool:
     return hmac.compare_digest(rec.mac or "", _mac(key, rec))
 
 
@@ -218,15 +244,15 @@ def _live_query(session: Session, keys: KeyRing, subject_ids: list[uuid.UUID], t
     by_pseudonym = {audit.pseudonym(audit_key, sid): sid for sid in subject_ids}
     if len(by_pseudonym) == 1:  # the common case, straight down the index
         (only,) = by_pseudonym
-        stmt = (select(ConsentRecord).where(ConsentRecord.subject == only, ConsentRecord.topic == topic.value)
+        stmt = (select(*_CONTENT).where(ConsentRecord.subject == only, ConsentRecord.topic == topic.value)
                 .order_by(ConsentRecord.id.desc()).limit(1))
     else:
         newest = (select(func.max(ConsentRecord.id)).where(ConsentRecord.subject.in_(list(by_pseudonym)),
                                                           ConsentRecord.topic == topic.value)
                   .group_by(ConsentRecord.subject))
-        stmt = select(ConsentRecord).where(ConsentRecord.id.in_(newest))
+        stmt = select(*_CONTENT).where(ConsentRecord.id.in_(newest))
     live = set()
-    for rec in session.scalars(stmt):
+    for rec in session.execute(stmt):  # rows, not entities: the columns the MAC covers, nothing loaded into the session
         if not _valid(mac_key, rec):
             log.warning("consent ledger: a record's mac does not match; it grants nothing (run `jidi consent verify`)")
             continue
