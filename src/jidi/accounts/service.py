@@ -93,6 +93,15 @@ class Accounts:
         """The keyed index of the account's verified phone (None: no account, or no phone)."""
         return s.scalar(select(User.phone_bidx).where(User.id == user_id))
 
+    def email(self, s: Session, user_id: uuid.UUID) -> Personal | None:
+        """The account's e-mail as a Personal (opened only for a purpose its catalog entry lists); None if none."""
+        user = s.get(User, user_id)
+        return user.email if user is not None and user.status == "active" else None
+
+    def customer_ids(self, s: Session) -> list[uuid.UUID]:
+        """The active customer accounts' ids (an audience to segment: ids only, no personal value)."""
+        return list(s.scalars(select(User.id).where(User.role == Role.CUSTOMER.value, User.status == "active")))
+
     def phone(self, s: Session, user_id: uuid.UUID | None) -> Personal | None:
         """The account's phone number as a Personal (masked unless opened for a purpose); None without an account.
         An erased account's number is not readable (Personal.readable)."""
