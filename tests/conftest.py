@@ -63,6 +63,10 @@ class RecordingSms:
     name = "recording"
 
     def __init__(self):
+        from jidi.notify.providers import CarrierSimulator, SignedCallbacks  # noqa: PLC0415
+
+        self.inbound = SignedCallbacks(b"the test gateway's callback secret")
+        self.carrier = CarrierSimulator(self.inbound)  # replies typed on a phone, signed as the gateway signs them
         self.sent: list[tuple[str, str]] = []
         self.references: list[str] = []
         self.deletion_requests: list[list[str]] = []  # each notice: the references the provider must delete

@@ -29,6 +29,7 @@ EXPECTED = {
     "http.orders_page_filtered_p95", "web.page_weight_max",
     "consent.open_contract_purpose", "consent.open_consent_purpose",
     "consent.open_consent_purpose_again", "consent.open_all_consent_purpose",
+    "marketing.queue_rate", "marketing.send_rate", "marketing.sent_to_opted_out",
 }
 COMPARISONS = {
     "vault.seal_per_field", "vault.open_per_field", "http.register_login_roundtrip", "http.order_create",

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import func, select
 
 from jidi import errors
-from jidi.accounts.models import Consent
 from jidi.config import Settings
 from jidi.i18n import china_day
 from jidi.notify.models import SmsMessage
@@ -20,7 +19,7 @@ from jidi.policy import operators
 from jidi.policy.classify import classify
 from jidi.policy.document import blocks, text, to_html
 from jidi.policy.models import PolicyVersion
-from jidi.privacy import Role
+from jidi.privacy import Agreement, Role
 from tests.pii import PHONES
 from tests.test_accounts_api import auth, register
 from tests.test_accounts_web import web_register
@@ -279,9 +278,11 @@ def test_a_material_change_is_announced_by_sms_and_on_the_next_page_an_editorial
                                              "next": "/orders"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/orders"
     assert 'data-testid="policy-notice"' not in client.get("/orders").text
+    # The acceptance is in the consent ledger, and its proof replays the exact text the notice's page showed.
     with container.uow() as s:
-        versions = set(s.scalars(select(Consent.version).where(Consent.kind == "privacy_policy")))
-    assert material.version in versions
+        proof = container.consents.proof(s, container.accounts.user_id_for_phone(PHONES[0]), Agreement.PRIVACY_POLICY)
+    assert proof.granted.version == material.version and proof.granted.how == "page"
+    assert proof.text == material.text("zh_CN") and proof.text_matches
 
 
 @pytest.mark.promise("JD-9.1a", "JD-2.3a")

@@ -95,6 +95,15 @@ class Accounts:
         """The keyed index of the account's verified phone (None: no account, or no phone)."""
         return s.scalar(select(User.phone_bidx).where(User.id == user_id))
 
+    def email(self, s: Session, user_id: uuid.UUID) -> Personal | None:
+        """The account's e-mail as a Personal (opened only for a purpose its catalog entry lists); None if none."""
+        user = s.get(User, user_id)
+        return user.email if user is not None and user.status == "active" else None
+
+    def customer_ids(self, s: Session) -> list[uuid.UUID]:
+        """The active customer accounts' ids (an audience to segment: ids only, no personal value)."""
+        return list(s.scalars(select(User.id).where(User.role == Role.CUSTOMER.value, User.status == "active")))
+
     def phone(self, s: Session, user_id: uuid.UUID | None) -> Personal | None:
         """The account's phone number as a Personal (masked unless opened for a purpose); None without an account.
         An erased account's number is not readable (Personal.readable)."""
@@ -372,7 +381,7 @@ class Accounts:
         """The policy accepted at login (the box ticked): a ledger record of the version and the text shown, once per
         version and text (JD-4.2d)."""
         how, ref = self._POLICY_HOW[channel]
-        self.c.consents.record_grant(s, subject_id, Agreement.PRIVACY_POLICY, self.c.consents.policy.current(locale),
+        self.c.consents.record_grant(s, subject_id, Agreement.PRIVACY_POLICY, self.c.consents.policy.current(locale, s),
                                      how=how, how_ref=ref)
 
     def move_policy_consents(self) -> int:
@@ -387,22 +396,6 @@ class Accounts:
                     self.c.consents.withdraw(s, row.subject_id, Agreement.PRIVACY_POLICY, how="imported")
                 s.delete(row)
         return len(rows)
-
-    def record_consent(self, s: Session, subject_id: uuid.UUID, kind: str, version: str, channel: str) -> None:
-        """A consent event (JD-4.2d) in the caller's transaction, e.g. a later version of the privacy policy accepted
-        on a notice (jidi.policy); once per kind and version."""
-        have = s.scalar(select(Consent.id).where(
-            Consent.subject_id == subject_id, Consent.kind == kind, Consent.version == version, Consent.withdrawn_at.is_(None)
-        ))
-        if have is None:
-            s.add(Consent(id=uuid.uuid4(), subject_id=subject_id, kind=kind, version=version, channel=channel[:20],
-                          granted_at=self.c.clock()))
-
-    def consents(self, s: Session, subject_id: uuid.UUID, kind: str) -> list[tuple[str, dt.datetime]]:
-        """The live consents of one kind: (version, granted_at), oldest first."""
-        return [(v, at) for v, at in s.execute(select(Consent.version, Consent.granted_at).where(
-            Consent.subject_id == subject_id, Consent.kind == kind, Consent.withdrawn_at.is_(None)
-        ).order_by(Consent.granted_at))]
 
     def customers_to_notify(self, s: Session, after: uuid.UUID | None = None, limit: int = 1000) -> list[tuple[uuid.UUID, Personal]]:
         """Active customer accounts with a mobile number, in id order from `after`: (user id, sealed number) for a

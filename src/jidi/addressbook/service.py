@@ -160,6 +160,12 @@ class AddressBook:
             return name, phone, row.region_code, detail
 
     # -- writing -------------------------------------------------------------------------------------------
+    def owners_with_default_in(self, s: Session, province: str) -> set[uuid.UUID]:
+        """Accounts whose default sender address lies in a province (the first two digits of its GB/T 2260 code): a
+        non-personal attribute, for segmenting; no address is read."""
+        return set(s.scalars(select(AddressEntry.owner_id).where(
+            AddressEntry.is_default.is_(True), AddressEntry.kind == "sender", AddressEntry.region_code.startswith(province[:2]))))
+
     def _clear_default(self, s: Session, owner_id: uuid.UUID, kind: str, keep: uuid.UUID | None = None) -> None:
         stmt = update(AddressEntry).where(AddressEntry.owner_id == owner_id, AddressEntry.kind == kind, AddressEntry.is_default.is_(True))
         if keep is not None:

@@ -29,6 +29,8 @@ TEMPLATES = {
     "phone_changed": N_("[jidi] The mobile number of your account was changed. If this was not you, contact customer service."),
     # A material change of the privacy policy (jidi.policy, JD-9.2): a service message every customer gets.
     "policy_changed": N_("[jidi] Our privacy policy has an important change, effective {date}. Read what changed: {url}"),
+    # The confirmation of an opt-out by SMS reply (JD-6.4.2(1), A7): a service message, sent whatever marketing consent says.
+    "marketing_opted_out": N_("[jidi] You will no longer receive marketing SMS. Service messages about your parcels are not affected."),
     # Route updates to a parcel's sender and recipient (jidi.tracking): service messages, not marketing.
     "route_picked_up": N_("[jidi] Parcel {waybill_no} has been picked up. Track it with its waybill number on jidi."),
     "route_out_for_delivery": N_("[jidi] Parcel {waybill_no} is out for delivery."),

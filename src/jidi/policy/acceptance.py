@@ -1,39 +1,58 @@
-"""How a person's acceptance of a policy version is recorded: one small interface, so that the consent ledger of the
-privacy core (issue 11, being built beside this) can take it over at merge by implementing the same two methods.
+"""A person's acceptance of a policy version, in the consent ledger of the privacy core (jidi.privacy.consent), and
+the policy this feature publishes as the ledger's policy source.
 
-Today's implementation writes the accounts feature's consent rows (kind `privacy_policy`, the rows login writes for
-`JIDI_POLICY_VERSION`), through the accounts service. Those rows hold no text hash: the version's hash is in
-`policy_versions`, and `Policies.accept` refuses a hash that is not the version's, so the version named proves the
-text accepted.
+`LedgerPolicySource` is what the consent engine asks for "the privacy policy now" (login records its acceptance
+with the exact text of the person's language): the version in effect, as this feature generates and publishes it.
+`LedgerAcceptance` records an acceptance on a notice as a ledger grant of `Agreement.PRIVACY_POLICY` with that
+version's exact text, and reads the acceptances back from the ledger.
 """
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
-KIND = "privacy_policy"
+from jidi.privacy import Agreement, Notice
+
+if TYPE_CHECKING:
+    from jidi.policy.service import Policies, Shown
+
+# A notice's acceptance: "web:notice" → ("page", "notice"), "api" → ("api", "/policy/accept").
+_HOW = {"web:notice": ("page", "policy-notice"), "api": ("api", "/policy/accept")}
 
 
 class PolicyAcceptance(Protocol):
-    def accept(self, session: Session, user_id: uuid.UUID, version: str, text_hash: str, how: str) -> None:
-        """Record that the person accepted this version (whose exact text hashes to `text_hash`), and how: the page
-        or API call (e.g. "web:notice", "api")."""
+    def accept(self, session: Session, user_id: uuid.UUID, shown: Shown, locale: str, how: str) -> None:
+        """Record that the person accepted this version, shown in `locale`, and how ("web:notice", "api")."""
 
     def accepted(self, session: Session, user_id: uuid.UUID) -> list[tuple[str, dt.datetime]]:
         """Every acceptance of a policy version by the person: (version, when), oldest first."""
 
 
-class AccountsConsentAcceptance:
-    """PolicyAcceptance on the accounts feature's consent records."""
+class LedgerAcceptance:
+    """PolicyAcceptance on the consent ledger."""
 
     def __init__(self, container):
         self.c = container
 
-    def accept(self, session: Session, user_id: uuid.UUID, version: str, text_hash: str, how: str) -> None:
-        self.c.accounts.record_consent(session, user_id, KIND, version, how)
+    def accept(self, session: Session, user_id: uuid.UUID, shown: Shown, locale: str, how: str) -> None:
+        kind, ref = _HOW.get(how, ("page", how))
+        self.c.consents.record_grant(session, user_id, Agreement.PRIVACY_POLICY, Notice(shown.version, shown.text(locale)),
+                                     how=kind, how_ref=ref)
 
     def accepted(self, session: Session, user_id: uuid.UUID) -> list[tuple[str, dt.datetime]]:
-        return self.c.accounts.consents(session, user_id, KIND)
+        return [(e.version, e.at) for e in self.c.consents.history(session, user_id, Agreement.PRIVACY_POLICY)
+                if e.live]
+
+
+class LedgerPolicySource:
+    """The consent engine's policy source (jidi.privacy.consent.PolicySource): the version in effect and its text."""
+
+    def __init__(self, policies: Policies):
+        self.policies = policies
+
+    def current(self, locale: str, session: Session | None = None) -> Notice:
+        shown = self.policies.current(session)
+        return Notice(shown.version, shown.text(locale))

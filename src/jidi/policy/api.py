@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
 from jidi.kit.api import Strict, errors_for
-from jidi.kit.deps import ApiUser, ContainerDep
+from jidi.kit.deps import ApiUser, ContainerDep, LocaleDep
 
 router = APIRouter(tags=["privacy policy"])
 VersionPath = Annotated[str, Path(max_length=40, description="A version, e.g. 2026-12-20")]
@@ -76,7 +76,7 @@ def policy_notice(user: ApiUser, c: ContainerDep):
 
 
 @router.post("/policy/accept", status_code=204, responses=errors_for(401, 404, 409))
-def accept_policy(body: AcceptBody, user: ApiUser, c: ContainerDep):
+def accept_policy(body: AcceptBody, user: ApiUser, c: ContainerDep, loc: LocaleDep):
     """Accept a published version: `text_hash` must be that version's (what the client showed)."""
-    c.policy.accept(user.id, body.version, body.text_hash, "api")
+    c.policy.accept(user.id, body.version, body.text_hash, "api", locale=loc)
     return Response(status_code=204)

@@ -24,7 +24,7 @@ from jidi import errors
 from jidi.events import Event, handles
 from jidi.i18n import CHINA, N_, china_day
 from jidi.policy import classify as C, document
-from jidi.policy.acceptance import AccountsConsentAcceptance, PolicyAcceptance
+from jidi.policy.acceptance import LedgerAcceptance, LedgerPolicySource, PolicyAcceptance
 from jidi.policy.content import gather
 from jidi.policy.models import PolicyVersion
 from jidi.policy.operators import OperatorProfile, profile_for
@@ -114,7 +114,10 @@ def _shown(row: PolicyVersion) -> Shown:
 class Policies:
     def __init__(self, container, acceptance: PolicyAcceptance | None = None):
         self.c = container
-        self.acceptance: PolicyAcceptance = acceptance or AccountsConsentAcceptance(container)
+        self.acceptance: PolicyAcceptance = acceptance or LedgerAcceptance(container)
+        self._baseline_shown: Shown | None = None
+        # The consent engine records acceptances at login with the policy this feature publishes.
+        container.consents.policy = LedgerPolicySource(self)
 
     @property
     def profile(self) -> OperatorProfile:
@@ -175,9 +178,10 @@ class Policies:
     def _latest(s: Session) -> PolicyVersion | None:
         return s.scalars(select(PolicyVersion).order_by(PolicyVersion.published_at.desc(), PolicyVersion.version.desc()).limit(1)).first()
 
-    def current(self) -> Shown:
-        """The version in effect today; before any is published, the generated policy as `JIDI_POLICY_VERSION`."""
-        with self.c.uow() as s:
+    def current(self, session: Session | None = None) -> Shown:
+        """The version in effect today; before any is published, the generated policy as `JIDI_POLICY_VERSION`.
+        In the caller's transaction when given one."""
+        with self._session(session) as s:
             row = s.scalars(select(PolicyVersion).where(PolicyVersion.effective_on <= self.today())
                             .order_by(PolicyVersion.effective_on.desc(), PolicyVersion.published_at.desc()).limit(1)).first()
             if row is not None:
@@ -186,6 +190,12 @@ class Policies:
         return self._generated_baseline()
 
     def _generated_baseline(self) -> Shown:
+        # The same for the life of the process (code, catalog and settings): generated once, not at every login.
+        if self._baseline_shown is None:
+            self._baseline_shown = self._generate_baseline()
+        return self._baseline_shown
+
+    def _generate_baseline(self) -> Shown:
         label, eff = self._baseline()
         content = self.content()
         zh, en, digest = self.render(content, label, eff)
@@ -277,7 +287,7 @@ class Policies:
                 return True
         return False
 
-    def accept(self, user_id: uuid.UUID, version: str, text_hash: str, how: str) -> None:
+    def accept(self, user_id: uuid.UUID, version: str, text_hash: str, how: str, locale: str = "zh_CN") -> None:
         """Record the person's acceptance of a published version whose text hashes to `text_hash` (what the page
         they accepted on showed): a forged or stale hash is refused and nothing is recorded."""
         with self.c.uow() as s:
@@ -286,7 +296,7 @@ class Policies:
                 raise errors.not_found()
             if text_hash != row.text_hash:
                 raise text_mismatch()
-            self.acceptance.accept(s, user_id, row.version, row.text_hash, how)
+            self.acceptance.accept(s, user_id, _shown(row), locale, how)
 
     def notify_material(self, session: Session, version_id: str) -> int:
         """Queue the SMS of a material change to every active customer (the event handler); returns how many."""

@@ -76,9 +76,10 @@ def policy_changes(request: Request, version: VersionPath, c: ContainerDep, user
 
 
 @router.post("/privacy/accept", dependencies=[Csrf])
-def accept_policy(c: ContainerDep, user: PageUser, version: Text(40) = "", text_hash: Text(64) = "", next: Text(500) = ""):
-    """Accept a version of the policy (the notice's form): recorded with the hash of the text the page showed."""
-    c.policy.accept(user.id, version, text_hash, "web:notice")
+def accept_policy(c: ContainerDep, user: PageUser, loc: LocaleDep, version: Text(40) = "", text_hash: Text(64) = "",
+                  next: Text(500) = ""):
+    """Accept a version of the policy (the notice's form): recorded with the text the page showed."""
+    c.policy.accept(user.id, version, text_hash, "web:notice", locale=loc)
     return redirect(safe_next(next) or "/")
 
 

@@ -131,7 +131,9 @@ class Notice:
 
 
 class PolicySource(Protocol):
-    def current(self, locale: str) -> Notice: ...
+    def current(self, locale: str, session: Session | None = None) -> Notice:
+        """The policy in effect, in this language; read in the caller's transaction when given one (a second
+        transaction inside the first would wait on it on SQLite)."""
 
 
 class SettingsPolicy:
@@ -140,7 +142,7 @@ class SettingsPolicy:
     def __init__(self, version: Callable[[], str]):
         self._version = version
 
-    def current(self, locale: str) -> Notice:
+    def current(self, locale: str, session: Session | None = None) -> Notice:
         v = self._version()
         if locale.startswith("en"):
             return Notice(v, f"I have read and agree to the jidi Privacy Policy, version {v}.")

@@ -67,6 +67,13 @@ COLUMN_LABELS = {
     "consent_ledger.at": N_("At"),
     "calendar_days.name": N_("Holiday name"),
     "merchant_order_ref": N_("Merchant's order reference"),
+    # Marketing (jidi.marketing): which batch of a campaign a message went out in, on which channel, held until when.
+    "marketing_deliveries.batch": N_("Sending batch"),
+    "marketing_deliveries.channel": N_("Channel"),
+    "marketing_deliveries.not_before": N_("Held until"),
+    "marketing_quiet_hours.start_hour": N_("Do not disturb from (hour, China time)"),
+    "marketing_quiet_hours.end_hour": N_("Do not disturb until (hour, China time)"),
+    "marketing_inbox.read": N_("Read"),
     "operator": N_("Recorded by"),
     "origin_region": N_("Origin region"),
     "paid_at": N_("Paid at"),

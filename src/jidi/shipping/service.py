@@ -293,6 +293,12 @@ class Shipping:
     def _user_phone_index(self, s: Session, user_id: uuid.UUID) -> bytes | None:
         return self.c.accounts.phone_index(s, user_id)
 
+    def owners_shipped_since(self, s: Session, since: dt.datetime) -> set[uuid.UUID]:
+        """Accounts that placed an order since `since` that was not cancelled: a non-personal attribute, for segmenting."""
+        return set(s.scalars(select(Order.owner_id).where(
+            Order.owner_id.is_not(None), Order.created_at >= since,
+            Order.status.not_in((states.CANCELLED, states.AWAITING_PAYMENT))).distinct()))
+
     def my_orders(self, user_id: uuid.UUID, limit: int = 100) -> list[OrderView]:
         """Orders I sent, and orders addressed to my verified phone — including ones others and merchants placed."""
         with self.c.uow() as s:
