@@ -221,6 +221,7 @@ class Guardians:
             if self.c.accounts.phone_index(s, minor_id) == phone_idx:
                 raise guardian_own_number()
         wait = self.c.accounts.request_code(phone, "guardian", client_address, locale, by_user=minor_id)
+        version = self.c.consents.policy.current(locale).version  # before the transaction: the policy reads in its own
         with self.c.uow() as s:
             self._waiting(s, minor_id)
             row = s.scalar(select(GuardianConsent).where(GuardianConsent.minor_id == minor_id).with_for_update())
@@ -229,7 +230,7 @@ class Guardians:
                 s.delete(row)
                 s.flush()
             row = GuardianConsent(id=uuid.uuid4(), minor_id=minor_id, relationship=relation, status=PENDING,
-                                  version=self.c.consents.policy.current(locale).version, created_at=self.c.clock())
+                                  version=version, created_at=self.c.clock())
             row.phone = phone
             s.add(row)
         return wait
