@@ -265,22 +265,6 @@ def client(app):
         yield tc
 
 
-@pytest.fixture(scope="session")
-def chromium_browser():
-    """Debian's chromium driven by Playwright, launched once per test process at the first browser test (a launch
-    takes seconds); tests isolate themselves in browser contexts of their own."""
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS  # noqa: PLC0415
-
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`make chromium`); Playwright's browsers are not used")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def require_retry_after(response) -> None:
     """Every 429 any test provokes, API or page, says when to retry (the rate limiter's real remaining seconds)."""
     if response.status_code == 429:

@@ -6,13 +6,14 @@ SMS codes are read the way a developer reads them: from the /dev/outbox page.
 """
 from __future__ import annotations
 
+import os
 import re
 import time
 import uuid
 
 import pyotp
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import select
 
 from jidi.accounts.models import User, WechatLink
@@ -21,7 +22,7 @@ from jidi.notify.service import TEMPLATES
 from jidi.privacy import Role
 from jidi.privacy.models import AuditRecord
 from tests import pii
-from tests.browser_support import CODE_RE, LiveServer, LogCapture, masked_phone
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, CODE_RE, LiveServer, LogCapture, masked_phone
 
 pytestmark = pytest.mark.browser
 
@@ -33,9 +34,13 @@ POLICY_MESSAGE = "Please read and accept the privacy policy to continue."
 
 
 @pytest.fixture(scope="module")
-def chromium(chromium_browser):
-    """The browser (one per test process, see conftest); each test opens its own contexts in it."""
-    return chromium_browser
+def chromium():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`make chromium`); Playwright's browsers are not used")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 class Web:
