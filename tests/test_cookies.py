@@ -197,3 +197,18 @@ def test_a_logged_in_customers_tracking_signal_reaches_the_ledger_hook(client, c
         assert recorded == [(user_id, "dnt"), (user_id, "gpc")]
     finally:
         del container.tracking_signals
+
+
+@pytest.mark.promise("ZK-2.3")
+def test_a_logged_in_customers_tracking_signal_is_a_refusal_in_the_consent_ledger_once(client, container, sms):
+    from jidi.privacy import Agreement  # noqa: PLC0415
+
+    web_register(client, sms)
+    user_id = container.accounts.user_id_for_phone(PHONE)
+    for _ in range(3):
+        client.get("/profile", headers={"Sec-GPC": "1"})
+    client.get("/profile", headers={"DNT": "1"})
+    with container.uow() as s:
+        history = container.consents.history(s, user_id, Agreement.TRACKING)
+        assert [(e.action, e.how, e.how_ref) for e in history] == [("refuse", "signal", "gpc"), ("refuse", "signal", "dnt")]
+        assert all(e.valid for e in history) and not container.consents.is_live(s, user_id, Agreement.TRACKING)

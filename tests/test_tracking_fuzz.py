@@ -19,13 +19,17 @@ TRACKING_CONFIG = {**CONFIG, "checks": {**CONFIG["checks"], "positive_data_accep
     "enabled": True, "expected-statuses": ["2xx", "404", "429"]}}}
 
 
-@pytest.fixture
-def tracking_schema(app, container):
+# Two tests per database, so that `make test` shares them out among its processes: the ingestion, and every other
+# tracking operation.
+@pytest.fixture(params=["events", "others"])
+def tracking_schema(request, app, container):
     raw = copy.deepcopy(app.openapi())
-    raw["paths"] = {p: ops for p, ops in raw["paths"].items() if p.startswith("/api/v1/tracking/")}
+    raw["paths"] = {p: ops for p, ops in raw["paths"].items()
+                    if p.startswith("/api/v1/tracking/") and (p == EVENTS) == (request.param == "events")}
     # The key is sent by the test, valid: the generated cases vary the batch, not the credentials.
-    post = raw["paths"][EVENTS]["post"]
-    post["parameters"] = [p for p in post.get("parameters", []) if p["name"].lower() != "x-api-key"]
+    if request.param == "events":
+        post = raw["paths"][EVENTS]["post"]
+        post["parameters"] = [p for p in post.get("parameters", []) if p["name"].lower() != "x-api-key"]
     schema = schemathesis.openapi.from_dict(raw, config=schemathesis.Config.from_dict(TRACKING_CONFIG))
     schema.app, schema.location = app, "/openapi.json"
     yield schema

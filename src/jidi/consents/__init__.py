@@ -5,7 +5,7 @@ from jidi.kit.feature import Feature
 
 feature = Feature(
     "consents",
-    services={"consent_center": "jidi.consents.service:ConsentCenter"},
+    services={"consent_center": "jidi.consents.service:ConsentCenter", "tracking_signals": "jidi.consents.signals:TrackingSignals"},
     needs=("accounts",),
     api=("jidi.consents.api:router",),
     pages=("jidi.consents.views:router",),

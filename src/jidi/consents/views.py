@@ -27,6 +27,7 @@ HOW_LABELS = {
     "page": N_("on our website"), "api": N_("in the app"), "sms_reply": N_("by SMS reply"),
     "agent": N_("through customer service"), "guardian": N_("by a guardian"), "wechat": N_("through WeChat"),
     "demo": N_("demo data"), "account_closed": N_("account closed"), "imported": N_("recorded before the consent ledger"),
+    "signal": N_("by a Do Not Track or Global Privacy Control signal of the browser"),
 }
 assert set(HOW_LABELS) == HOW
 DONE = {"granted": N_("Your consent is recorded."),

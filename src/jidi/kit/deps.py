@@ -212,8 +212,8 @@ def render(request: Request, name: str, status_code: int = 200, **context):
 def note_tracking_signal(request: Request, user_id: uuid.UUID) -> None:
     """Hook for the consent ledger (ZK-2.3: "recorded"): a logged-in customer's browser sends Do Not Track or Global
     Privacy Control. The signal is honoured for everyone whether or not it is recorded (jidi.kit.cookies, the app's
-    middleware); a container that has a `tracking_signals` recorder (the consent engine, once it has a topic for
-    it) records it as `record(user_id, signal)`, which must be idempotent: it is called on every page."""
+    middleware); a container that has a `tracking_signals` recorder (the consents feature: a refusal of tracking in the consent
+    ledger) records it as `record(user_id, signal)`, which must be idempotent: it is called on every page."""
     signal = cookies.tracking_refused(request.headers)
     recorder = getattr(request.app.state.container, "tracking_signals", None) if signal else None
     if recorder is not None:

@@ -108,6 +108,9 @@ class Agreement(enum.Enum):
     """What is agreed to as a whole: the privacy policy (a notice version); recorded in the same ledger."""
 
     PRIVACY_POLICY = "privacy_policy"
+    # Analytics and marketing tracking across pages: jidi does none, and a browser's Do Not Track or Global Privacy
+    # Control signal is recorded as a refusal of it (ZK-2.3), so that none may be started for that person later.
+    TRACKING = "tracking"
 
 
 # What a consent record is about: a purpose (with consent as its basis), a separate consent, or the policy.

@@ -84,9 +84,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GRANT, WITHDRAW = "grant", "withdraw"
+GRANT, WITHDRAW, REFUSE = "grant", "withdraw", "refuse"
 # How a consent was given or withdrawn; `how_ref` says where (a page id, an agent's pseudonym, a guardian reference).
-HOW = frozenset({"page", "api", "sms_reply", "agent", "guardian", "wechat", "demo", "account_closed", "imported"})
+HOW = frozenset({"page", "api", "sms_reply", "agent", "guardian", "wechat", "demo", "account_closed", "imported", "signal"})
 # The topics a person gives and withdraws on their own consents page: marketing per channel and the separate consents.
 CONSENTABLE: tuple[Topic, ...] = (*MARKETING, *Separate)
 OFFER_TTL_SECONDS = 3600
@@ -384,6 +384,19 @@ class Consents:
             handler(s, subject_id, topic)
         return ev
 
+    def record_refusal(self, s: Session, subject_id: uuid.UUID, topic: Topic, *, how: str, how_ref: str = "") -> Event | None:
+        """A refusal the person expressed without being asked (a browser's Do Not Track or GPC signal: how="signal",
+        how_ref="dnt"/"gpc"): appended once, and again only after a grant; a live consent to the topic ends with it.
+        Returns the record, or None when the newest record already is this refusal."""
+        newest = self._newest(s, subject_id, topic)
+        if newest is not None and newest.action == REFUSE and newest.how_ref == how_ref and newest.valid:
+            return None
+        ev = self._append(s, subject_id, topic, REFUSE, newest.version if newest else "", None, how, how_ref, None)
+        if newest is not None and newest.live:
+            for handler in self.handlers.get(topic, ()):
+                handler(s, subject_id, topic)
+        return ev
+
     def withdraw_all(self, s: Session, subject_id: uuid.UUID, *, how: str = "account_closed") -> list[Topic]:
         """Withdraw every live consent (an account cancelled or erased: JD-6.4.3a); returns the topics."""
         done = []
@@ -469,7 +482,7 @@ class Consents:
 
 
 __all__ = [
-    "CONSENTABLE", "HOW", "AppendOnly", "Consents", "Event", "Notice", "Offer", "PolicySource", "Proof",
+    "CONSENTABLE", "HOW", "REFUSE", "AppendOnly", "Consents", "Event", "Notice", "Offer", "PolicySource", "Proof",
     "SettingsPolicy", "consent_not_given", "invalid_consent_post", "live_among", "refuse_bulk_changes", "requires_consent",
     "topic_of", "unknown_topic",
 ]

@@ -196,7 +196,7 @@ class ConsentRecord(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     subject: Mapped[str] = mapped_column(String(40))            # the audit pseudonym of whose consent it is
     topic: Mapped[str] = mapped_column(String(40))              # Purpose / Separate / Agreement value
-    action: Mapped[str] = mapped_column(String(10))             # grant | withdraw
+    action: Mapped[str] = mapped_column(String(10))             # grant | withdraw | refuse
     version: Mapped[str] = mapped_column(String(40), default="")  # the policy or notice version shown
     text_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the text shown (consent_texts)
     how: Mapped[str] = mapped_column(String(20))                # page | api | sms_reply | agent | guardian | imported …
