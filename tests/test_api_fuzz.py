@@ -331,6 +331,10 @@ def _control_cases(value: str, multiline: bool = False) -> list[str]:
     return [value + c for c in CONTROL] + [value[:2] + c + value[2:] for c in inner] + ["\x00" * 4]
 
 
+# Path parameters whose own validation would answer beside the body's (a consent's topic is one of a list).
+VALID_PATH_VALUES = {"topic": "marketing_sms"}
+
+
 def test_control_characters_in_any_field_get_a_clean_422(app, api_schema, api_login):
     operations = {}
     for path, methods in app.openapi()["paths"].items():
@@ -347,7 +351,8 @@ def test_control_characters_in_any_field_get_a_clean_422(app, api_schema, api_lo
             for bad in _control_cases(value, field in MULTILINE):
                 # ensure_ascii: lone surrogates travel as \\ud800 escapes, as a JSON client would send them
                 content = json.dumps({**body, field: bad}, ensure_ascii=True)
-                r = api_login.client.request(operation.method.upper(), operation.path, content=content,
+                path = re.sub(r"\{(\w+)\}", lambda m: VALID_PATH_VALUES.get(m.group(1), m.group(0)), operation.path)
+                r = api_login.client.request(operation.method.upper(), path, content=content,
                                              headers={**api_login.headers(), "Content-Type": "application/json"})
                 where = f"{label} {field}={bad!r}"
                 assert r.status_code == 422, f"{where}: {r.status_code} {r.text}"

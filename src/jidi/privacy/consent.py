@@ -88,7 +88,8 @@ GRANT, WITHDRAW, REFUSE = "grant", "withdraw", "refuse"
 # How a consent was given or withdrawn; `how_ref` says where (a page id, an agent's pseudonym, a guardian reference).
 HOW = frozenset({"page", "api", "sms_reply", "agent", "guardian", "wechat", "demo", "account_closed", "imported", "signal"})
 # The topics a person gives and withdraws on their own consents page: marketing per channel and the separate consents.
-CONSENTABLE: tuple[Topic, ...] = (*MARKETING, *Separate)
+# A minor's data is consented to by the guardian, on the guardian's pages (jidi.guardians), never by the minor.
+CONSENTABLE: tuple[Topic, ...] = (*MARKETING, *(s for s in Separate if s is not Separate.SENSITIVE_MINOR))
 OFFER_TTL_SECONDS = 3600
 _TOKEN_PURPOSE = "consent-offer"
 

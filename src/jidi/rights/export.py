@@ -67,6 +67,10 @@ COLUMN_LABELS = {
     "consent_ledger.at": N_("At"),
     "calendar_days.name": N_("Holiday name"),
     "merchant_order_ref": N_("Merchant's order reference"),
+    # Device permissions turned off in jidi (jidi.devices).
+    "device_permission_switches.kind": N_("Device permission"),
+    "device_permission_switches.allowed": N_("Allowed in jidi"),
+    "device_permission_switches.changed_at": N_("Changed at"),
     # Marketing (jidi.marketing): which batch of a campaign a message went out in, on which channel, held until when.
     "marketing_deliveries.batch": N_("Sending batch"),
     "marketing_deliveries.channel": N_("Channel"),
