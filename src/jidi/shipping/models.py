@@ -75,7 +75,7 @@ class Order(Base):
         "id", "waybill_no", "owner_id", "subject_id", "merchant_id", "merchant_order_ref", "status", "exception",
         "service_type", "payment_mode", "paid_at", "item_category", "quantity", "weight_g", "declared_value_fen",
         "price_fen", "origin_region", "dest_region", "pickup_from", "pickup_until", "delivered_as", "created_at",
-        "updated_at", "status_at",
+        "updated_at", "status_at", "insurance_fen", "sender_entry_id", "recipient_entry_id",
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -98,7 +98,12 @@ class Order(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     weight_g: Mapped[int] = mapped_column(Integer)
     declared_value_fen: Mapped[int] = mapped_column(Integer)
-    price_fen: Mapped[int] = mapped_column(Integer)
+    price_fen: Mapped[int] = mapped_column(Integer)  # everything charged: the freight plus insurance_fen
+    insurance_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the premium, 0: not insured
+    # The address-book entries the order was filled from (ids only, no link: an entry may be deleted since), so that
+    # "ship again" selects them again without putting anything personal in a URL.
+    sender_entry_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    recipient_entry_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
     origin_region: Mapped[str] = mapped_column(String(6))
     dest_region: Mapped[str] = mapped_column(String(6))
     pickup_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -116,12 +121,16 @@ class OrderParty(Base):
     __label__ = ("运单上的寄件人/收件人", "Senders and recipients on waybills")
     __table_args__ = (UniqueConstraint("order_id", "role", name="uq_order_parties_role"),)
     __retention__ = PartOf("orders", {"order_id": "id"}, shreds="subject_id")
-    __nonpersonal__ = ("id", "order_id", "role", "subject_id", "region_code")
+    # The account that placed the order keeps its parties' details, and only it may open them in full (privacy.open,
+    # audited as "held by the account holder"); merchant orders have no holder.
+    __holder__ = "holder_id"
+    __nonpersonal__ = ("id", "order_id", "role", "subject_id", "region_code", "holder_id")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(10))  # sender | recipient
     subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    holder_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True)
     name = personal("姓名", "Name", Category.IDENTITY, purposes=ORDER_PURPOSES, basis=LegalBasis.CONTRACT,
                     retention=RETAIN_WAYBILL, mask=Mask.NAME)
     phone = personal("联系电话", "Phone", Category.CONTACT, purposes=ORDER_PURPOSES | {P.LOGIN}, basis=LegalBasis.CONTRACT,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from jidi import errors, privacy, regions, values, waybill
 from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
 from jidi.privacy import Actor, Mask, Personal, Purpose, Role, mask
-from jidi.shipping import states
+from jidi.shipping import journey, states
 from jidi.shipping.models import Merchant, Order, OrderParty, PickupRecord, VerifiedIdentity
 from jidi.shipping.tariff import Quote, load
 
@@ -51,6 +51,24 @@ class OrderIn:
     payment_mode: str = "pay_now"
     pickup_from: dt.datetime | None = None
     pickup_until: dt.datetime | None = None
+    insured: bool = False  # insure the declared value (journey.insurance_fen)
+    # The address-book entries the parties came from, if they did ("ship again" selects them again).
+    sender_entry_id: uuid.UUID | None = None
+    recipient_entry_id: uuid.UUID | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Estimate:
+    """What an order would cost and when it should arrive, before it is placed (Shipping.estimate)."""
+    zone: str
+    chargeable_kg: int
+    freight_fen: int
+    insurance_fen: int
+    estimated_delivery: dt.date
+
+    @property
+    def total_fen(self) -> int:
+        return self.freight_fen + self.insurance_fen
 
 
 @dataclasses.dataclass
@@ -80,10 +98,29 @@ class OrderView:
     created_at: dt.datetime
     mine_as: str  # sender | recipient | staff
     paid: bool = False  # paid (and, once cancelled, refunded: refund_fen)
+    insurance_fen: int = 0
+    pickup_from: dt.datetime | None = None
+    pickup_until: dt.datetime | None = None
+    status_at: dt.datetime | None = None
 
     @property
     def refunded_fen(self) -> int:
         return refund_fen(self.status, self.paid, self.price_fen)
+
+    @property
+    def freight_fen(self) -> int:
+        return self.price_fen - self.insurance_fen
+
+    @property
+    def estimated_delivery(self) -> dt.date | None:
+        """The day in China the parcel should arrive, while it is on its way or waiting for pickup (None after)."""
+        if self.status in states.TERMINAL or self.status in (states.REFUSED, states.RETURNING):
+            return None
+        zone = load().zone(self.sender.region_code, self.recipient.region_code)
+        leaves = self.pickup_from or self.created_at
+        if self.status in states.FULFILMENT and self.status_at is not None:
+            leaves = min(leaves, self.status_at)
+        return journey.estimated_delivery(zone, self.service_type, leaves)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,12 +235,39 @@ class Shipping:
         quote = self.quote(sender.region_code, recipient.region_code, o.weight_g, o.service_type)
         return sender, recipient, quote
 
+    def estimate(self, o: OrderIn) -> Estimate:
+        """The price (freight and insurance) and the expected delivery day of an order, checked as placing it would
+        check it, without placing it: the ship page's estimate and its confirmation step."""
+        _, _, quote = self._check(o)
+        return self._estimate(quote, o)
+
+    def _estimate(self, quote: Quote, o: OrderIn) -> Estimate:
+        leaves = o.pickup_from or self.c.clock()
+        return Estimate(quote.zone, quote.chargeable_kg, quote.price_fen, journey.insurance_fen(o.declared_value_fen, o.insured),
+                        journey.estimated_delivery(quote.zone, o.service_type, leaves))
+
+    def pickup_slots(self, origin_region: str) -> list[journey.Slot]:
+        """The pickup slots still open for a parcel from this district: not started (less the courier's lead time),
+        not full. China time."""
+        candidates = journey.candidate_slots(self.c.clock())
+        if not candidates:
+            return []
+        with self.c.uow() as s:
+            booked = dict(s.execute(
+                select(Order.pickup_from, func.count()).where(
+                    Order.origin_region == origin_region, Order.status != states.CANCELLED,
+                    Order.pickup_from.in_([slot.start for slot in candidates]))
+                .group_by(Order.pickup_from)).all())
+        counts = {when.astimezone(dt.UTC): n for when, n in booked.items() if when is not None}
+        return [slot for slot in candidates if counts.get(slot.start.astimezone(dt.UTC), 0) < journey.SLOT_CAPACITY]
+
     # -- placing orders -------------------------------------------------------------------------------
     def place(self, owner_id: uuid.UUID | None, o: OrderIn, *, merchant_id: uuid.UUID | None = None,
               merchant_order_ref: str | None = None) -> tuple[str, bool]:
         """Create an order and its waybill number; returns (waybill_no, created). A merchant's retried import of
         the same order id returns the existing waybill instead of creating another."""
         sender, recipient, quote = self._check(o)
+        premium = journey.insurance_fen(o.declared_value_fen, o.insured)
         item_name = values.text(o.item_name, 60, N_("item name"))
         if merchant_id is not None:
             existing = self._merchant_order(merchant_id, merchant_order_ref)
@@ -218,14 +282,15 @@ class Shipping:
                     # Fulfilment starts only after payment or an accepted pay-later (JD-1.1.2(6)a).
                     status=states.AWAITING_PAYMENT if o.payment_mode == "pay_now" else states.AWAITING_PICKUP,
                     item_category=o.item_category, quantity=o.quantity, weight_g=o.weight_g,
-                    declared_value_fen=o.declared_value_fen, price_fen=quote.price_fen, origin_region=sender.region_code,
+                    declared_value_fen=o.declared_value_fen, price_fen=quote.price_fen + premium, insurance_fen=premium,
+                    sender_entry_id=o.sender_entry_id, recipient_entry_id=o.recipient_entry_id, origin_region=sender.region_code,
                     dest_region=recipient.region_code, pickup_from=o.pickup_from, pickup_until=o.pickup_until,
                     created_at=now, updated_at=now, status_at=now,
                 )
                 order.item_name = item_name  # sealed at flush under the order's own one-off subject
                 s.add(order)
                 for role, p in (("sender", sender), ("recipient", recipient)):
-                    party = OrderParty(id=uuid.uuid4(), order_id=order.id, role=role)
+                    party = OrderParty(id=uuid.uuid4(), order_id=order.id, role=role, holder_id=owner_id)
                     self._fill_party(party, p)
                     s.add(party)
                 return order.waybill_no, True
@@ -392,7 +457,37 @@ class Shipping:
         return OrderView(order.waybill_no, order.status, order.exception, order.service_type, order.payment_mode,
                          order.item_category, order.item_name, order.quantity, order.weight_g,
                          order.declared_value_fen, order.price_fen, views["sender"], views["recipient"], order.created_at, mine_as,
-                         order.paid_at is not None)
+                         order.paid_at is not None, order.insurance_fen or 0, order.pickup_from, order.pickup_until, order.status_at)
+
+    def reveal_addresses(self, user_id: uuid.UUID, waybill_no: str) -> dict[str, str]:
+        """The street addresses of an order in full, to the account that placed it (their holder) only: opened through
+        privacy.open for self-service, which writes the audit record of the reveal in this transaction."""
+        with self.c.uow() as s:
+            order = self._by_waybill(s, waybill_no)
+            if order is None or order.owner_id != user_id:
+                raise errors.not_found()
+            actor = Actor(user_id, Role.CUSTOMER)
+            parties = list(s.scalars(select(OrderParty).where(OrderParty.order_id == order.id, OrderParty.holder_id == user_id)))
+            if not parties:
+                raise errors.not_found()
+            opened = privacy.open_all([p.address for p in parties], for_=Purpose.SELF_SERVICE, actor=actor)
+            return {p.role: value or "" for p, value in zip(parties, opened, strict=True)}
+
+    def ship_again(self, user_id: uuid.UUID, waybill_no: str) -> dict[str, str]:
+        """What "ship again" fills the ship page with, from one of my past orders: the address-book entries it was
+        filled from (when they still exist: ids only), the item's category, weight, quantity, service and payment."""
+        with self.c.uow() as s:
+            order = self._by_waybill(s, waybill_no)
+            if order is None or order.owner_id != user_id:
+                raise errors.not_found()
+            form = {"item_category": order.item_category, "quantity": str(order.quantity),
+                    "weight_kg": f"{order.weight_g / 1000:g}", "service_type": order.service_type, "payment_mode": order.payment_mode}
+            used = (("sender", order.sender_entry_id), ("recipient", order.recipient_entry_id))
+        entries = {e.id for e in self.c.addressbook.list(user_id)}
+        for role, entry_id in used:
+            if entry_id is not None and entry_id in entries:
+                form[f"{role}_entry"] = str(entry_id)
+        return form
 
     def label_pdf(self, user_id: uuid.UUID, waybill_no: str, locale: str = DEFAULT_LOCALE) -> bytes:
         """The privacy waybill label (PDF) of an order, for its sender (the account that placed it) only.
