@@ -52,6 +52,7 @@ def test_cancel_a_paid_order_after_confirming_it_is_refunded_and_the_route_says_
     page.get_by_test_id("ship-category").select_option("daily_goods")
     page.get_by_test_id("ship-weight").fill("1.2")
     page.get_by_test_id("ship-submit").click()
+    page.get_by_test_id("ship-confirm-submit").click()
     waybill_no = page.get_by_test_id("waybill-no").inner_text().strip()
     price = page.get_by_test_id("order-price").inner_text().strip()
     page.get_by_test_id("simulated-pay").click()
