@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from jidi.kit.deps import ContainerDep, OptionalPageUser, PageUser, render
+from jidi.kit.error_catalogue import catalogue
 from jidi.privacy import LABELS, Category
 from jidi.privacy.sharing import RECIPIENTS, ROLE_LABELS
 from jidi.shipping import states
@@ -37,3 +38,10 @@ def privacy_policy(request: Request, c: ContainerDep, user: OptionalPageUser):
     recipients = [(r, [c.catalog.fields[f] for f in sorted(r.fields)]) for _key, r in sorted(RECIPIENTS.items())]
     return render(request, "privacy.html", user=user, groups=ordered, recipients=recipients, role_labels=ROLE_LABELS,
                   version=c.settings.policy_version, LABELS=LABELS)
+
+
+@router.get("/api/errors")
+def error_codes(request: Request, user: OptionalPageUser):
+    """The error-code reference for integrators, generated from the errors the code raises (jidi.kit.error_catalogue),
+    in the reader's language (?lang=en or zh_CN)."""
+    return render(request, "api_errors.html", user=user, codes=catalogue())
