@@ -11,7 +11,7 @@ import uuid
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from jidi import errors, privacy, regions, values, waybill
 from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
@@ -194,6 +194,19 @@ def region(code: str) -> str:
     return code
 
 
+ORDER_STATUS_CHANGED = "order.status_changed"
+
+
+def announce_status(container, s: Session, changes: list[tuple[uuid.UUID, str, str, str | None, dt.datetime]]) -> None:
+    """Record, in the transaction that changed them, that orders changed status: (order id, waybill number, new status,
+    exception code, when). A durable event (jidi.events) with ids, codes and times only; features that react to it
+    (merchant webhooks) register their handlers for ORDER_STATUS_CHANGED."""
+    rows = [[str(order_id), waybill_no, status, exception, when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")]
+            for order_id, waybill_no, status, exception, when in changes]
+    for start in range(0, len(rows), 500):
+        container.events.record(s, ORDER_STATUS_CHANGED, changes=rows[start:start + 500])
+
+
 def refund_fen(status: str, paid: bool, price_fen: int) -> int:
     """What a cancelled order refunded: the whole price if it was paid, else nothing."""
     return price_fen if status == states.CANCELLED and paid else 0
@@ -342,6 +355,15 @@ class Shipping:
             if phone is not None and p.order_id in parcels:
                 parcels[p.order_id][1].append((p.subject_id, phone))
         return parcels
+
+    def merchant_orders(self, s: Session, order_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
+        """Of these orders, those a merchant imported: order id -> (merchant id, the merchant's own order reference),
+        in the caller's transaction (merchant webhooks)."""
+        if not order_ids:
+            return {}
+        rows = s.execute(select(Order.id, Order.merchant_id, Order.merchant_order_ref)
+                         .where(Order.id.in_(order_ids), Order.merchant_id.is_not(None)))
+        return {row.id: (row.merchant_id, row.merchant_order_ref) for row in rows}
 
     def parcel_facts(self, s: Session, waybill_nos: list[str]) -> dict[str, ParcelFacts]:
         """The facts of the orders with these waybill numbers, in the caller's transaction (unknown numbers: absent)."""
@@ -522,6 +544,9 @@ class Shipping:
         if not states.can_move(order.status, new):
             raise errors.AppError("invalid_transition", N_("This change of status is not possible now."), 409)
         order.status, order.status_at, order.updated_at = new, self.c.clock(), self.c.clock()
+        session = object_session(order)
+        assert session is not None  # an order moves inside its unit of work
+        announce_status(self.c, session, [(order.id, order.waybill_no, new, order.exception, order.status_at)])
 
     def cancel(self, user_id: uuid.UUID, waybill_no: str) -> int:
         """The sender cancels before pickup. A paid order is refunded in full, through the payment it was paid with
@@ -672,10 +697,10 @@ class Shipping:
         record.id_number = number
         record.real_name = name
         s.add(record)
+        order.exception = None  # before the moves, which announce the status with its exception
         if order.status == states.NOT_ACCEPTED:
             self._move(order, states.AWAITING_PICKUP)  # the sender shows the ID this time
         self._move(order, states.PICKED_UP)
-        order.exception = None
         if site_code is None:
             site_code, site_name = pickup_site(order.origin_region)
         self.c.tracking.record_courier_event(s, order_id=order.id, waybill_no=order.waybill_no, action=states.PICKED_UP,
@@ -695,9 +720,9 @@ class Shipping:
                 return order.status  # recorded already: a retry changes nothing
             if order.status not in PICKUP_FROM:
                 raise errors.pickup_not_allowed()
+            order.exception = reason  # before the move, which announces the status with its exception
             if order.status != states.NOT_ACCEPTED:
                 self._move(order, states.NOT_ACCEPTED)
-            order.exception = reason
             self.c.audit.record(s, actor=courier, action="pickup_not_accepted", subject_id=order.subject_id, detail=reason)
             return order.status
 
