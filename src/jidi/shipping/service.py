@@ -356,6 +356,10 @@ class Shipping:
                 parcels[p.order_id][1].append((p.subject_id, phone))
         return parcels
 
+    def announce_status(self, s: Session, changes: list[tuple[uuid.UUID, str, str, str | None, dt.datetime]]) -> None:
+        """Orders another feature moved (tracking's route events) announce their new status as shipping's own do."""
+        announce_status(self.c, s, changes)
+
     def merchant_orders(self, s: Session, order_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
         """Of these orders, those a merchant imported: order id -> (merchant id, the merchant's own order reference),
         in the caller's transaction (merchant webhooks)."""

@@ -31,7 +31,6 @@ from jidi.i18n import N_, gettext_for
 from jidi.ratelimit import Limit
 from jidi.shipping import states
 from jidi.shipping.models import Order
-from jidi.shipping.service import announce_status
 from jidi.tracking import events as ev
 from jidi.tracking.models import RouteEvent, TrackingSource
 
@@ -425,7 +424,7 @@ class Tracking:
                 changed = [o for o in orders.values() if o.changed]
                 self._update_orders(s, pg, changed, now)
                 if changed:
-                    announce_status(self.c, s, [(o.id, o.waybill_no, o.status, o.exception, o.status_at) for o in changed])
+                    self.c.shipping.announce_status(s, [(o.id, o.waybill_no, o.status, o.exception, o.status_at) for o in changed])
             if notify:
                 self._announce(s, notify)
         results[:] = pending
