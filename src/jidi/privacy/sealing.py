@@ -112,12 +112,15 @@ def _wrap_loaded(row: Row, session: Session | None, attrs: Collection[str] | Non
     if vault is None:
         return
     state = row.__dict__
+    sid = state.get(subject_column(row))
+    key: bytes | None = None
+    looked_up = False
     for attr, spec in columns:
         blob = state.get(attr)
         if not isinstance(blob, bytes) or (attrs is not None and attr not in attrs):
             continue
-        sid = state.get(subject_column(row))
-        key = vault.known_key(session, sid)
+        if not looked_up:  # one subject per row: its key is looked up once, not once per personal column
+            key, looked_up = vault.known_key(session, sid), True
         seal = Seal(vault, session, blob, vault.aad(spec, row.id, sid), sid, holder_of(row), key)
         if key is None:
             session.info.setdefault(_UNKEYED, []).append(seal)

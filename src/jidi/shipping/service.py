@@ -11,7 +11,7 @@ import uuid
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, aliased, object_session
 
 from jidi import errors, privacy, regions, values, waybill
 from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
@@ -398,10 +398,11 @@ class Shipping:
                        page: int = 1, per_page: int = 20) -> "OrdersPage":
         """One page of my parcels, newest first: `box` sent, received or all; `group` a key of states.STATUS_GROUPS
         (else every state); `waybill_no` a whole or partial number (not personal: it is on the parcel). The filters
-        and the page are applied in the database, so a long history costs one page of rows."""
+        and the page are applied in the database, so a long history costs one page of rows: two statements, the
+        counts per status and the page's orders with both parties (my phone's index is a subquery of each)."""
         with self.c.uow() as s:
-            phone_idx = self._user_phone_index(s, user_id)
-            received = select(OrderParty.order_id).where(OrderParty.role == "recipient", OrderParty.phone_bidx == phone_idx)
+            me = self.c.accounts.phone_index_of(user_id)
+            received = select(OrderParty.order_id).where(OrderParty.role == "recipient", OrderParty.phone_bidx == me)
             mine = {"sent": Order.owner_id == user_id, "received": Order.id.in_(received)}.get(
                 box, or_(Order.owner_id == user_id, Order.id.in_(received)))
             where = [mine]
@@ -415,9 +416,15 @@ class Shipping:
             total = sum(n for st, n in counts.items() if not wanted or st in wanted)  # no second count query
             pages = max(1, -(-total // per_page))
             page = min(max(1, page), pages)
-            orders = s.scalars(select(Order).where(*where).order_by(Order.created_at.desc(), Order.id)
-                               .offset((page - 1) * per_page).limit(per_page)).all()
-            views = self._views(s, orders, user_id, phone_idx)
+            views = []
+            if total:
+                sender, recipient = aliased(OrderParty), aliased(OrderParty)
+                rows = s.execute(
+                    select(Order, sender, recipient, me.label("me"))
+                    .join(sender, (sender.order_id == Order.id) & (sender.role == "sender"))
+                    .join(recipient, (recipient.order_id == Order.id) & (recipient.role == "recipient"))
+                    .where(*where).order_by(Order.created_at.desc(), Order.id).offset((page - 1) * per_page).limit(per_page)).all()
+                views = [self._view(s, o, user_id, row_me, {"sender": sp, "recipient": rp}) for o, sp, rp, row_me in rows]
         group_counts = {g: sum(counts.get(st, 0) for st in sts) for g, sts in states.STATUS_GROUPS.items()}
         return OrdersPage(views, total, page, pages, group_counts, sum(counts.values()))
 
