@@ -121,16 +121,12 @@ class OrderParty(Base):
     __label__ = ("运单上的寄件人/收件人", "Senders and recipients on waybills")
     __table_args__ = (UniqueConstraint("order_id", "role", name="uq_order_parties_role"),)
     __retention__ = PartOf("orders", {"order_id": "id"}, shreds="subject_id")
-    # The account that placed the order keeps its parties' details, and only it may open them in full (privacy.open,
-    # audited as "held by the account holder"); merchant orders have no holder.
-    __holder__ = "holder_id"
-    __nonpersonal__ = ("id", "order_id", "role", "subject_id", "region_code", "holder_id")
+    __nonpersonal__ = ("id", "order_id", "role", "subject_id", "region_code")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(10))  # sender | recipient
     subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    holder_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True)
     name = personal("姓名", "Name", Category.IDENTITY, purposes=ORDER_PURPOSES, basis=LegalBasis.CONTRACT,
                     retention=RETAIN_WAYBILL, mask=Mask.NAME)
     phone = personal("联系电话", "Phone", Category.CONTACT, purposes=ORDER_PURPOSES | {P.LOGIN}, basis=LegalBasis.CONTRACT,

@@ -303,7 +303,7 @@ class Shipping:
                 order.item_name = item_name  # sealed at flush under the order's own one-off subject
                 s.add(order)
                 for role, p in (("sender", sender), ("recipient", recipient)):
-                    party = OrderParty(id=uuid.uuid4(), order_id=order.id, role=role, holder_id=owner_id)
+                    party = OrderParty(id=uuid.uuid4(), order_id=order.id, role=role)
                     self._fill_party(party, p)
                     s.add(party)
                 return order.waybill_no, True
@@ -491,20 +491,6 @@ class Shipping:
                          order.item_category, order.item_name, order.quantity, order.weight_g,
                          order.declared_value_fen, order.price_fen, views["sender"], views["recipient"], order.created_at, mine_as,
                          order.paid_at is not None, order.insurance_fen or 0, order.pickup_from, order.pickup_until, order.status_at)
-
-    def reveal_addresses(self, user_id: uuid.UUID, waybill_no: str) -> dict[str, str]:
-        """The street addresses of an order in full, to the account that placed it (their holder) only: opened through
-        privacy.open for self-service, which writes the audit record of the reveal in this transaction."""
-        with self.c.uow() as s:
-            order = self._by_waybill(s, waybill_no)
-            if order is None or order.owner_id != user_id:
-                raise errors.not_found()
-            actor = Actor(user_id, Role.CUSTOMER)
-            parties = list(s.scalars(select(OrderParty).where(OrderParty.order_id == order.id, OrderParty.holder_id == user_id)))
-            if not parties:
-                raise errors.not_found()
-            opened = privacy.open_all([p.address for p in parties], for_=Purpose.SELF_SERVICE, actor=actor)
-            return {p.role: value or "" for p, value in zip(parties, opened, strict=True)}
 
     def ship_again(self, user_id: uuid.UUID, waybill_no: str) -> dict[str, str]:
         """What "ship again" fills the ship page with, from one of my past orders: the address-book entries it was

@@ -176,28 +176,20 @@ def my_parcels(request: Request, user: PageUser, c: ContainerDep,
                   family_groups=c.family.parcels(user.id) if page == 1 and not (status or q) and box == "all" else [])
 
 
-def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppError | None = None, revealed: dict | None = None):
+def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppError | None = None):
     order = c.shipping.order_for(user.id, waybill_no)
     # Its sender or recipient only (order_for): the route as a timeline, newest first, as on the tracking page.
     route = list(reversed(c.tracking.route(order.waybill_no)))
     cancellable = order.mine_as == "sender" and order.status in states.CANCELLABLE
     ctx = dict(user=user, order=order, status_labels=states.LABELS, exception_labels=states.EXCEPTION_LABELS,
                cancellable=cancellable, payable=order.mine_as == "sender" and order.status == states.AWAITING_PAYMENT,
-               route=route, order_placed=states.ORDER_PLACED, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [],
-               revealed=revealed or {})
+               route=route, order_placed=states.ORDER_PLACED, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [])
     return render_error(request, "order.html", error, **ctx)
 
 
 @router.get("/orders/{waybill_no}")
 def order_page(request: Request, waybill_no: Waybill, user: PageUser, c: ContainerDep):
     return _order_page(request, waybill_no, user, c)
-
-
-@router.post("/orders/{waybill_no}/reveal", dependencies=[Csrf])
-def reveal_addresses(request: Request, waybill_no: Waybill, user: PageUser, c: ContainerDep):
-    """The addresses in full, to the account that placed the order: shown in this answer only (never in a URL or
-    a redirect), opened through the privacy core, which records the reveal in the owner's access log."""
-    return _order_page(request, waybill_no, user, c, revealed=c.shipping.reveal_addresses(user.id, waybill_no))
 
 
 @router.get("/help/complaint")
