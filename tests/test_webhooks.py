@@ -11,6 +11,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from jidi.errors import AppError
 from jidi.privacy import Actor, Role
 from jidi.webhooks import service as webhooks, signing
 from jidi.webhooks.models import WebhookEndpoint
@@ -136,3 +137,15 @@ def test_an_unreachable_endpoint_is_retried_with_backoff_then_given_up(client, c
     assert waits[:4] == [30, 60, 120, 240] and max(waits) <= webhooks.MAX_RETRY.total_seconds()
     final = client.get("/api/v1/merchant/webhook-deliveries", headers=headers).json()[0]
     assert final["status"] == "failed" and final["attempts"] == webhooks.MAX_ATTEMPTS and final["next_attempt_at"] is None
+
+
+def test_in_production_only_public_https_endpoints(container, monkeypatch):
+    monkeypatch.setattr(container.settings, "env", "production")
+    merchant_id, _ = container.shipping.create_merchant("示例商店")
+    for url in ("http://shop.example.cn/hooks", "https://127.0.0.1/hooks", "https://10.1.2.3/hooks", "https://[::1]/hooks",
+                "https://169.254.169.254/latest", "https://localhost/hooks", "https://user:pw@shop.example.cn/hooks"):
+        with pytest.raises(AppError) as err:
+            container.webhooks.register(merchant_id, url)
+        assert err.value.code == "webhook_url_invalid", url
+    endpoint, secret = container.webhooks.register(merchant_id, "https://shop.example.cn/hooks")
+    assert endpoint.active and secret.startswith("whsec_")

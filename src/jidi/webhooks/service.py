@@ -9,6 +9,7 @@ happens outside any transaction; each attempt's outcome is written back, and a f
 from __future__ import annotations
 
 import base64
+import ipaddress
 import dataclasses
 import datetime as dt
 import json
@@ -69,6 +70,17 @@ def invalid_url() -> errors.AppError:
                                                      "production), up to 500 characters."), 422)
 
 
+def _internal(host: str) -> bool:
+    """A host name that is an address of this machine or a private network (not resolved: names are the merchant's)."""
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
+
+
 def backoff(attempts: int) -> dt.timedelta:
     """The wait after the attempts made so far failed: 30 s, 1 min, 2 min, … at most 6 hours."""
     return min(FIRST_RETRY * 2 ** max(0, attempts - 1), MAX_RETRY)
@@ -104,6 +116,8 @@ class Webhooks:
         allowed = ("https",) if self.c.settings.env == "production" else ("https", "http")
         if parts is None or parts.scheme not in allowed or not parts.hostname or parts.username or parts.password:
             raise invalid_url()
+        if self.c.settings.env == "production" and _internal(parts.hostname):
+            raise invalid_url()  # jidi's own network is no merchant's endpoint
         return url
 
     def register(self, merchant_id: uuid.UUID, url: str) -> tuple[EndpointView, str]:
