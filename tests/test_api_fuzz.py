@@ -294,6 +294,7 @@ VALID_BODIES = {
     "POST /api/v1/quotes": {"origin_region": "110108", "dest_region": "310104", "weight_g": 800},
     "POST /api/v1/orders": _ORDER,
     "POST /api/v1/merchant/orders": {**_ORDER, "merchant_order_id": "shop-2026-000123"},
+    "POST /api/v1/merchant/webhooks": {"url": "https://shop.example.cn/jidi/webhooks"},
     "PUT /api/v1/orders/{waybill_no}/recipient": _ORDER["recipient"],
     "POST /api/v1/address-book": _ENTRY,
     "PUT /api/v1/address-book/{entry_id}": _ENTRY,

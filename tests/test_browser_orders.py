@@ -52,6 +52,7 @@ def test_cancel_a_paid_order_after_confirming_it_is_refunded_and_the_route_says_
     page.get_by_test_id("ship-category").select_option("daily_goods")
     page.get_by_test_id("ship-weight").fill("1.2")
     page.get_by_test_id("ship-submit").click()
+    page.get_by_test_id("ship-confirm-submit").click()
     waybill_no = page.get_by_test_id("waybill-no").inner_text().strip()
     price = page.get_by_test_id("order-price").inner_text().strip()
     page.get_by_test_id("simulated-pay").click()
@@ -119,3 +120,38 @@ def test_the_api_docs_work_without_internet_access(web):
     expect(page.locator(".opblock").first).to_be_visible()
     expect(page.locator(".opblock-summary-path", has_text="/api/v1/tracking/{waybill_no}").first).to_be_visible()
     assert elsewhere == [] and violations == []
+
+
+def test_the_ship_page_shows_the_price_live_and_without_javascript(web, no_javascript):
+    """With JavaScript the estimate follows the form as it is filled; without it, "calculate" posts the form and the
+    page shows the same estimate. Then the confirmation step, and only then the order."""
+    page = web.page
+    web.sms_login(SENDER_PHONE)
+    paste_entry(web, "sender", SENDER_LINE, "110108")
+    paste_entry(web, "recipient", RECIPIENT_LINE, "310115")
+    web.goto("/ship")
+    page.get_by_test_id("ship-item").fill(pii.ITEMS[0])
+    page.get_by_test_id("ship-weight").fill("2.3")  # 3 kg across the country: ¥20 + 2 × ¥10
+    expect(page.get_by_test_id("estimate-total")).to_have_text("¥40.00")
+    page.get_by_test_id("ship-declared").fill("500")
+    page.get_by_test_id("ship-insured").check()
+    expect(page.get_by_test_id("estimate-insurance")).to_have_text("¥2.50")
+    expect(page.get_by_test_id("estimate-total")).to_have_text("¥42.50")
+    plain = no_javascript()
+    plain.goto("/ship")
+    plain.get_by_test_id("ship-item").fill(pii.ITEMS[0])
+    plain.get_by_test_id("ship-weight").fill("2.3")
+    plain.get_by_test_id("ship-declared").fill("500")
+    plain.get_by_test_id("ship-insured").check()
+    plain.get_by_test_id("ship-estimate-submit").click()
+    expect(plain.get_by_test_id("estimate-total")).to_have_text("¥42.50")
+    plain.get_by_test_id("ship-slot").first.check()
+    plain.get_by_test_id("ship-submit").click()
+    expect(plain.get_by_test_id("confirm-total")).to_contain_text("¥42.50")
+    _page_has_no(plain, *PERSONAL)
+    plain.get_by_test_id("ship-confirm-submit").click()
+    expect(plain.get_by_test_id("placed")).to_be_visible()
+    expect(plain.get_by_test_id("order-insurance")).to_contain_text("¥2.50")
+    expect(plain.get_by_test_id("order-slot")).to_be_visible()
+    _page_has_no(plain, *PERSONAL)
+    assert not [u for u in web.urls if any(p in u for p in PERSONAL)]

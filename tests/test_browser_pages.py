@@ -28,14 +28,18 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag2
 SHOTS = Path(os.environ.get("JIDI_SCREENSHOTS", Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"))
 AXE = Axe()
 
-PUBLIC = ("/", "/track", "/track/{delivered}", "/lookup", "/login", "/login/password", "/privacy", "/cookies")
+PUBLIC = ("/", "/track", "/track/{delivered}", "/lookup", "/login", "/login/password", "/privacy", "/cookies", "/api/errors", "/staff/login")
 CUSTOMER = ("/", "/me", "/ship", "/orders", "/orders?status=transit", "/orders/{out_for_delivery}", "/orders/{awaiting_pickup}",
             "/orders/{awaiting_pickup}/cancel", "/address-book", "/address-book/new", "/address-book/{entry}/delete",
             "/family", "/profile", "/privacy/me", "/privacy/requests", "/privacy/kin", "/privacy/confirm/copy",
-            "/settings/permissions", "/cookies")
+            "/settings/permissions", "/cookies",
+            "/ship?again={delivered}", "/help/complaint?waybill_no={delivered}")
+# Staff pages, by the demo staff member who uses them ({request}: the demo's correction request).
+STAFF = {"support": ("/staff",), "privacy": ("/staff", "/staff/privacy", "/staff/privacy/{request}"),
+         "courier": ("/staff", "/staff/pickup", "/staff/pickup?waybill_no={awaiting_pickup}"), "admin": ("/staff",)}
 
 
-def _check(web, path: str, shot: str, problems: list[str]) -> None:
+def _check(web, path: str, shot: str, problems: list[str], tabbar: bool = True) -> None:
     page = web.page
     for lang in LANGS:
         for device, (width, height) in WIDTHS.items():
@@ -56,7 +60,7 @@ def _check(web, path: str, shot: str, problems: list[str]) -> None:
                 menu = page.locator("header .menu")
                 if menu.count() and menu.bounding_box()["height"] > 48:
                     problems.append(f"{where}: the menu wraps ({menu.bounding_box()['height']}px high)")
-            else:
+            elif tabbar:
                 expect(page.locator("nav.tabbar")).to_be_visible()
             results = AXE.run(page, options=AXE_OPTIONS)
             for v in results.response["violations"]:
@@ -79,9 +83,14 @@ def _demo_places(container) -> dict[str, str]:
     return places
 
 
-def test_every_customer_page_is_accessible_fits_a_phone_and_speaks_both_languages(web, container, backend):
+@pytest.fixture
+def sqlite_only(backend):
+    """Skipped before the browser and the server start (their teardown checks the server's log of requests)."""
     if backend[0] != "sqlite":
         pytest.skip("the pages render the same on every database")
+
+
+def test_every_customer_page_is_accessible_fits_a_phone_and_speaks_both_languages(sqlite_only, web, container):
     SHOTS.mkdir(parents=True, exist_ok=True)
     places = _demo_places(container)
     problems: list[str] = []
@@ -92,4 +101,21 @@ def test_every_customer_page_is_accessible_fits_a_phone_and_speaks_both_language
     expect(web.page.get_by_test_id("logout")).to_be_attached()
     for path in CUSTOMER:
         _check(web, path.format(**places), _shot("customer", path), problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_staff_page_is_accessible_and_speaks_both_languages(sqlite_only, web, container):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    places = _demo_places(container)
+    problems: list[str] = []
+    for who, paths in STAFF.items():
+        web.goto("/staff/login")
+        web.staff_form(who, demo.DEMO_STAFF_PASSWORD, container.accounts.current_totp(who))
+        expect(web.page.get_by_test_id("staff-logout")).to_be_attached()
+        if who == "privacy":
+            web.goto("/staff/privacy")
+            places["request"] = web.page.locator("a[href^='/staff/privacy/']").first.get_attribute("href").rsplit("/", 1)[1]
+        for path in paths:
+            _check(web, path.format(**places), _shot(who, path), problems, tabbar=False)
+        web.page.get_by_test_id("staff-logout").click()
     assert not problems, "\n".join(problems)

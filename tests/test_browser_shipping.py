@@ -124,6 +124,7 @@ def test_ship_pay_pick_up_track_and_find_the_parcel_as_recipient_and_family(web,
     page.get_by_test_id("ship-category").select_option("daily_goods")
     page.get_by_test_id("ship-weight").fill("1.2")
     page.get_by_test_id("ship-submit").click()
+    page.get_by_test_id("ship-confirm-submit").click()
     expect(page.get_by_test_id("placed")).to_be_visible()
     waybill_no = page.get_by_test_id("waybill-no").inner_text().strip()
     assert re.fullmatch(r"JD\d{13}", waybill_no)

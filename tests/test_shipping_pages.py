@@ -30,7 +30,10 @@ def test_send_a_parcel_from_the_address_book_then_pay_and_see_it(client, sms, co
             "item_category": "books", "quantity": "1", "weight_kg": "1.2", "declared_value_yuan": "50", "payment_mode": "pay_now"}
     bad = client.post("/ship", data={**form, "item_category": "explosives"})
     assert bad.status_code == 422 and 'data-code="item_prohibited"' in bad.text
-    r = client.post("/ship", data=form, follow_redirects=False)
+    review = client.post("/ship", data=form, follow_redirects=False)
+    assert review.status_code == 200 and 'data-testid="ship-confirm"' in review.text and "李*" in review.text
+    assert NAMES[1] not in review.text and PHONES[1] not in review.text
+    r = client.post("/ship", data={**form, "confirm": "yes"}, follow_redirects=False)
     assert r.status_code == 303
     waybill_no = re.search(r"/orders/(JD\d+)", r.headers["location"]).group(1)
     detail = client.get(r.headers["location"])
@@ -50,7 +53,8 @@ def _paid_order(client, sms, container) -> tuple[str, str]:
     sender, recipient = _entries(container)
     token = csrf(client)
     r = client.post("/ship", data={"csrf_token": token, "sender_entry": str(sender), "recipient_entry": str(recipient),
-                                   "item_name": "书", "item_category": "books", "weight_kg": "1.2", "payment_mode": "pay_now"},
+                                   "item_name": "书", "item_category": "books", "weight_kg": "1.2", "payment_mode": "pay_now",
+                                   "confirm": "yes"},
                     follow_redirects=False)
     waybill_no = re.search(r"/orders/(JD\d+)", r.headers["location"]).group(1)
     client.post(f"/dev/orders/{waybill_no}/pay", data={"csrf_token": token})
@@ -89,7 +93,8 @@ def test_cancelling_an_unpaid_order_says_nothing_is_charged(client, sms, contain
     sender, recipient = _entries(container)
     token = csrf(client)
     r = client.post("/ship", data={"csrf_token": token, "sender_entry": str(sender), "recipient_entry": str(recipient),
-                                   "item_name": "书", "item_category": "books", "weight_kg": "1", "payment_mode": "pay_later"},
+                                   "item_name": "书", "item_category": "books", "weight_kg": "1", "payment_mode": "pay_later",
+                                   "confirm": "yes"},
                     follow_redirects=False)
     waybill_no = re.search(r"/orders/(JD\d+)", r.headers["location"]).group(1)
     assert "不会收取任何费用" in client.get(f"/orders/{waybill_no}/cancel").text

@@ -436,7 +436,8 @@ def test_a_queue_outage_after_the_commit_loses_no_route_sms(client, container, k
     r = post(client, key, [event(wb, "exception", clock.now, exception="held")])
     assert r.status_code == 200 and r.json()["accepted"] == 1 and status_of(container, wb) == ("picked_up", "held", None)
     assert "the periodic relay will deliver them" in caplog.text and not route_sms(sms)
-    assert container.events.pending() == 2
+    # The route SMS of the pickup and of the exception, and the two status changes (order.status_changed).
+    assert container.events.pending() == 4
     # The queue is back: the periodic relay delivers each event once, and the SMS they cause.
     monkeypatch.undo()
     clock.advance(minutes=1)

@@ -91,6 +91,10 @@ class Accounts:
         user = s.get(User, user_id)
         return AccountFacts(user.id, Role(user.role), user.status == "active", user.phone_bidx) if user else None
 
+    def phone_index_of(self, user_id: uuid.UUID):
+        """The same, as a scalar subquery for another feature's statement: no round trip of its own."""
+        return select(User.phone_bidx).where(User.id == user_id).scalar_subquery()
+
     def phone_index(self, s: Session, user_id: uuid.UUID) -> bytes | None:
         """The keyed index of the account's verified phone (None: no account, or no phone)."""
         return s.scalar(select(User.phone_bidx).where(User.id == user_id))

@@ -112,16 +112,20 @@ def _wrap_loaded(row: Row, session: Session | None, attrs: Collection[str] | Non
     if vault is None:
         return
     state = row.__dict__
+    sid = state.get(subject_column(row))
+    key: bytes | None = None
+    ids: tuple[str, str] | None = None
+    holder: uuid.UUID | None = None
     for attr, spec in columns:
         blob = state.get(attr)
         if not isinstance(blob, bytes) or (attrs is not None and attr not in attrs):
             continue
-        sid = state.get(subject_column(row))
-        key = vault.known_key(session, sid)
-        seal = Seal(vault, session, blob, vault.aad(spec, row.id, sid), sid, holder_of(row), key)
+        if ids is None:  # one subject per row: its key, ids and holder are looked up once, not per personal column
+            key, ids, holder = vault.known_key(session, sid), (str(sid), str(row.id)), holder_of(row)
+        seal = Seal(vault, session, blob, vault.aad(spec, row.id, sid), sid, holder, key)
         if key is None:
             session.info.setdefault(_UNKEYED, []).append(seal)
-        attributes.set_committed_value(row, attr, Personal(None, spec, (str(sid), str(row.id)), seal))
+        attributes.set_committed_value(row, attr, Personal(None, spec, ids, seal))
 
 
 def _on_load(row: Row, context: QueryContext) -> None:

@@ -75,7 +75,7 @@ class Order(Base):
         "id", "waybill_no", "owner_id", "subject_id", "merchant_id", "merchant_order_ref", "status", "exception",
         "service_type", "payment_mode", "paid_at", "item_category", "quantity", "weight_g", "declared_value_fen",
         "price_fen", "origin_region", "dest_region", "pickup_from", "pickup_until", "delivered_as", "created_at",
-        "updated_at", "status_at",
+        "updated_at", "status_at", "insurance_fen", "sender_entry_id", "recipient_entry_id",
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -98,7 +98,12 @@ class Order(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     weight_g: Mapped[int] = mapped_column(Integer)
     declared_value_fen: Mapped[int] = mapped_column(Integer)
-    price_fen: Mapped[int] = mapped_column(Integer)
+    price_fen: Mapped[int] = mapped_column(Integer)  # everything charged: the freight plus insurance_fen
+    insurance_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the premium, 0: not insured
+    # The address-book entries the order was filled from (ids only, no link: an entry may be deleted since), so that
+    # "ship again" selects them again without putting anything personal in a URL.
+    sender_entry_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    recipient_entry_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
     origin_region: Mapped[str] = mapped_column(String(6))
     dest_region: Mapped[str] = mapped_column(String(6))
     pickup_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -11,12 +11,12 @@ import uuid
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, object_session
 
 from jidi import errors, privacy, regions, values, waybill
 from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
 from jidi.privacy import Actor, Mask, Personal, Purpose, Role, mask
-from jidi.shipping import states
+from jidi.shipping import journey, states
 from jidi.shipping.models import Merchant, Order, OrderParty, PickupRecord, VerifiedIdentity
 from jidi.shipping.tariff import Quote, load
 
@@ -51,6 +51,24 @@ class OrderIn:
     payment_mode: str = "pay_now"
     pickup_from: dt.datetime | None = None
     pickup_until: dt.datetime | None = None
+    insured: bool = False  # insure the declared value (journey.insurance_fen)
+    # The address-book entries the parties came from, if they did ("ship again" selects them again).
+    sender_entry_id: uuid.UUID | None = None
+    recipient_entry_id: uuid.UUID | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Estimate:
+    """What an order would cost and when it should arrive, before it is placed (Shipping.estimate)."""
+    zone: str
+    chargeable_kg: int
+    freight_fen: int
+    insurance_fen: int
+    estimated_delivery: dt.date
+
+    @property
+    def total_fen(self) -> int:
+        return self.freight_fen + self.insurance_fen
 
 
 @dataclasses.dataclass
@@ -80,10 +98,29 @@ class OrderView:
     created_at: dt.datetime
     mine_as: str  # sender | recipient | staff
     paid: bool = False  # paid (and, once cancelled, refunded: refund_fen)
+    insurance_fen: int = 0
+    pickup_from: dt.datetime | None = None
+    pickup_until: dt.datetime | None = None
+    status_at: dt.datetime | None = None
 
     @property
     def refunded_fen(self) -> int:
         return refund_fen(self.status, self.paid, self.price_fen)
+
+    @property
+    def freight_fen(self) -> int:
+        return self.price_fen - self.insurance_fen
+
+    @property
+    def estimated_delivery(self) -> dt.date | None:
+        """The day in China the parcel should arrive, while it is on its way or waiting for pickup (None after)."""
+        if self.status in states.TERMINAL or self.status in (states.REFUSED, states.RETURNING):
+            return None
+        zone = load().zone(self.sender.region_code, self.recipient.region_code)
+        leaves = self.pickup_from or self.created_at
+        if self.status in states.FULFILMENT and self.status_at is not None:
+            leaves = min(leaves, self.status_at)
+        return journey.estimated_delivery(zone, self.service_type, leaves)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,6 +194,19 @@ def region(code: str) -> str:
     return code
 
 
+ORDER_STATUS_CHANGED = "order.status_changed"
+
+
+def announce_status(container, s: Session, changes: list[tuple[uuid.UUID, str, str, str | None, dt.datetime]]) -> None:
+    """Record, in the transaction that changed them, that orders changed status: (order id, waybill number, new status,
+    exception code, when). A durable event (jidi.events) with ids, codes and times only; features that react to it
+    (merchant webhooks) register their handlers for ORDER_STATUS_CHANGED."""
+    rows = [[str(order_id), waybill_no, status, exception, when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")]
+            for order_id, waybill_no, status, exception, when in changes]
+    for start in range(0, len(rows), 500):
+        container.events.record(s, ORDER_STATUS_CHANGED, changes=rows[start:start + 500])
+
+
 def refund_fen(status: str, paid: bool, price_fen: int) -> int:
     """What a cancelled order refunded: the whole price if it was paid, else nothing."""
     return price_fen if status == states.CANCELLED and paid else 0
@@ -198,12 +248,39 @@ class Shipping:
         quote = self.quote(sender.region_code, recipient.region_code, o.weight_g, o.service_type)
         return sender, recipient, quote
 
+    def estimate(self, o: OrderIn) -> Estimate:
+        """The price (freight and insurance) and the expected delivery day of an order, checked as placing it would
+        check it, without placing it: the ship page's estimate and its confirmation step."""
+        _, _, quote = self._check(o)
+        return self._estimate(quote, o)
+
+    def _estimate(self, quote: Quote, o: OrderIn) -> Estimate:
+        leaves = o.pickup_from or self.c.clock()
+        return Estimate(quote.zone, quote.chargeable_kg, quote.price_fen, journey.insurance_fen(o.declared_value_fen, o.insured),
+                        journey.estimated_delivery(quote.zone, o.service_type, leaves))
+
+    def pickup_slots(self, origin_region: str) -> list[journey.Slot]:
+        """The pickup slots still open for a parcel from this district: not started (less the courier's lead time),
+        not full. China time."""
+        candidates = journey.candidate_slots(self.c.clock())
+        if not candidates:
+            return []
+        with self.c.uow() as s:
+            booked = dict(s.execute(
+                select(Order.pickup_from, func.count()).where(
+                    Order.origin_region == origin_region, Order.status != states.CANCELLED,
+                    Order.pickup_from.in_([slot.start for slot in candidates]))
+                .group_by(Order.pickup_from)).all())
+        counts = {when.astimezone(dt.UTC): n for when, n in booked.items() if when is not None}
+        return [slot for slot in candidates if counts.get(slot.start.astimezone(dt.UTC), 0) < journey.SLOT_CAPACITY]
+
     # -- placing orders -------------------------------------------------------------------------------
     def place(self, owner_id: uuid.UUID | None, o: OrderIn, *, merchant_id: uuid.UUID | None = None,
               merchant_order_ref: str | None = None) -> tuple[str, bool]:
         """Create an order and its waybill number; returns (waybill_no, created). A merchant's retried import of
         the same order id returns the existing waybill instead of creating another."""
         sender, recipient, quote = self._check(o)
+        premium = journey.insurance_fen(o.declared_value_fen, o.insured)
         item_name = values.text(o.item_name, 60, N_("item name"))
         if merchant_id is not None:
             existing = self._merchant_order(merchant_id, merchant_order_ref)
@@ -218,7 +295,8 @@ class Shipping:
                     # Fulfilment starts only after payment or an accepted pay-later (JD-1.1.2(6)a).
                     status=states.AWAITING_PAYMENT if o.payment_mode == "pay_now" else states.AWAITING_PICKUP,
                     item_category=o.item_category, quantity=o.quantity, weight_g=o.weight_g,
-                    declared_value_fen=o.declared_value_fen, price_fen=quote.price_fen, origin_region=sender.region_code,
+                    declared_value_fen=o.declared_value_fen, price_fen=quote.price_fen + premium, insurance_fen=premium,
+                    sender_entry_id=o.sender_entry_id, recipient_entry_id=o.recipient_entry_id, origin_region=sender.region_code,
                     dest_region=recipient.region_code, pickup_from=o.pickup_from, pickup_until=o.pickup_until,
                     created_at=now, updated_at=now, status_at=now,
                 )
@@ -278,6 +356,19 @@ class Shipping:
                 parcels[p.order_id][1].append((p.subject_id, phone))
         return parcels
 
+    def announce_status(self, s: Session, changes: list[tuple[uuid.UUID, str, str, str | None, dt.datetime]]) -> None:
+        """Orders another feature moved (tracking's route events) announce their new status as shipping's own do."""
+        announce_status(self.c, s, changes)
+
+    def merchant_orders(self, s: Session, order_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
+        """Of these orders, those a merchant imported: order id -> (merchant id, the merchant's own order reference),
+        in the caller's transaction (merchant webhooks)."""
+        if not order_ids:
+            return {}
+        rows = s.execute(select(Order.id, Order.merchant_id, Order.merchant_order_ref)
+                         .where(Order.id.in_(order_ids), Order.merchant_id.is_not(None)))
+        return {row.id: (row.merchant_id, row.merchant_order_ref) for row in rows}
+
     def parcel_facts(self, s: Session, waybill_nos: list[str]) -> dict[str, ParcelFacts]:
         """The facts of the orders with these waybill numbers, in the caller's transaction (unknown numbers: absent)."""
         recipient = OrderParty.__table__.alias("recipient")
@@ -313,10 +404,11 @@ class Shipping:
                        page: int = 1, per_page: int = 20) -> "OrdersPage":
         """One page of my parcels, newest first: `box` sent, received or all; `group` a key of states.STATUS_GROUPS
         (else every state); `waybill_no` a whole or partial number (not personal: it is on the parcel). The filters
-        and the page are applied in the database, so a long history costs one page of rows."""
+        and the page are applied in the database, so a long history costs one page of rows: two statements, the
+        counts per status and the page's orders with both parties (my phone's index is a subquery of each)."""
         with self.c.uow() as s:
-            phone_idx = self._user_phone_index(s, user_id)
-            received = select(OrderParty.order_id).where(OrderParty.role == "recipient", OrderParty.phone_bidx == phone_idx)
+            me = self.c.accounts.phone_index_of(user_id)
+            received = select(OrderParty.order_id).where(OrderParty.role == "recipient", OrderParty.phone_bidx == me)
             mine = {"sent": Order.owner_id == user_id, "received": Order.id.in_(received)}.get(
                 box, or_(Order.owner_id == user_id, Order.id.in_(received)))
             where = [mine]
@@ -330,9 +422,15 @@ class Shipping:
             total = sum(n for st, n in counts.items() if not wanted or st in wanted)  # no second count query
             pages = max(1, -(-total // per_page))
             page = min(max(1, page), pages)
-            orders = s.scalars(select(Order).where(*where).order_by(Order.created_at.desc(), Order.id)
-                               .offset((page - 1) * per_page).limit(per_page)).all()
-            views = self._views(s, orders, user_id, phone_idx)
+            views = []
+            if total:
+                sender, recipient = aliased(OrderParty), aliased(OrderParty)
+                rows = s.execute(
+                    select(Order, sender, recipient, me.label("me"))
+                    .join(sender, (sender.order_id == Order.id) & (sender.role == "sender"))
+                    .join(recipient, (recipient.order_id == Order.id) & (recipient.role == "recipient"))
+                    .where(*where).order_by(Order.created_at.desc(), Order.id).offset((page - 1) * per_page).limit(per_page)).all()
+                views = [self._view(s, o, user_id, row_me, {"sender": sp, "recipient": rp}) for o, sp, rp, row_me in rows]
         group_counts = {g: sum(counts.get(st, 0) for st in sts) for g, sts in states.STATUS_GROUPS.items()}
         return OrdersPage(views, total, page, pages, group_counts, sum(counts.values()))
 
@@ -398,7 +496,23 @@ class Shipping:
         return OrderView(order.waybill_no, order.status, order.exception, order.service_type, order.payment_mode,
                          order.item_category, order.item_name, order.quantity, order.weight_g,
                          order.declared_value_fen, order.price_fen, views["sender"], views["recipient"], order.created_at, mine_as,
-                         order.paid_at is not None)
+                         order.paid_at is not None, order.insurance_fen or 0, order.pickup_from, order.pickup_until, order.status_at)
+
+    def ship_again(self, user_id: uuid.UUID, waybill_no: str) -> dict[str, str]:
+        """What "ship again" fills the ship page with, from one of my past orders: the address-book entries it was
+        filled from (when they still exist: ids only), the item's category, weight, quantity, service and payment."""
+        with self.c.uow() as s:
+            order = self._by_waybill(s, waybill_no)
+            if order is None or order.owner_id != user_id:
+                raise errors.not_found()
+            form = {"item_category": order.item_category, "quantity": str(order.quantity),
+                    "weight_kg": f"{order.weight_g / 1000:g}", "service_type": order.service_type, "payment_mode": order.payment_mode}
+            used = (("sender", order.sender_entry_id), ("recipient", order.recipient_entry_id))
+        entries = {e.id for e in self.c.addressbook.list(user_id)}
+        for role, entry_id in used:
+            if entry_id is not None and entry_id in entries:
+                form[f"{role}_entry"] = str(entry_id)
+        return form
 
     def label_pdf(self, user_id: uuid.UUID, waybill_no: str, locale: str = DEFAULT_LOCALE) -> bytes:
         """The privacy waybill label (PDF) of an order, for its sender (the account that placed it) only.
@@ -433,6 +547,9 @@ class Shipping:
         if not states.can_move(order.status, new):
             raise errors.AppError("invalid_transition", N_("This change of status is not possible now."), 409)
         order.status, order.status_at, order.updated_at = new, self.c.clock(), self.c.clock()
+        session = object_session(order)
+        assert session is not None  # an order moves inside its unit of work
+        announce_status(self.c, session, [(order.id, order.waybill_no, new, order.exception, order.status_at)])
 
     def cancel(self, user_id: uuid.UUID, waybill_no: str) -> int:
         """The sender cancels before pickup. A paid order is refunded in full, through the payment it was paid with
@@ -583,10 +700,10 @@ class Shipping:
         record.id_number = number
         record.real_name = name
         s.add(record)
+        order.exception = None  # before the moves, which announce the status with its exception
         if order.status == states.NOT_ACCEPTED:
             self._move(order, states.AWAITING_PICKUP)  # the sender shows the ID this time
         self._move(order, states.PICKED_UP)
-        order.exception = None
         if site_code is None:
             site_code, site_name = pickup_site(order.origin_region)
         self.c.tracking.record_courier_event(s, order_id=order.id, waybill_no=order.waybill_no, action=states.PICKED_UP,
@@ -606,9 +723,9 @@ class Shipping:
                 return order.status  # recorded already: a retry changes nothing
             if order.status not in PICKUP_FROM:
                 raise errors.pickup_not_allowed()
+            order.exception = reason  # before the move, which announces the status with its exception
             if order.status != states.NOT_ACCEPTED:
                 self._move(order, states.NOT_ACCEPTED)
-            order.exception = reason
             self.c.audit.record(s, actor=courier, action="pickup_not_accepted", subject_id=order.subject_id, detail=reason)
             return order.status
 

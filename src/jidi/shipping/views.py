@@ -6,13 +6,14 @@ import uuid
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from jidi import errors, waybill
-from jidi.i18n import N_
+from jidi.i18n import N_, gettext_for, yuan
 from jidi.kit.deps import ContainerDep, Csrf, PageUser, StaffUser, redirect, render, render_error
 from jidi.privacy import Role
-from jidi.shipping import states
+from jidi.shipping import journey, states
 from jidi.shipping.api import label_response
 from jidi.shipping.service import SERVICE_TYPES, OrderIn
 from jidi.values import ID_TYPES
@@ -28,53 +29,128 @@ ID_TYPE_LABELS = {
 }
 
 
+SHIP_FIELDS = ("sender_entry", "recipient_entry", "item_name", "item_category", "quantity", "weight_kg", "declared_value_yuan",
+               "insured", "service_type", "payment_mode", "slot")
+
+
 def _form(c, user, **extra) -> dict:
+    senders = c.addressbook.list(user.id, "sender")
+    form = extra.pop("form", {}) or {}
+    chosen = next((e for e in senders if str(e.id) == form.get("sender_entry")), None) or next(
+        (e for e in senders if e.is_default), senders[0] if senders else None)
     return {
         "user": user,
-        "senders": c.addressbook.list(user.id, "sender"),
+        "senders": senders,
         "recipients": c.addressbook.list(user.id, "recipient"),
         "categories": load().categories,
         "prohibited": [states.CATEGORY_LABELS[cat] for cat in sorted(load().prohibited)],
         "service_types": SERVICE_TYPES,
         "category_labels": states.CATEGORY_LABELS,
         "service_labels": states.SERVICE_LABELS,
-        "form": {},
+        # The pickup slots still open in the chosen sender's district (China time).
+        "slots": c.shipping.pickup_slots(chosen.region_code) if chosen else [],
+        "insurance": journey,
+        "form": form,
         **extra,
     }
 
 
+def _order_in(c, user, form: dict[str, str]) -> OrderIn:
+    """The order a ship form describes, its parties opened from the address book (errors as AppError)."""
+    try:
+        sender_id, recipient_id = uuid.UUID(form["sender_entry"]), uuid.UUID(form["recipient_entry"])
+    except ValueError:
+        raise errors.choose_parties() from None
+    try:
+        quantity, weight_g = int(form["quantity"] or 1), round(float(form["weight_kg"]) * 1000)
+        declared_fen = round(float(form["declared_value_yuan"] or 0) * 100)
+    except ValueError:
+        raise errors.invalid_field(N_("weight, quantity or declared value")) from None
+    sender = c.shipping.party_from_address_book(user.id, sender_id)
+    recipient = c.shipping.party_from_address_book(user.id, recipient_id)
+    pickup_from = pickup_until = None
+    if form["slot"]:
+        slot = journey.slot_from_key(form["slot"])
+        if slot is None or slot.key not in {s.key for s in c.shipping.pickup_slots(sender.region_code)}:
+            raise errors.AppError("slot_unavailable", N_("This pickup time is no longer available: please choose another."), 409)
+        pickup_from, pickup_until = slot.start, slot.end
+    return OrderIn(sender, recipient, form["item_name"], form["item_category"], quantity, weight_g, declared_fen,
+                   form["service_type"], form["payment_mode"], pickup_from, pickup_until, insured=form["insured"] == "yes",
+                   sender_entry_id=sender_id, recipient_entry_id=recipient_id)
+
+
 @router.get("/ship")
-def ship_page(request: Request, user: PageUser, c: ContainerDep):
-    return render(request, "ship.html", **_form(c, user))
+def ship_page(request: Request, user: PageUser, c: ContainerDep, again: Annotated[str, Query(max_length=30)] = ""):
+    """The ship form; `?again=<waybill number>` ("寄件再来一单") fills it from one of my past orders: its address-book
+    entries are selected by id on the page, so nothing personal is ever in the address."""
+    form = c.shipping.ship_again(user.id, again) if again else {}
+    return render(request, "ship.html", **_form(c, user, form=form, again=bool(again)))
+
+
+ShipField = Annotated[str, Form(max_length=60)]
+
+
+def _ship_form(sender_entry: ShipField = "", recipient_entry: ShipField = "", item_name: ShipField = "",
+               item_category: ShipField = "", quantity: ShipField = "1", weight_kg: ShipField = "",
+               declared_value_yuan: ShipField = "0", insured: ShipField = "", service_type: ShipField = "standard",
+               payment_mode: ShipField = "pay_now", slot: ShipField = "") -> dict[str, str]:
+    return {"sender_entry": sender_entry, "recipient_entry": recipient_entry, "item_name": item_name, "item_category": item_category,
+            "quantity": quantity, "weight_kg": weight_kg, "declared_value_yuan": declared_value_yuan, "insured": insured,
+            "service_type": service_type, "payment_mode": payment_mode, "slot": slot}
+
+
+ShipForm = Annotated[dict, Depends(_ship_form)]
+
+
+def _estimate_json(request: Request, est) -> dict:
+    gettext = gettext_for(request.state.locale)
+    return {"freight": yuan(est.freight_fen), "insurance": yuan(est.insurance_fen), "total": yuan(est.total_fen),
+            "total_fen": est.total_fen, "chargeable_kg": est.chargeable_kg,
+            "estimated_delivery": est.estimated_delivery.isoformat(), "zone": gettext(ZONE_LABELS[est.zone])}
+
+
+@router.post("/ship/estimate", dependencies=[Csrf])
+def ship_estimate(request: Request, user: PageUser, c: ContainerDep, form: ShipForm) -> JSONResponse:
+    """The live estimate the ship page's script asks for as the form changes (the page works without it: its
+    "calculate" button posts the form and shows the same estimate)."""
+    try:
+        est = c.shipping.estimate(_order_in(c, user, form))
+    except errors.AppError as err:
+        if err.status == 404:
+            raise
+        return JSONResponse({"error": err.render(gettext_for(request.state.locale)), "code": err.code}, status_code=err.status)
+    return JSONResponse(_estimate_json(request, est))
 
 
 @router.post("/ship", dependencies=[Csrf])
-def ship_submit(
-    request: Request, user: PageUser, c: ContainerDep,
-    sender_entry: Annotated[str, Form(max_length=40)] = "", recipient_entry: Annotated[str, Form(max_length=40)] = "",
-    item_name: Annotated[str, Form(max_length=60)] = "", item_category: Annotated[str, Form(max_length=24)] = "",
-    quantity: Annotated[str, Form(max_length=4)] = "1", weight_kg: Annotated[str, Form(max_length=8)] = "",
-    declared_value_yuan: Annotated[str, Form(max_length=10)] = "0", service_type: Annotated[str, Form(max_length=16)] = "standard",
-    payment_mode: Annotated[str, Form(max_length=16)] = "pay_now",
-):
-    form = {"sender_entry": sender_entry, "recipient_entry": recipient_entry, "item_name": item_name, "item_category": item_category,
-            "quantity": quantity, "weight_kg": weight_kg, "declared_value_yuan": declared_value_yuan, "service_type": service_type,
-            "payment_mode": payment_mode}
+def ship_submit(request: Request, user: PageUser, c: ContainerDep, form: ShipForm,
+                action: Annotated[str, Form(max_length=10)] = "", confirm: Annotated[str, Form(max_length=3)] = ""):
+    """One form, three steps without JavaScript: `action=estimate` shows the price on the form, the form's own
+    submit shows the confirmation step (everything masked, with the price and the pickup time), and only the
+    confirmation's `confirm=yes` places the order."""
+    if action == "edit":
+        return render(request, "ship.html", **_form(c, user, form=form))
     try:
-        try:
-            sender_id, recipient_id = uuid.UUID(sender_entry), uuid.UUID(recipient_entry)
-        except ValueError:
-            raise errors.choose_parties() from None
-        try:
-            numbers = int(quantity), round(float(weight_kg) * 1000), round(float(declared_value_yuan or 0) * 100)
-        except ValueError:
-            raise errors.invalid_field(N_("weight, quantity or declared value")) from None
-        order = OrderIn(c.shipping.party_from_address_book(user.id, sender_id), c.shipping.party_from_address_book(user.id, recipient_id),
-                        item_name, item_category, numbers[0], numbers[1], numbers[2], service_type, payment_mode)
+        order = _order_in(c, user, form)
+        if action == "estimate":
+            return render(request, "ship.html", **_form(c, user, form=form, estimate=c.shipping.estimate(order)))
+        if confirm != "yes":
+            entries = {str(e.id): e for e in c.addressbook.list(user.id)}
+            return render(request, "ship_confirm.html", user=user, form=form, estimate=c.shipping.estimate(order),
+                          sender=entries.get(form["sender_entry"]), recipient=entries.get(form["recipient_entry"]), order=order,
+                          category_labels=states.CATEGORY_LABELS, service_labels=states.SERVICE_LABELS,
+                          payment_labels=PAYMENT_LABELS, fields=SHIP_FIELDS)
         waybill_no, _ = c.shipping.place(user.id, order)
     except errors.AppError as err:
+        if err.status == 404:
+            raise
         return render_error(request, "ship.html", err, **_form(c, user, form=form))
     return redirect(f"/orders/{waybill_no}?placed=1")
+
+
+ZONE_LABELS = {"same_city": N_("same city"), "same_province": N_("same province"), "same_region": N_("neighbouring provinces"),
+               "national": N_("across the country")}
+PAYMENT_LABELS = {"pay_now": N_("Pay now"), "pay_later": N_("Ship now, pay later"), "recipient_pays": N_("Recipient pays")}
 
 
 BOXES = ("all", "sent", "received")
@@ -114,6 +190,14 @@ def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppErr
 @router.get("/orders/{waybill_no}")
 def order_page(request: Request, waybill_no: Waybill, user: PageUser, c: ContainerDep):
     return _order_page(request, waybill_no, user, c)
+
+
+@router.get("/help/complaint")
+def complaint_page(request: Request, user: PageUser, c: ContainerDep, waybill_no: Annotated[str, Query(max_length=30)] = ""):
+    """Where a complaint will be made: customer service arrives with its own feature; until then this page says what
+    it will do and how to reach us now."""
+    order = c.shipping.order_for(user.id, waybill_no) if waybill_no else None
+    return render(request, "complaint.html", user=user, order=order)
 
 
 @router.post("/orders/{waybill_no}/recipient", dependencies=[Csrf])

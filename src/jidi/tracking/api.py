@@ -202,10 +202,43 @@ def _reason(gettext, r) -> str | None:
     return gettext(REASONS[r.code]).format(actions=", ".join(r.allowed) or gettext(N_("none")))
 
 
+# Examples in the OpenAPI (and so in /api/docs): a batch, and what each kind of result looks like.
+_BATCH_EXAMPLE = {"events": [
+    {"event_id": "scan-2026-000001", "waybill_no": "JD1234567890128", "event_time": "2026-11-23T09:30:00+08:00",
+     "action": "arrived_facility", "site_code": "BJ-HD-01", "site_name": "北京海淀分拣中心", "operator": "C10023"},
+    {"event_id": "scan-2026-000002", "waybill_no": "JD1234567890128", "event_time": "2026-11-24T15:02:00+08:00",
+     "action": "delivered", "site_code": "SH-PD-03", "site_name": "上海浦东张江营业部", "delivered_as": "locker"},
+]}
+_BATCH_OUT_EXAMPLE = {"accepted": 1, "duplicate": 0, "rejected": 1, "results": [
+    {"event_id": "scan-2026-000001", "result": "accepted", "code": None, "reason": None, "applied": True, "allowed_actions": None},
+    {"event_id": "scan-2026-000002", "result": "rejected", "code": "invalid_transition",
+     "reason": "This event does not fit the parcel's status. Actions it accepts now: departed_facility, in_transit, out_for_delivery, exception",
+     "applied": False, "allowed_actions": ["departed_facility", "in_transit", "out_for_delivery", "exception"]},
+]}
+_TRACK_EXAMPLE = {
+    "waybill_no": "JD1234567890128", "status": "in_transit", "status_label": "运输中", "exception": None, "exception_label": None,
+    "delivered_as": None, "delivered_as_label": None, "service_type": "standard",
+    "origin": {"province": "北京市", "city": "北京市"}, "destination": {"province": "上海市", "city": "上海市"},
+    "placed_at": "2026-11-23T01:10:00Z",
+    "events": [{"time": "2026-11-23T01:30:00Z", "action": "arrived_facility", "site_name": "北京海淀分拣中心",
+                "description": "已到达 北京海淀分拣中心"}],
+}
+
+
+def _examples(status: str, **named: tuple[str, object]) -> dict:
+    return {status: {"content": {"application/json": {"examples": {
+        key: {"summary": summary, "value": value} for key, (summary, value) in named.items()}}}}}
+
+
 @router.post(
     "/tracking/events", response_model=BatchOut,
     responses={**errors_for(401), 422: {"model": BatchErrorResponse}},
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _batch_schema()}}}},
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": _batch_schema(),
+        "examples": {"batch": {"summary": "Two scans of one parcel", "value": _BATCH_EXAMPLE}}}}},
+        "responses": {**_examples("200", results=("One accepted, one out of order", _BATCH_OUT_EXAMPLE)),
+                      **_examples("401", bad_key=("No or a wrong X-Api-Key", {"error": {
+                          "code": "source_key_invalid", "message": "The tracking API key is missing or invalid."}}))}},
     description="""Route events from a scanner or partner system (API key in X-Api-Key), up to 1,000 per batch.
 
 Idempotent by event id: a retried batch stores nothing twice and reports those events as `duplicate`. Events may arrive
@@ -264,7 +297,11 @@ def track_out(view: TrackView, locale: str) -> dict:
     }
 
 
-@router.get("/tracking/{waybill_no}", response_model=TrackOut, responses=errors_for(404, 429))
+@router.get("/tracking/{waybill_no}", response_model=TrackOut, responses=errors_for(404, 429),
+            openapi_extra={"responses": {
+                **_examples("200", in_transit=("A parcel on its way (Accept-Language: zh-CN)", _TRACK_EXAMPLE)),
+                **_examples("404", unknown=("No parcel has this number", {"error": {
+                    "code": "parcel_not_found", "message": "No parcel was found with this waybill number."}}))}})
 def track(waybill_no: WaybillPath, request: Request) -> Response:
     """Anyone may look a waybill number up: status and route, with no names, phone numbers or street addresses
     (places at province and city level, facilities by name). Limited to 30 lookups a minute per client address;

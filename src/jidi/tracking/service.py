@@ -421,7 +421,10 @@ class Tracking:
                         notify.append((str(order.id), e.action, e.exception))
             if rows:
                 self._insert(s, pg, source_id, now, rows)
-                self._update_orders(s, pg, [o for o in orders.values() if o.changed], now)
+                changed = [o for o in orders.values() if o.changed]
+                self._update_orders(s, pg, changed, now)
+                if changed:
+                    self.c.shipping.announce_status(s, [(o.id, o.waybill_no, o.status, o.exception, o.status_at) for o in changed])
             if notify:
                 self._announce(s, notify)
         results[:] = pending

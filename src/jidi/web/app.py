@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import uuid
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
@@ -63,6 +65,7 @@ def create_app(container) -> FastAPI:
     def openapi() -> dict:
         if app.openapi_schema is None:
             generate_openapi().setdefault("components", {}).setdefault("schemas", {}).update(fields.components())
+            _restore_examples(app)
         return app.openapi_schema
 
     app.openapi = openapi
@@ -78,7 +81,7 @@ def create_app(container) -> FastAPI:
     # Each feature's routes, as its declaration lists them (jidi.kit.feature).
     for feature in registered():
         for ref in feature.api:
-            app.include_router(resolve(ref), prefix="/api/v1")
+            app.include_router(resolve(ref), prefix=API_PREFIX)
     app.include_router(pages.router)
     for feature in registered():
         for ref in feature.pages:
@@ -97,6 +100,26 @@ def create_app(container) -> FastAPI:
     return app
 
 
+def _restore_examples(app: FastAPI) -> None:
+    """Put the API routes' examples (`openapi_extra`) back as written: FastAPI drops every null from the generated
+    document, which would make an example that shows a null field (e.g. `"code": null`) contradict its schema."""
+    for feature in registered():
+        for ref in feature.api:
+            for route in resolve(ref).routes:
+                extra = getattr(route, "openapi_extra", None)
+                if not isinstance(route, APIRoute) or not extra or not route.include_in_schema:
+                    continue
+                for method in route.methods:
+                    operation = app.openapi_schema["paths"][API_PREFIX + route.path_format][method.lower()]
+                    parts = [(extra.get("requestBody", {}), operation.get("requestBody", {}))]
+                    parts += [(given, operation["responses"].get(status, {})) for status, given in extra.get("responses", {}).items()]
+                    for given, generated in parts:
+                        for media, content in given.get("content", {}).items():
+                            if "examples" in content:
+                                generated["content"][media]["examples"] = copy.deepcopy(content["examples"])
+
+
+API_PREFIX = "/api/v1"
 STATIC_PREFIX = "/static/"
 _CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
 

@@ -11,6 +11,7 @@ from jidi.features import registered
 from jidi.i18n import N_
 from jidi.kit import cookies, permissions
 from jidi.kit.deps import ContainerDep, Csrf, OptionalPageUser, PageUser, redirect, render, render_error
+from jidi.kit.error_catalogue import catalogue
 from jidi.shipping import states
 
 router = APIRouter(include_in_schema=False)
@@ -85,3 +86,10 @@ def permissions_submit(request: Request, user: PageUser, c: ContainerDep, kind: 
         return _permissions_page(request, c, user, errors.invalid_field(N_("Permission")))
     c.devices.set_allowed(user.id, kind, allowed == "on")
     return redirect(f"/settings/permissions?saved={kind}")
+
+
+@router.get("/api/errors")
+def error_codes(request: Request, user: OptionalPageUser):
+    """The error-code reference for integrators, generated from the errors the code raises (jidi.kit.error_catalogue),
+    in the reader's language (?lang=en or zh_CN)."""
+    return render(request, "api_errors.html", user=user, codes=catalogue())
