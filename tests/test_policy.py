@@ -128,7 +128,8 @@ MATERIAL = {
     "new recipient": _edit(lambda c: c["recipients"].append({"key": "ads", "name": ["广告商", "Advertiser"], "role": "third_party",
                                                              "role_label": ["第三方", "Third party"], "purpose": "delivery",
                                                              "basis": "consent", "fields": ["users.phone"]})),
-    "recipient gets more": _edit(lambda c: c["recipients"][0]["fields"].append("users.nickname")),
+    # The SMS gateway (on contract) may receive one more field: material, but no consent purpose added.
+    "recipient gets more": _edit(lambda c: next(r for r in c["recipients"] if r["key"] == "sms_gateway")["fields"].append("users.nickname")),
     "right removed": _edit(lambda c: c["rights"]["kinds"].pop()),
     "right added": _edit(lambda c: c["rights"]["kinds"].append({"key": "portability", "label": ["转移", "Portability"]})),
     "later deadline": _edit(lambda c: c["rights"]["deadline"].update(days=30)),

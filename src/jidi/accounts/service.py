@@ -407,7 +407,7 @@ class Accounts:
         q = select(User).where(User.role == Role.CUSTOMER.value, User.status == "active", User.phone_bidx.is_not(None))
         if after is not None:
             q = q.where(User.id > after)
-        return [(u.id, u.phone) for u in s.scalars(q.order_by(User.id).limit(limit)) if not self.vault.is_erased(u.id)]
+        return [(u.id, u.phone) for u in s.scalars(q.order_by(User.id).limit(limit)) if self._active(u.status, u.id)]
 
     def _new_session(self, s: Session, user_id: uuid.UUID, kind: str) -> str:
         ttl = self.c.settings.staff_session_ttl_seconds if kind == "staff" else self.c.settings.session_ttl_seconds

@@ -8,6 +8,7 @@ from jidi.privacy import Separate
 
 feature = Feature(
     "guardians",
+    title=("未成年人与监护人同意", "Minors and their guardians' consent"),
     models=("jidi.guardians.models",),
     services={"guardians": "jidi.guardians.service:Guardians"},
     needs=("accounts", "rights"),

@@ -215,7 +215,7 @@ class Guardians:
         if relation not in RELATIONS:
             raise errors.invalid_field(N_("relation to you"))
         phone = values.phone(raw_phone)
-        phone_idx = self.c.vault.blind_index("phone", phone)
+        phone_idx = self.c.finder.index(GuardianConsent.phone, phone)
         with self.c.uow() as s:
             self._waiting(s, minor_id)
             if self.c.accounts.phone_index(s, minor_id) == phone_idx:
@@ -298,7 +298,7 @@ class Guardians:
         """A code to a guardian's number, to withdraw their consent. The answer is the same whether or not the number
         gave any consent (a code is sent only if it did)."""
         phone = values.phone(raw_phone)
-        idx = self.c.vault.blind_index("phone", phone)
+        idx = self.c.finder.index(GuardianConsent.phone, phone)
         with self.c.uow() as s:
             live = s.scalar(select(GuardianConsent.id).where(GuardianConsent.phone_bidx == idx, GuardianConsent.status == ACTIVE).limit(1))
         if live is not None:
@@ -308,7 +308,7 @@ class Guardians:
         """The guardian withdraws every consent their number gave: each child's account stops at once and is erased
         (JD-7.2). Returns how many."""
         phone = values.phone(raw_phone)
-        idx = self.c.vault.blind_index("phone", phone)
+        idx = self.c.finder.index(GuardianConsent.phone, phone)
         self.c.accounts.check_code("guardian", code, phone_idx=idx)
         with self.c.uow() as s:
             rows = s.scalars(select(GuardianConsent).where(GuardianConsent.phone_bidx == idx, GuardianConsent.status == ACTIVE)

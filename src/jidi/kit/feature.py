@@ -22,6 +22,8 @@ from jidi.kit.permissions import Permission
 @dataclasses.dataclass(frozen=True)
 class Feature:
     name: str  # the package under jidi
+    # (zh, en): what people call it, e.g. in the privacy policy's collection list ("营销消息", "Marketing messages").
+    title: tuple[str, str] | tuple[()] = ()
     models: tuple[str, ...] = ()  # modules whose tables the feature owns
     # Container attribute → "module:factory"; factory(container) builds the service. Services find each other
     # through the container when called, so they are built in any order.

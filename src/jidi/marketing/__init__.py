@@ -6,6 +6,7 @@ from jidi.privacy import MARKETING
 
 feature = Feature(
     "marketing",
+    title=("营销消息", "Marketing messages"),
     models=("jidi.marketing.models",),
     services={"marketing": "jidi.marketing.service:Marketing"},
     needs=("accounts", "addressbook", "notify", "shipping"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 
 from jidi.db import Base
+from jidi.kit import cookies
 from jidi.policy.operators import OperatorProfile
 from jidi.privacy import LABELS, LegalBasis, Purpose
 from jidi.privacy.sharing import RECIPIENTS, ROLE_LABELS
@@ -36,18 +37,10 @@ FEATURE_TITLES = {
     "rights": ("个人信息权利请求", "Requests about your personal information"),
 }
 
-# The cookies the site sets (jidi.kit.deps, jidi.accounts.views): all first-party and strictly necessary.
-COOKIES = (
-    ("jidi_session", ("保持您的登录状态", "Keeps you logged in"), ("登录后 14 天或退出登录时失效", "14 days after login, or until you log out")),
-    ("jidi_staff", ("保持员工的登录状态", "Keeps staff logged in"), ("8 小时", "8 hours")),
-    ("jidi_csrf", ("防止跨站请求伪造（安全）", "Protects forms against cross-site request forgery (security)"),
-     ("关闭浏览器时失效", "Until the browser is closed")),
-    ("jidi_lang", ("记住您选择的语言", "Remembers the language you chose"), ("1 年", "1 year")),
-    ("jidi_device", ("识别您曾登录过的受信任设备（加密，仅含账号编号）", "Recognises a trusted device you logged in on (encrypted; holds only an account number)"),
-     ("最近一次登录后 90 天", "90 days after the last login")),
-    ("jidi_wx_state", ("微信登录的一次性校验值", "One-time check value of a WeChat login"), ("10 分钟", "10 minutes")),
-    ("jidi_wx_pending", ("微信登录绑定账号前的临时状态", "A WeChat login waiting to be bound to an account"), ("15 分钟", "15 minutes")),
-)
+def _title(feature: str) -> tuple[str, str]:
+    """(zh, en): the feature's own declaration (`Feature.title`), else the table above, else its package name."""
+    declaration = getattr(importlib.import_module(f"jidi.{feature}"), "feature", None) if feature.isidentifier() else None
+    return getattr(declaration, "title", ()) or FEATURE_TITLES.get(feature, (feature, feature))
 
 
 def _pair(item) -> list[str]:
@@ -101,7 +94,7 @@ def gather(catalog, settings, profile: OperatorProfile, *, impact_assessment: di
     purposes_used = sorted({p for s in fields for p in s.purposes}, key=lambda p: p.value)
     collection = [{
         "feature": name,
-        "title": list(FEATURE_TITLES.get(name, (name, name))),
+        "title": list(_title(name)),
         "items": [{"field": s.key, "label": [s.label_zh, s.label_en], "category": s.category.value,
                    "purposes": sorted(p.value for p in s.purposes), "basis": s.basis.value, "sensitive": s.sensitive,
                    "retention": [s.retention.zh, s.retention.en], "retention_days": s.retention.days}
@@ -123,8 +116,9 @@ def gather(catalog, settings, profile: OperatorProfile, *, impact_assessment: di
         "collection": collection,
         "recipients": recipients,
         "sdks": [],
-        "cookies": [{"name": n, "purpose": list(p), "lifetime": list(life), "first_party": True, "necessary": True}
-                    for n, p, life in COOKIES],
+        # The cookie declaration the site is held to (jidi.kit.cookies: a test fails for an undeclared cookie).
+        "cookies": [{"name": k.name, "purpose": _msg(k.purpose), "lifetime": _msg(k.lifetime), "first_party": k.first_party,
+                     "necessary": k.essential} for k in cookies.COOKIES],
         "retention": _retention_rules(settings, {s.table for s in fields}),
         "rights": {
             "kinds": [{"key": k, "label": _msg(KINDS[k])} for k in SELF_KINDS],
