@@ -3,6 +3,7 @@ real value with its mask. Every personal field of every request body in the Open
 with the mask character with a 422 `masked_value` in the user's language, and nothing changes."""
 from __future__ import annotations
 
+import re
 import copy
 
 from jidi.i18n import gettext_for
@@ -10,7 +11,7 @@ from jidi.privacy import Mask, mask
 from tests.pii import EMAILS, PHONES
 from tests.test_accounts_api import auth, register
 from tests.test_accounts_web import csrf, web_register
-from tests.test_api_fuzz import VALID_BODIES
+from tests.test_api_fuzz import VALID_BODIES, VALID_PATH_VALUES
 from tests.test_pickup import courier  # noqa: F401 (a fixture)
 from tests.test_pickup import place
 
@@ -64,7 +65,7 @@ def test_every_personal_field_of_every_api_body_refuses_a_masked_value(app, clie
                 continue
             if "waybill_no" in body:
                 body = {**body, "waybill_no": to_pick_up}
-            url = path.format(**{name: params.get(name, "x") for name in ("entry_id", "waybill_no", "binding_id")})
+            url = re.sub(r"\{(\w+)\}", lambda m: params.get(m.group(1), VALID_PATH_VALUES.get(m.group(1), "x")), path)
             sent_with = next((h for prefix, h in headers.items() if path.startswith(prefix)), me)
             for field, value in personal_fields(body):
                 bad = masked(field[-1], value)

@@ -86,6 +86,7 @@ COLUMN_LABELS = {
     "pickup_from": N_("Pickup window from"),
     "pickup_until": N_("Pickup window until"),
     "price_fen": N_("Price (fen)"),
+    "insurance_fen": N_("Insurance premium (fen)"),
     "profile_authorised": N_("Profile shared by WeChat"),
     "purpose": N_("Purpose"),
     "quantity": N_("Quantity"),
