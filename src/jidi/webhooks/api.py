@@ -18,7 +18,7 @@ ApiKey = Annotated[str | None, Header(max_length=200, description="The merchant'
 
 
 class EndpointIn(Strict):
-    url: str = Field(min_length=8, max_length=500, pattern=r"^https?://[^\s]+$", examples=["https://shop.example.cn/jidi/webhooks"],
+    url: str = Field(min_length=8, max_length=500, pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!-~]*)?$", examples=["https://shop.example.cn/jidi/webhooks"],
                      description="Where to POST the events: https:// (http:// is accepted outside production only)")
 
 
