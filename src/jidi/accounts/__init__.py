@@ -4,6 +4,7 @@ from jidi.kit.feature import Feature
 
 feature = Feature(
     "accounts",
+    title=("账号注册与登录", "Registering and logging in"),
     models=("jidi.accounts.models",),
     services={"accounts": "jidi.accounts.service:Accounts"},
     needs=("notify",),

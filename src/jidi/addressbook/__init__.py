@@ -8,6 +8,7 @@ FORM_PAGE = "/address-book/new"
 
 feature = Feature(
     "addressbook",
+    title=("地址簿", "Address book"),
     models=("jidi.addressbook.models",),
     services={"addressbook": "jidi.addressbook.service:AddressBook"},
     api=("jidi.addressbook.api:router",),

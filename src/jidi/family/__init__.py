@@ -4,6 +4,7 @@ from jidi.kit.feature import Feature
 
 feature = Feature(
     "family",
+    title=("亲情号", "Family numbers"),
     models=("jidi.family.models",),
     services={"family": "jidi.family.service:Family", "lookup": "jidi.family.lookup:Lookup"},
     needs=("accounts", "shipping"),

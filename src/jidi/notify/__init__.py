@@ -4,6 +4,7 @@ from jidi.kit.feature import Feature
 
 feature = Feature(
     "notify",
+    title=("短信通知与验证码", "SMS notices and verification codes"),
     models=("jidi.notify.models",),
     services={"notifier": "jidi.notify.service:Notifier"},
     handlers=("jidi.notify.service",),

@@ -25,22 +25,11 @@ from jidi.i18n import gettext_for
 
 SCHEMA = 1
 
-# What each feature that holds personal data is called in the collection list. A feature with personal fields and no
-# title here is listed under its package name (a test fails for it).
-FEATURE_TITLES = {
-    "accounts": ("账号注册与登录", "Registering and logging in"),
-    "addressbook": ("地址簿", "Address book"),
-    "shipping": ("寄件、揽收与派送", "Sending, pickup and delivery"),
-    "family": ("亲情号", "Family numbers"),
-    "tracking": ("物流跟踪", "Tracking"),
-    "notify": ("短信通知与验证码", "SMS notices and verification codes"),
-    "rights": ("个人信息权利请求", "Requests about your personal information"),
-}
 
 def _title(feature: str) -> tuple[str, str]:
-    """(zh, en): the feature's own declaration (`Feature.title`), else the table above, else its package name."""
+    """(zh, en): the feature's own declaration (`Feature.title`), else its package name (a test fails for that)."""
     declaration = getattr(importlib.import_module(f"jidi.{feature}"), "feature", None) if feature.isidentifier() else None
-    return getattr(declaration, "title", ()) or FEATURE_TITLES.get(feature, (feature, feature))
+    return getattr(declaration, "title", ()) or (feature, feature)
 
 
 def _pair(item) -> list[str]:

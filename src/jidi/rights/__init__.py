@@ -4,6 +4,7 @@ from jidi.kit.feature import Feature
 
 feature = Feature(
     "rights",
+    title=("个人信息权利请求", "Requests about your personal information"),
     models=("jidi.rights.models",),
     services={"rights": "jidi.rights.service:Rights"},
     needs=("accounts", "family", "notify", "workdays"),

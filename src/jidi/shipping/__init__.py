@@ -4,6 +4,7 @@ from jidi.kit.feature import Feature
 
 feature = Feature(
     "shipping",
+    title=("寄件、揽收与派送", "Sending, pickup and delivery"),
     models=("jidi.shipping.models",),
     services={"shipping": "jidi.shipping.service:Shipping"},
     needs=("accounts", "addressbook", "family", "tracking"),

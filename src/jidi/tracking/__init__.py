@@ -4,6 +4,7 @@ from jidi.kit.feature import Feature
 
 feature = Feature(
     "tracking",
+    title=("物流跟踪", "Tracking"),
     models=("jidi.tracking.models",),
     services={"tracking": "jidi.tracking.service:Tracking"},
     needs=("notify",),
