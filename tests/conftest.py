@@ -26,6 +26,7 @@ from jidi.config import Settings
 from jidi.db import make_engine
 from jidi.migrate import upgrade
 from jidi.web.app import create_app
+from jidi.web.app import shape as app_shape
 from tests import pii
 
 PG_ADMIN_URL = os.environ.get("JIDI_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -257,9 +258,26 @@ def container(settings, backend, sms, clock, caplog):
     assert not logged, f"personal data in the logs: {logged}"
 
 
+# One app per shape of settings in each test process, served over each test's own container: building an app's ~200
+# routes (FastAPI prepares every route's validation at its first request) costs more than most tests. A test that
+# changes the app (adds a route, overrides a dependency) gets it dropped, so the next test builds a clean one.
+_APPS: dict[tuple, object] = {}
+
+
 @pytest.fixture
 def app(container):
-    return create_app(container)
+    key = app_shape(container.settings)
+    served = _APPS.pop(key, None) or create_app(container)
+    built = _fingerprint(served)
+    served.state.container = container
+    yield served
+    served.state.container = None  # nothing of this test's container outlives it through the app
+    if _fingerprint(served) == built:
+        _APPS[key] = served
+
+
+def _fingerprint(app) -> tuple:
+    return len(app.router.routes), tuple(app.dependency_overrides), len(app.user_middleware)
 
 
 @pytest.fixture
