@@ -279,11 +279,13 @@ class Cod:
         n = 0
         for order_id, when in delivered.items():
             at = dt.datetime.strptime(when, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-            n += s.execute(update(CodOrder).where(CodOrder.order_id == order_id, CodOrder.status == PENDING)
-                           .values(status=COLLECTED, collected_at=at)).rowcount or 0
+            result = s.execute(update(CodOrder).where(CodOrder.order_id == order_id, CodOrder.status == PENDING)
+                               .values(status=COLLECTED, collected_at=at))
+            n += getattr(result, "rowcount", 0) or 0
         if ended:
-            n += s.execute(update(CodOrder).where(CodOrder.order_id.in_(ended), CodOrder.status == PENDING)
-                           .values(status=CANCELLED)).rowcount or 0
+            result = s.execute(update(CodOrder).where(CodOrder.order_id.in_(ended), CodOrder.status == PENDING)
+                               .values(status=CANCELLED))
+            n += getattr(result, "rowcount", 0) or 0
         return n
 
     # -- the statement -----------------------------------------------------------------------------------------------
