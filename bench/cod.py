@@ -38,7 +38,7 @@ def _fill(url: str, n: int) -> dict:
             FROM generate_series(0, %(payouts)s - 1) g""", {"per": PER_PAYOUT, "payouts": paid // PER_PAYOUT})
         conn.execute("""
             INSERT INTO cod_orders (id, order_id, waybill_no, owner_id, amount_fen, status, created_at, collected_at, payout_id)
-            SELECT md5('o' || g)::uuid, md5('w' || g)::uuid, 'JD' || lpad(g::text, 13, '0'), NULL, 100 + (g * 7919) %% 50000,
+            SELECT md5('o' || g)::uuid, md5('w' || g)::uuid, 'JD' || lpad(g::text, 13, '0'), NULL, 100 + (g::bigint * 7919) %% 50000,
                    CASE WHEN g < %(paid)s THEN 'paid_out' ELSE 'collected' END, now() - interval '3 days', now() - interval '2 days',
                    CASE WHEN g < %(paid)s THEN md5('p' || (g / %(per)s))::uuid END
             FROM generate_series(0, %(n)s - 1) g""", {"paid": paid, "per": PER_PAYOUT, "n": n})
