@@ -12,8 +12,12 @@ USERNAMES = ["xiaoming2026", "lihua_01"]
 STREETS = ["望京街道阜通东大街6号", "南京西路1266号恒隆广场"]
 ID_NUMBERS = ["11010519491231002X", "E12345678", "310104198001011239"]
 ITEMS = ["祖传玉镯一对"]
+# Billing: bank card numbers (Luhn-valid), taxpayer IDs (valid unified social credit codes), invoice titles.
+BANK_CARDS = ["6222021234567890128", "6214830112345672"]
+TAX_IDS = ["91110000600037341L", "91310115MA1H7KXX9U"]
+TITLES = ["北京望京示例科技有限公司"]
 
-ALL = PHONES + NAMES + NICKNAMES + EMAILS + USERNAMES + ADDRESSES + STREETS + ID_NUMBERS + ITEMS
+ALL = PHONES + NAMES + NICKNAMES + EMAILS + USERNAMES + ADDRESSES + STREETS + ID_NUMBERS + ITEMS + BANK_CARDS + TAX_IDS + TITLES
 
 
 def find_in(text: str | bytes) -> list[str]:

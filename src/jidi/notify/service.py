@@ -35,6 +35,8 @@ TEMPLATES = {
     "route_picked_up": N_("[jidi] Parcel {waybill_no} has been picked up. Track it with its waybill number on jidi."),
     "route_out_for_delivery": N_("[jidi] Parcel {waybill_no} is out for delivery."),
     "route_delivered": N_("[jidi] Parcel {waybill_no} has been delivered."),
+    # An invoice (jidi.invoices) is ready: the link downloads its PDF (a bearer token; nothing personal in it).
+    "invoice_ready": N_("[jidi] Your invoice {number} for parcel {waybill_no} is ready. Download it: {url}"),
     "route_exception": N_("[jidi] There is a problem with parcel {waybill_no}: {reason}. Track it with its waybill number on jidi."),
 }
 

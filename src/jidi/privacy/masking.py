@@ -13,6 +13,7 @@ class Mask(enum.Enum):
     EMAIL = "email"            # z***@example.com
     HANDLE = "handle"          # first character, then ***
     HIDDEN = "hidden"          # ******
+    BANK_CARD = "bank_card"    # **** **** **** 0128: the last four digits only
     # On a printed waybill label (seen by everyone who handles the parcel), stricter than on screens:
     PHONE_LABEL = "phone_label"      # 138******78: at least six digits hidden
     ADDRESS_LABEL = "address_label"  # 苏州街****: the road or community name only, from the house number on hidden
@@ -93,4 +94,7 @@ def mask(rule: Mask, value: str | None) -> str:
         return (local[:1] + "***@" + domain) if domain else "***"
     if rule is Mask.HANDLE:
         return value[0] + "***"
+    if rule is Mask.BANK_CARD:
+        digits = "".join(ch for ch in value if ch.isdigit())
+        return "**** **** **** " + digits[-4:] if len(digits) >= 8 else "*" * len(digits)
     return "******"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -276,9 +277,12 @@ class Shipping:
 
     # -- placing orders -------------------------------------------------------------------------------
     def place(self, owner_id: uuid.UUID | None, o: OrderIn, *, merchant_id: uuid.UUID | None = None,
-              merchant_order_ref: str | None = None) -> tuple[str, bool]:
+              merchant_order_ref: str | None = None,
+              extend: Callable[[Session, uuid.UUID, str], None] | None = None) -> tuple[str, bool]:
         """Create an order and its waybill number; returns (waybill_no, created). A merchant's retried import of
-        the same order id returns the existing waybill instead of creating another."""
+        the same order id returns the existing waybill instead of creating another. `extend(session, order id,
+        waybill_no)`, if given, adds another feature's part of the order (cash on delivery's amount) in the same
+        transaction: both are written, or neither."""
         sender, recipient, quote = self._check(o)
         premium = journey.insurance_fen(o.declared_value_fen, o.insured)
         item_name = values.text(o.item_name, 60, N_("item name"))
@@ -306,6 +310,9 @@ class Shipping:
                     party = OrderParty(id=uuid.uuid4(), order_id=order.id, role=role)
                     self._fill_party(party, p)
                     s.add(party)
+                if extend is not None:
+                    s.flush()
+                    extend(s, order.id, order.waybill_no)
                 return order.waybill_no, True
         except IntegrityError:
             # Two imports of one merchant order raced; the other one won.

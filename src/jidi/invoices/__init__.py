@@ -1,0 +1,16 @@
+"""Invoices (发票) for paid orders: ordinary or VAT special, electronic (an SMS link to the PDF) or paper (mailed);
+kept as the tax law requires, under a legal hold in erasure (JD-1.1.2(5)c, ZK-1.1.3b, JD-6.1.1(3))."""
+
+from jidi.kit.feature import Feature
+
+feature = Feature(
+    "invoices",
+    title=("发票", "Invoices"),
+    models=("jidi.invoices.models",),
+    services={"invoices": "jidi.invoices.service:Invoices"},
+    needs=("accounts", "notify", "shipping"),
+    api=("jidi.invoices.api:router",),
+    pages=("jidi.invoices.views:router",),
+    templates=True,
+    demo="jidi.invoices.demo:load",
+)
