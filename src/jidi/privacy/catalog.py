@@ -64,6 +64,7 @@ class Purpose(enum.Enum):
     SECURITY = "security"                  # account security, fraud prevention, staff authentication
     RIGHTS_REQUEST = "rights_request"      # the privacy officer answering a data-subject request
     DELIVERY = "delivery"                  # couriers and last mile
+    PAYMENT = "payment"                    # a payment institution takes a payment or refund (order number and amount)
     # Marketing, one purpose per channel (JD-6.4.2(2): each can be stopped on its own); always on consent.
     MARKETING_SMS = "marketing_sms"
     MARKETING_IN_APP = "marketing_in_app"
@@ -87,6 +88,7 @@ PURPOSE_BASIS: dict[Purpose, LegalBasis] = {
     # PIPL arts. 44-50: answering a data-subject request is a duty.
     Purpose.RIGHTS_REQUEST: LegalBasis.LEGAL_OBLIGATION,
     Purpose.DELIVERY: LegalBasis.CONTRACT,
+    Purpose.PAYMENT: LegalBasis.CONTRACT,
     **{p: LegalBasis.CONSENT for p in MARKETING},
 }
 
@@ -155,6 +157,7 @@ LABELS = {
     Purpose.SECURITY: ("账号与系统安全", "Account and system security"),
     Purpose.RIGHTS_REQUEST: ("响应您的个人信息权利请求", "Answering your data-rights requests"),
     Purpose.DELIVERY: ("揽收与派送", "Pickup and delivery"),
+    Purpose.PAYMENT: ("支付与退款", "Payment and refunds"),
     Purpose.MARKETING_SMS: ("营销短信", "Marketing SMS"),
     Purpose.MARKETING_IN_APP: ("营销站内信", "Marketing in-app messages"),
     Purpose.MARKETING_PUSH: ("营销推送通知", "Marketing push notifications"),
