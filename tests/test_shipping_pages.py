@@ -38,10 +38,10 @@ def test_send_a_parcel_from_the_address_book_then_pay_and_see_it(client, sms, co
     waybill_no = re.search(r"/orders/(JD\d+)", r.headers["location"]).group(1)
     detail = client.get(r.headers["location"])
     assert 'data-testid="placed"' in detail.text and "李*" in detail.text and PHONES[1] not in detail.text
-    assert 'data-testid="simulated-pay"' in detail.text
+    assert 'data-testid="pay-order"' in detail.text
     client.post(f"/dev/orders/{waybill_no}/pay", data={"csrf_token": token})
     paid = client.get(f"/orders/{waybill_no}")
-    assert 'data-testid="simulated-pay"' not in paid.text and 'data-testid="cancel-order"' in paid.text
+    assert 'data-testid="pay-order"' not in paid.text and 'data-testid="cancel-order"' in paid.text
     listing = client.get("/orders")
     assert waybill_no in listing.text
     client.post(f"/orders/{waybill_no}/cancel", data={"csrf_token": token, "confirm": "yes"})
