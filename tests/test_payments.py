@@ -142,8 +142,9 @@ def test_pay_now_through_the_simulator_pages_and_see_the_transaction_record(clie
     page = client.get(f"/orders/{wb}/payment")
     assert 'data-testid="pay-alipay"' in page.text and 'data-testid="pay-wechat"' in page.text
     r = client.post(f"/orders/{wb}/payment", data={"csrf_token": token, "method": "alipay"}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"].startswith("https://testserver/sim/alipay/gateway.do?")
-    cashier = client.get(r.headers["location"])
+    loc = urlsplit(r.headers["location"])
+    assert r.status_code == 303 and loc.path == "/sim/alipay/gateway.do"
+    cashier = client.get(f"{loc.path}?{loc.query}")
     assert cashier.status_code == 200 and 'data-testid="sim-confirm"' in cashier.text
     serial = re.search(r'data-testid="sim-serial">(\w+)<', cashier.text).group(1)
     back = client.post("/sim/alipay/confirm", data={"csrf_token": token, "serial": serial, "outcome": "pay",
@@ -159,9 +160,8 @@ def test_pay_now_through_the_simulator_pages_and_see_the_transaction_record(clie
     (p,) = payments_of(container, wb)
     assert (p.kind, p.status, p.method, p.currency, p.amount_fen) == ("payment", "paid", "alipay", "CNY", order(container, wb).price_fen)
     assert p.provider_trade_no and p.card is not None and "0421" not in p.card.masked
-    assert container.payments.card_text(owner, serial).endswith("0421")
     # A forged page-pay request (its amount changed) is refused by the simulator's gateway.
-    tampered = r.headers["location"].replace("total_amount%22%3A%22", "total_amount%22%3A%220")
+    tampered = f"{loc.path}?{loc.query}".replace("total_amount%22%3A%22", "total_amount%22%3A%220")
     assert client.get(tampered).status_code == 400
 
 
@@ -299,7 +299,7 @@ def test_ship_now_pay_later_is_charged_after_delivery_and_a_failed_charge_is_a_d
     assert [(b["code"], b["action"]) for b in preview["blocked_by"]] == [("unpaid_bills", "/payments#due")]
     alipay_pay(client, container, me, wb2)
     assert order(container, wb2).paid_at is not None
-    assert [p.purpose for p in payments_of(container, wb2)] == ["pay_later", "debt"]
+    assert sorted(p.purpose for p in payments_of(container, wb2)) == ["debt", "pay_later"]
     assert client.get("/api/v1/privacy/preview/cancellation", headers=me).json()["blocked_by"] == []
 
 
@@ -357,14 +357,13 @@ def test_cancelling_a_paid_order_refunds_it_through_the_provider_and_a_refund_la
 def test_the_order_page_shows_the_refund(client, sms, container):
     web_register(client, sms, phone=ME)
     token = csrf(client)
-    h = {"Authorization": "Bearer " + register(client, sms, phone=ME)} if False else None  # noqa: F841
     user_id = _user(container, ME)
     from jidi.shipping.service import OrderIn, PartyIn  # noqa: PLC0415
 
     wb, _ = container.shipping.place(user_id, OrderIn(PartyIn(NAMES[0], ME, "110105", STREETS[0]),
                                                       PartyIn(NAMES[1], FRIEND, "310106", STREETS[1]), "书", "books", 1, 1000, 0))
     r = client.post(f"/orders/{wb}/payment", data={"csrf_token": token, "method": "wechat"}, follow_redirects=False)
-    client.post(r.headers["location"].replace("https://testserver", ""), data={"csrf_token": token, "outcome": "pay"})
+    client.post(urlsplit(r.headers["location"]).path, data={"csrf_token": token, "outcome": "pay"})
     client.post(f"/orders/{wb}/cancel", data={"csrf_token": token, "confirm": "yes"})
     page = client.get(f"/orders/{wb}/payment")
     assert 'data-kind="refund" data-status="refunded"' in page.text

@@ -24,13 +24,13 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jidi import errors, privacy
+from jidi import errors
 from jidi.db import after_commit_batch
 from jidi.events import Event, handles
 from jidi.i18n import N_
 from jidi.payments import gateways as gw
 from jidi.payments.models import PayLaterAuthorisation, Payment
-from jidi.privacy import Actor, LegalBasis, Personal, Purpose, RecipientRole, Role, recipient
+from jidi.privacy import LegalBasis, Personal, Purpose, RecipientRole, recipient
 
 log = logging.getLogger("jidi.payments")
 
@@ -466,16 +466,6 @@ class Payments:
     def due(self, user_id: uuid.UUID):
         """What this account can pay now (the page a blocker to deleting the account points to)."""
         return self.c.shipping.unpaid_for(user_id)
-
-    def card_text(self, user_id: uuid.UUID, serial: str) -> str | None:
-        """The bank-card identifier of one of my payments, shown to me (audited as any reveal)."""
-        with self.c.uow() as s:
-            p = s.scalar(select(Payment).where(Payment.serial == serial, Payment.payer_id == user_id))
-            if p is None:
-                raise errors.not_found()
-            if p.card is None:
-                return None
-            return privacy.open(p.card, for_=Purpose.SELF_SERVICE, actor=Actor(user_id, Role.CUSTOMER))
 
 
 class _NoticeTaken:
