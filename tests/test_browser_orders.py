@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jidi.shipping import states
+from tests.test_browser_payments import pay_through_simulator
 from tests import pii
 from tests.test_browser import ZH, _page_has_no, chromium, web  # noqa: F401 - fixtures used by name
 from tests.test_browser_shipping import paste_entry, stops
@@ -55,7 +56,7 @@ def test_cancel_a_paid_order_after_confirming_it_is_refunded_and_the_route_says_
     page.get_by_test_id("ship-confirm-submit").click()
     waybill_no = page.get_by_test_id("waybill-no").inner_text().strip()
     price = page.get_by_test_id("order-price").inner_text().strip()
-    page.get_by_test_id("simulated-pay").click()
+    pay_through_simulator(page, waybill_no)
     expect(page.get_by_test_id("order-status")).to_have_text(ZH(states.LABELS[states.AWAITING_PICKUP]))
     expect(page.get_by_test_id("label-link")).to_be_visible()
 

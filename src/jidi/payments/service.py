@@ -138,7 +138,8 @@ class Payments:
         from jidi.payments import simulator  # noqa: PLC0415
 
         keys = simulator.simulator_keys(self.c.settings.var_dir)
-        base = self.c.settings.base_url.rstrip("/")
+        # The simulator's pages are jidi's own: the payer is sent to them by path, whatever address jidi is reached at.
+        base = ""
         deliver = self._deliver_in_process
         alipay_sim = simulator.AlipaySimulator(self.c, keys, "2021000000000001", deliver)
         wechat_sim = simulator.WechatSimulator(self.c, keys, "1900000001", "JIDI0001", "SIMPLATFORM01", base, deliver)
@@ -193,7 +194,7 @@ class Payments:
             req = self._disclose(s, payment, method, now)
         try:
             return self.gateways[method].start(req, self.notify_url(method),
-                                               f"{self.c.settings.base_url.rstrip('/')}/orders/{facts.waybill_no}/payment?returned=1")
+                                               f"/orders/{facts.waybill_no}/payment?returned=1")
         except (gw.InvalidCallback, OSError) as exc:
             log.warning("payment %s not opened at %s: %s", req.serial, method, type(exc).__name__)
             raise provider_unavailable() from None
