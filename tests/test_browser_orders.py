@@ -74,7 +74,7 @@ def test_cancel_a_paid_order_after_confirming_it_is_refunded_and_the_route_says_
     expect(page).to_have_url(re.compile(rf"/orders/{waybill_no}\?cancelled=1$"))
     expect(page.get_by_test_id("cancelled")).to_be_visible()
     expect(page.get_by_test_id("order-status")).to_have_text(ZH(states.LABELS[states.CANCELLED]))
-    expect(page.get_by_test_id("order-refund")).to_have_text("已全额退款")
+    expect(page.get_by_test_id("order-refund")).to_have_text("已按原支付方式退款")
     assert [el.get_attribute("data-action") for el in page.get_by_test_id("order-stop").all()] == ["cancelled", "placed"]
     expect(page.get_by_test_id("order-route")).to_contain_text("寄件人已取消订单")
     expect(page.get_by_test_id("label-link")).to_have_count(0)
