@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 from bench import (
-    audit, cod, consent, events, fields, lookup, marketing, orders, pages, passwords, policy, retention, rights, roundtrip, tracking,
+    audit, cod, consent, events, fields, lookup, marketing, orders, pages, passwords, payments, policy, retention, rights,
+    roundtrip, tracking,
 )
 from bench.harness import Phones, emit, log, make_variant, settings_for, size, throwaway_database
 from bench.noop import NoopCipher
@@ -16,7 +17,7 @@ from jidi.db import make_engine
 
 BENCHMARKS = ("fields", "consent", "http", "orders", "pages", "passwords", "tracking", "events", "policy", "audit", "lookup", "retention",
               "rights",
-              "marketing", "cod")
+              "marketing", "cod", "payments")
 
 
 def _selected() -> list[str]:
@@ -63,6 +64,8 @@ def main() -> int:
                 events.run(settings)
             if "policy" in chosen:
                 policy.run(on)
+            if "payments" in chosen:
+                payments.run(on, off, phones, Path(tmp))
         finally:
             engine.dispose()
     if "audit" in chosen:

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jidi.shipping import states
+from tests.test_browser_payments import pay_through_simulator
 from tests import pii
 from tests.test_browser import ZH, _page_has_no, chromium, web  # noqa: F401 - fixtures used by name
 from tests.test_browser_shipping import paste_entry, stops
@@ -55,7 +56,7 @@ def test_cancel_a_paid_order_after_confirming_it_is_refunded_and_the_route_says_
     page.get_by_test_id("ship-confirm-submit").click()
     waybill_no = page.get_by_test_id("waybill-no").inner_text().strip()
     price = page.get_by_test_id("order-price").inner_text().strip()
-    page.get_by_test_id("simulated-pay").click()
+    pay_through_simulator(page, waybill_no)
     expect(page.get_by_test_id("order-status")).to_have_text(ZH(states.LABELS[states.AWAITING_PICKUP]))
     expect(page.get_by_test_id("label-link")).to_be_visible()
 
@@ -73,7 +74,7 @@ def test_cancel_a_paid_order_after_confirming_it_is_refunded_and_the_route_says_
     expect(page).to_have_url(re.compile(rf"/orders/{waybill_no}\?cancelled=1$"))
     expect(page.get_by_test_id("cancelled")).to_be_visible()
     expect(page.get_by_test_id("order-status")).to_have_text(ZH(states.LABELS[states.CANCELLED]))
-    expect(page.get_by_test_id("order-refund")).to_have_text("已全额退款")
+    expect(page.get_by_test_id("order-refund")).to_have_text("已按原支付方式退款")
     assert [el.get_attribute("data-action") for el in page.get_by_test_id("order-stop").all()] == ["cancelled", "placed"]
     expect(page.get_by_test_id("order-route")).to_contain_text("寄件人已取消订单")
     expect(page.get_by_test_id("label-link")).to_have_count(0)

@@ -26,6 +26,7 @@ from pypdf import PdfReader
 from jidi.notify.service import TEMPLATES
 from jidi.privacy import Role
 from jidi.shipping import states
+from tests.test_browser_payments import pay_through_simulator
 from tests import pii
 from tests.browser_support import masked_phone
 from tests.test_browser import ZH, Web, _page_has_no, chromium, web  # noqa: F401 - fixtures used by name
@@ -132,7 +133,7 @@ def test_ship_pay_pick_up_track_and_find_the_parcel_as_recipient_and_family(web,
     expect(page.get_by_test_id("order-status")).to_have_text(ZH(states.LABELS[states.AWAITING_PAYMENT]))
     expect(page.get_by_test_id("order-recipient")).to_have_text(f"赵* {masked_phone(RECIPIENT_PHONE)}")
     _page_has_no(page, *PERSONAL)
-    page.get_by_test_id("simulated-pay").click()
+    pay_through_simulator(page, waybill_no)
     expect(page.get_by_test_id("order-status")).to_have_text(ZH(states.LABELS[states.AWAITING_PICKUP]))
     assert stops(sender) == ["placed"]
 

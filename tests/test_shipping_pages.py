@@ -38,10 +38,10 @@ def test_send_a_parcel_from_the_address_book_then_pay_and_see_it(client, sms, co
     waybill_no = re.search(r"/orders/(JD\d+)", r.headers["location"]).group(1)
     detail = client.get(r.headers["location"])
     assert 'data-testid="placed"' in detail.text and "李*" in detail.text and PHONES[1] not in detail.text
-    assert 'data-testid="simulated-pay"' in detail.text
+    assert 'data-testid="pay-order"' in detail.text
     client.post(f"/dev/orders/{waybill_no}/pay", data={"csrf_token": token})
     paid = client.get(f"/orders/{waybill_no}")
-    assert 'data-testid="simulated-pay"' not in paid.text and 'data-testid="cancel-order"' in paid.text
+    assert 'data-testid="pay-order"' not in paid.text and 'data-testid="cancel-order"' in paid.text
     listing = client.get("/orders")
     assert waybill_no in listing.text
     client.post(f"/orders/{waybill_no}/cancel", data={"csrf_token": token, "confirm": "yes"})
@@ -75,7 +75,7 @@ def test_cancelling_asks_first_says_the_payment_is_refunded_and_shows_in_the_rou
     assert client.get(f"/orders/{waybill_no}").text.count('data-testid="order-status"') == 1
     assert "待揽收" in client.get(f"/orders/{waybill_no}").text  # not cancelled yet
     done = client.post(f"/orders/{waybill_no}/cancel", data={"csrf_token": token, "confirm": "yes"})
-    assert 'data-testid="cancelled"' in done.text and "已全额退款" in done.text
+    assert 'data-testid="cancelled"' in done.text and "已按原支付方式退款" in done.text
     # The route says so, on the order page and on the public tracking page; the label is gone.
     assert 'data-action="cancelled"' in done.text and "寄件人已取消订单" in done.text
     assert "寄件人已取消订单" in client.get(f"/track/{waybill_no}").text
@@ -99,7 +99,7 @@ def test_cancelling_an_unpaid_order_says_nothing_is_charged(client, sms, contain
     waybill_no = re.search(r"/orders/(JD\d+)", r.headers["location"]).group(1)
     assert "不会收取任何费用" in client.get(f"/orders/{waybill_no}/cancel").text
     done = client.post(f"/orders/{waybill_no}/cancel", data={"csrf_token": token, "confirm": "yes"})
-    assert "未收取费用" in done.text and "已全额退款" not in done.text
+    assert "未收取费用" in done.text and "已按原支付方式退款" not in done.text
 
 
 def test_deleting_an_address_book_entry_asks_first(client, sms, container):

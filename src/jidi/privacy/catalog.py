@@ -64,7 +64,7 @@ class Purpose(enum.Enum):
     SECURITY = "security"                  # account security, fraud prevention, staff authentication
     RIGHTS_REQUEST = "rights_request"      # the privacy officer answering a data-subject request
     DELIVERY = "delivery"                  # couriers and last mile
-    PAYMENT = "payment"                    # settle money: pay a cash-on-delivery payout to the bound account, issue invoices
+    PAYMENT = "payment"                    # money: payments and refunds (order number and amount), COD payouts, invoices
     # Marketing, one purpose per channel (JD-6.4.2(2): each can be stopped on its own); always on consent.
     MARKETING_SMS = "marketing_sms"
     MARKETING_IN_APP = "marketing_in_app"
@@ -157,7 +157,7 @@ LABELS = {
     Purpose.SECURITY: ("账号与系统安全", "Account and system security"),
     Purpose.RIGHTS_REQUEST: ("响应您的个人信息权利请求", "Answering your data-rights requests"),
     Purpose.DELIVERY: ("揽收与派送", "Pickup and delivery"),
-    Purpose.PAYMENT: ("支付、结算与开具发票", "Payment, settlement and invoicing"),
+    Purpose.PAYMENT: ("支付、退款、结算与开具发票", "Payments, refunds, settlement and invoicing"),
     Purpose.MARKETING_SMS: ("营销短信", "Marketing SMS"),
     Purpose.MARKETING_IN_APP: ("营销站内信", "Marketing in-app messages"),
     Purpose.MARKETING_PUSH: ("营销推送通知", "Marketing push notifications"),

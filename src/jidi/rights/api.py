@@ -92,6 +92,7 @@ class RequestOut(BaseModel):
 class Blocker(BaseModel):
     code: str
     message: str
+    action: str = Field(description="The page (a path of the site) where what blocks is cleared")
 
 
 class WillErase(BaseModel):
@@ -158,13 +159,13 @@ def my_data_full(body: FullDataRequest, user: ApiUser, c: ContainerDep, loc: Loc
 def preview(kind: Annotated[str, Path(max_length=20, examples=["deletion", "cancellation"])], user: ApiUser, c: ContainerDep,
             loc: LocaleDep) -> PreviewOut:
     """What deleting my data or cancelling my account would do now, and what blocks it (Ambiguity A17)."""
-    from jidi.shipping.obligations import REASONS  # noqa: PLC0415
+    from jidi.shipping.obligations import ACTIONS, REASONS  # noqa: PLC0415
 
     _ = gettext_for(loc)
     p = c.rights.preview(user.id, kind)
     pick = (lambda pair: pair[0]) if loc.startswith("zh") else (lambda pair: pair[1])
     return PreviewOut(
-        kind=p.kind, blocked_by=[Blocker(code=b, message=_(REASONS[b])) for b in p.blocked_by],
+        kind=p.kind, blocked_by=[Blocker(code=b, message=_(REASONS[b]), action=ACTIONS[b]) for b in p.blocked_by],
         will_erase=[WillErase(what=pick(label), records=n) for label, n in p.will_erase],
         will_keep=[Kept(what=pick(r.label), legal_basis=pick((r.law_zh, r.law_en)), kept_until=china_day(r.until)) for r in p.will_keep],
         will_notify=[ToNotify(recipient=pick(x.recipient.label), role=pick(ROLE_LABELS[x.recipient.role]),

@@ -34,7 +34,7 @@ from jidi.privacy import LABELS, Role
 from jidi.privacy.sharing import ROLE_LABELS
 from jidi.rights import export, kinds as K
 from jidi.rights.service import MAX_PROOF_BYTES
-from jidi.shipping.obligations import REASONS
+from jidi.shipping.obligations import ACTIONS, REASONS
 
 router = APIRouter(include_in_schema=False)
 
@@ -168,7 +168,7 @@ def _confirm(request: Request, c, user, loc: str, kind: str, *, scope: str = "",
     context = {
         "user": user, "kind": kind, "scope": scope if scope in K.WITHDRAWABLE else "", "details": details,
         "what": WHAT_IT_DOES[kind], "export_ttl": dt.timedelta(hours=c.settings.rights_export_ttl_hours), "preview": preview,
-        "blocked_by": list(preview.blocked_by) if preview else [], "reasons": REASONS,
+        "blocked_by": list(preview.blocked_by) if preview else [], "reasons": REASONS, "actions": ACTIONS,
         "will_erase": [(pick(label), n) for label, n in preview.will_erase] if preview else [],
         "will_keep": [(pick(r.label), pick((r.law_zh, r.law_en)), china_date(r.until)) for r in preview.will_keep] if preview else [],
         "will_notify": [(pick(x.recipient.label), pick(ROLE_LABELS[x.recipient.role]), x.records)

@@ -13,9 +13,12 @@ from jidi.shipping.models import Order, OrderParty
 # Parcels on their way: picked up and not yet delivered or returned.
 IN_FLIGHT = (states.PICKED_UP, states.IN_TRANSIT, states.OUT_FOR_DELIVERY, states.REFUSED, states.RETURNING)
 REASONS = {
-    "parcels_in_transit": N_("Parcels you sent or that are addressed to you are still on their way."),
-    "unpaid_bills": N_("Some of your shipments are not paid yet."),
+    "parcels_in_transit": N_("Parcels you sent or that are addressed to you are still on their way: this clears itself "
+                             "once they are delivered or returned (follow them under My parcels)."),
+    "unpaid_bills": N_("Some of your shipments are not paid yet: pay them under My payments, then try again."),
 }
+# Where each blocker is cleared (a page of ours): every reason names an action that exists.
+ACTIONS = {"parcels_in_transit": "/orders?status=transit", "unpaid_bills": "/payments#due"}
 
 
 def open_obligations(s: Session, user_id: uuid.UUID, phone_idx: bytes | None) -> list[str]:

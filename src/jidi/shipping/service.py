@@ -149,6 +149,31 @@ class ParcelFacts:
     recipient_phone_index: bytes | None
 
 
+@dataclasses.dataclass(frozen=True)
+class PaymentFacts:
+    """What the payments feature may know of an order to take or return its payment: ids, state, mode and price, and
+    who asks (sender, recipient or neither), without reading shipping's tables."""
+    order_id: uuid.UUID
+    waybill_no: str
+    status: str
+    payment_mode: str
+    price_fen: int
+    paid: bool
+    owner_id: uuid.UUID | None
+    merchant_id: uuid.UUID | None
+    mine_as: str = ""  # sender | recipient | "" (facts read for no one in particular)
+
+    @property
+    def payable(self) -> bool:
+        """Whether the one asking may pay it now: unpaid and not cancelled; the sender pays a pay-now or pay-later order
+        (before or after delivery), the recipient a recipient-pays one."""
+        if self.paid or self.status == states.CANCELLED:
+            return False
+        if self.mine_as == "sender":
+            return self.payment_mode in ("pay_now", "pay_later") and self.merchant_id is None
+        return self.mine_as == "recipient" and self.payment_mode == "recipient_pays"
+
+
 @dataclasses.dataclass
 class PickupView:
     """A parcel as the courier at the door sees it (Shipping.pickup_view): masked, nothing the pickup does not need."""
@@ -296,8 +321,9 @@ class Shipping:
                 order = Order(
                     id=uuid.uuid4(), waybill_no=waybill.new_waybill_no(), owner_id=owner_id, merchant_id=merchant_id,
                     merchant_order_ref=merchant_order_ref, service_type=o.service_type, payment_mode=o.payment_mode,
-                    # Fulfilment starts only after payment or an accepted pay-later (JD-1.1.2(6)a).
-                    status=states.AWAITING_PAYMENT if o.payment_mode == "pay_now" else states.AWAITING_PICKUP,
+                    # Fulfilment starts only after payment or an accepted pay-later (JD-1.1.2(6)a). A merchant's
+                    # import is billed to the merchant's account (月结): it never waits for a payment (jidi.payments).
+                    status=states.AWAITING_PAYMENT if o.payment_mode == "pay_now" and merchant_id is None else states.AWAITING_PICKUP,
                     item_category=o.item_category, quantity=o.quantity, weight_g=o.weight_g,
                     declared_value_fen=o.declared_value_fen, price_fen=quote.price_fen + premium, insurance_fen=premium,
                     sender_entry_id=o.sender_entry_id, recipient_entry_id=o.recipient_entry_id, origin_region=sender.region_code,
@@ -610,6 +636,60 @@ class Shipping:
                 raise errors.not_payable()
             order.paid_at = self.c.clock()
             self._move(order, states.AWAITING_PICKUP)
+
+    # -- payments (jidi.payments takes them; these read and change only what an order says of its payment) ----------
+    def payment_facts(self, s: Session, order_ids: set[uuid.UUID]) -> dict[uuid.UUID, PaymentFacts]:
+        """The payment facts of these orders, in the caller's transaction."""
+        if not order_ids:
+            return {}
+        rows = s.execute(select(Order.id, Order.waybill_no, Order.status, Order.payment_mode, Order.price_fen,
+                                Order.paid_at.is_not(None), Order.owner_id, Order.merchant_id).where(Order.id.in_(order_ids)))
+        return {row[0]: PaymentFacts(*row) for row in rows}
+
+    def payment_facts_for(self, s: Session, user_id: uuid.UUID, waybill_no: str) -> PaymentFacts:
+        """One order's payment facts, to its sender or recipient only (anyone else: not found)."""
+        order = self._by_waybill(s, waybill_no)
+        if order is None:
+            raise errors.not_found()
+        view = self._view(s, order, user_id, self._user_phone_index(s, user_id))
+        if view.mine_as == "staff":
+            raise errors.not_found()
+        return PaymentFacts(order.id, order.waybill_no, order.status, order.payment_mode, order.price_fen, order.paid_at is not None,
+                            order.owner_id, order.merchant_id, view.mine_as)
+
+    def unpaid_for(self, user_id: uuid.UUID) -> list[PaymentFacts]:
+        """What this account can pay now: its own unpaid pay-now and pay-later orders, and recipient-pays parcels
+        addressed to its phone; delivered ones first, then the newest."""
+        with self.c.uow() as s:
+            me = self.c.accounts.phone_index_of(user_id)
+            received = select(OrderParty.order_id).where(OrderParty.role == "recipient", OrderParty.phone_bidx == me)
+            rows = s.execute(select(Order.id, Order.waybill_no, Order.status, Order.payment_mode, Order.price_fen, Order.owner_id,
+                                    Order.merchant_id, Order.owner_id == user_id).where(
+                Order.paid_at.is_(None), Order.status != states.CANCELLED,
+                or_((Order.owner_id == user_id) & Order.payment_mode.in_(("pay_now", "pay_later")),
+                    Order.id.in_(received) & (Order.payment_mode == "recipient_pays")))
+                .order_by((Order.status == states.DELIVERED).desc(), Order.created_at.desc()).limit(200)).all()
+        out = [PaymentFacts(r[0], r[1], r[2], r[3], r[4], False, r[5], r[6], "sender" if r[7] else "recipient") for r in rows]
+        return [f for f in out if f.payable]
+
+    @staticmethod
+    def cancellation_fee_fen(price_fen: int) -> int:
+        """What the tariff keeps of a paid order's price when its sender cancels it before pickup."""
+        return min(price_fen, load().cancellation_fee_fen)
+
+    def settle_payment(self, s: Session, order_id: uuid.UUID, when: dt.datetime) -> bool:
+        """A payment of the order succeeded (its callback, in the caller's transaction): the order is marked paid and,
+        waiting for payment, moves on to pickup. False when there was nothing to pay any more (paid by another
+        payment, or cancelled): the payment is then returned by the caller."""
+        order = s.scalar(select(Order).where(Order.id == order_id).with_for_update())
+        if order is None or order.paid_at is not None or order.status == states.CANCELLED:
+            return False
+        order.paid_at = when
+        if order.status == states.AWAITING_PAYMENT:
+            self._move(order, states.AWAITING_PICKUP)
+        else:
+            order.updated_at = self.c.clock()
+        return True
 
     # -- real-name pickup -----------------------------------------------------------------------------
     @staticmethod

@@ -28,6 +28,8 @@ class Tariff:
     service_factor: dict[str, float]
     prohibited: frozenset[str]
     categories: tuple[str, ...]
+    # Kept from a paid order's refund when its sender cancels it before pickup (jidi.payments); 0: refunded in full.
+    cancellation_fee_fen: int = 0
 
     def zone(self, origin: str, dest: str) -> str:
         if origin[:4] == dest[:4]:
@@ -51,4 +53,4 @@ def load(path: str | None = None) -> Tariff:
     data = json.loads(Path(path or DEFAULT_FILE).read_text(encoding="utf-8"))
     groups = {code: group for group, codes in data["region_groups"].items() for code in codes}
     return Tariff(groups, data["zones"], data["service_factor"], frozenset(data["prohibited_categories"]),
-                  tuple(data["item_categories"]))
+                  tuple(data["item_categories"]), int(data.get("cancellation_fee_fen", 0)))

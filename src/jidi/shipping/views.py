@@ -182,7 +182,8 @@ def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppErr
     route = list(reversed(c.tracking.route(order.waybill_no)))
     cancellable = order.mine_as == "sender" and order.status in states.CANCELLABLE
     ctx = dict(user=user, order=order, status_labels=states.LABELS, exception_labels=states.EXCEPTION_LABELS,
-               cancellable=cancellable, payable=order.mine_as == "sender" and order.status == states.AWAITING_PAYMENT,
+               cancellable=cancellable, payable=not order.paid and order.status != states.CANCELLED and (
+                   order.payment_mode == "recipient_pays" if order.mine_as == "recipient" else order.payment_mode != "recipient_pays"),
                route=route, order_placed=states.ORDER_PLACED, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [])
     return render_error(request, "order.html", error, **ctx)
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import jidi.db
 
 revision = "0028"
-down_revision = "0022"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
