@@ -148,6 +148,26 @@ class ParcelFacts:
     recipient_phone_index: bytes | None
 
 
+@dataclasses.dataclass(frozen=True)
+class CourierParcel:
+    """An order as a courier's task sees it (Shipping.courier_parcels): facts, and both parties still sealed."""
+    id: uuid.UUID
+    waybill_no: str
+    status: str
+    owner_id: uuid.UUID | None
+    origin_region: str
+    dest_region: str
+    service_type: str
+    item_category: str
+    quantity: int
+    weight_g: int
+    price_fen: int
+    pickup_from: dt.datetime | None
+    pickup_until: dt.datetime | None
+    sender: PartyView
+    recipient: PartyView
+
+
 @dataclasses.dataclass
 class PickupView:
     """A parcel as the courier at the door sees it (Shipping.pickup_view): masked, nothing the pickup does not need."""
@@ -379,6 +399,29 @@ class Shipping:
             .where(Order.waybill_no.in_(waybill_nos))
         ).all()
         return {row.waybill_no: ParcelFacts(*row) for row in rows}
+
+    def courier_parcels(self, s: Session, order_ids: set[uuid.UUID] | None = None, *, statuses: tuple[str, ...] = (),
+                        limit: int = 2000) -> dict[uuid.UUID, CourierParcel]:
+        """What a courier's task needs of orders (jidi.couriers), in the caller's transaction: the given orders, or the
+        newest `limit` in `statuses`. The parties' values stay sealed `Personal`s: the couriers feature masks them and
+        opens only the address of the stop being worked, for DELIVERY, audited."""
+        sender, recipient = aliased(OrderParty), aliased(OrderParty)
+        q = (select(Order, sender, recipient)
+             .join(sender, (sender.order_id == Order.id) & (sender.role == "sender"))
+             .join(recipient, (recipient.order_id == Order.id) & (recipient.role == "recipient")))
+        if order_ids is not None:
+            if not order_ids:
+                return {}
+            q = q.where(Order.id.in_(order_ids))
+        else:
+            q = q.where(Order.status.in_(statuses)).order_by(Order.created_at.desc()).limit(limit)
+        out = {}
+        for o, sp, rp in s.execute(q):
+            parties = {p.role: PartyView(p.role, p.name, p.phone, p.region_code, p.address) for p in (sp, rp)}
+            out[o.id] = CourierParcel(o.id, o.waybill_no, o.status, o.owner_id, o.origin_region, o.dest_region, o.service_type,
+                                      o.item_category, o.quantity, o.weight_g, o.price_fen, o.pickup_from, o.pickup_until,
+                                      parties["sender"], parties["recipient"])
+        return out
 
     # -- viewing --------------------------------------------------------------------------------------
     def _user_phone_index(self, s: Session, user_id: uuid.UUID) -> bytes | None:
