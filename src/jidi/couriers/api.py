@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from jidi import errors
 from jidi.couriers import tasks as T
@@ -110,7 +110,7 @@ class DeliverIn(Strict):
 
 class FailIn(Strict):
     reason: Literal[T.FAIL_REASONS]  # type: ignore[valid-type]
-    next_attempt_on: dt.date | None = Field(None, description="China date, within a week; default: tomorrow")
+    next_attempt_on: dt.date | None = Field(None, strict=False, description="China date, within a week; default: tomorrow")
 
 
 class DutyIn(Strict):
@@ -127,7 +127,7 @@ class ConsentIn(Strict):
 
 
 class Ping(Strict):
-    at: dt.datetime = Field(description="With a time zone")
+    at: AwareDatetime = Field(strict=False, description="With a UTC offset (RFC 3339)", examples=["2026-11-23T09:30:00+08:00"])
     latitude: float = Field(ge=3.0, le=54.0)
     longitude: float = Field(ge=73.0, le=136.0)
     accuracy_m: int = Field(0, ge=0, le=10_000)

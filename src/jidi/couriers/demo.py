@@ -21,7 +21,7 @@ def load(c, customer_id: uuid.UUID) -> list[str]:
         known = s.scalar(select(Worker.id).where(Worker.user_id == courier_id)) is not None
     if not known:
         c.couriers.adopt(courier_id, WorkerIn("courier", "jidi 演示快递", "courier@example.com", "快递员", "王小明", "resident_id",
-                                              "110108198805121238", DEMO_REGIONS))
+                                              "110108198805121239", DEMO_REGIONS))
     c.couriers.dispatch()
     c.couriers.claim_open(Actor(courier_id, Role.COURIER))
     base = c.settings.base_url.rstrip("/")

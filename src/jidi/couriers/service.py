@@ -665,17 +665,22 @@ class Couriers:
             return task, parcel
 
     @_refusals
-    def _finish(self, actor: Actor, task_id: uuid.UUID, action: str, **changes) -> Stop:
+    def _finish(self, actor: Actor, task_id: uuid.UUID, action: str, prior: str | None = None, **changes) -> Stop:
         """Apply a step whose route event is stored: the task's new status (and the task_closed event) in one
         transaction. A retry after the route event was stored finds the step done and changes nothing."""
         with self.c.uow() as s:
             worker = self._worker(s, actor)
             task = s.get(Task, task_id, with_for_update=True)
             self._own_task(worker, task, action)
-            after = T.step(task.kind, task.status, action)
             for k, v in changes.items():
                 setattr(task, k, v)
-            if after in T.CLOSED:
+            if prior is not None and task.status == T.step(task.kind, prior, action) != prior:
+                after = None  # the order's own event (e.g. shipping's pickup) has already moved the task there
+            else:
+                after = T.step(task.kind, task.status, action)
+            if after is None:
+                task.updated_at = self.c.clock()
+            elif after in T.CLOSED:
                 self._close(s, task, after)
                 if worker.current_task_id == task.id:
                     worker.current_task_id = None
@@ -705,7 +710,7 @@ class Couriers:
         if price_fen != expected:
             raise price_mismatch(expected)
         self.c.shipping.pick_up(actor, task.waybill_no, id_type, id_number, real_name)
-        return self._finish(actor, task_id, T.PICK_UP, measured_weight_g=weight_g, confirmed_price_fen=price_fen)
+        return self._finish(actor, task_id, T.PICK_UP, task.status, measured_weight_g=weight_g, confirmed_price_fen=price_fen)
 
     def price_for(self, p, weight_g: int) -> int:
         """The price of an order at a measured weight: the freight for that weight plus the order's insurance premium."""
@@ -717,7 +722,7 @@ class Couriers:
         """The sender shows no ID: not accepted (shipping's refusal, audited there); the task stays to be retried."""
         task, _ = self._begin(actor, task_id, T.REFUSE)
         self.c.shipping.refuse_pickup(actor, task.waybill_no, "id_not_shown")
-        return self._finish(actor, task_id, T.REFUSE)
+        return self._finish(actor, task_id, T.REFUSE, task.status)
 
     def start(self, actor: Actor, task_id: uuid.UUID) -> Stop:
         """Out for delivery (first or next attempt)."""
@@ -748,6 +753,7 @@ class Couriers:
             raise proof_required()
         if delivered_as not in ("recipient", "agent"):
             raise errors.invalid_field(N_("delivered to"))
+        task, _ = self._begin(actor, task_id, T.DELIVER)
         stored = None
         if proof_kind == "code":
             if not code:
@@ -760,10 +766,9 @@ class Couriers:
             if len(proof) > MAX_PROOF_BYTES or not (proof.startswith(b"\x89PNG\r\n\x1a\n") or proof.startswith(b"\xff\xd8\xff")):
                 raise errors.invalid_field(N_("proof image (PNG or JPEG, up to 300 kB)"))
             stored = base64.b64encode(proof).decode()
-        task, _ = self._begin(actor, task_id, T.DELIVER)
         self._route(task, T.DELIVER, delivered_as=delivered_as)
         # The image is sealed at flush under the task's own one-off subject.
-        return self._finish(actor, task_id, T.DELIVER, proof_kind=proof_kind, **({"proof": stored} if stored else {}))
+        return self._finish(actor, task_id, T.DELIVER, task.status, proof_kind=proof_kind, **({"proof": stored} if stored else {}))
 
     def fail(self, actor: Actor, task_id: uuid.UUID, reason: str, next_attempt_on: dt.date | None = None) -> Stop:
         """A delivery attempt failed: the reason (a route exception) and the day of the next attempt (by default the
@@ -781,7 +786,7 @@ class Couriers:
     def recipient_refused(self, actor: Actor, task_id: uuid.UUID) -> Stop:
         task, _ = self._begin(actor, task_id, T.RECIPIENT_REFUSED)
         self._route(task, T.RECIPIENT_REFUSED)
-        return self._finish(actor, task_id, T.RECIPIENT_REFUSED)
+        return self._finish(actor, task_id, T.RECIPIENT_REFUSED, task.status)
 
     def proof_of(self, by: Actor, task_id: uuid.UUID) -> tuple[str, bytes] | None:
         """A support agent opens a delivery's proof for a complaint (audited by the privacy core)."""
