@@ -5,7 +5,6 @@ Runs on SQLite and PostgreSQL; the bad inputs change nothing."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import time
 

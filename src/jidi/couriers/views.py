@@ -12,7 +12,7 @@ from jidi import errors
 from jidi.couriers import tasks as T
 from jidi.couriers.service import KINDS, VEHICLE_CLASSES, MAX_PROOF_BYTES, WorkerIn
 from jidi.i18n import N_
-from jidi.kit.deps import ContainerDep, Csrf, LocaleDep, PageUser, StaffUser, redirect, render, render_error
+from jidi.kit.deps import ContainerDep, Csrf, LocaleDep, PageUser, StaffUser, redirect, render_error
 from jidi.privacy import Role
 from jidi.values import ID_TYPES
 
