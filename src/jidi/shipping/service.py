@@ -11,9 +11,10 @@ import uuid
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, object_session
+from sqlalchemy.orm import Session, aliased, load_only, object_session
 
 from jidi import errors, privacy, regions, values, waybill
+from jidi.db import id_batches, is_postgresql, one_of
 from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
 from jidi.privacy import Actor, Mask, Personal, Purpose, Role, mask
 from jidi.shipping import journey, states
@@ -405,23 +406,25 @@ class Shipping:
         """What a courier's task needs of orders (jidi.couriers), in the caller's transaction: the given orders, or the
         newest `limit` in `statuses`. The parties' values stay sealed `Personal`s: the couriers feature masks them and
         opens only the address of the stop being worked, for DELIVERY, audited."""
-        sender, recipient = aliased(OrderParty), aliased(OrderParty)
-        q = (select(Order, sender, recipient)
-             .join(sender, (sender.order_id == Order.id) & (sender.role == "sender"))
-             .join(recipient, (recipient.order_id == Order.id) & (recipient.role == "recipient")))
+        o = Order.__table__.c
+        q = select(o.id, o.waybill_no, o.status, o.owner_id, o.origin_region, o.dest_region, o.service_type, o.item_category,
+                   o.quantity, o.weight_g, o.price_fen, o.pickup_from, o.pickup_until)
         if order_ids is not None:
             if not order_ids:
                 return {}
-            q = q.where(Order.id.in_(order_ids))
+            q = q.where(o.id.in_(order_ids))
         else:
-            q = q.where(Order.status.in_(statuses)).order_by(Order.created_at.desc()).limit(limit)
-        out = {}
-        for o, sp, rp in s.execute(q):
-            parties = {p.role: PartyView(p.role, p.name, p.phone, p.region_code, p.address) for p in (sp, rp)}
-            out[o.id] = CourierParcel(o.id, o.waybill_no, o.status, o.owner_id, o.origin_region, o.dest_region, o.service_type,
-                                      o.item_category, o.quantity, o.weight_g, o.price_fen, o.pickup_from, o.pickup_until,
-                                      parties["sender"], parties["recipient"])
-        return out
+            q = q.where(o.status.in_(statuses)).order_by(o.created_at.desc()).limit(limit)
+        rows = {row.id: row for row in s.execute(q)}
+        parties: dict[uuid.UUID, dict[str, PartyView]] = {oid: {} for oid in rows}
+        # Only what a stop shows (name, phone, district, address): the other columns are not loaded or unsealed.
+        cols = load_only(OrderParty.order_id, OrderParty.role, OrderParty.subject_id, OrderParty.name, OrderParty.phone,
+                         OrderParty.region_code, OrderParty.address)
+        for batch in id_batches(list(rows), is_postgresql(s)):
+            for p in s.scalars(select(OrderParty).options(cols).where(one_of(OrderParty.order_id, batch, is_postgresql(s)))):
+                parties[p.order_id][p.role] = PartyView(p.role, p.name, p.phone, p.region_code, p.address)
+        return {oid: CourierParcel(*row, parties[oid]["sender"], parties[oid]["recipient"])
+                for oid, row in rows.items() if len(parties[oid]) == 2}
 
     # -- viewing --------------------------------------------------------------------------------------
     def _user_phone_index(self, s: Session, user_id: uuid.UUID) -> bytes | None:
