@@ -423,7 +423,7 @@ class Shipping:
         for batch in id_batches(list(rows), is_postgresql(s)):
             for p in s.scalars(select(OrderParty).options(cols).where(one_of(OrderParty.order_id, batch, is_postgresql(s)))):
                 parties[p.order_id][p.role] = PartyView(p.role, p.name, p.phone, p.region_code, p.address)
-        return {oid: CourierParcel(*row, parties[oid]["sender"], parties[oid]["recipient"])
+        return {oid: CourierParcel(*tuple(row), parties[oid]["sender"], parties[oid]["recipient"])  # type: ignore[call-arg]
                 for oid, row in rows.items() if len(parties[oid]) == 2}
 
     # -- viewing --------------------------------------------------------------------------------------
