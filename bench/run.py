@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 from bench import (
-    audit, cod, consent, events, fields, lookup, marketing, orders, pages, passwords, payments, policy, retention, rights,
-    roundtrip, tracking,
+    audit, cod, consent, couriers, events, fields, lookup, marketing, orders, pages, passwords, payments, policy, retention,
+    rights, roundtrip, tracking,
 )
 from bench.harness import Phones, emit, log, make_variant, settings_for, size, throwaway_database
 from bench.noop import NoopCipher
@@ -17,7 +17,7 @@ from jidi.db import make_engine
 
 BENCHMARKS = ("fields", "consent", "http", "orders", "pages", "passwords", "tracking", "events", "policy", "audit", "lookup", "retention",
               "rights",
-              "marketing", "cod", "payments")
+              "marketing", "cod", "payments", "couriers")
 
 
 def _selected() -> list[str]:
@@ -92,6 +92,10 @@ def main() -> int:
         # Its own database: a million collected cash-on-delivery orders and their payouts.
         with tempfile.TemporaryDirectory(prefix="jidi-bench-") as tmp:
             cod.run(Path(tmp))
+    if "couriers" in chosen:
+        # Its own database: couriers on duty sending pings, and one courier's day of 200 stops.
+        with tempfile.TemporaryDirectory(prefix="jidi-bench-") as tmp:
+            couriers.run(Path(tmp))
     load_after = os.getloadavg()
     emit("bench.wall_time", time.perf_counter() - started, "s", cpus=os.cpu_count(),
          loadavg_1min_before=round(load_before[0], 2), loadavg_1min_after=round(load_after[0], 2),

@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, object_session
+from sqlalchemy.orm import Session, aliased, load_only, object_session
 
 from jidi import errors, privacy, regions, values, waybill
+from jidi.db import id_batches, is_postgresql, one_of
 from jidi.i18n import DEFAULT_LOCALE, N_, gettext_for
 from jidi.privacy import Actor, Mask, Personal, Purpose, Role, mask
 from jidi.shipping import journey, states
@@ -172,6 +173,26 @@ class PaymentFacts:
         if self.mine_as == "sender":
             return self.payment_mode in ("pay_now", "pay_later") and self.merchant_id is None
         return self.mine_as == "recipient" and self.payment_mode == "recipient_pays"
+
+
+@dataclasses.dataclass(frozen=True)
+class CourierParcel:
+    """An order as a courier's task sees it (Shipping.courier_parcels): facts, and both parties still sealed."""
+    id: uuid.UUID
+    waybill_no: str
+    status: str
+    owner_id: uuid.UUID | None
+    origin_region: str
+    dest_region: str
+    service_type: str
+    item_category: str
+    quantity: int
+    weight_g: int
+    price_fen: int
+    pickup_from: dt.datetime | None
+    pickup_until: dt.datetime | None
+    sender: PartyView
+    recipient: PartyView
 
 
 @dataclasses.dataclass
@@ -412,6 +433,31 @@ class Shipping:
             .where(Order.waybill_no.in_(waybill_nos))
         ).all()
         return {row.waybill_no: ParcelFacts(*row) for row in rows}
+
+    def courier_parcels(self, s: Session, order_ids: set[uuid.UUID] | None = None, *, statuses: tuple[str, ...] = (),
+                        limit: int = 2000) -> dict[uuid.UUID, CourierParcel]:
+        """What a courier's task needs of orders (jidi.couriers), in the caller's transaction: the given orders, or the
+        newest `limit` in `statuses`. The parties' values stay sealed `Personal`s: the couriers feature masks them and
+        opens only the address of the stop being worked, for DELIVERY, audited."""
+        o = Order.__table__.c
+        q = select(o.id, o.waybill_no, o.status, o.owner_id, o.origin_region, o.dest_region, o.service_type, o.item_category,
+                   o.quantity, o.weight_g, o.price_fen, o.pickup_from, o.pickup_until)
+        if order_ids is not None:
+            if not order_ids:
+                return {}
+            q = q.where(o.id.in_(order_ids))
+        else:
+            q = q.where(o.status.in_(statuses)).order_by(o.created_at.desc()).limit(limit)
+        rows = {row.id: row for row in s.execute(q)}
+        parties: dict[uuid.UUID, dict[str, PartyView]] = {oid: {} for oid in rows}
+        # Only what a stop shows (name, phone, district, address): the other columns are not loaded or unsealed.
+        cols = load_only(OrderParty.order_id, OrderParty.role, OrderParty.subject_id, OrderParty.name, OrderParty.phone,
+                         OrderParty.region_code, OrderParty.address)
+        for batch in id_batches(list(rows), is_postgresql(s)):
+            for p in s.scalars(select(OrderParty).options(cols).where(one_of(OrderParty.order_id, batch, is_postgresql(s)))):
+                parties[p.order_id][p.role] = PartyView(p.role, p.name, p.phone, p.region_code, p.address)
+        return {oid: CourierParcel(*tuple(row), parties[oid]["sender"], parties[oid]["recipient"])  # type: ignore[call-arg]
+                for oid, row in rows.items() if len(parties[oid]) == 2}
 
     # -- viewing --------------------------------------------------------------------------------------
     def _user_phone_index(self, s: Session, user_id: uuid.UUID) -> bytes | None:
