@@ -1,6 +1,7 @@
 """Accounts: registration and login (SMS code, password, WeChat), profile, staff with a second factor."""
 
-from jidi.kit.feature import Feature
+from jidi.i18n import N_
+from jidi.kit.feature import Feature, Link, SmsTemplate
 
 feature = Feature(
     "accounts",
@@ -12,4 +13,12 @@ feature = Feature(
     pages=("jidi.accounts.views:router",),
     templates=True,
     cli=("jidi.accounts.cli:staff",),
+    sms=(
+        SmsTemplate("login_code", N_("[jidi] Your verification code is {code}. It expires in 5 minutes. Never tell it to anyone."),
+                    code_purpose="login"),
+        SmsTemplate("change_phone_code", N_("[jidi] Your code to bind this number to your account is {code}. It expires in 5 minutes."),
+                    code_purpose="change_phone"),
+        SmsTemplate("phone_changed", N_("[jidi] The mobile number of your account was changed. If this was not you, contact customer service.")),
+    ),
+    links=(Link(N_("My account"), "/profile", "account", 10, note=N_("Mobile number, password, WeChat"), testid="me-profile"),),
 )

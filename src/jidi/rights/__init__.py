@@ -1,6 +1,7 @@
 """The privacy centre: my data, copies, requests and their deadlines, the privacy officer's queue, next of kin."""
 
-from jidi.kit.feature import Feature
+from jidi.i18n import N_
+from jidi.kit.feature import Feature, Link, SmsTemplate
 
 feature = Feature(
     "rights",
@@ -13,4 +14,16 @@ feature = Feature(
     jobs="jidi.rights.jobs:register",
     handlers=("jidi.rights.service",),
     templates=True,
+    sms=(
+        SmsTemplate("rights_code", N_("[jidi] Your code to confirm a request about your personal data is {code}. It expires in 5 minutes. "
+                                      "Never tell it to anyone."), code_purpose="rights"),
+        SmsTemplate("rights_due_changed", N_("[jidi] The official holidays of {year} are published: your request about your personal data "
+                                             "will be answered by {date}. See My requests in jidi.")),
+    ),
+    links=(
+        Link(N_("Privacy centre"), "/privacy/me", "account", 40, note=N_("See, copy, correct, delete"), testid="me-privacy"),
+        Link(N_("Help and customer service"), "/privacy/requests", "settings", 70, note=N_("My requests")),
+        Link(N_("Data-rights requests"), "/staff/privacy", "actions", 20, testid="staff-privacy", page="staff",
+             roles=("privacy_officer",)),
+    ),
 )

@@ -1,6 +1,7 @@
 """Shipping: quotes, orders and their parties, waybill numbers, merchant imports, real-name pickup."""
 
-from jidi.kit.feature import Feature
+from jidi.i18n import N_
+from jidi.kit.feature import Feature, Link
 
 feature = Feature(
     "shipping",
@@ -12,4 +13,10 @@ feature = Feature(
     pages=("jidi.shipping.views:router",),
     templates=True,
     cli=("jidi.shipping.cli:merchant",),
+    links=(
+        Link(N_("My parcels"), "/orders", "parcels", 10),
+        Link(N_("Awaiting pickup"), "/orders?status=pickup", "parcels", 20),
+        Link(N_("Send a parcel"), "/ship", "parcels", 30),
+        Link(N_("Real-name pickup"), "/staff/pickup", "actions", 10, testid="staff-pickup", page="staff", roles=("courier",)),
+    ),
 )
