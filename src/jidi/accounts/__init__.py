@@ -21,4 +21,12 @@ feature = Feature(
         SmsTemplate("phone_changed", N_("[jidi] The mobile number of your account was changed. If this was not you, contact customer service.")),
     ),
     links=(Link(N_("My account"), "/profile", "account", 10, note=N_("Mobile number, password, WeChat"), testid="me-profile"),),
+    # Labels of the facts shown with its rows in "my data" (jidi.rights.export).
+    labels={
+        "cancelled_at": N_("Cancelled at"),
+        "consents.kind": N_("Consent to"),
+        "profile_authorised": N_("Profile shared by WeChat"),
+        "revoked_at": N_("Ended at"),
+        "used_at": N_("Used at"),
+    },
 )

@@ -33,4 +33,8 @@ feature = Feature(
     ),
     links=(Link(N_("Address book"), "/address-book", "account", 20, count="jidi.addressbook.service:entry_count",
                 testid="me-address-book"),),
+    # Labels of the facts shown with its rows in "my data" (jidi.rights.export).
+    labels={
+        "is_default": N_("Default entry"),
+    },
 )

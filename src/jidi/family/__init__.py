@@ -20,4 +20,11 @@ feature = Feature(
                                       "jidi. It expires in 5 minutes."), code_purpose="family"),
     ),
     links=(Link(N_("Family numbers"), "/family", "account", 30, count="jidi.family.service:bound_count", testid="me-family"),),
+    # Labels of the facts shown with its rows in "my data" (jidi.rights.export).
+    labels={
+        "activated_at": N_("Active since"),
+        "collected_at": N_("Collected at"),
+        "ended_at": N_("Ended at"),
+        "ended_by": N_("Ended by"),
+    },
 )

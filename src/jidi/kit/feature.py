@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +110,14 @@ class Feature:
     def package(self) -> str:
         return f"jidi.{self.name}"
 
+    def tables(self) -> tuple[str, ...]:
+        """The names of the tables the feature's models define."""
+        from jidi.db import Base  # noqa: PLC0415  (the models register on it when their modules are imported)
+
+        for module in self.models:
+            importlib.import_module(module)
+        return tuple(sorted(m.class_.__tablename__ for m in Base.registry.mappers if m.class_.__module__ in self.models))
+
     @property
     def template_dir(self) -> Path | None:
         if not self.templates:
@@ -117,6 +125,14 @@ class Feature:
         file = importlib.import_module(self.package).__file__
         assert file is not None  # a feature is a regular package, loaded from a file
         return Path(file).parent / "templates"
+
+
+def links_for(features: Iterable[Feature], page: str, *, role: str | None = None, own: Iterable[Link] = ()) -> list[Link]:
+    """The entries the features (and the page itself: `own`) declare for a page ("me", "staff"), in order; on the
+    staff console only those the role sees."""
+    found = [link for link in (*own, *(link for f in features for link in f.links))
+             if link.page == page and (role is None or role in link.roles)]
+    return sorted(found, key=lambda link: (link.order, link.url))
 
 
 def resolve(ref: str) -> Any:

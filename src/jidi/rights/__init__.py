@@ -26,4 +26,19 @@ feature = Feature(
         Link(N_("Data-rights requests"), "/staff/privacy", "actions", 20, testid="staff-privacy", page="staff",
              roles=("privacy_officer",)),
     ),
+    # Labels of the facts shown with its rows in "my data" (jidi.rights.export).
+    labels={
+        "content_type": N_("File type"),
+        "decided_at": N_("Decided at"),
+        "downloads": N_("Downloads"),
+        "due_on": N_("Due date"),
+        "due_provisional": N_("Due date is provisional"),
+        "erase_after": N_("To be erased after"),
+        "fee_accepted_at": N_("Fee accepted at"),
+        "fee_fen": N_("Fee (fen)"),
+        "refusal_ground": N_("Ground for refusal"),
+        "scope": N_("Scope"),
+        "size_bytes": N_("Size (bytes)"),
+        "uploaded_at": N_("Uploaded at"),
+    },
 )

@@ -22,4 +22,10 @@ feature = Feature(
         SmsTemplate("route_exception", N_("[jidi] There is a problem with parcel {waybill_no}: {reason}. Track it with its waybill number "
                                           "on jidi.")),
     ),
+    # Labels of the facts shown with its rows in "my data" (jidi.rights.export).
+    labels={
+        "event_time": N_("Event time"),
+        "site_code": N_("Site code"),
+        "site_name": N_("Site"),
+    },
 )
