@@ -1,7 +1,9 @@
 """Accounts: registration and login (SMS code, password, WeChat), profile, staff with a second factor."""
 
+from limits import parse_many
+
 from jidi.i18n import N_
-from jidi.kit.feature import Feature, Link, SmsTemplate
+from jidi.kit.feature import Feature, Link, Setting, SmsTemplate
 
 feature = Feature(
     "accounts",
@@ -29,4 +31,14 @@ feature = Feature(
         "revoked_at": N_("Ended at"),
         "used_at": N_("Used at"),
     },
+    # SMS code limits (README "SMS codes"): a requester waits longer after each code to one number; asks for this many
+    # codes a day in all; a number gets this many codes a day from requesters it does not trust before a question.
+    settings=(
+        Setting("sms_code_limits", str, "1/minute;2/3 minutes;3/7 minutes;4/15 minutes;5/31 minutes;6/day",
+                "codes one requester may ask for one number (moving windows)", check=parse_many),
+        Setting("sms_daily_cap_per_client", int, 50, "codes one requester may ask for in 24 hours, to any numbers", ge=1),
+        Setting("sms_daily_cap_per_phone", int, 10, "codes a number gets from client addresses in 24 hours before each further "
+                "one needs the answer to a question", ge=1),
+        Setting("trusted_device_days", int, 90, "how long a device stays trusted after a login on it", ge=1, le=400),
+    ),
 )

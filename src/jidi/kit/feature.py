@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,7 @@ class Setting:
     le: int | None = None
     # The default per operator profile (JIDI_OPERATOR), when the brands differ; the default above otherwise.
     by_operator: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    check: Callable[[Any], object] | None = None  # raises ValueError for a value the type allows but jidi refuses
 
     @property
     def env(self) -> str:

@@ -1,7 +1,9 @@
 """The privacy centre: my data, copies, requests and their deadlines, the privacy officer's queue, next of kin."""
 
+from typing import Literal
+
 from jidi.i18n import N_
-from jidi.kit.feature import Feature, Link, SmsTemplate
+from jidi.kit.feature import Feature, Link, Setting, SmsTemplate
 
 feature = Feature(
     "rights",
@@ -41,4 +43,16 @@ feature = Feature(
         "size_bytes": N_("Size (bytes)"),
         "uploaded_at": N_("Uploaded at"),
     },
+    settings=(
+        # The brand's deadline for answering rights requests (PROMISES A1, jidi.workdays), following the operator.
+        Setting("rights_deadline", Literal["working_days_from_receipt", "calendar_days_from_verification"], "working_days_from_receipt",
+                "the brand's deadline for rights requests: `working_days_from_receipt` (JD, ZK) or "
+                "`calendar_days_from_verification` (Cainiao); the operator's unless set",
+                by_operator={"cainiao": "calendar_days_from_verification"}),
+        Setting("rights_deadline_days", int, 15, "the number of days in that deadline (1–90)", ge=1, le=90),
+        # Requests of one kind free of charge in 12 months; later ones are quoted this fee first (JD-6.8.3a, A16).
+        Setting("rights_free_requests_per_year", int, 2, "requests of one kind free in 12 months", ge=1),
+        Setting("rights_fee_fen", int, 1000, "the fee quoted (before processing) for more (A16); 0 never charges", ge=0),
+        Setting("rights_export_ttl_hours", int, 7 * 24, "how long a copy of one's data can be downloaded", ge=1, le=30 * 24),
+    ),
 )
