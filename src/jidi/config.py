@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import importlib
 import ipaddress
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
@@ -65,17 +66,12 @@ class CoreSettings(BaseSettings):
     cross_border_transfers: list[dict[str, str]] = []
 
     sms_code_ttl_seconds: int = 300
-    sms_code_max_attempts: int = 5
     # Reverse proxies whose X-Forwarded-For names the real client (addresses or CIDR networks, comma-separated).
     # Empty: the peer's address is the client's, and the header is ignored.
     trusted_proxies: Annotated[list[str], NoDecode] = []
-    session_ttl_seconds: int = 14 * 24 * 3600
     staff_session_ttl_seconds: int = 8 * 3600
 
-    # Retention (jidi.retention; `jidi retention schedule` prints every rule). Orders are anonymised this many days
-    # after delivery or return (default: RETAIN_WAYBILL, the catalog's waybill record period) or after cancellation.
-    retention_waybill_days: int = Field(3 * 365, ge=1)
-    retention_cancelled_days: int = Field(31, ge=0)
+    # Retention (jidi.retention; `jidi retention schedule` prints every rule; a feature's own periods are its settings).
     # Audit records are kept at least 3 years (PIPL art. 56); 1,096 days cover 3 years with a leap day.
     retention_audit_days: int = Field(1096, ge=1096)
 
@@ -116,10 +112,14 @@ class CoreSettings(BaseSettings):
 
 @functools.cache
 def _with_features() -> type[CoreSettings]:
-    """The settings class: CoreSettings with every registered feature's settings as fields (JIDI_<NAME>). The
-    features are found by the app assembly (jidi.features), imported here when the class is first asked for: their
-    declarations import nothing of the app, so this is safe from the lowest layer."""
-    features = importlib.import_module("jidi.features").registered()
+    """The settings class: CoreSettings with every registered feature's settings. The features are found by the app
+    assembly (jidi.features), imported here when the class is first asked for: their declarations import nothing of
+    the app, so this is safe from the lowest layer."""
+    return settings_class(importlib.import_module("jidi.features").registered())
+
+
+def settings_class(features: Iterable[Any]) -> type[CoreSettings]:
+    """CoreSettings with the features' settings (`Feature.settings`) as fields, each read from JIDI_<NAME>."""
     fields: dict[str, Any] = {}
     declared: dict[str, Setting] = {}
     for feature in features:

@@ -39,6 +39,8 @@ feature = Feature(
         Setting("sms_daily_cap_per_client", int, 50, "codes one requester may ask for in 24 hours, to any numbers", ge=1),
         Setting("sms_daily_cap_per_phone", int, 10, "codes a number gets from client addresses in 24 hours before each further "
                 "one needs the answer to a question", ge=1),
+        Setting("sms_code_max_attempts", int, 5, "wrong entries a verification code takes before it is void", ge=1, le=20),
+        Setting("session_ttl_seconds", int, 14 * 24 * 3600, "how long a customer's login lasts (seconds)", ge=60),
         Setting("trusted_device_days", int, 90, "how long a device stays trusted after a login on it", ge=1, le=400),
     ),
 )

@@ -1,7 +1,7 @@
 """Shipping: quotes, orders and their parties, waybill numbers, merchant imports, real-name pickup."""
 
 from jidi.i18n import N_
-from jidi.kit.feature import Feature, Link
+from jidi.kit.feature import Feature, Link, Setting
 
 feature = Feature(
     "shipping",
@@ -40,4 +40,11 @@ feature = Feature(
         "status_at": N_("Status since"),
         "weight_g": N_("Weight (g)"),
     },
+    # Orders are anonymised this many days after delivery or return (default: RETAIN_WAYBILL, the catalog's waybill
+    # record period) or after cancellation (jidi.retention applies the models' declarations).
+    settings=(
+        Setting("retention_waybill_days", int, 3 * 365, "orders are anonymised this many days after delivery or return "
+                "(the catalog's `RETAIN_WAYBILL`; see Retention)", ge=1),
+        Setting("retention_cancelled_days", int, 31, "… and this many days after cancellation (never picked up)", ge=0),
+    ),
 )
