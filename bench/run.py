@@ -60,6 +60,7 @@ def main() -> int:
                 passwords.run(on, phones)
             if "tracking" in chosen:
                 tracking.run(on, phones, Path(tmp))
+                tracking.status_event_cost(on, phones, Path(tmp))
             if "events" in chosen:
                 events.run(settings)
             if "policy" in chosen:

@@ -173,13 +173,24 @@ def _backend_pids(v: Variant) -> list[int]:
         return [row[0] for row in conn.exec_driver_sql("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")]
 
 
+def app_without_status_events():
+    """The app as `jidi.web.app:app_from_env` builds it, but recording no `order.status_changed` event (what the
+    merchant webhooks react to): the comparison's other side, to price that event's part of ingestion."""
+    from jidi.shipping.service import Shipping  # noqa: PLC0415
+    from jidi.web.app import app_from_env  # noqa: PLC0415
+
+    Shipping.announce_status = lambda self, s, changes: None  # type: ignore[method-assign]
+    return app_from_env()
+
+
 @contextlib.contextmanager
-def server(v: Variant, workers: int, tmp: Path) -> Iterator[tuple[str, int]]:
+def server(v: Variant, workers: int, tmp: Path, factory: str = "jidi.web.app:app_from_env") -> Iterator[tuple[str, int]]:
     settings = v.container.settings
     port = _free_port()
     env = {**os.environ, "JIDI_ENV": "test", "JIDI_DATABASE_URL": settings.database_url, "JIDI_KEY_SOURCE": settings.key_source,
-           "JIDI_VAR_DIR": str(tmp), "JIDI_QUEUE_URL": f"sqlite:///{tmp / 'queue.db'}", "JIDI_EMBEDDED_WORKER": "false"}
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "jidi.web.app:app_from_env", "--host", "127.0.0.1", "--port", str(port),
+           "JIDI_VAR_DIR": str(tmp), "JIDI_QUEUE_URL": f"sqlite:///{tmp / 'queue.db'}",
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]), "JIDI_EMBEDDED_WORKER": "false"}
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
@@ -259,6 +270,67 @@ def _send(url: str, key: str, batches: list, in_flight: int) -> tuple[float, dic
     return elapsed, totals
 
 
+def _round(on: Variant, url: str, pid: int, key: str, orders: list[str], batch: int, in_flight: int, t0: dt.datetime,
+           rng: random.Random) -> tuple[float, dict, dict[str, float]]:
+    """One measured round: every wave of `orders`. Returns (seconds, totals, CPU µs per event of server, PostgreSQL
+    and client)."""
+    batches = _batches(orders, batch, t0, rng)
+    server_pids, backends = _server_pids(pid), _backend_pids(on)
+    before = (_cpu_seconds(server_pids), _cpu_seconds(backends), time.process_time())
+    seconds, totals = _send(url, key, batches, in_flight)
+    after = (_cpu_seconds(server_pids), _cpu_seconds(backends), time.process_time())
+    processed = totals["accepted"] + totals["duplicate"] + totals["rejected"]
+    assert totals["rejected"] == 0, f"unexpected rejections: {totals['codes']}"
+    with on.container.uow() as s:
+        delivered = s.scalar(select(func.count()).select_from(Order).where(Order.waybill_no.in_(orders[:1000]),
+                                                                          Order.status == states.DELIVERED))
+    assert delivered == min(1000, len(orders)), f"only {delivered} orders delivered"
+    used = {name: (a - b) / processed * 1e6 for name, b, a in zip(("server", "postgres", "client"), before, after)}
+    return seconds, totals, used
+
+
+def status_event_cost(on: Variant, phones: Phones, tmp: Path) -> dict:
+    """What recording `order.status_changed` (shipping's durable event for the merchant webhooks, one event row per
+    500 changed orders, in the ingestion's transaction) costs ingestion: the same traffic through two servers side by
+    side, one recording the event and one not (`app_without_status_events`), rounds alternating on fresh orders."""
+    p = _params()
+    rng = random.Random(20261206)
+    t0 = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2)
+    pairs = [(create_orders(on, phones, p["orders"], t0), create_orders(on, phones, p["orders"], t0)) for _ in range(p["rounds"])]
+    _, key = on.container.tracking.create_source("bench scanners (status event)", "scanner")
+    rates: dict[str, list[float]] = {"with_event": [], "without_event": []}
+    cpu: dict[str, list[float]] = {"with_event": [], "without_event": []}
+    (tmp / "with").mkdir(exist_ok=True)
+    (tmp / "without").mkdir(exist_ok=True)
+    with server(on, p["workers"], tmp / "with") as (url_with, pid_with), \
+            server(on, p["workers"], tmp / "without", "bench.tracking:app_without_status_events") as (url_without, pid_without):
+        for url in (url_with, url_without):
+            warm = create_orders(on, phones, 50, t0)
+            _send(url, key, _batches(warm, 50, t0, rng), 1)
+        for i, (first, second) in enumerate(pairs):
+            # Alternate which side goes first, so that neither always meets a warmer or a busier database.
+            sides = [("with_event", url_with, pid_with, first), ("without_event", url_without, pid_without, second)]
+            for name, url, pid, orders in (sides if i % 2 == 0 else sides[::-1]):
+                seconds, totals, used = _round(on, url, pid, key, orders, p["batch"], p["in_flight"], t0, rng)
+                processed = totals["accepted"] + totals["duplicate"]
+                rates[name].append(processed / seconds)
+                cpu[name].append(used["server"] + used["postgres"])
+                log(f"tracking ({name}): {processed} events in {seconds:.2f} s = {processed / seconds:,.0f}/s")
+    with_rate, without_rate = median(rates["with_event"]), median(rates["without_event"])
+    return emit(
+        "tracking.status_event_cost", round(100 * (1 - with_rate / without_rate), 1), "% of ingestion rate",
+        with_event_per_s=round(with_rate, 1), without_event_per_s=round(without_rate, 1),
+        cpu_us_per_event={name: round(median(values), 1) for name, values in cpu.items()},
+        rates={name: [round(r, 1) for r in values] for name, values in rates.items()},
+        orders_per_round=p["orders"], batch=p["batch"], pairs=p["rounds"], cpus=os.cpu_count(),
+        loadavg_1min=round(os.getloadavg()[0], 2),
+        note="value = how much slower ingestion is with the order.status_changed event than without (median rates of "
+             "alternating rounds, same traffic as tracking.ingest_events, two uvicorn servers side by side: the app, and the "
+             "app with Shipping.announce_status a no-op); cpu_us_per_event = server + PostgreSQL CPU per event; the event's "
+             "delivery (the webhooks' handler) runs later in the worker, not measured here",
+    )
+
+
 def run(on: Variant, phones: Phones, tmp: Path) -> dict:
     p = _params()
     c = on.container
@@ -278,19 +350,10 @@ def run(on: Variant, phones: Phones, tmp: Path) -> dict:
         warm = create_orders(on, phones, 50, t0)
         _send(url, key, _batches(warm, 50, t0, rng), 1)
         for orders in rounds_orders:
-            batches = _batches(orders, p["batch"], t0, rng)
-            server_pids, backends = _server_pids(pid), _backend_pids(on)
-            before = (_cpu_seconds(server_pids), _cpu_seconds(backends), time.process_time())
-            seconds, totals = _send(url, key, batches, p["in_flight"])
-            after = (_cpu_seconds(server_pids), _cpu_seconds(backends), time.process_time())
+            seconds, totals, used = _round(on, url, pid, key, orders, p["batch"], p["in_flight"], t0, rng)
             processed = totals["accepted"] + totals["duplicate"] + totals["rejected"]
-            for name, b, a in zip(cpu, before, after):
-                cpu[name].append((a - b) / processed * 1e6)
-            assert totals["rejected"] == 0, f"unexpected rejections: {totals['codes']}"
-            with c.uow() as s:
-                delivered = s.scalar(select(func.count()).select_from(Order).where(Order.waybill_no.in_(orders[:1000]),
-                                                                                  Order.status == states.DELIVERED))
-            assert delivered == min(1000, len(orders)), f"only {delivered} orders delivered"
+            for name in cpu:
+                cpu[name].append(used[name])
             rates.append(processed / seconds)
             accepted_rates.append(totals["accepted"] / seconds)
             runs.append({"seconds": round(seconds, 3), "events": processed, **{k: totals[k] for k in ("accepted", "duplicate", "applied", "requests")}})

@@ -21,7 +21,7 @@ EXPECTED = {
     "vault.seal_per_field", "vault.open_per_field", "http.register_login_roundtrip", "argon2.hash",
     "password_login.argon2_verify.threads1", "password_login.argon2_verify.threads2",
     "password_login.service.threads1", "password_login.service.threads2", "bench.wall_time", "http.order_create",
-    "tracking.ingest_events", "http.lookup_latency_p50", "http.lookup_latency_p99", "retention.sweep_orders",
+    "tracking.ingest_events", "tracking.status_event_cost", "http.lookup_latency_p50", "http.lookup_latency_p99", "retention.sweep_orders",
     "rights.access_10_orders", "rights.access_1000_orders", "rights.erasure_10_orders", "rights.erasure_1000_orders",
     "rights.erasure_backlog", "rights.peak_rss", "events.relay_burst", "events.commit_to_handler_p50",
     "events.commit_to_handler_p99", "audit.writes", "policy.generate", "policy.render_html", "policy.classify_diff",

@@ -18,11 +18,14 @@ from sqlalchemy import select
 
 from jidi.accounts.models import User, WechatLink
 from jidi.i18n import gettext_for
-from jidi.notify.service import TEMPLATES
+from jidi.features import registered
+from jidi.notify.service import templates
 from jidi.privacy import Role
 from jidi.privacy.models import AuditRecord
 from tests import pii
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, CODE_RE, LiveServer, LogCapture, masked_phone
+
+TEMPLATES = templates(registered())
 
 pytestmark = pytest.mark.browser
 

@@ -23,13 +23,16 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from jidi.notify.service import TEMPLATES
+from jidi.features import registered
+from jidi.notify.service import templates
 from jidi.privacy import Role
 from jidi.shipping import states
 from tests.test_browser_payments import pay_through_simulator
 from tests import pii
 from tests.browser_support import masked_phone
 from tests.test_browser import ZH, Web, _page_has_no, chromium, web  # noqa: F401 - fixtures used by name
+
+TEMPLATES = templates(registered())
 
 pytestmark = pytest.mark.browser
 

@@ -18,8 +18,11 @@ from babel.messages.pofile import read_po
 from jidi import errors
 from jidi.i18n import DEFAULT_LOCALE, LOCALE_DIR, gettext_for
 from jidi.kit.deps import LANG_COOKIE
-from jidi.notify.service import TEMPLATES as SMS_TEMPLATES
+from jidi.features import registered
+from jidi.notify.service import templates
 from tests.pii import PHONES
+
+SMS_TEMPLATES = templates(registered())
 
 ROOT = Path(__file__).resolve().parent.parent
 ZH_PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po"
@@ -70,7 +73,7 @@ def test_extraction_covers_python_templates_and_sms(template):
         errors.invalid_phone().message,  # N_() in errors.py
         "Some fields are missing or invalid: {fields}.",  # N_() in web/app.py
         "password (8–128 characters)",  # an invalid_field label in jidi/values.py
-        *SMS_TEMPLATES.values(),  # N_() in notify/service.py
+        *SMS_TEMPLATES.values(),  # the features' SMS templates (Feature.sms)
     }
     assert expected <= ids, f"not extracted: {sorted(expected - ids)}"
 

@@ -32,7 +32,7 @@ from jidi.notify.models import SmsMessage
 from jidi.privacy import Actor, Role, SubjectShredded
 from jidi.privacy import residue, tombstones
 from jidi.privacy.models import AuditRecord, Restriction, SubjectKey, Tombstone
-from jidi.rights import export, kinds as K
+from jidi.rights import kinds as K
 from jidi.rights.models import RightsRequest
 from jidi.shipping import states
 from jidi.shipping.models import Order, OrderParty, PickupRecord
@@ -177,7 +177,7 @@ def test_every_fact_shown_with_my_records_has_a_label_in_both_languages(containe
         if tm.name not in found:
             continue  # never found for a person
         for col in container.datamap.detail_columns(tm):
-            label = export.column_label(tm.name, col)
+            label = container.rights.labels(tm.name, col)
             if label is None or zh(label) == label:
                 missing.append(f"{tm.name}.{col}")
     assert missing == []

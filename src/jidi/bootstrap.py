@@ -21,7 +21,7 @@ from jidi.events import EventBus
 from jidi.features import registered
 from jidi.i18n import china_day
 from jidi.jobs import make_queue, register_tasks
-from jidi.kit.feature import resolve
+from jidi.kit.feature import Feature, resolve
 from jidi.notify.providers import SMS_GATEWAY, SmsProvider, provider_for
 from jidi.privacy import (
     AuditLog, Catalog, Consents, DataMap, Finder, PolicySource, Secrets, SettingsPolicy, ShareRegister, Vault, load_key_ring,
@@ -64,6 +64,9 @@ class Container:
     wechat: WechatProvider
     clock: Callable[[], dt.datetime]
     limiter: RateLimiter
+    # The registered features' declarations (jidi.features), for services that read what every feature declares (SMS
+    # templates, labels, links) without importing any.
+    features: tuple[Feature, ...]
     queue: Huey = dataclasses.field(init=False)
     tasks: SimpleNamespace = dataclasses.field(init=False)
     events: EventBus = dataclasses.field(init=False)
@@ -136,6 +139,7 @@ def bootstrap(
         clock=clock,
         # Counts by keyed hashes only: the limiter hashes client addresses, waybill numbers and login names itself.
         limiter=RateLimiter(settings.redis_url, hasher=vault.blind_index, clock=clock),
+        features=registered(),
     )
     vault.attach(c.sessions)
     refuse_bulk_changes(c.sessions)

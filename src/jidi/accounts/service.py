@@ -26,10 +26,6 @@ from jidi.privacy import (
 )
 from jidi.ratelimit import Limit
 
-CODE_PURPOSES = ("login", "change_phone", "lookup", "family", "rights", "guardian")
-# The SMS template (jidi.notify.service.TEMPLATES) of each code purpose.
-CODE_TEMPLATES = {"login": "login_code", "change_phone": "change_phone_code", "lookup": "lookup_code", "family": "family_code", "rights": "rights_code",
-                  "guardian": "guardian_code"}
 # Password guessing: this many failures for one login name within 15 minutes block it until the oldest is 15 minutes old.
 LOGIN_FAILURES = Limit.of("login_failures", "10 per 15 minutes")
 OWN_NUMBER = Limit.of("sms_own_number", "1/minute")
@@ -81,6 +77,9 @@ class AccountFacts:
 class Accounts:
     def __init__(self, container):
         self.c = container
+        # The SMS template of each verification code's purpose ("login", "lookup", "guardian"…): the templates features
+        # declare with a `code_purpose` (jidi.kit.feature.SmsTemplate).
+        self.code_templates = {t.code_purpose: t.name for f in container.features for t in f.sms if t.code_purpose}
 
     @property
     def vault(self):
@@ -179,7 +178,7 @@ class Accounts:
         codes to its own number (`own_number`: nobody else's phone rings) only wait a minute between them.
         """
         phone = values.phone(raw_phone)
-        if purpose not in CODE_PURPOSES:
+        if purpose not in self.code_templates:
             raise errors.invalid_field(N_("purpose"))
         phone_idx = self.c.finder.index(SmsCode.phone_bidx, phone)
         requester: tuple[ratelimit.Part, ...]
@@ -222,14 +221,14 @@ class Accounts:
             s.add(row)
             owner = for_user or (u.id if (u := self._user_by_index(s, "phone", phone)) else None)
             subject = owner  # None: a number with no account, its message gets a one-off subject
-            template = CODE_TEMPLATES[purpose]
+            template = self.code_templates[purpose]
             self.c.notifier.queue_sms(s, subject_id=subject, phone=phone, template=template, locale=locale, code=code)
         return limiter.retry_after(per_number, *requester, phone_idx)
 
     def check_code(self, purpose: str, code: str, *, phone: str | None = None, phone_idx: bytes | None = None) -> None:
         """Check and use up a code that `request_code` sent for another feature ("lookup", "family"), for a
         number given in full or by its blind index. Raises code_invalid / code_locked like a login."""
-        if purpose not in CODE_PURPOSES or (phone is None and phone_idx is None):
+        if purpose not in self.code_templates or (phone is None and phone_idx is None):
             raise errors.code_invalid()
         self._consume_code(values.phone(phone) if phone is not None else None, purpose, code, phone_idx=phone_idx)
 
@@ -620,7 +619,7 @@ class Accounts:
         """`check_own_code` in the caller's transaction, which must commit before raising the error returned, so a
         wrong guess stays counted."""
         user = s.get(User, user_id)
-        if user is None or user.phone_bidx is None or purpose not in CODE_PURPOSES:
+        if user is None or user.phone_bidx is None or purpose not in self.code_templates:
             return errors.code_invalid()
         return self._use_code(s, user.phone_bidx, purpose, values.code(code))
 

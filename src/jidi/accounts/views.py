@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from jidi import errors
 from jidi.accounts.wechat import WechatIdentity
 from jidi.kit import cookies
+from jidi.kit.feature import links_for
 from jidi.kit.deps import (
     DEVICE_COOKIE,
     LOGIN_NAME_COOKIE,
@@ -248,9 +249,16 @@ def staff_logout(request: Request, c: ContainerDep):
     return _logout(request, c, STAFF_COOKIE, "/staff/login")
 
 
+def _console(c, staff) -> dict:
+    """What the staff console shows a role: the purposes it may open values for, and the features' entries for it
+    (`Feature.links`, page "staff")."""
+    return {"staff": staff, "purposes": sorted(ROLE_PURPOSES[staff.role], key=lambda p: p.value),
+            "links": links_for(c.features, "staff", role=staff.role.value)}
+
+
 @router.get("/staff")
-def staff_home(request: Request, staff: StaffUser):
-    return render(request, "staff_home.html", staff=staff, purposes=sorted(ROLE_PURPOSES[staff.role], key=lambda p: p.value))
+def staff_home(request: Request, staff: StaffUser, c: ContainerDep):
+    return render(request, "staff_home.html", **_console(c, staff))
 
 
 # Looking customers up by phone serves these purposes; a role with none of them (a courier) may not search.
@@ -259,14 +267,13 @@ LOOKUP_PURPOSES = frozenset({Purpose.CUSTOMER_SERVICE, Purpose.RIGHTS_REQUEST, P
 
 @router.post("/staff/customers", dependencies=[Csrf])
 def staff_find(request: Request, staff: StaffUser, c: ContainerDep, phone: Text(20) = ""):
-    purposes = sorted(ROLE_PURPOSES[staff.role], key=lambda p: p.value)
     if not ROLE_PURPOSES[staff.role] & LOOKUP_PURPOSES:
         raise errors.forbidden()
     try:
         found = c.accounts.staff_find_customer(phone)
     except errors.AppError as err:
-        return render_error(request, "staff_home.html", err, staff=staff, purposes=purposes)
-    return render(request, "staff_home.html", staff=staff, purposes=purposes, searched=True, found=found)
+        return render_error(request, "staff_home.html", err, **_console(c, staff))
+    return render(request, "staff_home.html", **_console(c, staff), searched=True, found=found)
 
 
 @router.post("/staff/customers/{customer_id}/reveal", dependencies=[Csrf])
@@ -276,6 +283,4 @@ def staff_reveal(request: Request, customer_id: uuid.UUID, staff: StaffUser, c: 
     except ValueError:
         raise errors.purpose_not_allowed() from None
     shown = c.accounts.staff_reveal(staff.actor, customer_id, field, chosen)
-    purposes = sorted(ROLE_PURPOSES[staff.role], key=lambda p: p.value)
-    return render(request, "staff_home.html", staff=staff, purposes=purposes, searched=True,
-                  found=c.accounts.profile(customer_id), revealed={field: shown})
+    return render(request, "staff_home.html", **_console(c, staff), searched=True, found=c.accounts.profile(customer_id), revealed={field: shown})

@@ -1,7 +1,7 @@
 """The address book: a customer's saved senders and recipients (JD-1.1.2(4))."""
 
 from jidi.i18n import N_
-from jidi.kit.feature import Feature
+from jidi.kit.feature import Feature, Link
 from jidi.kit.permissions import Kind, Permission
 
 FORM_PAGE = "/address-book/new"
@@ -31,4 +31,10 @@ feature = Feature(
                                        "into text (some browsers use their maker's speech service for this); jidi receives "
                                        "only the text."), FORM_PAGE, N_("Voice entry")),
     ),
+    links=(Link(N_("Address book"), "/address-book", "account", 20, count="jidi.addressbook.service:entry_count",
+                testid="me-address-book"),),
+    # Labels of the facts shown with its rows in "my data" (jidi.rights.export).
+    labels={
+        "is_default": N_("Default entry"),
+    },
 )

@@ -224,3 +224,8 @@ class AddressBook:
         if len(text or "") > paste.MAX_PASTE:
             raise errors.invalid_field(N_("pasted text (up to 500 characters)"))
         return paste.parse(text)
+
+
+def entry_count(container, user_id: uuid.UUID) -> int:
+    """How many entries the customer's address book holds (shown under its link on 我的)."""
+    return len(container.addressbook.list(user_id))

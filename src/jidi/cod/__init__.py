@@ -2,7 +2,8 @@
 amount to collect, the amount is recorded as collected when the parcel is delivered, collected amounts are paid out
 daily to the bound account, and a reconciliation job checks that every fen collected is paid out or waiting."""
 
-from jidi.kit.feature import Feature
+from jidi.i18n import N_
+from jidi.kit.feature import Feature, Link
 from jidi.privacy import Separate
 
 feature = Feature(
@@ -19,4 +20,5 @@ feature = Feature(
     demo="jidi.cod.demo:load",
     consent_purposes=(Separate.SENSITIVE_BANK_CARD,),
     on_withdrawal="jidi.cod.service:on_withdrawal",
+    links=(Link(N_("Cash on delivery"), "/cod", "parcels", 60, note=N_("Payout account and statements"), testid="me-cod"),),
 )

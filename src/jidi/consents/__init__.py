@@ -1,7 +1,8 @@
 """My consents (give and withdraw each purpose on consent and each separate consent) and the proof of consent for
 the privacy officer and `jidi consent proof`, over the privacy core's consent engine (jidi.privacy.consent)."""
 
-from jidi.kit.feature import Feature
+from jidi.i18n import N_
+from jidi.kit.feature import Feature, Link
 
 feature = Feature(
     "consents",
@@ -11,4 +12,6 @@ feature = Feature(
     pages=("jidi.consents.views:router",),
     templates=True,
     cli=("jidi.consents.cli:consent",),
+    links=(Link(N_("Proof of consent"), "/staff/consents", "actions", 30, testid="staff-consents", page="staff",
+                roles=("privacy_officer",)),),
 )

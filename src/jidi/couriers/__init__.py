@@ -4,7 +4,7 @@
 
 from jidi.couriers.checks import BACKGROUND_CHECKS
 from jidi.i18n import N_
-from jidi.kit.feature import Feature
+from jidi.kit.feature import Feature, Link
 from jidi.kit.permissions import Kind, Permission
 from jidi.privacy import Separate
 
@@ -21,6 +21,12 @@ feature = Feature(
     templates=True,
     demo="jidi.couriers.demo:load",
     recipients=(BACKGROUND_CHECKS,),
+    links=(
+        Link(N_("Exclusive courier"), "/exclusive-courier", "account", 60, note=N_("New pickups go to your courier first"),
+             testid="me-exclusive-courier"),
+        Link(N_("My tasks today"), "/staff/tasks", "actions", 10, testid="staff-tasks", page="staff", roles=("courier",)),
+        Link(N_("Couriers and drivers"), "/staff/couriers", "actions", 70, testid="staff-couriers", page="staff", roles=("admin",)),
+    ),
     consent_purposes=(Separate.SENSITIVE_LOCATION,),
     permissions=(
         Permission(Kind.GEOLOCATION, N_("To find couriers who serve the district you are in, to choose your exclusive courier. "

@@ -296,3 +296,8 @@ class Family:
             if b is None:
                 raise errors.not_found()
             self._end(s, b, "relative", Actor(user_id, Role.CUSTOMER))
+
+
+def bound_count(container, user_id: uuid.UUID) -> int:
+    """How many family numbers the customer has bound (shown under its link on 我的)."""
+    return len(container.family.bindings(user_id))

@@ -1,7 +1,8 @@
 """Invoices (发票) for paid orders: ordinary or VAT special, electronic (an SMS link to the PDF) or paper (mailed);
 kept as the tax law requires, under a legal hold in erasure (JD-1.1.2(5)c, ZK-1.1.3b, JD-6.1.1(3))."""
 
-from jidi.kit.feature import Feature
+from jidi.i18n import N_
+from jidi.kit.feature import Feature, Link, SmsTemplate
 
 feature = Feature(
     "invoices",
@@ -13,4 +14,7 @@ feature = Feature(
     pages=("jidi.invoices.views:router",),
     templates=True,
     demo="jidi.invoices.demo:load",
+    # The link downloads the invoice's PDF (a bearer token; nothing personal in it).
+    sms=(SmsTemplate("invoice_ready", N_("[jidi] Your invoice {number} for parcel {waybill_no} is ready. Download it: {url}")),),
+    links=(Link(N_("Invoices"), "/invoices", "parcels", 50, note=N_("Ask for an invoice for a paid parcel"), testid="me-invoices"),),
 )

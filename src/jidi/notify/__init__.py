@@ -1,5 +1,6 @@
 """Notifications: SMS through a provider interface; the embedded default keeps messages in an outbox."""
 
+from jidi.i18n import N_
 from jidi.kit.feature import Feature
 
 feature = Feature(
@@ -8,4 +9,8 @@ feature = Feature(
     models=("jidi.notify.models",),
     services={"notifier": "jidi.notify.service:Notifier"},
     handlers=("jidi.notify.service",),
+    # Labels of the facts shown with its rows in "my data" (jidi.rights.export).
+    labels={
+        "template": N_("Message type"),
+    },
 )

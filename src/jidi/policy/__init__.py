@@ -3,7 +3,8 @@ recipients, the retention declarations and the operator profile (`JIDI_OPERATOR`
 version classified material or editorial from the structured diff; a material one announced by SMS and on every
 page until accepted. /privacy, its history, the API and `jidi policy`."""
 
-from jidi.kit.feature import Feature
+from jidi.i18n import N_
+from jidi.kit.feature import Feature, Link, SmsTemplate
 
 feature = Feature(
     "policy",
@@ -15,4 +16,7 @@ feature = Feature(
     handlers=("jidi.policy.service",),
     templates=True,
     cli=("jidi.policy.cli:policy",),
+    # A material change of the privacy policy (JD-9.2): a service message every customer gets.
+    sms=(SmsTemplate("policy_changed", N_("[jidi] Our privacy policy has an important change, effective {date}. Read what changed: {url}")),),
+    links=(Link(N_("Privacy policy"), "/privacy", "settings", 50, testid="me-policy"),),
 )

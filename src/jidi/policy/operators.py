@@ -10,8 +10,9 @@ operator unless set explicitly: the policy states the deadline the rights featur
 from __future__ import annotations
 
 import dataclasses
+from typing import get_args
 
-from jidi.config import OPERATOR_DEADLINES
+from jidi.config import Operator
 
 Text = tuple[str, str]  # (Chinese, English)
 
@@ -92,7 +93,7 @@ PROFILES: dict[str, OperatorProfile] = {
     ),
 }
 
-assert set(PROFILES) == set(OPERATOR_DEADLINES), "every operator has a deadline rule in jidi.config"
+assert set(PROFILES) == set(get_args(Operator)), "every operator JIDI_OPERATOR accepts has a profile"
 
 
 def profile_for(settings) -> OperatorProfile:

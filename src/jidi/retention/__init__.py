@@ -7,10 +7,11 @@
   anonymous `delivery_statistics` by its hook).
 """
 
-from jidi.kit.feature import Feature
+from jidi.kit.feature import Feature, Setting
 
 feature = Feature(
     "retention",
     services={"retention": "jidi.retention.sweep:RetentionSweep"},
     jobs="jidi.retention.jobs:register",
+    settings=(Setting("retention_batch", int, 5000, "rows (orders) per transaction of the retention sweep", ge=1, le=100_000),),
 )

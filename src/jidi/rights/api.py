@@ -146,13 +146,13 @@ def send_code(request: Request, user: ApiUser, c: ContainerDep, loc: LocaleDep) 
 def my_data(user: ApiUser, c: ContainerDep, loc: LocaleDep) -> dict:
     """Everything jidi holds about me, masked, grouped by table and how it relates to me, each field with its
     category, legal basis and retention (JD-6.1.1, CN-8.1.1a, ZK-5.1.1)."""
-    return export.document(*c.rights.my_data(user.id), locale=loc, generated_at=c.clock())
+    return export.document(*c.rights.my_data(user.id), locale=loc, generated_at=c.clock(), labels=c.rights.labels)
 
 
 @router.post("/privacy/my-data/full", responses=errors_for(400, 401))
 def my_data_full(body: FullDataRequest, user: ApiUser, c: ContainerDep, loc: LocaleDep) -> dict:
     """The same with full values, after an SMS code; recorded as an access request answered at once."""
-    return export.document(*c.rights.disclose(user.id, body.code), locale=loc, generated_at=c.clock())
+    return export.document(*c.rights.disclose(user.id, body.code), locale=loc, generated_at=c.clock(), labels=c.rights.labels)
 
 
 @router.get("/privacy/preview/{kind}", response_model=PreviewOut, responses=errors_for(401, 404))

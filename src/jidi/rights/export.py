@@ -2,8 +2,9 @@
 
 Both are rendered from the data map's rows (jidi.privacy.datamap), so every catalogued field of every table
 that holds the person appears, labelled with its category, legal basis and retention, without a list here. The
-other facts recorded with a row (status, times…) are labelled from COLUMN_LABELS in the reader's language (a test
-fails for a column without one). Times are China time: in the JSON as ISO 8601 with +08:00, on pages as text.
+other facts recorded with a row (status, times…) are labelled in the reader's language by the feature that owns the
+table (`Feature.labels`), or else from the shared vocabulary below, COLUMN_LABELS (a test fails for a column without a
+label; another, for a shared label that only one feature's tables use: that one belongs in the feature's declaration). Times are China time: in the JSON as ISO 8601 with +08:00, on pages as text.
 """
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import functools
 import io
 import json
 import zipfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -24,118 +27,60 @@ from jidi.privacy.sharing import ROLE_LABELS, ShareSummary
 FORMAT = "jidi-personal-data/2"
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8))  # mainland China: UTC+8 all year
 
-# What the non-personal columns shown with a person's records mean, by column name ("table.column" first).
+# What the non-personal columns shown with a person's records mean, by column name ("table.column" first): the names
+# several features' tables share, and the privacy core's own tables. A column of one feature only is labelled by it.
 COLUMN_LABELS = {
     "action": N_("Action"),
-    "activated_at": N_("Active since"),
     "actor_role": N_("Handled by"),
     "at": N_("Time"),
     "attempts": N_("Wrong codes entered"),
-    "cancelled_at": N_("Cancelled at"),
     "channel": N_("Given through"),
     "closed_at": N_("Closed at"),
-    "collected_at": N_("Collected at"),
-    "content_type": N_("File type"),
     "created_at": N_("Created at"),
     "day": N_("Date"),
-    "decided_at": N_("Decided at"),
-    "declared_value_fen": N_("Declared value (fen)"),
     "delivered_as": N_("Delivered to"),
-    "dest_region": N_("Destination region"),
-    "downloads": N_("Downloads"),
-    "due_on": N_("Due date"),
-    "due_provisional": N_("Due date is provisional"),
-    "ended_at": N_("Ended at"),
-    "ended_by": N_("Ended by"),
-    "erase_after": N_("To be erased after"),
     "event_id": N_("Event reference"),
-    "event_time": N_("Event time"),
     "exception": N_("Problem"),
     "expires_at": N_("Expires at"),
-    "fee_accepted_at": N_("Fee accepted at"),
-    "fee_fen": N_("Fee (fen)"),
     "granted_at": N_("Given at"),
-    "hits": N_("Lookups counted"),
-    "id_type": N_("ID document type"),
-    "is_default": N_("Default entry"),
-    "item_category": N_("Item category"),
     "kind": N_("Type"),
-    "consents.kind": N_("Consent to"),
     "consent_ledger.topic": N_("Consent to"),
     "consent_ledger.action": N_("Given or withdrawn"),
     "consent_ledger.how": N_("How"),
     "consent_ledger.at": N_("At"),
-    "calendar_days.name": N_("Holiday name"),
-    "merchant_order_ref": N_("Merchant's order reference"),
-    # Device permissions turned off in jidi (jidi.devices).
-    "device_permission_switches.kind": N_("Device permission"),
-    "device_permission_switches.allowed": N_("Allowed in jidi"),
-    "device_permission_switches.changed_at": N_("Changed at"),
-    # Marketing (jidi.marketing): which batch of a campaign a message went out in, on which channel, held until when.
-    "marketing_deliveries.batch": N_("Sending batch"),
-    "marketing_deliveries.channel": N_("Channel"),
-    "marketing_deliveries.not_before": N_("Held until"),
-    "marketing_quiet_hours.start_hour": N_("Do not disturb from (hour, China time)"),
-    "marketing_quiet_hours.end_hour": N_("Do not disturb until (hour, China time)"),
-    "marketing_inbox.read": N_("Read"),
-    # Payments (jidi.payments): the transaction record (JD-1.2.6) and the pay-later authorisation state.
-    "payments.serial": N_("Payment serial number"),
-    "payments.kind": N_("Payment or refund"),
-    "payments.purpose": N_("Paid for"),
-    "payments.method": N_("Payment method"),
-    "payments.amount_fen": N_("Amount (fen)"),
-    "payments.currency": N_("Currency"),
-    "payments.result_code": N_("Result code"),
-    "payments.provider_trade_no": N_("Payment institution's serial number"),
-    "payments.settled_at": N_("Settled at"),
-    "pay_later_authorisations.code": N_("Authorisation reference"),
-    "pay_later_authorisations.passed": N_("Pay Score assessment passed"),
-    "pay_later_authorisations.state": N_("Authorisation state"),
-    "pay_later_authorisations.checked_at": N_("Checked at"),
     "operator": N_("Recorded by"),
-    "origin_region": N_("Origin region"),
-    "paid_at": N_("Paid at"),
-    "payment_mode": N_("Payment"),
-    "picked_up_at": N_("Picked up at"),
-    "pickup_from": N_("Pickup window from"),
-    "pickup_until": N_("Pickup window until"),
-    "price_fen": N_("Price (fen)"),
-    "insurance_fen": N_("Insurance premium (fen)"),
-    "profile_authorised": N_("Profile shared by WeChat"),
     "purpose": N_("Purpose"),
-    "quantity": N_("Quantity"),
     "received_at": N_("Received at"),
-    "refusal_ground": N_("Ground for refusal"),
     "region_code": N_("Region code"),
     "relationship": N_("Relationship"),
-    "reused_identity": N_("Verified identity reused"),
-    "revoked_at": N_("Ended at"),
     "role": N_("Role"),
-    "scope": N_("Scope"),
     "sent_at": N_("Sent at"),
     "seq": N_("Step"),
-    "service_type": N_("Service"),
-    "site_code": N_("Site code"),
-    "site_name": N_("Site"),
-    "size_bytes": N_("Size (bytes)"),
     "status": N_("Status"),
-    "status_at": N_("Status since"),
-    "step": N_("Step"),
-    "template": N_("Message type"),
     "updated_at": N_("Last changed at"),
-    "uploaded_at": N_("Uploaded at"),
-    "used_at": N_("Used at"),
     "verified_at": N_("Verified at"),
     "version": N_("Version"),
     "waybill_no": N_("Waybill number"),
-    "weight_g": N_("Weight (g)"),
-    "window_start": N_("Counted from"),
     "withdrawn_at": N_("Withdrawn at"),
 }
 
 
-def column_label(table: str, column: str) -> str | None:
-    return COLUMN_LABELS.get(f"{table}.{column}") or COLUMN_LABELS.get(column)
+class ColumnLabels:
+    """The label (a gettext id) of each non-personal column shown with a person's rows: the declaration of the feature
+    that owns the table (`Feature.labels`: "table.column", else the column name for all its tables), else the shared
+    vocabulary (COLUMN_LABELS: "table.column", else the column name)."""
+
+    def __init__(self, features: Iterable[Any]):
+        self.by_table: dict[str, Mapping[str, str]] = {}
+        for feature in features:
+            if feature.labels:
+                for table in feature.tables():
+                    self.by_table[table] = feature.labels
+
+    def __call__(self, table: str, column: str) -> str | None:
+        own = self.by_table.get(table, {})
+        key = f"{table}.{column}"
+        return own.get(key) or COLUMN_LABELS.get(key) or own.get(column) or COLUMN_LABELS.get(column)
 
 
 def china_time(value: dt.datetime) -> str:
@@ -148,7 +93,7 @@ def readable_time(iso: str) -> str:
     return china_datetime(dt.datetime.fromisoformat(iso))
 
 
-def _detail(table: str, column: str, value, gettext) -> dict:
+def _detail(table: str, column: str, value, gettext, labels: ColumnLabels) -> dict:
     machine: object
     if isinstance(value, dt.datetime):
         machine, text = china_time(value), china_datetime(value)
@@ -159,7 +104,7 @@ def _detail(table: str, column: str, value, gettext) -> dict:
     else:
         machine = value if isinstance(value, int) else str(value)
         text = str(value)
-    return {"field": column, "label": gettext(column_label(table, column) or column), "value": machine, "text": text}
+    return {"field": column, "label": gettext(labels(table, column) or column), "value": machine, "text": text}
 
 
 @functools.cache
@@ -180,9 +125,10 @@ def _pick(pair: tuple[str, str], locale: str) -> str:
 
 
 def document(views: list[RowView], restricted: list[Restricted], shared: list[ShareSummary], *, locale: str,
-             generated_at: dt.datetime) -> dict:
+             generated_at: dt.datetime, labels: ColumnLabels) -> dict:
     """The JSON document: one section per table and relation, one entry per record, one item per field; the records
-    kept by law; and every organisation the data was handed to."""
+    kept by law; and every organisation the data was handed to. `labels` names the other facts of each row (the
+    rights service's, `c.rights.labels`)."""
     gettext = gettext_for(locale)
     sections: dict[tuple[str, str], dict] = {}
     for v in views:
@@ -205,7 +151,7 @@ def document(views: list[RowView], restricted: list[Restricted], shared: list[Sh
                 "value": None if f.withheld or f.value is None else str(f.value),
                 "withheld": f.withheld,
             } for f in v.fields],
-            "details": [_detail(v.table, col, value, gettext) for col, value in v.details.items()],
+            "details": [_detail(v.table, col, value, gettext, labels) for col, value in v.details.items()],
         })
     return {
         "format": FORMAT,

@@ -124,6 +124,8 @@ def _end_of_day_in_china(day: dt.date) -> dt.datetime:
 class Rights:
     def __init__(self, container):
         self.c = container
+        # What the non-personal facts of each row are called in "my data": the features' declarations (Feature.labels).
+        self.labels = export.ColumnLabels(container.features)
 
     @property
     def vault(self):
@@ -449,7 +451,7 @@ class Rights:
             data = self.datamap.find(s, req.subject_user_id)
             views, restricted = self.datamap.rows(s, self.vault, data, actor=actor, now=now, disclose=True,
                                                   staff=self._is_staff(s, req.subject_user_id))
-            doc = export.document(views, restricted, self._shared(s, data), locale=locale, generated_at=now)
+            doc = export.document(views, restricted, self._shared(s, data), locale=locale, generated_at=now, labels=self.labels)
             blob = export.archive(doc, locale)
             exp = DataExport(id=uuid.uuid4(), request_id=req.id, owner_id=req.requester_id, size_bytes=len(blob),
                              created_at=now, expires_at=now + dt.timedelta(hours=self.c.settings.rights_export_ttl_hours))

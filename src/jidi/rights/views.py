@@ -112,7 +112,7 @@ def _reraise(err: errors.AppError) -> None:
 def _me(request: Request, c, user, loc: str, *, data=None, err: errors.AppError | None = None, **extra):
     mine = data if data is not None else c.rights.my_data(user.id)
     context = {
-        "user": user, "doc": export.document(*mine, locale=loc, generated_at=c.clock()), "full": data is not None,
+        "user": user, "doc": export.document(*mine, locale=loc, generated_at=c.clock(), labels=c.rights.labels), "full": data is not None,
         "confirm_kinds": CONFIRM_KINDS, "path": "/privacy/me", **_common(loc), **extra,
     }
     return render_error(request, ME, err, **context)

@@ -66,7 +66,7 @@ def _next_actions(status: str) -> tuple[str, ...]:
 NEXT_ACTIONS: dict[str, tuple[str, ...]] = {status: _next_actions(status) for status in states.NEXT}
 
 # Route updates sent to the sender and the recipient by SMS (service messages, not marketing): the status an
-# event applied (or the exception it raised) -> the SMS template in jidi.notify.service.TEMPLATES.
+# event applied (or the exception it raised) -> the SMS template (declared in jidi.tracking's Feature.sms).
 NOTIFY = {
     states.PICKED_UP: "route_picked_up",
     states.OUT_FOR_DELIVERY: "route_out_for_delivery",

@@ -12,6 +12,7 @@ from jidi.i18n import N_
 from jidi.kit import cookies, permissions
 from jidi.kit.deps import ContainerDep, Csrf, OptionalPageUser, PageUser, redirect, render, render_error
 from jidi.kit.error_catalogue import catalogue
+from jidi.kit.feature import Link, links_for, resolve
 from jidi.shipping import states
 
 router = APIRouter(include_in_schema=False)
@@ -27,11 +28,24 @@ def home(request: Request, user: OptionalPageUser, c: ContainerDep):
     return render(request, "home.html", user=user, moving=moving)
 
 
+# The sections of 我的, in order, and the entries of pages that belong to no feature; each feature adds its own
+# (`Feature.links`).
+ME_SECTIONS = (("parcels", N_("My parcels")), ("account", N_("My account")), ("settings", N_("Settings and help")))
+OWN_LINKS = (
+    Link(N_("Device permissions"), "/settings/permissions", "settings", 40, note=N_("Location, contacts, camera, microphone"),
+         testid="me-permissions"),
+    Link(N_("Cookie notice"), "/cookies", "settings", 60),
+)
+
+
 @router.get("/me")
 def me(request: Request, user: PageUser, c: ContainerDep):
-    """我的: the account and everything a customer looks after, one tap away on a phone."""
-    return render(request, "me.html", user=user, profile=c.accounts.profile(user.id),
-                  addresses=len(c.addressbook.list(user.id)), family=len(c.family.bindings(user.id)))
+    """我的: the account and everything a customer looks after, one tap away on a phone: the entries the features
+    declare (`Feature.links`), by section."""
+    links = links_for(registered(), "me", own=OWN_LINKS)
+    counts = {link.url: resolve(link.count)(c, user.id) for link in links if link.count}
+    sections = [(key, title, [link for link in links if link.section == key]) for key, title in ME_SECTIONS]
+    return render(request, "me.html", user=user, profile=c.accounts.profile(user.id), sections=sections, counts=counts)
 
 
 @router.get("/cookies")
