@@ -271,7 +271,7 @@ def _newest_rows(session: Session, by_pseudonym: Mapping[str, uuid.UUID], topic:
                                                           ConsentRecord.topic == topic.value)
                   .group_by(ConsentRecord.subject))
         stmt = select(*_CONTENT).where(ConsentRecord.id.in_(newest))
-    return session.execute(stmt)  # type: ignore[return-value]  # rows, not entities: nothing loaded into the session
+    return session.execute(stmt)  # rows, not entities: nothing loaded into the session
 
 
 def _live_query(session: Session, keys: KeyRing, subject_ids: list[uuid.UUID], topic: Topic) -> dict[uuid.UUID, str | None]:
