@@ -51,7 +51,9 @@ A record whose HMAC does not match (inserted or edited by hand) grants nothing a
   against the text kept), how and when, and the withdrawal that ended it, if any.
 * `verify(s) -> [str]`: records whose HMAC or text does not match.
 
-* `import_grant(s, subject_id, topic, version=..., at=...)`: a consent recorded before the ledger (its text unknown).
+* `import_grant(s, subject_id, topic, version=..., at=...)`: a consent recorded before the ledger (its text unknown);
+  `carry_legacy(connection, rows)`: migration 0023 carries the accounts' old `consents` table (policy acceptances,
+  WeChat-profile authorisations) onto the ledger with it (`jidi migrate` hands it to the migration).
 
 The privacy policy itself comes from a `PolicySource` (`current(locale) -> Notice`: version, text, `sha256`), given to
 `bootstrap(policy=...)`. Until the policy package provides one, `SettingsPolicy` gives `settings.policy_version` and
@@ -76,6 +78,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from jidi.db import is_postgresql
@@ -100,6 +103,12 @@ HOW = frozenset({"page", "api", "sms_reply", "agent", "guardian", "wechat", "dem
 CONSENTABLE: tuple[Topic, ...] = (*MARKETING, *(s for s in Separate if s is not Separate.SENSITIVE_MINOR))
 OFFER_TTL_SECONDS = 3600
 _TOKEN_PURPOSE = "consent-offer"
+
+
+def _aware(value: object) -> dt.datetime:
+    """A time read from a table (SQLite gives naive UTC, or a string): aware, in UTC."""
+    at = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.timezone.utc)
 
 
 def topic_of(value: str) -> Topic:
@@ -418,6 +427,35 @@ class Consents:
         """A child does not consent alone: only their guardian does (JD-7.1b, PIPL art. 31)."""
         if how != "guardian" and guardian_only(topic) and self.is_child(s, subject_id):
             raise consent_by_guardian()
+
+    def carry_legacy(self, connection: Connection, rows: Sequence[Mapping[str, object]]) -> int:
+        """Migration 0023: the consents the accounts kept in their own table before the ledger (the policy's
+        acceptances, the WeChat profile's authorisations) become ledger records, in the migration's transaction (their
+        subjects become keyed pseudonyms, which needs the key ring). Each row: subject_id, kind, version, channel,
+        granted_at, withdrawn_at. Returns how many were carried over."""
+        kinds = {"privacy_policy": Agreement.PRIVACY_POLICY, "wechat_profile": Agreement.WECHAT_PROFILE}
+        s = Session(bind=connection)  # joins the migration's transaction, never commits it
+        try:
+            for row in sorted(rows, key=lambda r: (str(r["granted_at"]), str(r["subject_id"]))):
+                topic = kinds.get(str(row["kind"]))
+                if topic is None:
+                    raise ValueError(f"a consent of an unknown kind cannot be carried over: {row['kind']!r}")
+                subject = row["subject_id"] if isinstance(row["subject_id"], uuid.UUID) else uuid.UUID(str(row["subject_id"]))
+                self.import_grant(s, subject, topic, version=str(row["version"]), at=_aware(row["granted_at"]),
+                                  how_ref=str(row["channel"] or ""))
+                if row.get("withdrawn_at") is not None:
+                    self._import_withdrawal(s, subject, topic, str(row["version"]), _aware(row["withdrawn_at"]))
+            s.flush()
+        finally:
+            s.close()
+        return len(rows)
+
+    def _import_withdrawal(self, s: Session, subject_id: uuid.UUID, topic: Topic, version: str, at: dt.datetime) -> None:
+        rec = ConsentRecord(subject=self.pseudonym(subject_id), topic=topic.value, action=WITHDRAW, version=version[:40],
+                            text_sha256=None, how="imported", how_ref="", at=at, nonce=None)
+        rec.mac = _mac(self._mac_key, rec)
+        s.add(rec)
+        s.flush()
 
     # -- withdrawing ----------------------------------------------------------------------------------------------
     def withdraw(self, s: Session, subject_id: uuid.UUID, topic: Topic, *, how: str, how_ref: str = "") -> Event:

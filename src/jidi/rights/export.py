@@ -60,7 +60,6 @@ COLUMN_LABELS = {
     "is_default": N_("Default entry"),
     "item_category": N_("Item category"),
     "kind": N_("Type"),
-    "consents.kind": N_("Consent to"),
     "consent_ledger.topic": N_("Consent to"),
     "consent_ledger.action": N_("Given or withdrawn"),
     "consent_ledger.how": N_("How"),
