@@ -30,7 +30,8 @@ def upgrade() -> None:
     table = sa.table("consents", *COLUMNS)
     rows = [dict(r._mapping) for r in conn.execute(sa.select(table))]
     if rows:
-        carry = op.get_context().config.attributes.get("carry_consents")
+        config = op.get_context().config
+        carry = config.attributes.get("carry_consents") if config is not None else None
         if carry is None:
             raise RuntimeError(f"the consents table holds {len(rows)} consents: run `jidi migrate`, which carries them onto "
                                "the consent ledger with the key ring")
