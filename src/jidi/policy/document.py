@@ -33,6 +33,11 @@ def _join(items: list[list[str]], sep: tuple[str, str] = ("、", ", ")) -> list[
     return [sep[i].join(x[i] for x in items) for i in range(2)]
 
 
+def _link(text: list[str], path: str) -> list[str]:
+    """A link to one of jidi's own pages, in the policy's markup (`to_html` makes it an <a>)."""
+    return [f"[{x}]({path})" for x in text]
+
+
 def _contacts(op: dict) -> list[list[str]]:
     return [[f"{c['label'][i]}：{c['value']}" if i == 0 else f"{c['label'][i]}: {c['value']}" for i in range(2)]
             for c in op["contacts"]]
@@ -190,9 +195,10 @@ def blocks(content: dict, version: str, effective_on: dt.date, published_on: dt.
     p(t(N_("We use or disclose a minor's information only where the law allows, the guardian explicitly agrees, or it "
            "is needed to protect the minor: a consent the minor gives alone counts for nothing, only the guardian's does. "
            "If we learn that we collected it without the guardian's verifiable consent, or the guardian withdraws "
-           "consent, we delete it as soon as possible. A guardian gives and withdraws consent on the [guardian's consent "
-           "page](/guardian). If you think we hold a minor's information improperly, tell us on the [report page for "
-           "minors' information](/minors) or tell {contact}."), contact=op["protection_contact"]))
+           "consent, we delete it as soon as possible. A guardian gives and withdraws consent on the {guardian_page}. If "
+           "you think we hold a minor's information improperly, tell us on the {report_page} or tell {contact}."),
+        contact=op["protection_contact"], guardian_page=_link(t(N_("guardian's consent page")), "/guardian"),
+        report_page=_link(t(N_("report page for minors' information")), "/minors")))
 
     h(2, t(N_("11. Where your information is stored")))
     if content["cross_border"]["transfers"]:
