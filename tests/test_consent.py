@@ -3,6 +3,7 @@ check of the one opening API, withdrawal, separate consents, the proof of consen
 officer's proof page and `jidi consent proof`."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from jidi import models, privacy
-from jidi.accounts.models import Consent, User
+from jidi.accounts.models import User
 from jidi.consents.service import TEXTS
 from jidi.i18n import gettext_for
 from jidi.privacy import (
@@ -346,17 +347,77 @@ def test_jidi_consent_proof_prints_the_exact_text(client, sms, container, monkey
 
 
 # -- the login consent, migration and erasure ------------------------------------------------------------------------------------------
-def test_acceptances_from_before_the_ledger_are_moved_onto_it(client, sms, container):
+def _migrate_to(engine, revision: str) -> None:
+    from alembic import command  # noqa: PLC0415
+
+    from jidi.migrate import alembic_config  # noqa: PLC0415
+
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def test_consents_from_before_the_ledger_are_carried_onto_it_by_the_migration(client, sms, clock, container):
+    """Migration 0023: the accounts' old `consents` table (a policy acceptance, a WeChat-profile authorisation later
+    withdrawn) becomes ledger records under keyed pseudonyms, in the migration's transaction, and the table is gone."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from jidi.migrate import upgrade  # noqa: PLC0415
+
     _h, uid = me(client, sms, container)
+    engine = container.engine
+    _migrate_to(engine, "0022")
+    try:
+        from jidi.db import UTCDateTime  # noqa: PLC0415
+
+        old = sa.table("consents", sa.column("id", sa.Uuid()), sa.column("subject_id", sa.Uuid()), sa.column("kind"),
+                       sa.column("version"), sa.column("channel"), sa.column("granted_at", UTCDateTime(timezone=True)),
+                       sa.column("withdrawn_at", UTCDateTime(timezone=True)))
+        at = container.clock() - dt.timedelta(days=30)
+        with engine.begin() as conn:
+            conn.execute(sa.insert(old), [
+                {"id": uuid.uuid4(), "subject_id": uid, "kind": "privacy_policy", "version": "2026-01-01", "channel": "web",
+                 "granted_at": at, "withdrawn_at": None},
+                {"id": uuid.uuid4(), "subject_id": uid, "kind": "wechat_profile", "version": "1", "channel": "wechat",
+                 "granted_at": at, "withdrawn_at": at + dt.timedelta(days=1)},
+            ])
+        before = ledger_count(container)
+        with pytest.raises(RuntimeError, match="run `jidi migrate`"):
+            upgrade(engine)  # without the ledger's carrier (it needs the key ring): refused, nothing changed
+        assert "consents" in sa.inspect(engine).get_table_names() and ledger_count(container) == before
+    finally:
+        upgrade(engine, carry_consents=container.consents.carry_legacy)
+    assert "consents" not in sa.inspect(engine).get_table_names()
+    assert ledger_count(container) == before + 3
     with container.uow() as s:
-        s.add(Consent(id=uuid.uuid4(), subject_id=uid, kind="privacy_policy", version="2026-01-01", channel="web",
-                      granted_at=container.clock()))
-    assert container.accounts.move_policy_consents() == 1
-    assert container.accounts.move_policy_consents() == 0
+        policy = container.consents.history(s, uid, Agreement.PRIVACY_POLICY)
+        wechat = container.consents.history(s, uid, Agreement.WECHAT_PROFILE)
+    assert (policy[-1].how, policy[-1].version, policy[-1].how_ref) == ("imported", "2026-01-01", "web") and policy[-1].valid
+    assert [(e.action, e.how) for e in wechat] == [("grant", "imported"), ("withdraw", "imported")]
+    assert all(e.valid for e in wechat) and wechat[0].at.date() == at.date()
+
+
+def test_the_wechat_profile_is_consented_to_and_withdrawn_in_the_ledger(client, sms, clock, container):
+    from jidi.accounts.models import WechatLink  # noqa: PLC0415
+    from jidi.accounts.service import WECHAT_PROFILE_NOTICE  # noqa: PLC0415
+    from jidi.accounts.wechat import WechatIdentity  # noqa: PLC0415
+
+    _h, uid = me(client, sms, container)
+    ident = WechatIdentity("openid-1", "unionid-1", nickname="小明", avatar_url="https://wx.example/a.png")
+    container.accounts.bind_wechat(uid, ident, True)
+    container.accounts.wechat_login(ident)  # authorised again: one consent to one text, not recorded twice
     with container.uow() as s:
-        assert s.scalar(select(func.count()).select_from(Consent)) == 0
-        history = container.consents.history(s, uid, Agreement.PRIVACY_POLICY)
-    assert [(e.how, e.version) for e in history][-1] == ("imported", "2026-01-01")
+        proof = container.consents.proof(s, uid, Agreement.WECHAT_PROFILE)
+        assert container.consents.is_live(s, uid, Agreement.WECHAT_PROFILE)
+        assert len(container.consents.history(s, uid, Agreement.WECHAT_PROFILE)) == 1
+    assert proof.granted.how == "wechat" and proof.text == WECHAT_PROFILE_NOTICE.text and proof.text_matches
+    with container.uow() as s:
+        container.accounts.withdraw_wechat_profile(s, uid, container.clock())
+    with container.uow() as s:
+        assert not container.consents.is_live(s, uid, Agreement.WECHAT_PROFILE)
+        link = s.scalar(select(WechatLink).where(WechatLink.user_id == uid))
+        assert link.nickname is None and not link.profile_authorised
 
 
 def test_erasure_still_works_and_leaves_only_pseudonyms_in_the_ledger(client, sms, clock, container):

@@ -214,6 +214,70 @@ def test_a_minors_account_without_the_guardians_consent_in_time_is_erased(client
     assert client.get("/api/v1/guardian", headers=child).status_code == 401
 
 
+@pytest.mark.promise("JD-7.1b", "CN-10.2b", "ZK-6.2")
+def test_a_childs_data_opens_only_for_what_the_guardian_consented_to(client, sms, clock, container):
+    """A child's own consent opens nothing: their marketing consent ends when they state their age, they cannot give one
+    alone, one recorded anyway (imported from before) does not count; what their guardian consents to does."""
+    from jidi.marketing.channels import Channel  # noqa: PLC0415
+    from jidi.marketing.service import notice  # noqa: PLC0415
+
+    h = auth(register(client, sms, phone=CHILD))
+    uid = user_id(client, h)
+    sms_on = next(st for st in container.marketing.states(uid, "zh_CN") if st.channel is Channel.SMS)
+    container.marketing.grant(uid, "sms", sms_on.token)  # given before anyone knew the age
+
+    def live() -> bool:
+        with container.uow() as s:
+            return container.consents.is_live(s, uid, Purpose.MARKETING_SMS)
+
+    def opens() -> bool:
+        with container.uow() as s:
+            try:
+                privacy.open(container.accounts.phone(s, uid), for_=Purpose.MARKETING_SMS, actor=Actor.system())
+            except privacy.ConsentRequired:
+                return False
+            return True
+
+    assert live() and opens()
+    clock.advance(seconds=61)
+    assert state(client, h, years_ago(clock, 10)).status_code == 200
+    assert not live() and not opens()  # ended as the age was stated
+    with container.uow() as s:
+        assert container.consents.history(s, uid, Purpose.MARKETING_SMS)[-1].how == "age_rule"
+    consented(client, sms, clock, h)
+    # The child cannot consent alone, on any page or the API.
+    offer = client.get("/api/v1/me/consents/marketing_sms/offer", headers=h).json()
+    r = client.post("/api/v1/me/consents/marketing_sms", json={"token": offer["token"], "text_sha256": offer["text_sha256"]}, headers=h)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "consent_by_guardian"
+    assert not live()
+    # A consent of the child's that is in the ledger anyway (recorded before the ledger) opens nothing.
+    with container.uow() as s:
+        container.consents.import_grant(s, uid, Purpose.MARKETING_SMS, version="2026-01-01", at=clock.now)
+    assert not live() and not opens()
+    with container.uow() as s:
+        assert uid not in container.marketing.languages(s, [uid], Channel.SMS)  # no campaign reaches the child
+    # The guardian's explicit consent does, while the guardian's consent to the account holds.
+    with container.uow() as s:
+        container.consents.record_grant(s, uid, Purpose.MARKETING_SMS, notice(Channel.SMS, "zh_CN"), how="guardian",
+                                        how_ref="guardian, by phone")
+    assert live() and opens()
+    with container.uow() as s:
+        container.consents.withdraw(s, uid, Separate.SENSITIVE_MINOR, how="guardian")
+    assert not live()
+
+
+def test_an_adults_consent_recorded_before_the_ledger_still_counts(client, sms, clock, container):
+    h = auth(register(client, sms, phone=ADULT))
+    uid = user_id(client, h)
+    clock.advance(seconds=61)
+    assert state(client, h, years_ago(clock, 30)).status_code == 200
+    with container.uow() as s:
+        container.consents.import_grant(s, uid, Purpose.MARKETING_SMS, version="2026-01-01", at=clock.now)
+    with container.uow() as s:
+        assert container.consents.is_live(s, uid, Purpose.MARKETING_SMS)
+        assert privacy.open(container.accounts.phone(s, uid), for_=Purpose.MARKETING_SMS, actor=Actor.system()) == ADULT
+
+
 def test_withdrawing_in_the_consent_ledger_erases_too(client, sms, clock, container, child):
     uid = user_id(client, child)
     consented(client, sms, clock, child)

@@ -260,6 +260,28 @@ def test_a_campaign_reaches_each_channel_with_the_opt_out_in_every_sms(container
     assert len(container.marketing.gateways["push"].taken) == 2 and len(container.marketing.gateways["call"].taken) == 2
 
 
+def test_each_person_gets_marketing_in_the_language_they_agreed_in(container, sms, audience):
+    """Bob turned SMS and in-app marketing on from the English settings page: the campaign reaches him in English (the
+    opt-out instruction too), Alice in Chinese; his reply N is confirmed in English."""
+    bob = audience["bob"]
+    with container.uow() as s:
+        for ch in (Channel.SMS, Channel.EMAIL):
+            container.consents.withdraw(s, bob, ch.purpose, how="page")
+    state = next(st for st in container.marketing.states(bob, "en") if st.channel is Channel.SMS)
+    assert "I agree that jidi may send me" in state.notice
+    container.marketing.grant(bob, "sms", state.token)
+    admin, cid = _campaign(container, channels=("sms",))
+    assert container.marketing.queue(admin, cid) == 2
+    texts = {to: text for to, text in sms.sent if "八折" in text or "20% off" in text}
+    assert texts == {ALICE: "双十二寄件八折 回复N退订", BOB: "20% off parcels this week Reply N to opt out"}
+    with container.uow() as s:
+        assert container.marketing.languages(s, [audience["alice"], bob], Channel.SMS) == {audience["alice"]: "zh_CN", bob: "en"}
+    assert container.marketing.simulate_reply(BOB, "TD") == "opted_out"
+    assert sms.sent[-1][0] == BOB and sms.sent[-1][1].startswith("[jidi] You will no longer receive marketing SMS")
+    assert container.marketing.simulate_reply(ALICE, "N") == "opted_out"
+    assert sms.sent[-1][0] == ALICE and "营销短信" in sms.sent[-1][1]
+
+
 @pytest.mark.promise("JD-6.4.2(1)", "JD-6.4.2(2)")
 def test_consent_is_checked_when_the_job_sends_not_when_the_campaign_is_queued(container, sms, audience, monkeypatch):
     batches = []

@@ -95,6 +95,25 @@ def test_the_html_of_a_policy_escapes_everything_but_its_own_markup():
     html = str(to_html("# T\n\nA **bold** <script>x</script>\n\n- a & b\n\n| h | k |\n| <b> | c |\n"))
     assert "<strong>bold</strong>" in html and "&lt;script&gt;" in html and "<script>" not in html
     assert "<li>a &amp; b</li>" in html and "<th>h</th>" in html and "<td>&lt;b&gt;</td>" in html
+    # Links go to jidi's own pages only.
+    links = str(to_html("[ours](/minors) [theirs](https://evil.example/) [js](javascript:alert(1)) [q](/a?b=\"c\")"))
+    assert '<a href="/minors">ours</a>' in links and links.count("<a ") == 1
+
+
+@pytest.mark.promise("CN-10.1c", "CN-12.1d")
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_minors_section_links_the_report_page_and_the_guardians_page(client, lang):
+    page = client.get("/privacy", params={"lang": lang}).text
+    report = "未成年人信息举报页面" if lang == "zh_CN" else "report page for minors' information"
+    guardian = "监护人同意页面" if lang == "zh_CN" else "guardian's consent page"
+    assert f'<a href="/minors">{report}</a>' in page.replace("&#x27;", "'")
+    assert f'<a href="/guardian">{guardian}</a>' in page.replace("&#x27;", "'")
+    assert client.get("/minors", params={"lang": lang}).status_code == 200
+
+
+def test_an_age_statement_is_voluntary_unless_the_operator_requires_it():
+    assert Settings().minors_age_statement == "voluntary"
+    assert Settings(minors_age_statement="required").minors_age_statement == "required"
 
 
 # -- the classifier ----------------------------------------------------------------------------------------

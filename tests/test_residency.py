@@ -85,3 +85,54 @@ def test_the_command_line_says_why_it_does_not_start(tmp_path, key_dir, monkeypa
     assert result.exit_code == 1
     assert "storage in US has no declared cross-border transfer" in result.output
     assert "Traceback" not in result.output
+
+
+# -- a share abroad: a reviewed transfer AND the person's separate consent (PIPL art. 39, A20) ------------------------
+@pytest.mark.promise("JD-8.2", "CN-6.1b")
+def test_a_share_abroad_needs_the_declared_transfer_and_the_persons_separate_consent(client, sms, container, monkeypatch):
+    from sqlalchemy import func, select  # noqa: PLC0415
+
+    from jidi.accounts.models import User  # noqa: PLC0415
+    from jidi.privacy import Separate  # noqa: PLC0415
+    from jidi.privacy.consent import Notice  # noqa: PLC0415
+    from jidi.privacy.models import ShareRecord  # noqa: PLC0415
+    from jidi.privacy.sharing import CrossBorderConsentRequired, UndeclaredShare  # noqa: PLC0415
+    from tests.pii import PHONES  # noqa: PLC0415
+    from tests.test_accounts_api import register  # noqa: PLC0415
+
+    monkeypatch.setattr(sharing, "RECIPIENTS", dict(sharing.RECIPIENTS))  # declared after start-up, gone after the test
+    abroad = recipient("sg_broker", "新加坡清关代理", "Singapore customs broker", role=RecipientRole.THIRD_PARTY,
+                       purpose=Purpose.CUSTOMER_SERVICE, basis=LegalBasis.CONSENT, fields=("users.phone",), country="SG")
+    at_home = recipient("cn_broker", "境内清关代理", "Customs broker in mainland China", role=RecipientRole.THIRD_PARTY,
+                        purpose=Purpose.CUSTOMER_SERVICE, basis=LegalBasis.CONSENT, fields=("users.phone",))
+    phone = PHONES[0]
+    register(client, sms, phone=phone)
+    uid = container.accounts.user_id_for_phone(phone)
+    consent = Notice("cb-1", "我同意将我的手机号提供给新加坡清关代理，用于办理清关。")
+
+    def share(to) -> list[str]:
+        with container.uow() as s:
+            return container.shares.disclose(s, to, [s.get(User, uid).phone], reference="customs-1", now=container.clock())
+
+    def recorded() -> int:
+        with container.uow() as s:
+            return s.scalar(select(func.count()).select_from(ShareRecord).where(ShareRecord.recipient == abroad.key))
+
+    assert share(at_home) == [phone]  # in mainland China: no transfer, no separate consent to go abroad
+    with pytest.raises(UndeclaredShare, match="no reviewed cross-border transfer"):
+        share(abroad)  # no transfer declared (nor consent)
+    with container.uow() as s:
+        container.consents.record_grant(s, uid, Separate.CROSS_BORDER, consent, how="page", how_ref="/customs")
+    with pytest.raises(UndeclaredShare):
+        share(abroad)  # the consent alone is not enough either
+    container.settings.cross_border_transfers = [{"covers": "sg_broker", "country": "SG", "review": "PIA-2026-014",
+                                                  "reviewed_on": "2099-01-01"}]
+    with pytest.raises(UndeclaredShare):
+        share(abroad)  # a review dated in the future is no review
+    container.settings.cross_border_transfers = [{"covers": "sg_broker", "country": "SG", **REVIEWED}]
+    assert share(abroad) == [phone] and recorded() == 1  # both: it leaves, recorded
+    with container.uow() as s:
+        container.consents.withdraw(s, uid, Separate.CROSS_BORDER, how="page", how_ref="/privacy/consents")
+    with pytest.raises(CrossBorderConsentRequired):
+        share(abroad)  # the transfer alone is not enough: the consent is withdrawn
+    assert recorded() == 1  # nothing more was recorded

@@ -121,6 +121,7 @@ def bootstrap(
     ledger = open_ledger(settings.ledger_url, settings.tombstone_path)
     vault = Vault(keys, catalog, cipher, ledger.tombstones)
     sms = sms or provider_for(settings.sms_provider)
+    consents = Consents(keys, Secrets(keys), clock, policy or SettingsPolicy(lambda: settings.policy_version))
     c = Container(
         settings=settings,
         engine=engine,
@@ -130,9 +131,11 @@ def bootstrap(
         finder=Finder(vault),
         audit=AuditLog(keys, ledger.checkpoints),
         # Every recipient declared, with where its deletion notices go.
-        shares=ShareRegister(catalog, vault.pseudonym, vault.blind_index, {SMS_GATEWAY.key: sms}),
+        # Abroad only under a reviewed transfer (the settings, read when it matters) and the person's separate consent.
+        shares=ShareRegister(catalog, vault.pseudonym, vault.blind_index, {SMS_GATEWAY.key: sms},
+                             transfers=lambda: _transfers(settings), consent_live=consents.is_live),
         # The privacy policy's current version and text: from the settings until the policy package provides them.
-        consents=Consents(keys, Secrets(keys), clock, policy or SettingsPolicy(lambda: settings.policy_version)),
+        consents=consents,
         secrets=Secrets(keys),
         sms=sms,
         wechat=wechat or SimulatedWechat(),
@@ -161,15 +164,22 @@ def bootstrap(
     return c
 
 
+def _transfers(settings: Settings) -> list:
+    """The declared cross-border transfers; ResidencyError when one cannot be read."""
+    from jidi.privacy import residency  # noqa: PLC0415
+
+    try:
+        return [residency.Transfer.parse(raw) for raw in settings.cross_border_transfers]
+    except ValueError as err:
+        raise residency.ResidencyError([str(err)]) from err
+
+
 def _check_residency(settings: Settings, clock: Callable[[], dt.datetime]) -> None:
     """Refuse to start when personal data would leave mainland China without a declared, reviewed transfer."""
     from jidi.privacy import residency  # noqa: PLC0415
     from jidi.privacy.sharing import RECIPIENTS  # noqa: PLC0415
 
-    try:
-        transfers = [residency.Transfer.parse(raw) for raw in settings.cross_border_transfers]
-    except ValueError as err:
-        raise residency.ResidencyError([str(err)]) from err
+    transfers = _transfers(settings)
     today = china_day(clock())
     problems = residency.check(settings.storage_country, [(r.key, r.country) for r in RECIPIENTS.values()], transfers, today)
     if problems:

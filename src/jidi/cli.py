@@ -33,11 +33,10 @@ def migrate() -> None:
     from jidi.migrate import describe, upgrade  # noqa: PLC0415
 
     c = _container()
-    click.echo(describe(*upgrade(c.engine)))
+    # The ledger's carrier: migration 0023 moves the accounts' old consents onto the consent ledger with the key ring.
+    click.echo(describe(*upgrade(c.engine, carry_consents=c.consents.carry_legacy)))
     _reapply(c)
     c.audit.seal(c.uow)  # records from before the chain was keyed are adopted at once
-    if moved := c.accounts.move_policy_consents():
-        click.echo(f"{moved} privacy-policy acceptances moved onto the consent ledger")
 
 
 def _reapply(c) -> None:

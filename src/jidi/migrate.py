@@ -1,6 +1,7 @@
 """Schema migrations with Alembic, on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -19,13 +20,17 @@ def alembic_config(engine: Engine | None = None, url: str | None = None) -> Conf
     return cfg
 
 
-def upgrade(engine: Engine) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Migrate to the newest revision; returns the revisions the database was at before and after (none: it was new)."""
+def upgrade(engine: Engine, carry_consents: Callable[..., int] | None = None,
+            to: str = "heads") -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Migrate to the newest revision (or `to`); returns the revisions the database was at before and after (none: it
+    was new). `carry_consents` (the consent ledger's `carry_legacy`, which needs the key ring) lets migration 0023 carry
+    the consents of the accounts' old table onto the ledger; without it, that migration refuses a table with rows."""
     cfg = alembic_config()
     with engine.begin() as conn:
         before = MigrationContext.configure(conn).get_current_heads()
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "heads")
+        cfg.attributes["carry_consents"] = carry_consents
+        command.upgrade(cfg, to)
         after = MigrationContext.configure(conn).get_current_heads()
     return tuple(sorted(before)), tuple(sorted(after))
 

@@ -26,7 +26,6 @@ feature = Feature(
     # Labels of the facts shown with its rows in "my data" (jidi.rights.export).
     labels={
         "cancelled_at": N_("Cancelled at"),
-        "consents.kind": N_("Consent to"),
         "profile_authorised": N_("Profile shared by WeChat"),
         "revoked_at": N_("Ended at"),
         "used_at": N_("Used at"),

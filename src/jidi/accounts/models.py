@@ -1,4 +1,4 @@
-"""Accounts: users (customers and staff), one-time SMS codes, sessions, consents, WeChat links."""
+"""Accounts: users (customers and staff), one-time SMS codes, sessions, WeChat links (consents are in the consent ledger)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -106,25 +106,6 @@ class AuthSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-
-class Consent(Base):
-    """Consents to the WeChat profile (nickname, avatar): what was accepted, which version, when, through which channel.
-    The privacy policy's acceptances are in the consent ledger (jidi.privacy.consent) since migration 0016."""
-
-    __tablename__ = "consents"
-    __label__ = ("同意记录", "Consents")
-    __erase__ = "delete"
-    __retention__ = PartOf("users", {"subject_id": "id"})
-    __nonpersonal__ = ("id", "subject_id", "kind", "version", "channel", "granted_at", "withdrawn_at")
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    kind: Mapped[str] = mapped_column(String(40))  # wechat_profile (privacy_policy before the consent ledger)
-    version: Mapped[str] = mapped_column(String(40))
-    channel: Mapped[str] = mapped_column(String(20))  # web | api | wechat
-    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class WechatLink(Base):

@@ -17,12 +17,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from jidi import errors, privacy, ratelimit, values
-from jidi.accounts.models import AuthSession, Consent, SmsCode, User, WechatLink
+from jidi.accounts.models import AuthSession, SmsCode, User, WechatLink
 from jidi.accounts.wechat import WechatIdentity
 from jidi.i18n import N_
 from jidi.kit import gates
 from jidi.privacy import (
-    Actor, Agreement, Personal, Purpose, Role, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
+    Actor, Agreement, Notice, Personal, Purpose, Role, hash_password, needs_rehash, new_totp_secret, totp_now, totp_ok, totp_uri, verify_password,
 )
 from jidi.ratelimit import Limit
 
@@ -72,6 +72,11 @@ class AccountFacts:
     role: Role
     active: bool
     phone_index: bytes | None
+
+
+# What WeChat's authorisation prompt asks (in WeChat's language of the mainland): recorded with the consent.
+WECHAT_PROFILE_NOTICE = Notice("wechat-profile-1", "允许 jidi 获取你的微信昵称和头像，用于在你的 jidi 账号中显示。"
+                                                   "你可以随时在“我的个人信息”中撤回，撤回后我们删除已保存的昵称和头像。")
 
 
 class Accounts:
@@ -387,19 +392,6 @@ class Accounts:
         self.c.consents.record_grant(s, subject_id, Agreement.PRIVACY_POLICY, self.c.consents.policy.current(locale, s),
                                      how=how, how_ref=ref)
 
-    def move_policy_consents(self) -> int:
-        """Move the policy acceptances recorded before the consent ledger (the `consents` table) onto it, once: their
-        subjects become keyed pseudonyms, which needs the key ring (`jidi migrate`). Returns how many."""
-        with self.c.uow() as s:
-            rows = list(s.scalars(select(Consent).where(Consent.kind == "privacy_policy").order_by(Consent.granted_at)))
-            for row in rows:
-                self.c.consents.import_grant(s, row.subject_id, Agreement.PRIVACY_POLICY, version=row.version,
-                                             at=row.granted_at, how_ref=row.channel)
-                if row.withdrawn_at is not None:
-                    self.c.consents.withdraw(s, row.subject_id, Agreement.PRIVACY_POLICY, how="imported")
-                s.delete(row)
-        return len(rows)
-
     def customers_to_notify(self, s: Session, after: uuid.UUID | None = None, limit: int = 1000) -> list[tuple[uuid.UUID, Personal]]:
         """Active customer accounts with a mobile number, in id order from `after`: (user id, sealed number) for a
         notice every customer gets (a material change of the privacy policy, JD-9.2)."""
@@ -666,17 +658,13 @@ class Accounts:
             link.profile_authorised = False
             link.nickname = None
             link.avatar_url = None
-        self._withdraw_consents(s, user_id, "wechat_profile", now)
+        if self.c.consents.is_live(s, user_id, Agreement.WECHAT_PROFILE):
+            self.c.consents.withdraw(s, user_id, Agreement.WECHAT_PROFILE, how="page", how_ref="rights: withdrawal request")
 
     def withdraw_email(self, s: Session, user_id: uuid.UUID, now: dt.datetime) -> None:
         user = s.get(User, user_id)
         user.email = None
         user.updated_at = now
-
-    @staticmethod
-    def _withdraw_consents(s: Session, user_id: uuid.UUID, kind: str, now: dt.datetime) -> None:
-        s.execute(update(Consent).where(Consent.subject_id == user_id, Consent.kind == kind, Consent.withdrawn_at.is_(None))
-                  .values(withdrawn_at=now))
 
     # -- WeChat ----------------------------------------------------------------------------------------
     def wechat_login(self, ident: WechatIdentity, kind: str = "web") -> LoginResult | None:
@@ -710,5 +698,6 @@ class Accounts:
         link.profile_authorised = ident.profile_authorised
         link.nickname = ident.nickname
         link.avatar_url = ident.avatar_url
-        if ident.profile_authorised:
-            s.add(Consent(id=uuid.uuid4(), subject_id=link.user_id, kind="wechat_profile", version="1", channel="wechat", granted_at=self.c.clock()))
+        if ident.profile_authorised:  # WeChat's own prompt asked; the ledger keeps what it said (once per text)
+            self.c.consents.record_grant(s, link.user_id, Agreement.WECHAT_PROFILE, WECHAT_PROFILE_NOTICE, how="wechat",
+                                         how_ref="profile authorised")

@@ -82,7 +82,7 @@ def offer(topic: TopicPath, user: ApiUser, c: ContainerDep, loc: LocaleDep) -> O
     return OfferOut(topic=o.topic.value, version=o.version, text=text, text_sha256=o.sha256, token=o.token)
 
 
-@router.post("/me/consents/{topic}", response_model=ConsentOut, status_code=201, responses=errors_for(400, 401))
+@router.post("/me/consents/{topic}", response_model=ConsentOut, status_code=201, responses=errors_for(400, 401, 403))
 def give(topic: TopicPath, body: GrantIn, user: ApiUser, c: ContainerDep, loc: LocaleDep) -> ConsentOut:
     """Give one consent, from its offer."""
     c.consent_center.give(user.id, topic, body.token, body.text_sha256, how="api", how_ref="/api/v1/me/consents")

@@ -28,6 +28,7 @@ HOW_LABELS = {
     "agent": N_("through customer service"), "guardian": N_("by a guardian"), "wechat": N_("through WeChat"),
     "demo": N_("demo data"), "account_closed": N_("account closed"), "imported": N_("recorded before the consent ledger"),
     "signal": N_("by a Do Not Track or Global Privacy Control signal of the browser"),
+    "age_rule": N_("ended when you stated an age under which only a guardian consents"),
 }
 assert set(HOW_LABELS) == HOW
 DONE = {"granted": N_("Your consent is recorded."),

@@ -33,6 +33,7 @@ from jidi.guardians.models import ACTIVE, OPEN, PENDING, WAITING, WITHDRAWN, Age
 from jidi.i18n import N_, china_day, gettext_for
 from jidi.kit.gates import account_gate
 from jidi.privacy import Actor, Notice, Personal, Purpose, Role, Separate
+from jidi.privacy.consent import guardian_only
 
 RELATIONS = {"parent": N_("Parent"), "guardian": N_("Legal guardian")}
 MAX_REPORT = 2000
@@ -187,7 +188,16 @@ class Guardians:
             row = AgeStatement(id=uuid.uuid4(), user_id=user_id, status=WAITING if minor else OPEN, created_at=self.c.clock())
             row.birth_date = birth.isoformat()
             s.add(row)
+            if minor:
+                self._end_own_consents(s, user_id)
         return self.status(user_id)
+
+    def _end_own_consents(self, s: Session, user_id: uuid.UUID) -> None:
+        """A child's own consents (marketing, separate consents) end when the age is stated: only the guardian consents
+        for a child (JD-7.1b, ZK-6.2); the consent ledger then refuses the child's own (jidi.privacy.consent)."""
+        for topic, ev in self.c.consents.states(s, user_id).items():
+            if ev is not None and ev.live and guardian_only(topic):
+                self.c.consents.withdraw(s, user_id, topic, how="age_rule", how_ref="guardians: under the minors' age")
 
     @staticmethod
     def _birth_date(raw: str | dt.date) -> dt.date:

@@ -64,6 +64,19 @@ def notice(ch: Channel, locale: str) -> Notice:
     return Notice(NOTICE_VERSION, _NOTICE[lang].format(channel=_CHANNEL_WORDS[lang][ch]))
 
 
+_KNOWN_TEXTS = {notice(ch, lang).sha256: lang for ch in Channel for lang in _NOTICE}
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def campaign_text(camp: Campaign, ch: Channel, lang: str) -> str:
+    """What one person gets: the campaign's text in their language; an SMS ends with the opt-out instruction in it."""
+    text = camp.text_en if lang == "en" else camp.text_zh
+    return with_opt_out(text, lang) if ch is Channel.SMS else text
+
+
 # -- errors -----------------------------------------------------------------------------------------------------
 def unknown_channel() -> AppError:
     return AppError("invalid_field", N_("Please check the field: {field}."), 422, field=N_("channel"))
@@ -131,6 +144,27 @@ class Marketing:
     @senders.setter
     def senders(self, value) -> None:  # a benchmark or a test hands in its own
         self._senders = value
+
+    # -- the language a person reads marketing in ------------------------------------------------------------
+    def languages(self, s: Session, user_ids, ch: Channel) -> dict[uuid.UUID, str]:
+        """Those among `user_ids` with a live consent on `ch`, each with the language of the text they agreed to (the
+        settings page shows it in the page's language): marketing reaches them in it. A consent whose text is not
+        known (imported from before the ledger) is answered in the deployment's default language."""
+        default = _lang(self.c.settings.default_locale)
+        out: dict[uuid.UUID, str] = {}
+        seen: dict[str, str] = {}
+        for uid, digest in self.c.consents.live_texts(s, user_ids, ch.purpose).items():
+            if digest is None:
+                out[uid] = default
+                continue
+            if digest not in seen:
+                if digest in _KNOWN_TEXTS:
+                    seen[digest] = _KNOWN_TEXTS[digest]
+                else:  # a text of an earlier notice version: its language is the one it is written in
+                    body = self.c.consents.text(s, digest)
+                    seen[digest] = default if body is None else ("zh_CN" if _has_chinese(body) else "en")
+            out[uid] = seen[digest]
+        return out
 
     # -- consent per channel -------------------------------------------------------------------------------
     def states(self, user_id: uuid.UUID, locale: str) -> list[ChannelState]:
@@ -238,12 +272,13 @@ class Marketing:
                 log.info("inbound SMS from a number with no account: ignored")
             elif not is_opt_out(msg.text):
                 outcome = "not_opt_out"
-            elif not self.c.consents.is_live(s, user_id, Purpose.MARKETING_SMS):
+            elif (lang := self.languages(s, [user_id], Channel.SMS).get(user_id)) is None:
                 outcome = "not_live"
             else:
                 self.c.consents.withdraw(s, user_id, Purpose.MARKETING_SMS, how="sms_reply", how_ref=msg.message_id[:80])
+                # Confirmed in the language the person agreed to marketing SMS in.
                 self.c.notifier.queue_sms(s, subject_id=user_id, phone=self.c.accounts.phone(s, user_id),
-                                          template="marketing_opted_out", locale="zh_CN")
+                                          template="marketing_opted_out", locale=lang)
                 outcome = "opted_out"
             try:
                 with s.begin_nested():
@@ -404,9 +439,10 @@ class Marketing:
             quiet = dict(((q.user_id, (q.start_hour, q.end_hour)) for q in s.scalars(
                 select(QuietHours).where(QuietHours.user_id.in_({r.user_id for r in rows}))))) if rows else {}
             for ch, group in by_channel.items():
-                # The consent as it is now, at hand-over: whatever it was when the campaign was queued.
-                live = self.c.consents.live_among(s, {r.user_id for r in group}, ch.purpose)
-                text = with_opt_out(camp.text_zh, "zh_CN") if ch is Channel.SMS else camp.text_zh
+                # The consent as it is now, at hand-over: whatever it was when the campaign was queued; and the
+                # language the person agreed in, which the message is sent in.
+                live = self.languages(s, {r.user_id for r in group}, ch)
+                texts = {lang: campaign_text(camp, ch, lang) for lang in ("zh_CN", "en")}
                 sender = self.senders[ch]
                 for r in group:
                     if r.user_id not in live:
@@ -417,7 +453,7 @@ class Marketing:
                         outcome.setdefault(("deferred", wait), []).append(r.id)
                         continue
                     try:  # (a gateway that fails after the share was recorded leaves the record: the register errs on the safe side)
-                        ok = sender.send(s, r.user_id, cid, text, str(r.id), now)
+                        ok = sender.send(s, r.user_id, cid, texts[live[r.user_id]], str(r.id), now)
                     except Exception as exc:  # noqa: BLE001  a gateway that failed: tried again later, the rest go on
                         log.warning("marketing %s delivery failed (%s): retried later", ch.value, type(exc).__name__)
                         outcome.setdefault(("deferred", now + DEFERRED_RETRY), []).append(r.id)

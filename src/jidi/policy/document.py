@@ -1,6 +1,6 @@
 """The written sections of the privacy policy, filled in from its structured content (jidi.policy.content), and the
 two forms a policy takes: its text in each language (a small markup: `#` headings, paragraphs, `- ` lists, `|` table
-rows, `**bold**` key clauses), and that text as HTML.
+rows, `**bold**` key clauses, `[links](/a-page)` to jidi's own pages), and that text as HTML.
 
 The prose is English message ids translated with the catalogs (`make i18n-update`), so both languages come from one
 place; the facts (names, contacts, fields, recipients, periods, deadlines) come from the content only. A published
@@ -31,6 +31,11 @@ def t(message: str, **values) -> list[str]:
 
 def _join(items: list[list[str]], sep: tuple[str, str] = ("、", ", ")) -> list[str]:
     return [sep[i].join(x[i] for x in items) for i in range(2)]
+
+
+def _link(text: list[str], path: str) -> list[str]:
+    """A link to one of jidi's own pages, in the policy's markup (`to_html` makes it an <a>)."""
+    return [f"[{x}]({path})" for x in text]
 
 
 def _contacts(op: dict) -> list[list[str]]:
@@ -188,9 +193,12 @@ def blocks(content: dict, version: str, effective_on: dt.date, published_on: dt.
                "or guardian, who should read this policy first; we treat all personal information of children under "
                "14 as sensitive.**"), age=minors["age"]))
     p(t(N_("We use or disclose a minor's information only where the law allows, the guardian explicitly agrees, or it "
-           "is needed to protect the minor. If we learn that we collected it without the guardian's verifiable consent, "
-           "or the guardian withdraws consent, we delete it as soon as possible. Tell {contact} if you think we hold a "
-           "minor's information improperly."), contact=op["protection_contact"]))
+           "is needed to protect the minor: a consent the minor gives alone counts for nothing, only the guardian's does. "
+           "If we learn that we collected it without the guardian's verifiable consent, or the guardian withdraws "
+           "consent, we delete it as soon as possible. A guardian gives and withdraws consent on the {guardian_page}. If "
+           "you think we hold a minor's information improperly, tell us on the {report_page} or tell {contact}."),
+        contact=op["protection_contact"], guardian_page=_link(t(N_("guardian's consent page")), "/guardian"),
+        report_page=_link(t(N_("report page for minors' information")), "/minors")))
 
     h(2, t(N_("11. Where your information is stored")))
     if content["cross_border"]["transfers"]:
@@ -257,10 +265,12 @@ def text_hash(text_zh: str, text_en: str) -> str:
 
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+# A link to one of jidi's own pages: a path, never another site (nothing in a policy sends a reader elsewhere unasked).
+_LINK = re.compile(r"\[([^\[\]]+)\]\((/[a-z0-9/_-]*)\)")
 
 
 def _inline(s: str) -> str:
-    return _BOLD.sub(r"<strong>\1</strong>", html.escape(s, quote=True))
+    return _LINK.sub(r'<a href="\2">\1</a>', _BOLD.sub(r"<strong>\1</strong>", html.escape(s, quote=True)))
 
 
 def to_html(source: str) -> Markup:

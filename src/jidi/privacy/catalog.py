@@ -113,6 +113,8 @@ class Agreement(enum.Enum):
     # Analytics and marketing tracking across pages: jidi does none, and a browser's Do Not Track or Global Privacy
     # Control signal is recorded as a refusal of it (ZK-2.3), so that none may be started for that person later.
     TRACKING = "tracking"
+    # The WeChat nickname and avatar, kept only while the person authorises WeChat to give them to us.
+    WECHAT_PROFILE = "wechat_profile"
 
 
 # What a consent record is about: a purpose (with consent as its basis), a separate consent, or the policy.
@@ -172,6 +174,7 @@ LABELS = {
     Separate.PUBLIC_DISCLOSURE: ("公开您的个人信息", "Making your personal data public"),
     Separate.CROSS_BORDER: ("向中华人民共和国境外提供您的个人信息", "Transferring your personal data outside mainland China"),
     Agreement.PRIVACY_POLICY: ("隐私政策", "Privacy policy"),
+    Agreement.WECHAT_PROFILE: ("使用您的微信昵称和头像", "Using your WeChat nickname and avatar"),
 }
 
 

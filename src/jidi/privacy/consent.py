@@ -9,6 +9,12 @@ opening that is audited records the basis it rested on in the audit record (`Aud
 ledger once per subject and topic per transaction (`open_all` of many subjects: one query); a transaction that
 records a consent event asks again, and one that starts after a withdrawal committed sees it.
 
+**A child's consents** (JD-7.1b, CN-10.2b, ZK-6.2). A subject whose guardian's consent (`Separate.SENSITIVE_MINOR`,
+recorded by jidi.guardians) is in the ledger is a child: a use on consent or a separate consent is live for them only
+if their guardian gave it (how "guardian") while the guardian's own consent is live; `grant`/`record_grant` refuse a
+child's own consent (`consent_by_guardian`, 403). So a child's data is opened only for the uses the policy declares,
+which the guardian agreed to, and for what the guardian explicitly agreed to besides.
+
 **Topics.** What a consent is about (`Topic`): a purpose whose basis is consent (`Purpose.MARKETING_SMS` … one per
 channel), a separate consent (`Separate`: sensitive data, another processor, public disclosure, cross-border; each
 asked for on its own, never bundled) or the privacy policy (`Agreement.PRIVACY_POLICY`). `CONSENTABLE` lists the
@@ -38,13 +44,16 @@ A record whose HMAC does not match (inserted or edited by hand) grants nothing a
   raises `consent_not_given()` and records nothing; a handler's failure rolls the withdrawal back with it.
 * `withdraw_all(s, subject_id, how="account_closed")`: every live consent, as an account is cancelled (JD-6.4.3a).
 * `is_live(s, subject_id, topic)`, `live_among(s, subject_ids, topic)`: whether the newest valid record is a grant
-  (`live_among`: for many subjects at once, e.g. a marketing send checking its batch at send time).
+  (`live_among`: for many subjects at once, e.g. a marketing send checking its batch at send time); `live_texts`: the
+  same with the hash of the text each consent was given to (the language a person agreed in).
 * `states(s, subject_id) -> {topic: Event | None}`, `history(s, subject_id, topic=None) -> [Event]`.
 * `proof(s, subject_id, topic) -> Proof | None`: the newest grant with the exact text, its version and hash (checked
   against the text kept), how and when, and the withdrawal that ended it, if any.
 * `verify(s) -> [str]`: records whose HMAC or text does not match.
 
-* `import_grant(s, subject_id, topic, version=..., at=...)`: a consent recorded before the ledger (its text unknown).
+* `import_grant(s, subject_id, topic, version=..., at=...)`: a consent recorded before the ledger (its text unknown);
+  `carry_legacy(connection, rows)`: migration 0023 carries the accounts' old `consents` table (policy acceptances,
+  WeChat-profile authorisations) onto the ledger with it (`jidi migrate` hands it to the migration).
 
 The privacy policy itself comes from a `PolicySource` (`current(locale) -> Notice`: version, text, `sha256`), given to
 `bootstrap(policy=...)`. Until the policy package provides one, `SettingsPolicy` gives `settings.policy_version` and
@@ -69,6 +78,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from jidi.db import is_postgresql
@@ -86,12 +96,19 @@ log = logging.getLogger(__name__)
 
 GRANT, WITHDRAW, REFUSE = "grant", "withdraw", "refuse"
 # How a consent was given or withdrawn; `how_ref` says where (a page id, an agent's pseudonym, a guardian reference).
-HOW = frozenset({"page", "api", "sms_reply", "agent", "guardian", "wechat", "demo", "account_closed", "imported", "signal"})
+HOW = frozenset({"page", "api", "sms_reply", "agent", "guardian", "wechat", "demo", "account_closed", "imported", "signal",
+                 "age_rule"})
 # The topics a person gives and withdraws on their own consents page: marketing per channel and the separate consents.
 # A minor's data is consented to by the guardian, on the guardian's pages (jidi.guardians), never by the minor.
 CONSENTABLE: tuple[Topic, ...] = (*MARKETING, *(s for s in Separate if s is not Separate.SENSITIVE_MINOR))
 OFFER_TTL_SECONDS = 3600
 _TOKEN_PURPOSE = "consent-offer"
+
+
+def _aware(value: object) -> dt.datetime:
+    """A time read from a table (SQLite gives naive UTC, or a string): aware, in UTC."""
+    at = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.timezone.utc)
 
 
 def topic_of(value: str) -> Topic:
@@ -112,6 +129,11 @@ def consent_not_given() -> AppError:
 def invalid_consent_post() -> AppError:
     return AppError("invalid_consent_post", N_("This consent form is not valid any more (expired, already used or changed). "
                                                "Please reload the page and try again."), 400)
+
+
+def consent_by_guardian() -> AppError:
+    return AppError("consent_by_guardian", N_("This account belongs to a child: this consent can only be given by their parent "
+                                              "or guardian."), 403)
 
 
 def unknown_topic() -> AppError:
@@ -221,7 +243,7 @@ _LIVE = "jidi_consent_live"  # session.info: (subject, topic) -> live, as found 
 
 
 def live_among(session: Session, keys: KeyRing, subject_ids: Iterable[uuid.UUID], topic: Topic) -> set[uuid.UUID]:
-    """The subjects among `subject_ids` whose newest valid record about `topic` is a grant: one query for all those
+    """The subjects among `subject_ids` whose consent to `topic` is live (`_live_query`): one query for all those
     not asked yet in this transaction (the answers are kept until it ends, or until it records a consent event: a
     withdrawal committed elsewhere stops every transaction that starts after it)."""
     known: dict[tuple[uuid.UUID, str], bool] = session.info.setdefault(_LIVE, {})
@@ -242,9 +264,13 @@ def _forget_answers(session: Session, transaction: object) -> None:
     session.info.pop(_LIVE, None)
 
 
-def _live_query(session: Session, keys: KeyRing, subject_ids: list[uuid.UUID], topic: Topic) -> set[uuid.UUID]:
-    audit_key, mac_key = keys.derived("audit"), keys.derived("consent")
-    by_pseudonym = {audit.pseudonym(audit_key, sid): sid for sid in subject_ids}
+def guardian_only(topic: Topic) -> bool:
+    """Whether a child's consent to `topic` counts only when their guardian gave it (JD-7.1b, CN-10.2b, ZK-6.2): every
+    use on consent and every separate consent, but not the guardian's own consent nor the policy's acceptance."""
+    return isinstance(topic, Purpose) or (isinstance(topic, Separate) and topic is not Separate.SENSITIVE_MINOR)
+
+
+def _newest_rows(session: Session, by_pseudonym: Mapping[str, uuid.UUID], topic: Topic) -> Iterable[_Content]:
     if len(by_pseudonym) == 1:  # the common case, straight down the index
         (only,) = by_pseudonym
         stmt = (select(*_CONTENT).where(ConsentRecord.subject == only, ConsentRecord.topic == topic.value)
@@ -254,13 +280,33 @@ def _live_query(session: Session, keys: KeyRing, subject_ids: list[uuid.UUID], t
                                                           ConsentRecord.topic == topic.value)
                   .group_by(ConsentRecord.subject))
         stmt = select(*_CONTENT).where(ConsentRecord.id.in_(newest))
-    live = set()
-    for rec in session.execute(stmt):  # rows, not entities: the columns the MAC covers, nothing loaded into the session
+    return session.execute(stmt)  # rows, not entities: nothing loaded into the session
+
+
+def _live_query(session: Session, keys: KeyRing, subject_ids: list[uuid.UUID], topic: Topic) -> dict[uuid.UUID, str | None]:
+    """The subjects whose newest valid record about `topic` is a grant, each with the hash of the text they agreed to.
+
+    **A child's data** (JD-7.1b, CN-10.2b, ZK-6.2): a subject whose guardian's consent is in the ledger (topic
+    `sensitive_minor`) is a child; for them a consent to a use on consent or a separate consent counts only if their
+    guardian gave it (how "guardian") and the guardian's own consent is live. What the child agreed to alone opens
+    nothing: the guardian consented to the uses the policy declares, and to nothing more."""
+    audit_key, mac_key = keys.derived("audit"), keys.derived("consent")
+    by_pseudonym = {audit.pseudonym(audit_key, sid): sid for sid in subject_ids}
+    live: dict[uuid.UUID, str | None] = {}
+    how: dict[uuid.UUID, str] = {}
+    for rec in _newest_rows(session, by_pseudonym, topic):
         if not _valid(mac_key, rec):
             log.warning("consent ledger: a record's mac does not match; it grants nothing (run `jidi consent verify`)")
             continue
         if rec.action == GRANT:
-            live.add(by_pseudonym[rec.subject])
+            sid = by_pseudonym[rec.subject]
+            live[sid], how[sid] = rec.text_sha256, rec.how
+    if live and guardian_only(topic):
+        children = {p: sid for p, sid in by_pseudonym.items() if sid in live}
+        for rec in _newest_rows(session, children, Separate.SENSITIVE_MINOR):  # any record makes the subject a child
+            sid = children[rec.subject]
+            if not _valid(mac_key, rec) or rec.action != GRANT or how[sid] != "guardian":
+                del live[sid]
     return live
 
 
@@ -354,10 +400,12 @@ class Consents:
             raise invalid_consent_post()
         if s.scalar(select(ConsentRecord.id).where(ConsentRecord.nonce == nonce)) is not None:
             raise invalid_consent_post()  # replayed
+        self._by_guardian_if_child(s, subject_id, topic, how)
         return self._append(s, subject_id, topic, GRANT, str(data.get("v", "")), digest, how, how_ref, nonce)
 
     def record_grant(self, s: Session, subject_id: uuid.UUID, topic: Topic, notice: Notice, *, how: str,
                      how_ref: str = "") -> Event:
+        self._by_guardian_if_child(s, subject_id, topic, how)
         digest = self.keep_text(s, notice)
         newest = self._newest(s, subject_id, topic)
         if newest is not None and newest.live and newest.sha256 == digest and newest.version == notice.version:
@@ -374,6 +422,40 @@ class Consents:
         s.add(rec)
         s.flush()
         return _event(self._mac_key, rec)
+
+    def _by_guardian_if_child(self, s: Session, subject_id: uuid.UUID, topic: Topic, how: str) -> None:
+        """A child does not consent alone: only their guardian does (JD-7.1b, PIPL art. 31)."""
+        if how != "guardian" and guardian_only(topic) and self.is_child(s, subject_id):
+            raise consent_by_guardian()
+
+    def carry_legacy(self, connection: Connection, rows: Sequence[Mapping[str, object]]) -> int:
+        """Migration 0023: the consents the accounts kept in their own table before the ledger (the policy's
+        acceptances, the WeChat profile's authorisations) become ledger records, in the migration's transaction (their
+        subjects become keyed pseudonyms, which needs the key ring). Each row: subject_id, kind, version, channel,
+        granted_at, withdrawn_at. Returns how many were carried over."""
+        kinds = {"privacy_policy": Agreement.PRIVACY_POLICY, "wechat_profile": Agreement.WECHAT_PROFILE}
+        s = Session(bind=connection)  # joins the migration's transaction, never commits it
+        try:
+            for row in sorted(rows, key=lambda r: (str(r["granted_at"]), str(r["subject_id"]))):
+                topic = kinds.get(str(row["kind"]))
+                if topic is None:
+                    raise ValueError(f"a consent of an unknown kind cannot be carried over: {row['kind']!r}")
+                subject = row["subject_id"] if isinstance(row["subject_id"], uuid.UUID) else uuid.UUID(str(row["subject_id"]))
+                self.import_grant(s, subject, topic, version=str(row["version"]), at=_aware(row["granted_at"]),
+                                  how_ref=str(row["channel"] or ""))
+                if row.get("withdrawn_at") is not None:
+                    self._import_withdrawal(s, subject, topic, str(row["version"]), _aware(row["withdrawn_at"]))
+            s.flush()
+        finally:
+            s.close()
+        return len(rows)
+
+    def _import_withdrawal(self, s: Session, subject_id: uuid.UUID, topic: Topic, version: str, at: dt.datetime) -> None:
+        rec = ConsentRecord(subject=self.pseudonym(subject_id), topic=topic.value, action=WITHDRAW, version=version[:40],
+                            text_sha256=None, how="imported", how_ref="", at=at, nonce=None)
+        rec.mac = _mac(self._mac_key, rec)
+        s.add(rec)
+        s.flush()
 
     # -- withdrawing ----------------------------------------------------------------------------------------------
     def withdraw(self, s: Session, subject_id: uuid.UUID, topic: Topic, *, how: str, how_ref: str = "") -> Event:
@@ -409,11 +491,21 @@ class Consents:
 
     # -- reading -------------------------------------------------------------------------------------------------
     def is_live(self, s: Session, subject_id: uuid.UUID, topic: Topic) -> bool:
-        ev = self._newest(s, subject_id, topic)
-        return ev is not None and ev.live
+        return subject_id in live_among(s, self.keys, (subject_id,), topic)
 
     def live_among(self, s: Session, subject_ids: Iterable[uuid.UUID], topic: Topic) -> set[uuid.UUID]:
         return live_among(s, self.keys, subject_ids, topic)
+
+    def live_texts(self, s: Session, subject_ids: Iterable[uuid.UUID], topic: Topic) -> dict[uuid.UUID, str | None]:
+        """Like `live_among`, with the hash of the text each live consent was given to (None: imported, text unknown):
+        what a feature needs to answer in the language the person agreed in."""
+        ids = list(dict.fromkeys(subject_ids))
+        return _live_query(s, self.keys, ids, topic) if ids else {}
+
+    def is_child(self, s: Session, subject_id: uuid.UUID) -> bool:
+        """Whether a guardian's consent for this subject is in the ledger (given, or given and withdrawn)."""
+        return s.scalar(select(ConsentRecord.id).where(ConsentRecord.subject == self.pseudonym(subject_id),
+                                                       ConsentRecord.topic == Separate.SENSITIVE_MINOR.value).limit(1)) is not None
 
     def history(self, s: Session, subject_id: uuid.UUID, topic: Topic | None = None) -> list[Event]:
         stmt = select(ConsentRecord).where(ConsentRecord.subject == self.pseudonym(subject_id))
@@ -484,6 +576,6 @@ class Consents:
 
 __all__ = [
     "CONSENTABLE", "HOW", "REFUSE", "AppendOnly", "Consents", "Event", "Notice", "Offer", "PolicySource", "Proof",
-    "SettingsPolicy", "consent_not_given", "invalid_consent_post", "live_among", "refuse_bulk_changes", "requires_consent",
+    "SettingsPolicy", "consent_by_guardian", "consent_not_given", "guardian_only", "invalid_consent_post", "live_among", "refuse_bulk_changes", "requires_consent",
     "topic_of", "unknown_topic",
 ]

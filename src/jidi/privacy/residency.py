@@ -75,6 +75,11 @@ def check(storage_country: str, recipients: Iterable[tuple[str, str]], transfers
     return problems
 
 
+def declared(transfers: Iterable[Transfer], covers: str, country: str, today: dt.date) -> bool:
+    """Whether a reviewed transfer (review dated no later than today) covers `covers` in `country`."""
+    return any(t.covers == covers and t.country == country.upper() and t.reviewed_on <= today for t in transfers)
+
+
 def abroad(recipient_country: str) -> bool:
     """Whether handing data to a recipient there is a cross-border transfer (and needs the `cross_border` consent)."""
     return recipient_country.upper() != MAINLAND

@@ -8,6 +8,12 @@ which basis, and the catalog fields it may receive — and opens the values for 
 `ShareRegister.disclose`. That refuses any field outside the declaration or the field's catalog purposes
 (JD-4.2b) and writes the register record in the caller's transaction, so nothing leaves unrecorded.
 
+**Cross-border** (JD-8.2, CN-6.1b, PIPL arts. 38-39, A20): a share to a recipient outside mainland China is refused
+unless a reviewed transfer covering that recipient and country is declared (`JIDI_CROSS_BORDER_TRANSFERS`, read at
+each such share) *and* the subject's separate consent to cross-border transfer (`Separate.CROSS_BORDER`) is live in
+the consent ledger: `UndeclaredShare` for the first, `CrossBorderConsentRequired` (a `ConsentRequired`: 403
+`consent_required`) for the second. Nothing is recorded and nothing leaves.
+
 The register holds no personal data: the subject as the audit log's keyed pseudonym, the fields by catalog key,
 and the reference the recipient knows the data by (our message id, never a phone number). Deletion notices carry
 only those references.
@@ -29,10 +35,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from jidi.db import id_batches, is_postgresql, one_of
 from jidi.events import Event, handles
-from jidi.privacy.catalog import Catalog, FieldSpec, LegalBasis, Purpose
+from jidi.privacy import residency
+from jidi.privacy.catalog import Catalog, FieldSpec, LegalBasis, Purpose, Separate, Topic
 from jidi.privacy.models import ShareRecord
 from jidi.privacy.values import Personal
-from jidi.privacy.vault import PurposeNotAllowed
+from jidi.privacy.vault import ConsentRequired, PurposeNotAllowed
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 class RecipientRole(enum.Enum):
@@ -86,7 +95,17 @@ class DeletionChannel(Protocol):
 
 
 class UndeclaredShare(Exception):
-    """A field was about to leave for a recipient that is not declared to receive it."""
+    """A field was about to leave for a recipient that is not declared to receive it (or abroad, with no reviewed
+    transfer declared for it)."""
+
+
+class CrossBorderConsentRequired(ConsentRequired):
+    """Data was about to leave mainland China without the subject's live separate consent to it (PIPL art. 39)."""
+
+    def __init__(self, spec: FieldSpec, purpose: Purpose):
+        super().__init__(spec, purpose)
+        self.args = (f"{spec.key} may not go abroad for '{purpose.value}': the subject's separate consent to cross-border "
+                     "transfer is not live",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,11 +132,15 @@ class RecipientTotals:
 
 class ShareRegister:
     def __init__(self, catalog: Catalog, pseudonym: Callable[[uuid.UUID], str], blind_index: Callable[[str, str], bytes],
-                 channels: Mapping[str, DeletionChannel]):
+                 channels: Mapping[str, DeletionChannel], *,
+                 transfers: Callable[[], Sequence[residency.Transfer]] = lambda: (),
+                 consent_live: Callable[[Session, uuid.UUID, Topic], bool] | None = None):
         self.catalog = catalog
         self._pseudonym = pseudonym
         self._blind_index = blind_index
         self.channels = dict(channels)
+        self._transfers = transfers          # the declared, reviewed cross-border transfers (settings)
+        self._consent_live = consent_live    # the consent ledger's live check (jidi.privacy.consent)
 
     def problems(self) -> list[str]:
         """Declarations that cannot work: unknown fields, a purpose a field does not allow, no deletion channel."""
@@ -147,6 +170,8 @@ class ShareRegister:
                 raise UndeclaredShare(f"{to.key} is not declared to receive {v.spec.key}")
             if not v.spec.allows(to.purpose):
                 raise PurposeNotAllowed(v.spec, to.purpose)
+        if residency.abroad(to.country):
+            self._check_transfer(session, to, values[0], uuid.UUID(next(iter(subjects))), now)
         phone = next((v._plain for v in values if v.spec.key == to.phone_field), None)
         session.add(ShareRecord(
             id=uuid.uuid4(), recipient=to.key, subject=self._pseudonym(uuid.UUID(subjects.pop())),
@@ -155,6 +180,14 @@ class ShareRegister:
             reference=reference, shared_at=now,
         ))
         return [v._plain for v in values]
+
+    def _check_transfer(self, session: Session, to: Recipient, value: Personal, subject: uuid.UUID, now: dt.datetime) -> None:
+        """A share abroad: a reviewed transfer declared for this recipient and country, and the subject's live separate
+        consent to cross-border transfer (checked in this transaction, so a withdrawal that committed stops it)."""
+        if not residency.declared(self._transfers(), to.key, to.country, now.astimezone(CHINA).date()):
+            raise UndeclaredShare(f"{to.key} is in {to.country}: no reviewed cross-border transfer is declared for it")
+        if self._consent_live is None or not self._consent_live(session, subject, Separate.CROSS_BORDER):
+            raise CrossBorderConsentRequired(value.spec, to.purpose)
 
     def _of_person(self, subject_ids: Iterable[uuid.UUID], identifiers: Mapping[str, set[bytes]], pg: bool) -> Iterator[ColumnElement[bool]]:
         """WHERE clauses (one statement each) for a person's shares: under their subjects, or their phone numbers."""
@@ -241,7 +274,7 @@ class ShareRegister:
             or_(*where), R.deletion_asked_at.is_not(None), R.deletion_notified_at.is_(None))) or 0
 
 
-__all__ = ["DeletionChannel", "RECIPIENTS", "ROLE_LABELS", "Recipient", "RecipientRole", "RecipientTotals", "ShareRegister", "ShareSummary",
+__all__ = ["CrossBorderConsentRequired", "DeletionChannel", "RECIPIENTS", "ROLE_LABELS", "Recipient", "RecipientRole", "RecipientTotals", "ShareRegister", "ShareSummary",
            "UndeclaredShare", "recipient"]
 
 
