@@ -33,7 +33,7 @@ CUSTOMER = ("/", "/me", "/ship", "/orders", "/orders?status=transit", "/orders/{
             "/orders/{awaiting_pickup}/cancel", "/address-book", "/address-book/new", "/address-book/{entry}/delete",
             "/family", "/profile", "/privacy/me", "/privacy/requests", "/privacy/kin", "/privacy/confirm/copy",
             "/settings/permissions", "/cookies",
-            "/ship?again={delivered}", "/help/complaint?waybill_no={delivered}")
+            "/ship?again={delivered}")
 # Staff pages, by the demo staff member who uses them ({request}: the demo's correction request).
 STAFF = {"support": ("/staff",), "privacy": ("/staff", "/staff/privacy", "/staff/privacy/{request}"),
          "courier": ("/staff", "/staff/pickup", "/staff/pickup?waybill_no={awaiting_pickup}"), "admin": ("/staff",)}
