@@ -51,8 +51,9 @@ CUSTOMER = ("/", "/me", "/ship", "/ship?again={delivered}", "/orders", "/orders?
             "/privacy/confirm/withdrawal", "/privacy/confirm/deletion", "/privacy/confirm/cancellation",
             "/privacy", "/privacy/changes/{policy}", "/cookies", "/minors")
 # Staff pages, by the demo staff member who uses them ({officer_request}: the demo's correction request).
-STAFF = {"support": ("/staff", "/staff/consents"),
-         "privacy": ("/staff", "/staff/privacy", "/staff/privacy/{officer_request}", "/staff/minors", "/staff/policy"),
+STAFF = {"support": ("/staff",),
+         "privacy": ("/staff", "/staff/privacy", "/staff/privacy/{officer_request}", "/staff/minors", "/staff/policy",
+                     "/staff/consents"),
          "courier": ("/staff", "/staff/pickup", "/staff/pickup?waybill_no={awaiting_pickup}"),
          "admin": ("/staff", "/staff/marketing", "/staff/marketing/opt-out")}
 # Pages only a form's answer shows (checked after the browser submits the form), by the route's path.
