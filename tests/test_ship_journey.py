@@ -1,5 +1,5 @@
 """The ship journey: an estimate before ordering (with and without JavaScript), pickup slots, insurance, the
-confirmation step, ship again, and the order page's estimated delivery and complaint link."""
+confirmation step, ship again, and the order page's estimated delivery."""
 from __future__ import annotations
 
 import datetime as dt
@@ -58,9 +58,8 @@ def test_estimate_without_javascript_then_confirm_then_place(client, sms, contai
     assert order.price_fen == 4250 and order.insurance_fen == 250
     assert order.pickup_from.astimezone(CHINA).strftime("%Y%m%d%H") == slot
     page = client.get(f"/orders/{waybill_no}").text
-    assert 'data-testid="order-eta"' in page and 'data-testid="order-insurance"' in page and 'data-testid="complain"' in page
+    assert 'data-testid="order-eta"' in page and 'data-testid="order-insurance"' in page
     assert STREETS[1] not in page  # the street addresses stay hidden
-    assert client.get(f"/help/complaint?waybill_no={waybill_no}").status_code == 200
 
 
 def test_ship_again_selects_the_same_entries_by_id_and_a_full_slot_is_not_offered(client, sms, container):

@@ -9,7 +9,9 @@ How a table's rows are tied to a person (an account holder, by user id) follows 
   address book, its sessions, the family numbers it bound);
 * identifier — a blind-index column holds the keyed hash of one of the person's own identifiers (their
   phone number on parcels others sent them, as someone's family number). In a table whose rows another
-  account holds (`__holder__`), such a row is that account's record about the person: `HELD_BY_OTHERS`;
+  account holds (`__holder__`), such a row is that account's record about the person: `HELD_BY_OTHERS`. A row
+  another account only wrote into a record the person shares (`__written_by__`: a waybill's recipient, typed by the
+  sender) stays a record naming them: its writer may open it (jidi.privacy.sealing.holder_of), the person still sees it;
 * part — a foreign key to a row already found (the parties and the pickup record of an order placed).
 
 A table added later is covered without new code; `DataMap.unindexed_links` names any link column without an

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, event, inspect
+from sqlalchemy import Column, Table, event, inspect
 from sqlalchemy.orm import Mapper, QueryContext, Session, UOWTransaction, attributes, object_session, sessionmaker
 
 from jidi.db import Base
@@ -71,6 +71,8 @@ def personal_columns(cls: type) -> Columns:
     out = []
     for prop in mapper.column_attrs:
         col = prop.columns[0]
+        if not isinstance(col, Column):
+            continue  # a column_property read from another table (e.g. OrderParty.written_by): not stored here
         spec = col.info.get("personal")
         if spec is not None:
             out.append((prop.key, dataclasses.replace(spec, table=table.name, column=col.name)))
@@ -83,9 +85,13 @@ def subject_column(row_or_cls: object) -> str:
 
 
 def holder_of(row: Row) -> uuid.UUID | None:
-    """The account keeping a row about another person (`__holder__`, e.g. an address-book entry's owner), if any."""
-    column = getattr(row, "__holder__", None)
-    holder: uuid.UUID | None = getattr(row, column) if column else None
+    """The account that may open a row about another person for self-service, if any: the account keeping it as its
+    own record (`__holder__`, an address-book entry's owner), or the account that wrote it into a record shared with
+    the people it names (`__written_by__`, the account that placed an order, of the order's sender and recipient)."""
+    column = getattr(row, "__holder__", None) or getattr(row, "__written_by__", None)
+    # As loaded, never loaded here: a deferred writer (read only by the query that needs it) is None otherwise, so
+    # such a row opens to nobody but its subject.
+    holder: uuid.UUID | None = row.__dict__.get(column) if column else None
     return holder
 
 

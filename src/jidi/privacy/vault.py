@@ -273,7 +273,7 @@ def open_all(values: Sequence[Personal | None], *, for_: Purpose, actor: audit.A
     The catalog must list the purpose for every field. The system itself (`Actor.system()`) opens a value to
     process it (match, send, print) and nothing more is asked. A person is shown the value: their role must allow
     the purpose, a customer may open only their own data (or a row their account holds about someone, such as an
-    address-book entry), and one audit record per subject, written in the transaction that read the values,
+    address-book entry, or wrote about someone into a record they share, such as the parties of an order it placed), and one audit record per subject, written in the transaction that read the values,
     lists the fields opened.
     """
     present = [v for v in values if v is not None]

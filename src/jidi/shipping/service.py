@@ -10,9 +10,9 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, load_only, object_session
+from sqlalchemy.orm import Session, aliased, load_only, object_session, undefer
 
 from jidi import errors, privacy, regions, values, waybill
 from jidi.db import id_batches, is_postgresql, one_of
@@ -104,6 +104,7 @@ class OrderView:
     pickup_from: dt.datetime | None = None
     pickup_until: dt.datetime | None = None
     status_at: dt.datetime | None = None
+    placed_by_me: bool = False  # the viewer's account placed it (may print its label, reveal its addresses, ship again)
 
     @property
     def refunded_fen(self) -> int:
@@ -126,10 +127,27 @@ class OrderView:
 
 
 @dataclasses.dataclass(frozen=True)
+class ParcelRow:
+    """One parcel in a list (my parcels, the home page): what a row shows, nothing personal but the other party's name
+    (the recipient's on a parcel I sent, the sender's on one sent to me), masked, and opened for its mask only when
+    the row is shown. Regions are the order's own (GB/T 2260 codes), so no party's address is read for a list."""
+    waybill_no: str
+    status: str
+    created_at: dt.datetime
+    price_fen: int
+    item_category: str
+    quantity: int
+    origin_region: str
+    dest_region: str
+    mine_as: str  # sender | recipient
+    other_name: Personal | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class OrdersPage:
     """A page of my parcels (Shipping.my_orders_page): the orders, how many match, which page of how many, and how
     many of all my parcels (before the status filter) are in each status group."""
-    orders: list[OrderView]
+    orders: list[ParcelRow]
     total: int
     page: int
     pages: int
@@ -484,7 +502,8 @@ class Shipping:
         """One page of my parcels, newest first: `box` sent, received or all; `group` a key of states.STATUS_GROUPS
         (else every state); `waybill_no` a whole or partial number (not personal: it is on the parcel). The filters
         and the page are applied in the database, so a long history costs one page of rows: two statements, the
-        counts per status and the page's orders with both parties (my phone's index is a subquery of each)."""
+        counts per status and the page's rows (my phone's index is a subquery of each). A row reads the order's own
+        columns and one personal value, the other party's name (ParcelRow)."""
         with self.c.uow() as s:
             me = self.c.accounts.phone_index_of(user_id)
             received = select(OrderParty.order_id).where(OrderParty.role == "recipient", OrderParty.phone_bidx == me)
@@ -501,17 +520,32 @@ class Shipping:
             total = sum(n for st, n in counts.items() if not wanted or st in wanted)  # no second count query
             pages = max(1, -(-total // per_page))
             page = min(max(1, page), pages)
-            views = []
-            if total:
-                sender, recipient = aliased(OrderParty), aliased(OrderParty)
-                rows = s.execute(
-                    select(Order, sender, recipient, me.label("me"))
-                    .join(sender, (sender.order_id == Order.id) & (sender.role == "sender"))
-                    .join(recipient, (recipient.order_id == Order.id) & (recipient.role == "recipient"))
-                    .where(*where).order_by(Order.created_at.desc(), Order.id).offset((page - 1) * per_page).limit(per_page)).all()
-                views = [self._view(s, o, user_id, row_me, {"sender": sp, "recipient": rp}) for o, sp, rp, row_me in rows]
+            rows = self._parcel_rows(s, user_id, where, offset=(page - 1) * per_page, limit=per_page) if total else []
         group_counts = {g: sum(counts.get(st, 0) for st in sts) for g, sts in states.STATUS_GROUPS.items()}
-        return OrdersPage(views, total, page, pages, group_counts, sum(counts.values()))
+        return OrdersPage(rows, total, page, pages, group_counts, sum(counts.values()))
+
+    def in_progress(self, user_id: uuid.UUID, limit: int = 5) -> list[ParcelRow]:
+        """My parcels still on their way (sent, or addressed to my phone), newest first: the home page's glance."""
+        with self.c.uow() as s:
+            me = self.c.accounts.phone_index_of(user_id)
+            received = select(OrderParty.order_id).where(OrderParty.role == "recipient", OrderParty.phone_bidx == me)
+            where = [or_(Order.owner_id == user_id, Order.id.in_(received)), Order.status.in_(states.IN_PROGRESS)]
+            return self._parcel_rows(s, user_id, where, offset=0, limit=limit)
+
+    @staticmethod
+    def _parcel_rows(s: Session, user_id: uuid.UUID, where: list, *, offset: int, limit: int) -> list[ParcelRow]:
+        """List rows of my orders matching `where`, newest first, in one statement: the order's columns and the other
+        party (only its name is read: no phone or address is loaded, so none is opened)."""
+        sent = Order.owner_id == user_id
+        other = aliased(OrderParty)
+        rows = s.execute(
+            select(Order.waybill_no, Order.status, Order.created_at, Order.price_fen, Order.item_category, Order.quantity,
+                   Order.origin_region, Order.dest_region, sent.label("sent"), other)
+            .join(other, (other.order_id == Order.id) & (other.role == case((sent, "recipient"), else_="sender")))
+            .options(load_only(other.id, other.order_id, other.role, other.subject_id, other.name))
+            .where(*where).order_by(Order.created_at.desc(), Order.id).offset(offset).limit(limit)).all()
+        return [ParcelRow(r.waybill_no, r.status, r.created_at, r.price_fen, r.item_category, r.quantity, r.origin_region,
+                          r.dest_region, "sender" if r.sent else "recipient", r[-1].name) for r in rows]
 
     def order_for(self, user_id: uuid.UUID, waybill_no: str) -> OrderView:
         """One order, to its sender or recipient only; anyone else gets not-found."""
@@ -575,7 +609,24 @@ class Shipping:
         return OrderView(order.waybill_no, order.status, order.exception, order.service_type, order.payment_mode,
                          order.item_category, order.item_name, order.quantity, order.weight_g,
                          order.declared_value_fen, order.price_fen, views["sender"], views["recipient"], order.created_at, mine_as,
-                         order.paid_at is not None, order.insurance_fen or 0, order.pickup_from, order.pickup_until, order.status_at)
+                         order.paid_at is not None, order.insurance_fen or 0, order.pickup_from, order.pickup_until, order.status_at,
+                         placed_by_me=user_id is not None and order.owner_id == user_id)
+
+    def reveal_address(self, user_id: uuid.UUID, waybill_no: str, role: str) -> str:
+        """The sender's or the recipient's street address of an order in full, to the account that placed it only
+        (anyone else, the recipient included, gets not-found): opened through privacy.open for self-service, which
+        allows it to the parties' writer (OrderParty.written_by) and writes the audit record in this transaction."""
+        if role not in ("sender", "recipient"):
+            raise errors.not_found()
+        with self.c.uow() as s:
+            order = self._by_waybill(s, waybill_no)
+            if order is None or order.owner_id is None or order.owner_id != user_id:
+                raise errors.not_found()
+            party = s.scalar(select(OrderParty).options(undefer(OrderParty.written_by))
+                             .where(OrderParty.order_id == order.id, OrderParty.role == role))
+            if party is None or party.address is None or not party.address.readable:
+                raise errors.not_found()
+            return privacy.open(party.address, for_=Purpose.SELF_SERVICE, actor=Actor(user_id, Role.CUSTOMER))
 
     def ship_again(self, user_id: uuid.UUID, waybill_no: str) -> dict[str, str]:
         """What "ship again" fills the ship page with, from one of my past orders: the address-book entries it was

@@ -89,3 +89,17 @@ CATEGORY_LABELS = {
     "live_animals": N_("Live animals"),
 }
 SERVICE_LABELS = {"standard": N_("Standard"), "express": N_("Express (faster)")}
+
+# The step bar of the tracking and order pages: the steps of a parcel on its way, and of one going back to its sender.
+FORWARD_STEPS = (AWAITING_PICKUP, PICKED_UP, IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED)
+BACK_STEPS = (PICKED_UP, IN_TRANSIT, OUT_FOR_DELIVERY, REFUSED, RETURNING, RETURNED)
+
+
+def steps(status: str) -> list[tuple[str, str]]:
+    """(status, done | current | todo) for the step bar; empty for an order not under way (awaiting payment, cancelled).
+    A parcel not accepted at pickup is still at the first step."""
+    if status in (AWAITING_PAYMENT, CANCELLED):
+        return []
+    path = BACK_STEPS if status in (REFUSED, RETURNING, RETURNED) else FORWARD_STEPS
+    at = path.index(AWAITING_PICKUP if status == NOT_ACCEPTED else status)
+    return [(s, "done" if i < at else "current" if i == at else "todo") for i, s in enumerate(path)]

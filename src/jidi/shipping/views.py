@@ -172,11 +172,11 @@ def my_parcels(request: Request, user: PageUser, c: ContainerDep,
         return "/orders" + ("?" + urlencode(query) if query else "")
 
     return render(request, "orders.html", user=user, found=found, filters=filters, url=url, page_url=lambda n: url(page=n),
-                  status_labels=states.LABELS, group_labels=states.GROUP_LABELS,
+                  status_labels=states.LABELS, group_labels=states.GROUP_LABELS, category_labels=states.CATEGORY_LABELS,
                   family_groups=c.family.parcels(user.id) if page == 1 and not (status or q) and box == "all" else [])
 
 
-def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppError | None = None):
+def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppError | None = None, revealed: dict | None = None):
     order = c.shipping.order_for(user.id, waybill_no)
     # Its sender or recipient only (order_for): the route as a timeline, newest first, as on the tracking page.
     route = list(reversed(c.tracking.route(order.waybill_no)))
@@ -184,7 +184,8 @@ def _order_page(request: Request, waybill_no: str, user, c, error: errors.AppErr
     ctx = dict(user=user, order=order, status_labels=states.LABELS, exception_labels=states.EXCEPTION_LABELS,
                cancellable=cancellable, payable=not order.paid and order.status != states.CANCELLED and (
                    order.payment_mode == "recipient_pays" if order.mine_as == "recipient" else order.payment_mode != "recipient_pays"),
-               route=route, order_placed=states.ORDER_PLACED, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [])
+               route=route, order_placed=states.ORDER_PLACED, recipients=c.addressbook.list(user.id, "recipient") if cancellable else [],
+               revealed=revealed or {}, steps=states.steps(order.status))
     return render_error(request, "order.html", error, **ctx)
 
 
@@ -193,12 +194,13 @@ def order_page(request: Request, waybill_no: Waybill, user: PageUser, c: Contain
     return _order_page(request, waybill_no, user, c)
 
 
-@router.get("/help/complaint")
-def complaint_page(request: Request, user: PageUser, c: ContainerDep, waybill_no: Annotated[str, Query(max_length=30)] = ""):
-    """Where a complaint will be made: customer service arrives with its own feature; until then this page says what
-    it will do and how to reach us now."""
-    order = c.shipping.order_for(user.id, waybill_no) if waybill_no else None
-    return render(request, "complaint.html", user=user, order=order)
+@router.post("/orders/{waybill_no}/reveal", dependencies=[Csrf])
+def reveal_address(request: Request, waybill_no: Waybill, user: PageUser, c: ContainerDep,
+                   field: Annotated[str, Form(max_length=10)] = ""):
+    """One street address of my order in full (`field`: sender or recipient), to the account that placed it: shown in
+    this answer only (never in a URL or a redirect; pages are not stored), opened through the privacy core, which
+    records the reveal in the access log. Anyone else, the recipient included, gets not-found."""
+    return _order_page(request, waybill_no, user, c, revealed={field: c.shipping.reveal_address(user.id, waybill_no, field)})
 
 
 @router.post("/orders/{waybill_no}/recipient", dependencies=[Csrf])

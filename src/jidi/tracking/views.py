@@ -17,20 +17,6 @@ from jidi.tracking import events as ev
 router = APIRouter(include_in_schema=False)
 PAGE = "tracking.html"
 
-# The steps shown at a glance, for a parcel on its way and for one going back to its sender.
-FORWARD = (states.AWAITING_PICKUP, states.PICKED_UP, states.IN_TRANSIT, states.OUT_FOR_DELIVERY, states.DELIVERED)
-BACK = (states.PICKED_UP, states.IN_TRANSIT, states.OUT_FOR_DELIVERY, states.REFUSED, states.RETURNING, states.RETURNED)
-
-
-def _steps(status: str) -> list[tuple[str, str]]:
-    """(status, done | current | todo) for the progress bar."""
-    path = BACK if status in (states.REFUSED, states.RETURNING, states.RETURNED) else FORWARD
-    if status not in path:
-        return [(s, "todo") for s in path]
-    at = path.index(status)
-    return [(s, "done" if i < at else "current" if i == at else "todo") for i, s in enumerate(path)]
-
-
 def _show(request: Request, c, user, number: str):
     try:
         view = c.tracking.lookup(number, client_address(request))
@@ -38,7 +24,7 @@ def _show(request: Request, c, user, number: str):
         if err.code not in ("invalid_waybill", "not_found", "too_many_lookups"):
             raise
         return render_error(request, PAGE, err, user=user, number=number[:30])
-    return render(request, PAGE, user=user, number=view.waybill_no, view=view, steps=_steps(view.status), ev=ev,
+    return render(request, PAGE, user=user, number=view.waybill_no, view=view, steps=states.steps(view.status), ev=ev,
                   LABELS=states.LABELS, route=list(reversed(view.route)))
 
 

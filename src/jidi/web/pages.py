@@ -21,11 +21,9 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 def home(request: Request, user: OptionalPageUser, c: ContainerDep):
     """For a visitor: track by number, ship, log in. For a customer: the same, and the parcels still on their way."""
-    moving = []
     if user is not None:
-        moving = [o for o in c.shipping.my_orders(user.id, limit=30) if o.status in states.IN_PROGRESS][:5]
-        return render(request, "home.html", user=user, moving=moving, status_labels=states.LABELS)
-    return render(request, "home.html", user=user, moving=moving)
+        return render(request, "home.html", user=user, moving=c.shipping.in_progress(user.id, limit=5), status_labels=states.LABELS)
+    return render(request, "home.html", user=user, moving=[])
 
 
 # The sections of 我的, in order, and the entries of pages that belong to no feature; each feature adds its own
