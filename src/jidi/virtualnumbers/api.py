@@ -1,0 +1,30 @@
+"""The courier's virtual number in the API: the customer's side of an order gets the number to call the courier on."""
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from jidi.kit.api import errors_for
+from jidi.kit.deps import ApiUser, ContainerDep
+from jidi.kit.fields import WaybillPath
+
+router = APIRouter(tags=["virtual numbers"])
+
+
+class CourierNumberOut(BaseModel):
+    virtual_number: str | None = Field(description="Call the courier on this number (a virtual number: neither side sees "
+                                                   "the other's own number); none while no courier task is open")
+    expires_at: dt.datetime | None = Field(description="When the number stops connecting you to the courier")
+    task_open: bool = Field(description="The courier's task is still open (after it closes the number works a while longer)")
+
+
+@router.get("/orders/{waybill_no}/courier-number", response_model=CourierNumberOut, responses=errors_for(401, 404))
+def courier_number(waybill_no: WaybillPath, user: ApiUser, c: ContainerDep) -> CourierNumberOut:
+    """The courier's virtual number for my side of the order (CN-3.4.7): the sender's before pickup, the recipient's
+    for the delivery."""
+    found = c.virtual_numbers.for_order(user.id, waybill_no)
+    if found is None:
+        return CourierNumberOut(virtual_number=None, expires_at=None, task_open=False)
+    return CourierNumberOut(virtual_number=found.virtual_number, expires_at=found.expires_at, task_open=found.task_open)
