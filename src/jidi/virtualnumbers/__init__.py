@@ -3,6 +3,7 @@ task is assigned and released a set time after it closes; the customer sees the 
 page. The provider (a carrier's number-privacy platform; a simulator in the embedded default) is a declared recipient."""
 
 from jidi.kit.feature import Feature
+from jidi.virtualnumbers.providers import CARRIER
 
 feature = Feature(
     "virtualnumbers",
@@ -15,5 +16,6 @@ feature = Feature(
     jobs="jidi.virtualnumbers.jobs:register",
     handlers=("jidi.virtualnumbers.service",),
     templates=True,
+    recipients=(CARRIER,),
     demo="jidi.virtualnumbers.demo:load",
 )

@@ -26,7 +26,17 @@ import threading
 from collections.abc import Mapping
 from typing import Protocol
 
+from jidi.privacy import LegalBasis, Purpose, RecipientRole, recipient
+
 _UTC = dt.timezone.utc
+
+# The provider receives the consumer's real number with every bind (and the courier's, which the couriers feature, the
+# owner of that number, shares under its own declaration): a processor acting for us, for delivery.
+CARRIER = recipient(
+    "virtual_number_carrier", "隐私号服务商(运营商号码隐私保护平台)", "Virtual-number provider (carrier number-privacy platform)",
+    role=RecipientRole.PROCESSOR, purpose=Purpose.DELIVERY, basis=LegalBasis.CONTRACT,
+    fields=("order_parties.phone",), phone_field="order_parties.phone",
+)
 
 
 class ProviderError(Exception):

@@ -26,10 +26,9 @@ from sqlalchemy.orm import Session
 from jidi import errors
 from jidi.events import Event, handles
 from jidi.i18n import N_
-from jidi.privacy import LegalBasis, Purpose, RecipientRole, recipient
 from jidi.shipping import states
 from jidi.virtualnumbers.models import ACTIVE, CLOSING, FAILED, UNBOUND, VirtualCallRecord, VirtualNumberBinding
-from jidi.virtualnumbers.providers import InvalidCallback, ProviderError, SimulatedCarrier, VirtualNumberProvider
+from jidi.virtualnumbers.providers import CARRIER, InvalidCallback, ProviderError, SimulatedCarrier, VirtualNumberProvider
 
 log = logging.getLogger("jidi.virtualnumbers")
 
@@ -41,13 +40,6 @@ LIVE = (ACTIVE, CLOSING)
 # Before pickup the courier calls the sender; afterwards the recipient.
 _PICKUP_STATES = frozenset({states.AWAITING_PAYMENT, states.AWAITING_PICKUP, states.NOT_ACCEPTED})
 
-# The provider receives the consumer's real number with every bind (and the courier's, which the couriers feature, the
-# owner of that number, shares under its own declaration): a processor acting for us, for delivery.
-CARRIER = recipient(
-    "virtual_number_carrier", "隐私号服务商(运营商号码隐私保护平台)", "Virtual-number provider (carrier number-privacy platform)",
-    role=RecipientRole.PROCESSOR, purpose=Purpose.DELIVERY, basis=LegalBasis.CONTRACT,
-    fields=("order_parties.phone",), phone_field="order_parties.phone",
-)
 
 
 class CourierDirectory(Protocol):
