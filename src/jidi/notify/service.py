@@ -43,6 +43,13 @@ class Notifier:
     def __init__(self, container):
         self.c = container
 
+    @staticmethod
+    def add_templates(templates: dict[str, str]) -> None:
+        """Templates of another feature's service messages (English msgids, N_), under names of its own."""
+        for name, text in templates.items():
+            if TEMPLATES.setdefault(name, text) != text:
+                raise ValueError(f"SMS template {name!r} is defined twice")
+
     def queue_sms(self, session: Session, *, subject_id: uuid.UUID | None, phone: str | Personal, template: str, locale: str,
                   **params) -> uuid.UUID:
         """Queue a message to `phone` about `subject_id` (None: a number with no account, its own one-off subject)."""

@@ -1,10 +1,9 @@
 """The SMS a held parcel sends: the pickup code to the recipient and to the family numbers the recipient authorised,
 the reminders, and the notice of the return. Service messages about a parcel (not marketing). They join the notifier's
-templates (jidi.notify.service.TEMPLATES) under names of their own."""
+templates (Notifier.add_templates) under names of their own."""
 from __future__ import annotations
 
 from jidi.i18n import N_
-from jidi.notify.service import TEMPLATES
 
 OWN = {
     "pickup_code": N_("[jidi] Parcel {waybill_no} is waiting for you at {point} ({address}), open {hours}. Pickup code "
@@ -15,5 +14,3 @@ OWN = {
                           "collect it by {due}."),
     "pickup_returned": N_("[jidi] Parcel {waybill_no} was not collected from {point} in time and is going back to the sender."),
 }
-for _name, _text in OWN.items():
-    TEMPLATES.setdefault(_name, _text)

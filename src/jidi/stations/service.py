@@ -41,7 +41,6 @@ HOLDING_DAYS = {"station": 3, "locker": 2}
 REMIND_EVERY = dt.timedelta(hours=24)
 # Wrong pickup codes: per point, and per client address (a locker's keypad or a phone).
 CODE_LIMITS = (Limit.of("pickup_code_point", "10/15 minutes"), Limit.of("pickup_code_client", "20/hour"))
-assert notices.OWN  # the SMS templates are registered on import
 
 
 def consent_missing() -> errors.AppError:
@@ -122,6 +121,7 @@ def _view(p: ServicePoint) -> PointView:
 class Stations:
     def __init__(self, container):
         self.c = container
+        container.notifier.add_templates(notices.OWN)
 
     # -- points ----------------------------------------------------------------------------------------------------
     def create_point(self, kind: str, code: str, name: str, operator_name: str, region_code: str, address: str,

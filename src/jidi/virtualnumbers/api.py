@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from jidi import errors
 from jidi.kit.api import errors_for
 from jidi.kit.deps import ApiUser, ContainerDep
 from jidi.kit.fields import WaybillPath
@@ -28,3 +29,13 @@ def courier_number(waybill_no: WaybillPath, user: ApiUser, c: ContainerDep) -> C
     if found is None:
         return CourierNumberOut(virtual_number=None, expires_at=None, task_open=False)
     return CourierNumberOut(virtual_number=found.virtual_number, expires_at=found.expires_at, task_open=found.task_open)
+
+
+@router.post("/callbacks/virtual-numbers/call-records", include_in_schema=False)
+async def call_record(request: Request, c: ContainerDep) -> dict:
+    """The provider's call-record callback, signed (X-Vn-Timestamp, X-Vn-Nonce, X-Vn-Signature): anything else is
+    refused with 401 `callback_invalid` and nothing is written."""
+    body = await request.body()
+    if len(body) > 8192:
+        raise errors.invalid_field("body")
+    return {"ok": True, "kept": c.virtual_numbers.record_call(dict(request.headers), body)}
