@@ -82,6 +82,7 @@ class PointView:
     longitude: float
     hours: str
     holding_days: int
+    source_id: uuid.UUID = dataclasses.field(repr=False)  # its tracking source: not shown anywhere
 
     @property
     def full_address(self) -> str:
@@ -115,7 +116,7 @@ class PickupView:
 
 def _view(p: ServicePoint) -> PointView:
     return PointView(p.id, p.code, p.kind, p.name, p.operator_name, p.region_code, p.address, p.latitude, p.longitude, p.hours,
-                     p.holding_days)
+                     p.holding_days, p.source_id)
 
 
 class Stations:
@@ -198,9 +199,11 @@ class Stations:
                 kind = s.get(ServicePoint, point_id).kind  # type: ignore[union-attr]
                 if not {"locker": allow_locker, "station": allow_station}[kind]:
                     raise errors.invalid_field(N_("service point"))
-            row = s.get(StandingChoice, user_id) or StandingChoice(user_id=user_id)
+            row = s.get(StandingChoice, user_id)
+            if row is None:
+                row = StandingChoice(user_id=user_id)
+                s.add(row)
             row.allow_locker, row.allow_station, row.point_id, row.updated_at = allow_locker, allow_station, point_id, self.c.clock()
-            s.merge(row)
         return self.standing(user_id)
 
     def choose(self, user_id: uuid.UUID, waybill_no: str, choice: str, point_code: str | None = None) -> str:
@@ -217,9 +220,11 @@ class Stations:
             if point_id is not None and s.get(ServicePoint, point_id).kind != choice:  # type: ignore[union-attr]
                 raise errors.invalid_field(N_("service point"))
             facts = self.c.shipping.parcel_facts(s, [order.waybill_no])[order.waybill_no]
-            row = s.get(ParcelChoice, facts.id) or ParcelChoice(order_id=facts.id)
+            row = s.get(ParcelChoice, facts.id)
+            if row is None:
+                row = ParcelChoice(order_id=facts.id)
+                s.add(row)
             row.choice, row.point_id, row.chosen_by, row.chosen_at = choice, point_id, user_id, self.c.clock()
-            s.merge(row)
         return choice
 
     def _consented(self, s: Session, facts, point: PointView) -> bool:
