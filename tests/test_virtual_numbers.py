@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from jidi.privacy.models import ShareRecord
 from jidi.shipping.models import Order
 from jidi.virtualnumbers import service as vn
-from jidi.virtualnumbers.models import VirtualCallRecord, VirtualNumberBinding
+from jidi.virtualnumbers.models import VirtualNumberBinding
 from jidi.virtualnumbers.providers import SimulatedCarrier
 from tests.test_accounts_api import auth, register
 from tests.test_accounts_web import web_register
