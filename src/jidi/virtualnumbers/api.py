@@ -31,11 +31,24 @@ def courier_number(waybill_no: WaybillPath, user: ApiUser, c: ContainerDep) -> C
     return CourierNumberOut(virtual_number=found.virtual_number, expires_at=found.expires_at, task_open=found.task_open)
 
 
-@router.post("/callbacks/virtual-numbers/call-records", include_in_schema=False)
-async def call_record(request: Request, c: ContainerDep) -> dict:
-    """The provider's call-record callback, signed (X-Vn-Timestamp, X-Vn-Nonce, X-Vn-Signature): anything else is
-    refused with 401 `callback_invalid` and nothing is written."""
+class CallRecordKept(BaseModel):
+    ok: bool
+    kept: bool = Field(description="False for a replay (the same call id) or a binding no longer here")
+
+
+_CALLBACK_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "description": "The provider's call record: call_id, sub_id, out_id (our reference), caller_side (A or B), "
+    "start_time, release_time (Unix seconds), release_cause (answered | no_answer | busy | failed); any numbers it carries "
+    "are not read"}}}}}
+
+
+@router.post("/callbacks/virtual-numbers/call-records", response_model=CallRecordKept, responses=errors_for(401),
+             openapi_extra=_CALLBACK_BODY)
+async def call_record(request: Request, c: ContainerDep) -> CallRecordKept:
+    """The virtual-number provider's call-record callback, signed with the secret we share (headers `X-Vn-Timestamp`,
+    `X-Vn-Nonce`, `X-Vn-Signature` = hex HMAC-SHA256 over "timestamp\\nnonce\\nbody", within 5 minutes): anything else
+    is refused with 401 `callback_invalid` and nothing is written."""
     body = await request.body()
     if len(body) > 8192:
         raise errors.invalid_field("body")
-    return {"ok": True, "kept": c.virtual_numbers.record_call(dict(request.headers), body)}
+    return CallRecordKept(ok=True, kept=c.virtual_numbers.record_call(dict(request.headers), body))
