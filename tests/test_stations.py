@@ -128,7 +128,7 @@ def test_a_standing_choice_allows_only_the_kinds_and_point_it_names(client, cont
     assert order_state(container, wb) == ("delivered", "station")
     bad = client.put("/api/v1/delivery-preferences", json={"allow_locker": False, "allow_station": False, "point_code": "SH-ZJ-L01"},
                      headers=people["recipient"])
-    assert bad.status_code == 422
+    assert bad.status_code == 409 and bad.json()["error"]["code"] == "point_invalid"
 
 
 def test_a_parcel_not_out_for_delivery_is_refused(client, container, people, points):

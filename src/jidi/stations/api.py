@@ -101,7 +101,7 @@ def get_standing(user: ApiUser, c: ContainerDep) -> StandingOut:
     return _standing(c.stations.standing(user.id))
 
 
-@router.put("/delivery-preferences", response_model=StandingOut, responses=errors_for(401))
+@router.put("/delivery-preferences", response_model=StandingOut, responses=errors_for(401, 409))
 def put_standing(body: StandingIn, user: ApiUser, c: ContainerDep) -> StandingOut:
     return _standing(c.stations.set_standing(user.id, body.allow_locker, body.allow_station, body.point_code))
 

@@ -65,6 +65,10 @@ def pickup_too_many(seconds: int) -> errors.AppError:
                            retry_after=seconds, minutes=math.ceil(seconds / 60))
 
 
+def point_invalid() -> errors.AppError:
+    return errors.AppError("point_invalid", N_("There is no such service point, or it is not of a kind you chose."), 409)
+
+
 def not_recipient() -> errors.AppError:
     return errors.AppError("not_recipient", N_("Only the parcel's recipient can choose where it is delivered."), 403)
 
@@ -179,7 +183,7 @@ class Stations:
             return None
         pid = s.scalar(select(ServicePoint.id).where(ServicePoint.code == code, ServicePoint.active.is_(True)))
         if pid is None:
-            raise errors.invalid_field(N_("service point"))
+            raise point_invalid()
         return pid
 
     # -- consent ---------------------------------------------------------------------------------------------------
@@ -198,7 +202,7 @@ class Stations:
             if point_id is not None:
                 kind = s.get(ServicePoint, point_id).kind  # type: ignore[union-attr]
                 if not {"locker": allow_locker, "station": allow_station}[kind]:
-                    raise errors.invalid_field(N_("service point"))
+                    raise point_invalid()
             row = s.get(StandingChoice, user_id)
             if row is None:
                 row = StandingChoice(user_id=user_id)
@@ -218,7 +222,7 @@ class Stations:
         with self.c.uow() as s:
             point_id = self._point_id(s, point_code) if choice != "door" else None
             if point_id is not None and s.get(ServicePoint, point_id).kind != choice:  # type: ignore[union-attr]
-                raise errors.invalid_field(N_("service point"))
+                raise point_invalid()
             facts = self.c.shipping.parcel_facts(s, [order.waybill_no])[order.waybill_no]
             row = s.get(ParcelChoice, facts.id)
             if row is None:
