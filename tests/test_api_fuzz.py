@@ -348,6 +348,12 @@ VALID_BODIES = {
     "POST /api/v1/tracking/events": {"events": [{
         "event_id": "scan-2026-000001", "waybill_no": "JD1234567890128", "event_time": "2026-11-23T09:30:00+08:00",
         "action": "arrived_facility", "site_code": "BJ-HD-01", "site_name": "北京海淀分拣中心", "operator": "C10023"}]},
+    "PUT /api/v1/delivery-preferences": {"allow_locker": True, "allow_station": False, "point_code": "SH-ZJ-L01"},
+    "PUT /api/v1/orders/{waybill_no}/delivery-choice": {"choice": "locker", "point_code": "SH-ZJ-L01"},
+    "POST /api/v1/service-points/parcels": {"waybill_no": "JD1234567890128"},
+    "POST /api/v1/service-points/collect": {"code": "123456"},
+    # The provider's signature is checked before anything of the body is read (401 then): no text field to try here.
+    "POST /api/v1/callbacks/virtual-numbers/call-records": {"start_time": 1795999958, "release_time": 1796000000},
 }
 CONTROL = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\ud800", "\udfff"]
 # Free text where a user may write several lines: tabs and line breaks are text there, every other control is not.

@@ -131,6 +131,12 @@ class Accounts:
         user = s.scalar(select(User).where(column == index))
         return user if user is not None and self._active(user.status, user.id) else None
 
+    def user_id_for_phone_index(self, s: Session, index: bytes | None) -> uuid.UUID | None:
+        """The active account whose verified phone has this keyed index (e.g. an order party's), for another feature's
+        lookup in the caller's transaction; None if none."""
+        user = self._user_by_bidx(s, "phone", index) if index else None
+        return user.id if user is not None else None
+
     def _active(self, status: str, user_id: uuid.UUID) -> bool:
         """Whether an account may log in or use a session: active, and not erased on request (a row or a session that a
         restored backup brought back, before the erasure is re-applied)."""

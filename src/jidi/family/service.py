@@ -276,6 +276,15 @@ class Family:
             raise errors.not_found()
         return self._parcels([view])[0]
 
+    def collectors(self, s: Session, recipient_phone_index: bytes | None, order_created_at: dt.datetime) -> list[uuid.UUID]:
+        """The binders a parcel's recipient authorised to see and collect it (active bindings of the recipient's number,
+        activated before the parcel was created), in the caller's transaction: e.g. who else gets its pickup code."""
+        if recipient_phone_index is None:
+            return []
+        return list(s.scalars(select(FamilyBinding.binder_id).where(
+            FamilyBinding.phone_bidx == recipient_phone_index, FamilyBinding.status == ACTIVE,
+            FamilyBinding.activated_at < order_created_at).order_by(FamilyBinding.activated_at)))
+
     # -- the relative --------------------------------------------------------------------------------------
     def watchers(self, user_id: uuid.UUID) -> list[WatcherView]:
         """People who can see my parcels (or are waiting for my code): the live bindings of my verified number."""

@@ -39,6 +39,13 @@ _HOUSE = re.compile(
     rf"|[{_CN_NUMERAL}]+(?=(?:{_UNIT})|[-—#/\s]|$)"
     rf"|[A-Za-z]+(?=\d|[-—#]|(?:{_UNIT}))"
 )
+# A unit or room named by a word (GB/T 41833-2022: unit and room are hidden), even without any digit: 甲单元, 西单元,
+# "Unit B", "Flat C", "Room twelve". English addresses run from the room up to the road, so everything from the first such
+# word on is hidden; what stays before it is cut back to the last road or estate word as below.
+_UNIT_WORD = re.compile(
+    r"单元|室|\b(?:Room|Rm|Unit|Flat|Apt|Apartment|Suite|Ste|Block|Blk|Building|Bldg|Tower|Floor|Fl|Entrance)\b",
+    re.IGNORECASE,
+)
 # What may stay before it ends with a road, village or community word; text after the last one (a shop, a
 # person's name, a note) is hidden too, and with no such word nothing of the detail is kept.
 _KEEP_UNTIL = re.compile(
@@ -51,8 +58,8 @@ HIDDEN_PART = "****"
 
 def _address_label(value: str) -> str:
     value = unicodedata.normalize("NFKC", value).strip()  # full-width digits and letters as ASCII
-    house = _HOUSE.search(value)
-    head = value[: house.start()] if house else value
+    cuts = [m.start() for m in (_HOUSE.search(value), _UNIT_WORD.search(value)) if m]
+    head = value[: min(cuts)] if cuts else value
     # Numbers of other scripts (Suzhou numerals, …) that NFKC leaves alone count as digits too.
     head = head[: next((i for i, ch in enumerate(head) if unicodedata.category(ch)[0] == "N"), len(head))]
     ends = [m.end() for m in _KEEP_UNTIL.finditer(head)]

@@ -31,8 +31,12 @@ NEXT: dict[str, frozenset[str]] = {
     RETURNED: frozenset(),
     CANCELLED: frozenset(),
 }
-# The states an order cannot leave; each is the end event of its retention period (Order.__retention__).
+# The states an order cannot leave (but see UNCOLLECTED below); each is the end event of its retention period
+# (Order.__retention__).
 TERMINAL = (DELIVERED, RETURNED, CANCELLED)
+# A parcel delivered into a parcel locker or a service station (with the recipient's consent, jidi.stations) and not
+# collected within the holding period goes back to the sender: the one way out of DELIVERED.
+UNCOLLECTED = ("locker", "station")
 CANCELLABLE = frozenset({AWAITING_PAYMENT, AWAITING_PICKUP, NOT_ACCEPTED})
 # Fulfilment (pickup and everything after) starts only after payment or an accepted pay-later (JD-1.1.2(6)a).
 FULFILMENT = frozenset({PICKED_UP, IN_TRANSIT, OUT_FOR_DELIVERY, DELIVERED, REFUSED, RETURNING, RETURNED})
@@ -57,7 +61,9 @@ LABELS = {
 }
 
 
-def can_move(current: str, new: str) -> bool:
+def can_move(current: str, new: str, delivered_as: str | None = None) -> bool:
+    if current == DELIVERED and new == RETURNING:
+        return delivered_as in UNCOLLECTED  # not collected from a locker or station within the holding period
     return new in NEXT.get(current, frozenset())
 
 # "My parcels" filters (issue 15): the tabs people know from express apps, each a set of states.

@@ -457,7 +457,7 @@ class Tracking:
             target = states.RETURNING
         if target == status and target not in states.NEXT[status]:
             return None, False  # a second scan of the same step (e.g. pickup already recorded): route only
-        if not states.can_move(status, target):
+        if not states.can_move(status, target, order.delivered_as):
             return "invalid_transition", False
         order.status, order.status_at, order.exception, order.changed = target, when, None, True
         if target == states.DELIVERED:
