@@ -32,7 +32,6 @@ from jidi import errors, ratelimit, regions, waybill
 from jidi.i18n import N_, china_datetime
 from jidi.ratelimit import Limit
 from jidi.shipping import states
-from jidi.stations import notices
 from jidi.stations.models import COLLECTED, HELD, RETURNED, HeldParcel, ParcelChoice, ServicePoint, StandingChoice
 
 KINDS = ("station", "locker")
