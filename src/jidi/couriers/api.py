@@ -21,7 +21,7 @@ from jidi.couriers.service import KINDS, VEHICLE_CLASSES, Stop, WorkerIn, decode
 from jidi.i18n import N_, gettext_for
 from jidi.kit.api import Strict, errors_for
 from jidi.kit.deps import ApiUser, ContainerDep, LocaleDep
-from jidi.kit.fields import Email, IdNumber, LegalName, RegionCode, Waybill, plain_text
+from jidi.kit.fields import Email, IdNumber, LegalName, Phone, RegionCode, Waybill, plain_text
 from jidi.privacy import Actor, Role
 from jidi.values import ID_TYPES
 
@@ -157,6 +157,8 @@ class WorkerBody(Strict):
     licence_file_number: str | None = Field(None, max_length=12, json_schema_extra={"pattern": "^[0-9]{12}$"},
                                             description="Drivers: the driving licence's file number")
     vehicle_class: Literal[VEHICLE_CLASSES] | None = None  # type: ignore[valid-type]
+    work_phone: Phone | None = Field(None, description="The work mobile number: a task's virtual number connects the customer "
+                                                       "to it (the customer never sees it). Without it no virtual number is bound")
 
 
 class OnboardedOut(BaseModel):

@@ -3,7 +3,8 @@ and customers' exclusive couriers.
 
 * A worker's profile is the worker's own personal data, sealed under their account's subject (`user_id`): what the
   employer supplied (employer, work e-mail, position, legal name, ID number; CN-3.3.2) and, for a driver, the
-  driving licence (file number, vehicle class; CN-3.1.9). ID and licence data are sensitive.
+  driving licence (file number, vehicle class; CN-3.1.9). ID and licence data are sensitive. The work mobile number
+  (optional: couriers onboarded before it was asked have none) is what a task's virtual number connects to.
 * A background check holds only our reference, the provider's and the outcome: the data sent is recorded in the
   share register (jidi.privacy), never kept here.
 * A task is one stop of a courier's day (a pickup or a delivery of one order): ids, codes, times and, for a
@@ -35,6 +36,9 @@ RETAIN_LOCATION = Retention("recorded", LOCATION_DAYS, f"记录后 {LOCATION_DAY
                             f"{LOCATION_DAYS} days after recording ({EVIDENCE_DAYS} days when held as evidence in a dispute)")
 RETAIN_PROOF = Retention("delivered", 3 * 365, "随运单保存(签收后 3 年)", "Kept with the waybill (3 years after delivery)")
 WORKER_PURPOSES = {P.SECURITY, P.RIGHTS_REQUEST}
+# The work mobile number: handed to the virtual-number provider for each task (the customer reaches the courier through
+# a virtual number, never this one), and used by customer service to reach the courier about a parcel.
+WORK_PHONE_PURPOSES = {P.DELIVERY, P.CUSTOMER_SERVICE, P.RIGHTS_REQUEST}
 
 
 class Worker(Base):
@@ -68,6 +72,8 @@ class Worker(Base):
                         retention=RETAIN_WORKER, mask=Mask.HANDLE)
     legal_name = personal("真实姓名(快递员/司机)", "Legal name (courier or driver)", Category.IDENTITY, purposes=WORKER_PURPOSES,
                           basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_WORKER, mask=Mask.NAME, sensitive=True)
+    work_phone = personal("工作手机号(快递员/司机)", "Work mobile number (courier or driver)", Category.CONTACT,
+                          purposes=WORK_PHONE_PURPOSES, basis=LegalBasis.CONTRACT, retention=RETAIN_WORKER, mask=Mask.PHONE)
     id_type: Mapped[str] = mapped_column(String(24))
     id_number = personal("证件号码(快递员/司机)", "ID number (courier or driver)", Category.IDENTITY, purposes=WORKER_PURPOSES,
                          basis=LegalBasis.LEGAL_OBLIGATION, retention=RETAIN_WORKER, mask=Mask.ID_NUMBER, sensitive=True)

@@ -118,6 +118,7 @@ class WorkerIn:
     regions: list[str]
     licence_file_number: str | None = None
     vehicle_class: str | None = None
+    work_phone: str | None = None  # the work mobile number a task's virtual number connects to (optional)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,6 +141,7 @@ class WorkerView:
     regions: tuple[str, ...]
     on_duty: bool
     location_consent: bool
+    work_phone: str | None = None  # masked; None: no work number (no virtual number is bound for their tasks)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,9 +258,10 @@ class Couriers:
                 raise errors.invalid_field(N_("permitted vehicle class"))
         elif w.licence_file_number or w.vehicle_class:
             raise errors.invalid_field(N_("driving licence (drivers only)"))
+        phone = values.phone(w.work_phone) if (w.work_phone or "").strip() else None
         return WorkerIn(w.kind, values.text(w.employer, 100, N_("employer")), values.email(w.work_email),
                         values.text(w.position, 40, N_("position")), values.text(w.legal_name, 40, N_("legal name")),
-                        id_type, number, sorted(set(served)), licence, vehicle)
+                        id_type, number, sorted(set(served)), licence, vehicle, phone)
 
     def onboard(self, w: WorkerIn, *, by: Actor | None = None, partner_id: uuid.UUID | None = None) -> Onboarded:
         """A courier or driver created by their employer: jidi's staff (an administrator) or a logistics partner through
@@ -276,6 +279,8 @@ class Couriers:
                             created_at=self.c.clock())
             worker.employer, worker.work_email, worker.position = w.employer, w.work_email, w.position
             worker.legal_name, worker.id_number = w.legal_name, w.id_number
+            if w.work_phone:
+                worker.work_phone = w.work_phone
             if w.kind == "driver":
                 worker.licence_file_number, worker.vehicle_class = w.licence_file_number, w.vehicle_class
             s.add(worker)
@@ -294,6 +299,8 @@ class Couriers:
                             status="pending_check", on_duty=False, qr_version=1, created_at=self.c.clock())
             worker.employer, worker.work_email, worker.position = w.employer, w.work_email, w.position
             worker.legal_name, worker.id_number = w.legal_name, w.id_number
+            if w.work_phone:
+                worker.work_phone = w.work_phone
             s.add(worker)
             reference = self._request_check(s, worker)
         self.checks.complete(reference)
@@ -398,7 +405,8 @@ class Couriers:
     @staticmethod
     def _worker_view(w: Worker, consent: bool) -> WorkerView:
         return WorkerView(w.id, w.user_id, w.kind, w.status, w.legal_name.masked,
-                          tuple(r for r in w.regions.split(",") if r), w.on_duty, consent)
+                          tuple(r for r in w.regions.split(",") if r), w.on_duty, consent,
+                          w.work_phone.masked if w.work_phone is not None else None)
 
     def me(self, actor: Actor) -> WorkerView:
         with self.c.uow() as s:

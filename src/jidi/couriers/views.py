@@ -164,13 +164,14 @@ def couriers_page(request: Request, staff: StaffUser, c: ContainerDep):
 @router.post("/staff/couriers", dependencies=[Csrf])
 def onboard_submit(request: Request, staff: StaffUser, c: ContainerDep, kind: Text(10) = "courier", employer: Text(100) = "",
                    work_email: Text(254) = "", position: Text(40) = "", legal_name: Text(40) = "", id_type: Text(30) = "",
-                   id_number: Text(40) = "", regions: Text(200) = "", licence_file_number: Text(20) = "", vehicle_class: Text(4) = ""):
+                   id_number: Text(40) = "", regions: Text(200) = "", licence_file_number: Text(20) = "", vehicle_class: Text(4) = "",
+                   work_phone: Text(20) = ""):
     _admin(staff)
     form = {"kind": kind, "employer": employer, "position": position, "regions": regions, "vehicle_class": vehicle_class}
     try:
         made = c.couriers.onboard(WorkerIn(kind, employer, work_email, position, legal_name, id_type, id_number,
                                            [r for r in regions.replace("，", ",").split(",") if r.strip()],
-                                           licence_file_number or None, vehicle_class or None), by=staff.actor)
+                                           licence_file_number or None, vehicle_class or None, work_phone or None), by=staff.actor)
     except errors.AppError as err:
         return _admin_page(request, c, staff, err, form=form)
     return _admin_page(request, c, staff, made=made)
