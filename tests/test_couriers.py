@@ -18,7 +18,7 @@ from jidi.couriers.models import BackgroundCheck, LocationTrack, Task, Worker
 from jidi.couriers.service import COURIER_APP_SOURCE, WorkerIn, mask_name
 from jidi.events.models import EventRecord
 from jidi.kit.permissions import Kind
-from jidi.privacy import Actor, Role
+from jidi.privacy import Actor, Purpose, Role
 from jidi.privacy.models import AuditRecord, ShareRecord
 from jidi.shipping.models import Order
 from jidi.tracking.models import RouteEvent
@@ -26,6 +26,7 @@ from jidi.tracking.service import COURIER_SOURCE_ID
 from tests import pii
 from tests.pii import ID_NUMBERS, NAMES, PHONES, STREETS
 from tests.test_accounts_api import auth, register
+from tests.test_accounts_web import csrf, web_register
 from tests.test_shipping import RECIPIENT_PHONE, order_body
 
 ADMIN = Actor(None, Role.ADMIN)
@@ -380,3 +381,97 @@ def test_the_demo_courier_has_tasks(container):
 
 def test_names_are_masked_with_at_least_one_character_hidden():
     assert mask_name("王") == "*" and mask_name("王小明").startswith("王") and "*" in mask_name("李华")
+
+
+# -- the work number and virtual numbers (CN-3.4.7) ------------------------------------------------------------------
+WORK_PHONE = PHONES[5]  # the courier's work number (scanned for like every test value: never stored in clear)
+
+
+def _customer_sees(client, headers, waybill_no) -> str:
+    """Everything the customer's API answers about the order, as one text."""
+    got = [client.get(f"/api/v1/orders/{waybill_no}/courier-number", headers=headers),
+           client.get(f"/api/v1/orders/{waybill_no}", headers=headers), client.get("/api/v1/orders", headers=headers)]
+    assert all(r.status_code == 200 for r in got), [r.text for r in got]
+    return "\n".join(r.text for r in got)
+
+
+@pytest.mark.promise("CN-3.4.7")
+def test_a_courier_with_a_work_number_is_reached_through_a_virtual_number(client, sms, container, clock):
+    container._admin = admin(container)
+    out, _ = onboard(container, work_phone="+86 " + WORK_PHONE)
+    with container.uow() as s:
+        w = s.scalar(select(Worker))
+        assert w.work_phone.masked == WORK_PHONE[:3] + "****" + WORK_PHONE[-4:]
+        assert pii.stored(s, w, "work_phone") != WORK_PHONE.encode()
+    token = register(client, sms)
+    waybill_no = place(client, token, pickup_from=None)
+    assert container.couriers.dispatch() == 1
+    task = task_of(container, waybill_no, T.PICKUP)
+    assert task.courier_id == out.user_id
+    # The carrier received the work number under the binding's reference, recorded in the register by this feature.
+    binding = container.virtual_numbers.provider  # the simulator: it knows A and B of each live binding
+    got = client.get(f"/api/v1/orders/{waybill_no}/courier-number", headers=auth(token)).json()
+    x = got["virtual_number"]
+    assert x and x != WORK_PHONE and got["task_open"] is True
+    assert binding.active() == 1
+    with container.uow() as s:
+        shares = s.scalars(select(ShareRecord).where(ShareRecord.recipient == "virtual_number_carrier_couriers")).all()
+        assert [(r.fields, r.purpose) for r in shares] == [("courier_workers.work_phone", "delivery")]
+        ref = shares[0].reference
+        assert s.scalar(select(ShareRecord.reference).where(ShareRecord.recipient == "virtual_number_carrier")) == ref
+    # Nothing the customer gets carries the courier's number: the API and the order page show X only.
+    assert WORK_PHONE not in _customer_sees(client, auth(token), waybill_no)
+    clock.advance(seconds=61)
+    web_register(client, sms, phone=PHONES[0])
+    page = client.get(f"/orders/{waybill_no}")
+    assert page.status_code == 200 and f'href="tel:{x}"' in page.text and WORK_PHONE not in page.text
+
+
+def test_without_a_work_number_nothing_binds_and_nothing_fails(client, sms, container):
+    container._admin = admin(container)
+    out, actor = onboard(container)  # onboarded before the number was asked, or without one
+    token = register(client, sms)
+    waybill_no = place(client, token, pickup_from=None)
+    assert container.couriers.dispatch() == 1
+    assert task_of(container, waybill_no, T.PICKUP).courier_id == out.user_id
+    assert client.get(f"/api/v1/orders/{waybill_no}/courier-number", headers=auth(token)).json()["virtual_number"] is None
+    assert [st.waybill_no for st in container.couriers.day(actor)] == [waybill_no]  # the courier works the task as before
+    with container.uow() as s:
+        assert s.scalar(select(func.count()).select_from(ShareRecord).where(ShareRecord.recipient.like("virtual_number%"))) == 0
+    # An unknown courier: none either.
+    with container.uow() as s:
+        assert container.courier_directory.phone_for_carrier(s, out.worker_id, reference="r", now=container.clock()) is None
+
+
+def test_the_work_number_is_checked_at_onboarding_and_kept_sealed(client, container):
+    _, key = container.couriers.create_partner("顺达物流有限公司")
+    body = {"kind": "courier", "employer": "顺达物流有限公司", "work_email": pii.EMAILS[0], "position": "快递员",
+            "legal_name": NAMES[0], "id_type": "resident_id", "id_number": ID_NUMBERS[0], "regions": [SENDER_DISTRICT]}
+    for bad in ("12345", "010-12345678x", "1" * 30):
+        r = client.post("/api/v1/partners/couriers", json={**body, "work_phone": bad}, headers={"X-Partner-Key": key})
+        assert r.status_code == 422 and bad not in r.text, r.text
+    with pytest.raises(Exception) as e:
+        container.couriers.onboard(worker_in(work_phone="12345"), by=admin(container))
+    assert e.value.code == "invalid_phone"
+    with container.uow() as s:
+        assert s.scalar(select(func.count()).select_from(Worker)) == 0
+    r = client.post("/api/v1/partners/couriers", json={**body, "work_phone": WORK_PHONE}, headers={"X-Partner-Key": key})
+    assert r.status_code == 201 and WORK_PHONE not in r.text
+    with container.uow() as s:
+        w = s.scalar(select(Worker))
+        assert w.work_phone.spec.purposes >= {Purpose.DELIVERY} and w.work_phone.masked != WORK_PHONE
+
+
+def test_the_admin_onboards_a_courier_with_a_work_number_on_the_staff_page(client, container):
+    _, secret, _ = container.accounts.create_staff(Role.ADMIN, "admin1", STAFF_PASSWORD)
+    r = client.post("/staff/login", data={"csrf_token": csrf(client), "username": "admin1", "password": STAFF_PASSWORD,
+                                          "totp": pyotp.TOTP(secret).now()}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    form = {"csrf_token": csrf(client), "kind": "courier", "employer": "顺达物流", "work_email": pii.EMAILS[0], "position": "快递员",
+            "legal_name": NAMES[0], "id_type": "resident_id", "id_number": ID_NUMBERS[0], "regions": SENDER_DISTRICT}
+    bad = client.post("/staff/couriers", data={**form, "work_phone": "12345"})
+    assert bad.status_code == 422 and "invalid_phone" in bad.text, bad.text[:300]
+    r = client.post("/staff/couriers", data={**form, "work_phone": WORK_PHONE})
+    assert r.status_code == 200 and 'data-testid="onboarded"' in r.text
+    page = client.get("/staff/couriers")
+    assert WORK_PHONE[:3] + "****" + WORK_PHONE[-4:] in page.text and WORK_PHONE not in page.text
