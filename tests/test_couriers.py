@@ -375,6 +375,11 @@ def test_the_demo_courier_has_tasks(container):
     courier_id = container.accounts.user_id_for_login("courier")
     stops = container.couriers.day(Actor(courier_id, Role.COURIER))
     assert {st.kind for st in stops} == {T.PICKUP, T.DELIVERY}
+    # The demo courier has a work number: the demo's tasks are reachable through virtual numbers.
+    with container.uow() as s:
+        assert s.scalar(select(Worker).where(Worker.user_id == courier_id)).work_phone is not None
+        assert s.scalar(select(func.count()).select_from(ShareRecord)
+                        .where(ShareRecord.recipient == "virtual_number_carrier_couriers")) >= 1
     demo.load(container)  # twice: nothing more
     assert len(container.couriers.day(Actor(courier_id, Role.COURIER))) == len(stops)
 

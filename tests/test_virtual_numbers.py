@@ -181,7 +181,7 @@ def test_a_task_closed_before_its_assignment_was_handled_binds_nothing(client, c
 
 def test_without_a_courier_directory_or_number_nothing_is_bound_or_shared(client, container, sender):
     _, oid = place(client, sender)
-    task = assign(container, oid)  # no c.courier_directory yet (the couriers feature is not there)
+    task = assign(container, oid)  # a courier the couriers feature's directory does not know: no number
     assert binding(container, task) is None
     container.courier_directory = FakeDirectory(phone=None)
     task = assign(container, oid)
