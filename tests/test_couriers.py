@@ -414,7 +414,7 @@ def test_a_courier_with_a_work_number_is_reached_through_a_virtual_number(client
     task = task_of(container, waybill_no, T.PICKUP)
     assert task.courier_id == out.user_id
     # The carrier received the work number under the binding's reference, recorded in the register by this feature.
-    binding = container.virtual_numbers.provider  # the simulator: it knows A and B of each live binding
+    binding = container.virtual_numbers.provider  # the simulator: it keeps each live binding, as a carrier does
     got = client.get(f"/api/v1/orders/{waybill_no}/courier-number", headers=auth(token)).json()
     x = got["virtual_number"]
     assert x and x != WORK_PHONE and got["task_open"] is True
@@ -430,6 +430,9 @@ def test_a_courier_with_a_work_number_is_reached_through_a_virtual_number(client
     web_register(client, sms, phone=PHONES[0])
     page = client.get(f"/orders/{waybill_no}")
     assert page.status_code == 200 and f'href="tel:{x}"' in page.text and WORK_PHONE not in page.text
+    # A deletion notice for the courier's share reaches the configured provider, by the binding's reference.
+    container.courier_directory.request_deletion([ref])
+    assert binding.deletion_requests[-1] == [ref] and binding.active() == 0
 
 
 def test_without_a_work_number_nothing_binds_and_nothing_fails(client, sms, container):
