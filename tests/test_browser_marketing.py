@@ -15,7 +15,7 @@ from jidi.marketing.channels import CHINA, Channel
 from jidi.privacy import Actor, Purpose, Role
 from tests import pii
 from tests.test_browser import chromium, web  # noqa: F401  (fixtures)
-from tests.test_browser_policy_notice import axe_problems
+from tests.test_browser_pages import axe_problems
 
 pytestmark = pytest.mark.browser
 

@@ -16,17 +16,11 @@ from jidi.policy import operators
 from jidi.privacy import Agreement
 from tests import pii
 from tests.test_browser import chromium, web  # noqa: F401  (fixtures)
-from tests.test_browser_pages import AXE, AXE_OPTIONS
+from tests.test_browser_pages import axe_problems
 
 pytestmark = pytest.mark.browser
 
 CUSTOMER = pii.PHONES[2]
-
-
-def axe_problems(page, where: str) -> list[str]:
-    results = AXE.run(page, options=AXE_OPTIONS)
-    return [f"{where}: axe {v['impact']} {v['id']}: {v['help']}" for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.promise("JD-9.2", "CN-11.1b", "ZK-7.2a", "JD-9.1a", "ZK-7.1a")

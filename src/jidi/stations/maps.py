@@ -46,6 +46,7 @@ class MapProvider(Protocol):
         """(latitude, longitude) of an address (GCJ-02), or None."""
 
     def render(self, points: Sequence[MapPoint], title: str) -> str:
+        # A group, not an image: its points are links to their entries in the list (an image may hold no control).
         """The map of these points as markup the page embeds (the offline default: an inline SVG)."""
 
     def navigation_links(self, point: MapPoint) -> list[NavLink]:
@@ -98,9 +99,10 @@ class OfflineMap:
         return ox + (lng - west) * k * scale, oy + (north - lat) * scale
 
     def render(self, points: Sequence[MapPoint], title: str) -> str:
+        # A group, not an image: its points are links to their entries in the list (an image may hold no control).
         b = self.bounds(points)
         south, west, north, east = b
-        out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.WIDTH} {self.HEIGHT}" role="img" '
+        out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.WIDTH} {self.HEIGHT}" role="group" '
                f'aria-label="{escape(title)}" data-testid="service-map" data-south="{south:.6f}" data-west="{west:.6f}" '
                f'data-north="{north:.6f}" data-east="{east:.6f}" data-pad="{self.PAD}" class="service-map">',
                f'<title>{escape(title)}</title>',
