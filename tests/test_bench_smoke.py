@@ -30,11 +30,12 @@ EXPECTED = {
     "consent.open_contract_purpose", "consent.open_consent_purpose",
     "consent.open_consent_purpose_again", "consent.open_all_consent_purpose",
     "marketing.queue_rate", "marketing.send_rate", "marketing.sent_to_opted_out",
-    "cod.reconcile_orders", "cod.reconciliation_gap",
+    "cod.reconcile_orders", "cod.reconciliation_gap", "http.order_create_with_payment", "payments.callbacks",
+    "couriers.task_list_200_p50", "couriers.task_list_200_p99", "couriers.location_pings",
 }
 COMPARISONS = {
     "vault.seal_per_field", "vault.open_per_field", "http.register_login_roundtrip", "http.order_create",
-    "password_login.argon2_verify.threads2", "password_login.service.threads2",
+    "password_login.argon2_verify.threads2", "password_login.service.threads2", "http.order_create_with_payment",
 }
 
 

@@ -21,4 +21,14 @@ feature = Feature(
     consent_purposes=(Separate.SENSITIVE_BANK_CARD,),
     on_withdrawal="jidi.cod.service:on_withdrawal",
     links=(Link(N_("Cash on delivery"), "/cod", "parcels", 60, note=N_("Payout account and statements"), testid="me-cod"),),
+    # The facts shown with its rows in "my data" (jidi.rights.export): the payout account, payouts, collections.
+    labels={
+        "cod_accounts.account_type": N_("Account type"),
+        "cod_payouts.business_day": N_("Collections of the day"),
+        "cod_payouts.attempt": N_("Transfer attempt"),
+        "cod_payouts.orders": N_("Orders"),
+        "cod_payouts.serial": N_("Bank transfer serial number"),
+        "cod_payouts.failure": N_("Bank's refusal code"),
+        "cod_orders.collected_at": N_("Cash collected at"),
+    },
 )

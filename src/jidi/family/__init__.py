@@ -24,7 +24,6 @@ feature = Feature(
     labels={
         "activated_at": N_("Active since"),
         "collected_at": N_("Collected at"),
-        "ended_at": N_("Ended at"),
         "ended_by": N_("Ended by"),
     },
 )

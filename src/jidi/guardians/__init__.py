@@ -41,4 +41,9 @@ feature = Feature(
         Setting("minors_pending_days", int, 7, "a minor's account still without the guardian's consent this long after stating "
                 "its age is erased (JD-7.2, ZK-6.3)", ge=1, le=90),
     ),
+    # The facts shown with its rows in "my data" (jidi.rights.export).
+    labels={
+        "granted_at": N_("Given at"),
+        "withdrawn_at": N_("Withdrawn at"),
+    },
 )

@@ -17,4 +17,13 @@ feature = Feature(
     # The link downloads the invoice's PDF (a bearer token; nothing personal in it).
     sms=(SmsTemplate("invoice_ready", N_("[jidi] Your invoice {number} for parcel {waybill_no} is ready. Download it: {url}")),),
     links=(Link(N_("Invoices"), "/invoices", "parcels", 50, note=N_("Ask for an invoice for a paid parcel"), testid="me-invoices"),),
+    # The facts shown with its rows in "my data" (jidi.rights.export).
+    labels={
+        "number": N_("Invoice number"),
+        "medium": N_("Electronic or paper"),
+        "content": N_("Invoiced for"),
+        "mail_region": N_("Mailed to region"),
+        "link_expires_at": N_("Download link expires at"),
+        "issued_at": N_("Issued at"),
+    },
 )

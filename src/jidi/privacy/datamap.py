@@ -193,6 +193,16 @@ class DataMap:
             if model is None or not getattr(model, "__datamap__", True):
                 continue
             self.maps[table.name] = self._table_map(table, model)
+        self._drop_links_to_tables_without_people()
+
+    def _drop_links_to_tables_without_people(self) -> None:
+        """A foreign key to a table that no person's data can be found in (a service point, a partner company) leads
+        to nobody: it is no path of finding or erasing, so it needs no index for it."""
+        reach = {tm.name for tm in self.maps.values() if tm.subject_column or tm.account_columns or tm.identifier_columns}
+        while grown := {tm.name for tm in self.maps.values() if tm.name not in reach and set(tm.parent_columns.values()) & reach}:
+            reach |= grown
+        for tm in self.maps.values():
+            tm.parent_columns = {col: parent for col, parent in tm.parent_columns.items() if parent in reach}
 
     def _table_map(self, table: Table, model: type) -> TableMap:
         subject = getattr(model, "__subject__", "subject_id")

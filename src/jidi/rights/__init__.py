@@ -31,7 +31,6 @@ feature = Feature(
     # Labels of the facts shown with its rows in "my data" (jidi.rights.export).
     labels={
         "content_type": N_("File type"),
-        "decided_at": N_("Decided at"),
         "downloads": N_("Downloads"),
         "due_on": N_("Due date"),
         "due_provisional": N_("Due date is provisional"),

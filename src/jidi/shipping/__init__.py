@@ -23,7 +23,6 @@ feature = Feature(
     labels={
         "declared_value_fen": N_("Declared value (fen)"),
         "dest_region": N_("Destination region"),
-        "id_type": N_("ID document type"),
         "item_category": N_("Item category"),
         "merchant_order_ref": N_("Merchant's order reference"),
         "origin_region": N_("Origin region"),

@@ -28,4 +28,18 @@ feature = Feature(
                                         "position stays in your browser on that page and is never sent to jidi."),
                    "/service-points", N_("Show the nearest to me")),
     ),
+    # The facts shown with its rows in "my data" (jidi.rights.export): delivery choices and parcels held at points.
+    labels={
+        "delivery_standing_choices.allow_locker": N_("Lockers allowed"),
+        "delivery_standing_choices.allow_station": N_("Stations allowed"),
+        "delivery_parcel_choices.choice": N_("Deliver to"),
+        "delivery_parcel_choices.chosen_at": N_("Chosen at"),
+        "held_parcels.code_salt": N_("Pickup code check value (not the code)"),
+        "held_parcels.held_at": N_("Held since"),
+        "held_parcels.due_at": N_("Holding period ends at"),
+        "held_parcels.reminders": N_("Reminders sent"),
+        "held_parcels.last_reminded_at": N_("Last reminded at"),
+        "held_parcels.collected_at": N_("Picked up at the point at"),
+        "held_parcels.returned_at": N_("Returned to the sender at"),
+    },
 )
