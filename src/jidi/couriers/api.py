@@ -303,7 +303,7 @@ def my_exclusive(user: ApiUser, c: ContainerDep) -> ExclusiveOut:
     return ExclusiveOut(courier=c.couriers.exclusive(user.id))
 
 
-@router.put("/me/exclusive-courier", response_model=ExclusiveOut, tags=["exclusive courier"], responses=errors_for(401, 422))
+@router.put("/me/exclusive-courier", response_model=ExclusiveOut, tags=["exclusive courier"], responses=errors_for(401, 404, 422))
 def bind_exclusive(body: BindIn, user: ApiUser, c: ContainerDep) -> ExclusiveOut:
     """Bind by the courier's QR code token (or a token from /nearby)."""
     c.couriers.bind(user.id, body.token)
