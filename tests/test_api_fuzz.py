@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection
 from stdnum import luhn
 
 from jidi import waybill
+from jidi.cod.api import CARD_FORMAT
 from jidi.kit.fields import WAYBILL_FORMAT
 from tests import pii
 
@@ -76,6 +77,10 @@ CONFIG = {
 # valid numbers of that format are generated here.
 schemathesis.openapi.format(WAYBILL_FORMAT, st.integers(0, 10 ** waybill.DIGITS - 1).map(
     lambda n: f"{waybill.PREFIX}{n:0{waybill.DIGITS}d}" + luhn.calc_check_digit(f"{n:0{waybill.DIGITS}d}")))
+
+# The same for a bank card number (cash on delivery's payout account).
+schemathesis.openapi.format(CARD_FORMAT, st.integers(11, 18).flatmap(lambda n: st.integers(0, 10 ** n - 1).map(
+    lambda k: f"{k:0{n}d}" + luhn.calc_check_digit(f"{k:0{n}d}"))))
 
 # A request the schema allows is never refused as invalid (422): 400 stays allowed, as a schema-valid code can be the
 # wrong one, and 401/403/404/409/429 answer who asks and what exists, not the request's form.
