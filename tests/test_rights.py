@@ -604,7 +604,8 @@ def test_before_the_erasure_is_reapplied_a_restored_backup_answers_every_path_as
     ids = {"entry_id": client.get("/api/v1/address-book", headers=h).json()["entries"][0]["id"], "waybill_no": world["sent"],
            "request_id": r.json()["id"], "binding_id": str(uuid.uuid4()), "export_id": str(uuid.uuid4()), "kind": "deletion",
            "code": "310106", "topic": "marketing_sms", "version": "2026-11-01",
-           "endpoint_id": str(uuid.uuid4())}
+           "endpoint_id": str(uuid.uuid4()), "task_id": str(uuid.uuid4()), "worker_id": str(uuid.uuid4()),
+           "invoice_id": str(uuid.uuid4()), "provider": "alipay"}
     restored_url = _backup(container, tmp_path)  # taken before the deletion
     r = client.post("/api/v1/privacy/requests", json={"kind": "deletion", "code": code(client, sms, clock, h)}, headers=h)
     assert r.status_code == 201 and r.json()["status"] == "fulfilled"
