@@ -110,7 +110,7 @@ def consent(user: ApiUser, c: ContainerDep, loc: LocaleDep) -> ConsentOffer:
     return ConsentOffer(live=offer is None, token=offer and offer[0], text=offer and offer[1])
 
 
-@router.put("/cod/account", response_model=AccountOut, responses=errors_for(401, 409))
+@router.put("/cod/account", response_model=AccountOut, responses=errors_for(400, 401, 409))
 def bind(body: AccountBody, user: ApiUser, c: ContainerDep) -> AccountOut:
     """Bind (or replace) my payout bank account (JD-1.1.2(1)g)."""
     a = service.AccountIn(body.holder_name, body.account_type, body.account_number, body.region_code, body.branch)

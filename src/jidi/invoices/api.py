@@ -17,9 +17,9 @@ router = APIRouter(tags=["invoices"])
 
 InvoiceId = Annotated[str, Path(max_length=36, description="The invoice's id (a UUID)", examples=["3f0c6f5e-2f4b-4d7e-9a59-0d3f2f1b9c11"])]
 TaxpayerId = Annotated[str, Field(min_length=1, max_length=30, examples=["91110000600037341L"], json_schema_extra={
-    "pattern": r"^ *(?:[0-9A-Za-z] *){15,20}$"},
+    "pattern": r"^[0-9A-Za-z]{15,20}$"},
     description="Unified social credit code (18 characters, its check character must match) or an older 15-, 17- or "
-                "20-character taxpayer number")]
+                "20-character taxpayer number; spaces are accepted too")]
 
 
 class InvoiceRequest(Strict):
