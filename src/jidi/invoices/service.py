@@ -169,15 +169,13 @@ class Invoices:
 
     def request(self, user_id: uuid.UUID, f: InvoiceIn, locale: str = DEFAULT_LOCALE) -> InvoiceView:
         """Issue the invoice of one of my paid orders; an e-invoice's link goes to its mobile by SMS after the commit."""
-        # The order first: whether it can be invoiced at all, then the fields its kind and medium need (which the
-        # schema cannot require, as they depend on the kind and medium chosen).
+        fields = _checked(f)
         order = self.c.shipping.order_for(user_id, f.waybill_no)  # not found unless I sent or received it
         payer = "recipient" if order.payment_mode == "recipient_pays" else "sender"
         if order.mine_as != payer:
             raise invoice_not_payer()
         if not order.paid or order.refunded_fen:
             raise invoice_order_unpaid()
-        fields = _checked(f)
         try:
             with self.c.uow() as s:
                 facts = self.c.shipping.parcel_facts(s, [order.waybill_no])[order.waybill_no]
