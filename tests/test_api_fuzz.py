@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection
 from stdnum import luhn
 
 from jidi import waybill
+from jidi.cod.api import CARD_FORMAT
 from jidi.kit.fields import WAYBILL_FORMAT
 from tests import pii
 
@@ -76,6 +77,10 @@ CONFIG = {
 # valid numbers of that format are generated here.
 schemathesis.openapi.format(WAYBILL_FORMAT, st.integers(0, 10 ** waybill.DIGITS - 1).map(
     lambda n: f"{waybill.PREFIX}{n:0{waybill.DIGITS}d}" + luhn.calc_check_digit(f"{n:0{waybill.DIGITS}d}")))
+
+# The same for a bank card number (cash on delivery's payout account).
+schemathesis.openapi.format(CARD_FORMAT, st.integers(11, 18).flatmap(lambda n: st.integers(0, 10 ** n - 1).map(
+    lambda k: f"{k:0{n}d}" + luhn.calc_check_digit(f"{k:0{n}d}"))))
 
 # A request the schema allows is never refused as invalid (422): 400 stays allowed, as a schema-valid code can be the
 # wrong one, and 401/403/404/409/429 answer who asks and what exists, not the request's form.
@@ -352,6 +357,27 @@ VALID_BODIES = {
     "PUT /api/v1/orders/{waybill_no}/delivery-choice": {"choice": "locker", "point_code": "SH-ZJ-L01"},
     "POST /api/v1/service-points/parcels": {"waybill_no": "JD1234567890128"},
     "POST /api/v1/service-points/collect": {"code": "123456"},
+    "PUT /api/v1/me/exclusive-courier": {"token": "a courier QR token"},
+    "POST /api/v1/me/exclusive-courier/nearby": {"latitude": 39.98, "longitude": 116.31},
+    "PUT /api/v1/courier/duty": {"on_duty": True},
+    "PUT /api/v1/courier/location-consent": {"give": True},
+    "POST /api/v1/courier/pings": {"pings": [{"at": "2026-11-23T09:30:00+08:00", "latitude": 39.98, "longitude": 116.31}]},
+    "POST /api/v1/courier/scans": {"waybill_no": "JD1234567890128"},
+    "POST /api/v1/courier/tasks/{task_id}/steps": {"step": "start"},
+    "POST /api/v1/courier/tasks/{task_id}/pickup": {"weight_g": 800, "price_fen": 1200, "id_type": "resident_id",
+                                                   "id_number": "110108190001010019", "real_name": "王先生"},
+    "POST /api/v1/courier/tasks/{task_id}/delivery": {"proof_kind": "code", "code": "123456", "delivered_as": "recipient"},
+    "POST /api/v1/courier/tasks/{task_id}/failure": {"reason": "held", "next_attempt_on": "2026-11-24"},
+    "POST /api/v1/partners/couriers": {"kind": "courier", "employer": "北京示例物流有限公司", "work_email": "someone@example.net",
+                                       "position": "快递员", "legal_name": "王小明", "id_type": "resident_id",
+                                       "id_number": "110108190001010019", "regions": ["110108"], "work_phone": "13800000000"},
+    "POST /api/v1/invoices": {"waybill_no": "JD1234567890128", "title": "北京示例科技有限公司", "taxpayer_id": "91110000600037341L",
+                              "mobile": "13800000000", "email": "someone@example.net"},
+    "PUT /api/v1/cod/account": {"holder_name": "王小明", "account_type": "personal", "account_number": "6222021234567890128",
+                                "region_code": "110108", "branch": "招商银行北京望京支行"},
+    "POST /api/v1/cod/orders": {"order": _ORDER, "amount_fen": 12800},
+    "POST /api/v1/cod/attach": {"waybill_no": "JD1234567890128", "amount_fen": 12800},
+    "POST /api/v1/orders/{waybill_no}/payments": {"method": "alipay"},
     # The provider's signature is checked before anything of the body is read (401 then): no text field to try here.
     "POST /api/v1/callbacks/virtual-numbers/call-records": {"start_time": 1795999958, "release_time": 1796000000},
 }
@@ -366,7 +392,7 @@ def _control_cases(value: str, multiline: bool = False) -> list[str]:
 
 
 # Path parameters whose own validation would answer beside the body's (a consent's topic is one of a list).
-VALID_PATH_VALUES = {"topic": "marketing_sms"}
+VALID_PATH_VALUES = {"topic": "marketing_sms", "task_id": "3f0c6f5e-2f4b-4d7e-9a59-0d3f2f1b9c11", "waybill_no": "JD1234567890128"}
 
 
 def test_control_characters_in_any_field_get_a_clean_422(app, api_schema, api_login):

@@ -349,7 +349,7 @@ def test_an_exclusive_courier_bound_by_qr_gets_the_customers_pickups_first(clien
     customer = register(client, sms)
     h = auth(customer)
     qr = client.get("/api/v1/courier/qr", headers=auth(courier_token(client, other))).json()["token"]
-    assert client.put("/api/v1/me/exclusive-courier", json={"token": "forged"}, headers=h).status_code == 422
+    assert client.put("/api/v1/me/exclusive-courier", json={"token": "forged"}, headers=h).status_code == 404
     r = client.put("/api/v1/me/exclusive-courier", json={"token": qr}, headers=h)
     assert r.status_code == 200 and r.json()["courier"] == mask_name(NAMES[1])
     for _ in range(2):

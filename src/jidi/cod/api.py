@@ -16,6 +16,9 @@ from jidi.shipping.api import OrderBody
 
 router = APIRouter(tags=["cash on delivery"])
 
+# A bank card number's last digit is a Luhn check digit, which no pattern can say: the schema names the format.
+CARD_FORMAT = "jidi-bank-card"
+CARD_PATTERN = r"^[0-9]{12,19}$"
 Amount = Field(ge=1, le=service.MAX_AMOUNT_FEN, examples=[12800], description="The amount to collect from the recipient, in fen")
 
 
@@ -23,7 +26,9 @@ class AccountBody(Strict):
     holder_name: str = Field(min_length=1, max_length=60, examples=["王小明"], description="The holder's name (持卡人姓名/名称)")
     account_type: Literal["personal", "company"]
     account_number: str = Field(min_length=1, max_length=30, examples=["6222021234567890128"],
-                                description="12–19 digits; the last is a Luhn check digit (`cod_card_invalid` otherwise)")
+                                json_schema_extra={"pattern": CARD_PATTERN, "format": CARD_FORMAT},
+                                description=f"12–19 digits; the last is a Luhn check digit (format `{CARD_FORMAT}`, "
+                                            "`cod_card_invalid` otherwise); spaces and hyphens are accepted too")
     region_code: RegionCode
     branch: str = Field(min_length=1, max_length=60, examples=["招商银行北京望京支行"], description="The branch (开户支行)")
     consent_token: str = Field("", max_length=1000, description="Without the separate consent to process bank card details: "
@@ -105,7 +110,7 @@ def consent(user: ApiUser, c: ContainerDep, loc: LocaleDep) -> ConsentOffer:
     return ConsentOffer(live=offer is None, token=offer and offer[0], text=offer and offer[1])
 
 
-@router.put("/cod/account", response_model=AccountOut, responses=errors_for(401, 409))
+@router.put("/cod/account", response_model=AccountOut, responses=errors_for(400, 401, 409))
 def bind(body: AccountBody, user: ApiUser, c: ContainerDep) -> AccountOut:
     """Bind (or replace) my payout bank account (JD-1.1.2(1)g)."""
     a = service.AccountIn(body.holder_name, body.account_type, body.account_number, body.region_code, body.branch)

@@ -21,7 +21,7 @@ from jidi.couriers.service import KINDS, VEHICLE_CLASSES, Stop, WorkerIn, decode
 from jidi.i18n import N_, gettext_for
 from jidi.kit.api import Strict, errors_for
 from jidi.kit.deps import ApiUser, ContainerDep, LocaleDep
-from jidi.kit.fields import Email, IdNumber, LegalName, Phone, RegionCode, Waybill, plain_text
+from jidi.kit.fields import Email, IdNumber, LegalName, Phone, RegionCode, Waybill, WaybillPath, plain_text
 from jidi.privacy import Actor, Role
 from jidi.values import ID_TYPES
 
@@ -303,7 +303,7 @@ def my_exclusive(user: ApiUser, c: ContainerDep) -> ExclusiveOut:
     return ExclusiveOut(courier=c.couriers.exclusive(user.id))
 
 
-@router.put("/me/exclusive-courier", response_model=ExclusiveOut, tags=["exclusive courier"], responses=errors_for(401, 422))
+@router.put("/me/exclusive-courier", response_model=ExclusiveOut, tags=["exclusive courier"], responses=errors_for(401, 404, 422))
 def bind_exclusive(body: BindIn, user: ApiUser, c: ContainerDep) -> ExclusiveOut:
     """Bind by the courier's QR code token (or a token from /nearby)."""
     c.couriers.bind(user.id, body.token)
@@ -323,6 +323,6 @@ def nearby_couriers(body: NearbyIn, user: ApiUser, c: ContainerDep) -> list[Near
 
 
 @router.get("/me/deliveries/{waybill_no}/code", response_model=CodeOut, tags=["exclusive courier"], responses=errors_for(401, 404))
-def delivery_code(waybill_no: Annotated[str, Path(max_length=30)], user: ApiUser, c: ContainerDep) -> CodeOut:
+def delivery_code(waybill_no: WaybillPath, user: ApiUser, c: ContainerDep) -> CodeOut:
     """The recipient's delivery code for a parcel on its way to them."""
     return CodeOut(code=c.couriers.recipient_code(user.id, waybill_no))

@@ -98,7 +98,7 @@ def signature_invalid() -> errors.AppError:
 
 
 def invalid_qr() -> errors.AppError:
-    return errors.AppError("courier_qr_invalid", N_("This courier QR code is not valid (any more)."), 422)
+    return errors.AppError("courier_qr_invalid", N_("This courier QR code is not valid (any more)."), 404)
 
 
 def partner_key_invalid() -> errors.AppError:

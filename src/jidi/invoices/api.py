@@ -17,9 +17,9 @@ router = APIRouter(tags=["invoices"])
 
 InvoiceId = Annotated[str, Path(max_length=36, description="The invoice's id (a UUID)", examples=["3f0c6f5e-2f4b-4d7e-9a59-0d3f2f1b9c11"])]
 TaxpayerId = Annotated[str, Field(min_length=1, max_length=30, examples=["91110000600037341L"], json_schema_extra={
-    "pattern": r"^\s*(?:[0-9A-Za-z]\s*){15,20}$"},
+    "pattern": r"^[0-9A-Za-z]{15,20}$"},
     description="Unified social credit code (18 characters, its check character must match) or an older 15-, 17- or "
-                "20-character taxpayer number")]
+                "20-character taxpayer number; spaces are accepted too")]
 
 
 class InvoiceRequest(Strict):
@@ -65,7 +65,7 @@ def invoice_out(v: service.InvoiceView, locale: str) -> InvoiceOut:
                       kept_until=v.kept_until, kept_because=v.law_zh if locale == "zh_CN" else v.law_en)
 
 
-@router.post("/invoices", status_code=201, response_model=InvoiceOut, responses=errors_for(401, 403, 404, 409))
+@router.post("/invoices", status_code=201, response_model=InvoiceOut, responses=errors_for(400, 401, 403, 404, 409))
 def request_invoice(body: InvoiceRequest, user: ApiUser, c: ContainerDep, loc: LocaleDep) -> InvoiceOut:
     """Request the invoice of an order I paid (JD-1.1.2(5)c). An unpaid order is refused (`invoice_order_unpaid`); an
     e-invoice's download link is sent by SMS to the mobile given."""

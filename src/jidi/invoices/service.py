@@ -57,6 +57,18 @@ def taxpayer_id_invalid() -> errors.AppError:
                                                      "digits and ends with a check character that must match. Please check it."), 422)
 
 
+def invoice_detail_missing(field_label: str) -> errors.AppError:
+    # 400, not 422: the request is well formed; what it lacks depends on the kind and medium chosen in it.
+    return errors.AppError("invoice_detail_missing", N_("This kind of invoice needs the field: {field}."), 400, field=field_label)
+
+
+def _needed(value: str | None, label: str) -> str:
+    """A field the chosen kind or medium needs: missing is its own answer, malformed is checked after."""
+    if not (value or "").strip():
+        raise invoice_detail_missing(label)
+    return value or ""
+
+
 def invoice_link_invalid() -> errors.AppError:
     return errors.AppError("invoice_link_invalid", N_("This invoice link is not valid or has expired. Log in to download the invoice "
                                                       "from My invoices."), 404)
@@ -139,6 +151,9 @@ def _checked(f: InvoiceIn) -> dict[str, str | None]:
         "taxpayer_id": taxpayer_id(f.taxpayer_id),
     }
     if f.kind == "vat_special":
+        for value, label in ((f.bank_name, N_("bank")), (f.bank_account, N_("bank account (5–34 digits)")),
+                             (f.reg_phone, N_("registered phone")), (f.reg_address, N_("registered address"))):
+            _needed(value, label)
         account = re.sub(r"[\s-]", "", f.bank_account or "")
         if f.bank_account and privacy.looks_masked(f.bank_account):
             raise errors.masked_value(N_("bank account"))
@@ -150,8 +165,11 @@ def _checked(f: InvoiceIn) -> dict[str, str | None]:
         out |= {"bank_name": values.text(f.bank_name, 60, N_("bank")), "bank_account": account, "reg_phone": phone,
                 "reg_address": values.text(f.reg_address, 120, N_("registered address"))}
     if f.medium == "electronic":
-        out |= {"mobile": values.phone(f.mobile), "email": values.email(f.email) if (f.email or "").strip() else None}
+        out |= {"mobile": values.phone(_needed(f.mobile, N_("mobile number"))), "email": values.email(f.email) if (f.email or "").strip() else None}
     else:
+        for value, label in ((f.mail_name, N_("mailing name")), (f.mail_phone, N_("mobile number")),
+                             (f.mail_region, N_("region")), (f.mail_address, N_("mailing address"))):
+            _needed(value, label)
         region = (f.mail_region or "").strip()
         if not regions.is_leaf(region):
             raise errors.invalid_region()

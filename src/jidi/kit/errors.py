@@ -126,7 +126,16 @@ def _unknown_field(error: dict) -> str | None:
 
 def _field_of(error: dict) -> str:
     """The field a validation error is about, as the client may be told it."""
-    name = ".".join(str(p) for p in error.get("loc", ())[1:])
+    # A field of the request's own (sender.phone): the path stops at a list position (an item of pings is named
+    # pings, as tracking names its events) and at pydantic's tags for a member of a union (mail_region, not
+    # mail_region.constrained-str), which are no names of the request's.
+    steps: list[str] = []
+    for step in error.get("loc", ())[1:]:
+        if isinstance(step, int) or not _FIELD_NAME.fullmatch(str(step)):
+            if steps:
+                break
+        steps.append(str(step))
+    name = ".".join(steps)
     if error.get("type") == "json_invalid":
         return "body"  # located by character offset
     if error.get("type") == "extra_forbidden" and not _FIELD_NAME.fullmatch(name):

@@ -86,7 +86,7 @@ ItemName = _personal(60, examples=["书"])
 
 
 IdNumber = Annotated[str, Field(
-    min_length=1, max_length=30, examples=["110108190001010019"], json_schema_extra={"pattern": r"^\s*(?:[0-9A-Za-z]\s*){5,20}$"},
+    min_length=1, max_length=30, examples=["110108190001010019"], json_schema_extra={"pattern": r"^ *(?:[0-9A-Za-z] *){5,20}$"},
     description="Checked against the ID type: a resident ID (18 characters) by its GB 11643 check digit, other documents "
                 "5–20 letters and digits; stored encrypted, never returned",
 )]

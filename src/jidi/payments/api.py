@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 
 from jidi.kit.api import Strict, errors_for
 from jidi.kit.deps import ApiUser, ContainerDep
+from jidi.kit.fields import WaybillPath
 
 router = APIRouter(tags=["payments"])
-WaybillPath = Annotated[str, Path(max_length=30, description="The waybill number")]
 MAX_CALLBACK_BYTES = 64 * 1024
 
 
