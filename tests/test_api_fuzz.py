@@ -29,6 +29,8 @@ from stdnum import luhn
 
 from jidi import waybill
 from jidi.cod.api import CARD_FORMAT
+from jidi.invoices.api import TAXPAYER_ID_FORMAT
+from jidi.invoices.demo import DEMO_TAX_ID as USCC_EXAMPLE
 from jidi.kit.fields import WAYBILL_FORMAT
 from tests import pii
 
@@ -81,6 +83,13 @@ schemathesis.openapi.format(WAYBILL_FORMAT, st.integers(0, 10 ** waybill.DIGITS 
 # The same for a bank card number (cash on delivery's payout account).
 schemathesis.openapi.format(CARD_FORMAT, st.integers(11, 18).flatmap(lambda n: st.integers(0, 10 ** n - 1).map(
     lambda k: f"{k:0{n}d}" + luhn.calc_check_digit(f"{k:0{n}d}"))))
+
+# And a taxpayer ID: a 15-, 17- or 20-character taxpayer number, or a valid unified social credit code (its structure
+# and check character are not worth generating: one known code stands for them).
+_TAX_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+schemathesis.openapi.format(TAXPAYER_ID_FORMAT, st.one_of(
+    st.sampled_from((15, 17, 20)).flatmap(lambda n: st.text(_TAX_CHARS, min_size=n, max_size=n)),
+    st.just(USCC_EXAMPLE)))
 
 # A request the schema allows is never refused as invalid (422): 400 stays allowed, as a schema-valid code can be the
 # wrong one, and 401/403/404/409/429 answer who asks and what exists, not the request's form.

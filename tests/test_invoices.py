@@ -95,9 +95,12 @@ def test_each_type_and_delivery_requires_its_fields_and_the_taxpayer_id_check_ch
     r = ask(taxpayer_id=bad)
     assert r.status_code == 422 and r.json()["error"]["code"] == "taxpayer_id_invalid" and bad not in r.text
     assert ask(taxpayer_id="12345").json()["error"]["code"] == "taxpayer_id_invalid"
-    assert ask(mobile="").status_code == 422  # an e-invoice needs the mobile
-    assert ask(kind="vat_special").status_code == 422  # a VAT special invoice needs bank, account, registered phone and address
-    assert ask(medium="paper", mobile="").status_code == 422  # paper needs the mailing name, phone and address
+    # What the chosen type and delivery need, missing: a 400 naming it (the request itself is well formed).
+    missing = ask(mobile="")  # an e-invoice needs the mobile
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "invoice_detail_missing"
+    assert ask(kind="vat_special").status_code == 400  # a VAT special invoice needs bank, account, registered phone and address
+    assert ask(medium="paper", mobile="").status_code == 400  # paper needs the mailing name, phone and address
+    assert ask(mobile="1380013800").status_code == 422  # present but malformed
     with container.uow() as s:
         assert s.scalar(select(Invoice.id)) is None  # nothing half-written
     r = ask(kind="vat_special", medium="paper", mobile="", bank_name="招商银行北京分行", bank_account="110902345610201",

@@ -11,13 +11,15 @@ from pydantic import BaseModel, Field
 from jidi.invoices import service
 from jidi.kit.api import Strict, errors_for
 from jidi.kit.deps import ApiUser, ContainerDep, LocaleDep
-from jidi.kit.fields import Email, Phone, RegionCode, Waybill
+from jidi.kit.fields import Email, Phone, RegionCode, Waybill, optional_personal
 
 router = APIRouter(tags=["invoices"])
 
 InvoiceId = Annotated[str, Path(max_length=36, description="The invoice's id (a UUID)", examples=["3f0c6f5e-2f4b-4d7e-9a59-0d3f2f1b9c11"])]
+# What a pattern cannot say (the check character, the lengths 15, 17, 18 or 20 only) is named by this format.
+TAXPAYER_ID_FORMAT = "jidi-taxpayer-id"
 TaxpayerId = Annotated[str, Field(min_length=1, max_length=30, examples=["91110000600037341L"], json_schema_extra={
-    "pattern": r"^[0-9A-Za-z]{15,20}$"},
+    "pattern": r"^[0-9A-Za-z]{15,20}$", "format": TAXPAYER_ID_FORMAT},
     description="Unified social credit code (18 characters, its check character must match) or an older 15-, 17- or "
                 "20-character taxpayer number; spaces are accepted too")]
 
@@ -26,19 +28,20 @@ class InvoiceRequest(Strict):
     waybill_no: Waybill
     kind: Literal["ordinary", "vat_special"] = "ordinary"
     medium: Literal["electronic", "paper"] = "electronic"
-    title: str = Field(min_length=1, max_length=100, examples=["北京示例科技有限公司"], description="Invoice title (发票抬头)")
+    title: optional_personal(100) = Field(min_length=1, examples=["北京示例科技有限公司"], description="Invoice title (发票抬头)")
     taxpayer_id: TaxpayerId
     content: Literal["express_fee", "logistics_fee"] = "express_fee"
-    bank_name: str = Field("", max_length=60, description="VAT special: the buyer's bank (开户银行)")
-    bank_account: str = Field("", max_length=40, description="VAT special: the buyer's account number (开户账号)")
-    reg_phone: str = Field("", max_length=20, description="VAT special: registered phone (注册电话)")
-    reg_address: str = Field("", max_length=120, description="VAT special: registered address (注册地址)")
+    bank_name: optional_personal(60) = Field("", description="VAT special: the buyer's bank (开户银行)")
+    bank_account: str = Field("", max_length=34, pattern=r"^([0-9]{5,34})?$", description="VAT special: the buyer's account number (开户账号, digits)")
+    reg_phone: str = Field("", max_length=20, pattern=r"^([0-9][0-9-]{5,18}[0-9])?$",
+                           description="VAT special: registered phone (注册电话, digits and hyphens)")
+    reg_address: optional_personal(120) = Field("", description="VAT special: registered address (注册地址)")
     mobile: Phone | Literal[""] = Field("", description="Electronic: the mobile the invoice link is sent to (required)")
     email: Email = Field("", description="Electronic: an e-mail address (optional)")
-    mail_name: str = Field("", max_length=30, description="Paper: the mailing name")
+    mail_name: optional_personal(30) = Field("", description="Paper: the mailing name")
     mail_phone: Phone | Literal[""] = Field("", description="Paper: the mailing phone")
     mail_region: RegionCode | Literal[""] = Field("", description="Paper: the district (GB/T 2260 code)")
-    mail_address: str = Field("", max_length=120, description="Paper: street address")
+    mail_address: optional_personal(120) = Field("", description="Paper: street address")
 
 
 class InvoiceOut(BaseModel):

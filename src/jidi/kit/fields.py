@@ -75,6 +75,12 @@ def _personal(max_length: int, **kw):
     return Annotated[str, Field(min_length=1, max_length=max_length, json_schema_extra={"pattern": _text_pattern()}, **kw)]
 
 
+def optional_personal(max_length: int, **kw):
+    """As a name or an address (no mask character, not only blanks), or an empty string where a field is needed only
+    for some choices of the request (e.g. the bank of a VAT invoice)."""
+    return Annotated[str, Field(max_length=max_length, json_schema_extra={"pattern": f"^$|{_text_pattern()}"}, **kw)]
+
+
 LoginName = plain_text(254, description="Phone number, user name or e-mail")
 Password = plain_text(128)
 CurrentPassword = plain_text(128, min_length=0)
