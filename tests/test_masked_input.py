@@ -55,7 +55,9 @@ def test_every_personal_field_of_every_api_body_refuses_a_masked_value(app, clie
     mine, to_pick_up = place(client, token), place(client, token)
     _, merchant_key = container.shipping.create_merchant("示例商城")
     params = {"entry_id": entry, "waybill_no": mine}
-    headers = {"/api/v1/courier/": courier[1], "/api/v1/merchant/": {"X-Api-Key": merchant_key}}
+    _, partner_key = container.couriers.create_partner("顺达物流有限公司")
+    headers = {"/api/v1/courier/": courier[1], "/api/v1/merchant/": {"X-Api-Key": merchant_key},
+               "/api/v1/partners/": {"X-Partner-Key": partner_key}}
 
     tried = []
     for path, operations in app.openapi()["paths"].items():

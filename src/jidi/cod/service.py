@@ -234,10 +234,11 @@ class Cod:
     def place(self, user_id: uuid.UUID, order, amount_fen: int) -> str:
         """Place a shipping order (a shipping OrderIn) that collects `amount_fen` at delivery: one transaction."""
         fen = amount(amount_fen)
-        with self.c.uow() as s:
-            self._require_account(s, user_id)
 
+        # In the order's own transaction, once shipping has checked the order: a malformed order is answered as such
+        # first, and an account unbound meanwhile leaves no order behind.
         def extend(s: Session, order_id: uuid.UUID, waybill_no: str) -> None:
+            self._require_account(s, user_id)
             s.add(CodOrder(id=uuid.uuid4(), order_id=order_id, waybill_no=waybill_no, owner_id=user_id, amount_fen=fen, status=PENDING,
                            created_at=self.c.clock()))
 

@@ -713,6 +713,10 @@ class Couriers:
         pickup (reused identity, or the ID shown; JD-1.1.2(6)b), which records the "picked up" route event."""
         if not (isinstance(weight_g, int) and 1 <= weight_g <= 50_000):
             raise errors.invalid_field(N_("weight (1 g to 50 kg)"))
+        # A value copied from a masked display is refused as such before anything else is looked at.
+        for value, label in ((id_number, N_("ID number")), (real_name, N_("name"))):
+            if value and privacy.looks_masked(value):
+                raise errors.masked_value(label)
         task, p = self._begin(actor, task_id, T.PICK_UP)
         expected = self.price_for(p, weight_g)
         if price_fen != expected:
