@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import hmac
 import json
 import secrets
 from collections.abc import Mapping
 from typing import Protocol
 
+from jidi.kit.signing import InvalidCallback
+from jidi.kit.signing import SignedCallbacks as _Signed
 from jidi.privacy import LegalBasis, Purpose, RecipientRole, recipient
 
 SMS_GATEWAY = recipient(
@@ -37,42 +37,20 @@ class InboundSms:
         return f"InboundSms(message_id={self.message_id!r})"
 
 
-class InvalidCallback(ValueError):
-    """A callback whose signature, time or body does not check: refused, and nothing of it is read further (a
-    ValueError, so a feature handling callbacks need not import the provider module)."""
 
 
-class SignedCallbacks:
+class SignedCallbacks(_Signed):
     """Inbound-SMS callbacks signed as SMS gateways sign them: the gateway sends headers `X-Sms-Timestamp` (Unix
     seconds), `X-Sms-Nonce` and `X-Sms-Signature` = hex HMAC-SHA256 under the callback secret the gateway and we
     share, over "timestamp\nnonce\nbody". A callback is accepted within `window` of our clock; a replay within the
     window carries the same message id (the caller ignores a message id it has already handled)."""
 
-    TIMESTAMP, NONCE, SIGNATURE = "x-sms-timestamp", "x-sms-nonce", "x-sms-signature"
-
     def __init__(self, secret: bytes, window: dt.timedelta = dt.timedelta(minutes=5)):
-        if len(secret) < 16:
-            raise ValueError("an SMS callback secret needs at least 16 bytes")
-        self._secret, self.window = secret, window
-
-    def _signature(self, timestamp: str, nonce: str, body: bytes) -> str:
-        return hmac.new(self._secret, timestamp.encode() + b"\n" + nonce.encode() + b"\n" + body, hashlib.sha256).hexdigest()
-
-    def sign(self, body: bytes, now: dt.datetime, nonce: str | None = None) -> dict[str, str]:
-        timestamp, nonce = str(int(now.timestamp())), nonce or secrets.token_hex(8)
-        return {self.TIMESTAMP: timestamp, self.NONCE: nonce, self.SIGNATURE: self._signature(timestamp, nonce, body)}
+        super().__init__("x-sms", secret, window, "an SMS callback")
 
     def parse(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> InboundSms:
         """The message of a callback whose signature checks; InvalidCallback otherwise (never saying more)."""
-        h = {k.lower(): v for k, v in headers.items()}
-        timestamp, nonce, signature = h.get(self.TIMESTAMP, ""), h.get(self.NONCE, ""), h.get(self.SIGNATURE, "")
-        if not (timestamp.isdigit() and len(timestamp) <= 12 and 0 < len(nonce) <= 64 and len(signature) == 64):
-            raise InvalidCallback("unsigned")
-        if not hmac.compare_digest(signature.encode(), self._signature(timestamp, nonce, body).encode()):
-            raise InvalidCallback("bad signature")
-        sent = dt.datetime.fromtimestamp(int(timestamp), dt.timezone.utc)
-        if abs(now - sent) > self.window:
-            raise InvalidCallback("stale")
+        sent = self.verify(headers, body, now)
         try:
             data = json.loads(body)
             message = InboundSms(str(data["message_id"])[:64], str(data["from"])[:32], str(data["text"])[:500], sent)

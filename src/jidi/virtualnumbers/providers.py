@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import hmac
 import json
 import secrets
 import threading
 from collections.abc import Mapping
 from typing import Protocol
 
+from jidi.kit.signing import InvalidCallback, SignedCallbacks
 from jidi.privacy import LegalBasis, Purpose, RecipientRole, recipient
 
 _UTC = dt.timezone.utc
@@ -47,8 +46,6 @@ class ProviderError(Exception):
         self.code = code
 
 
-class InvalidCallback(ValueError):
-    """A call-record callback whose signature, time or body does not check: refused, and nothing of it is read."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,36 +74,18 @@ class CallRecord:
 OUTCOMES = ("answered", "no_answer", "busy", "failed")
 
 
-class CallRecordCallbacks:
+class CallRecordCallbacks(SignedCallbacks):
     """Call-record callbacks signed as the carriers sign them: headers `X-Vn-Timestamp` (Unix seconds), `X-Vn-Nonce` and
     `X-Vn-Signature` = hex HMAC-SHA256 under the callback secret shared with the provider, over
     "timestamp\\nnonce\\nbody". Accepted within `window` of our clock; a replay carries the same call id (the receiver
     keeps one record per call id)."""
 
-    TIMESTAMP, NONCE, SIGNATURE = "x-vn-timestamp", "x-vn-nonce", "x-vn-signature"
-
     def __init__(self, secret: bytes, window: dt.timedelta = dt.timedelta(minutes=5)):
-        if len(secret) < 16:
-            raise ValueError("a call-record callback secret needs at least 16 bytes")
-        self._secret, self.window = secret, window
-
-    def _signature(self, timestamp: str, nonce: str, body: bytes) -> str:
-        return hmac.new(self._secret, timestamp.encode() + b"\n" + nonce.encode() + b"\n" + body, hashlib.sha256).hexdigest()
-
-    def sign(self, body: bytes, now: dt.datetime, nonce: str | None = None) -> dict[str, str]:
-        timestamp, nonce = str(int(now.timestamp())), nonce or secrets.token_hex(8)
-        return {self.TIMESTAMP: timestamp, self.NONCE: nonce, self.SIGNATURE: self._signature(timestamp, nonce, body)}
+        super().__init__("x-vn", secret, window, "a call-record callback")
 
     def parse(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> CallRecord:
         """The record of a callback whose signature checks; InvalidCallback otherwise (never saying more)."""
-        h = {k.lower(): v for k, v in headers.items()}
-        timestamp, nonce, signature = h.get(self.TIMESTAMP, ""), h.get(self.NONCE, ""), h.get(self.SIGNATURE, "")
-        if not (timestamp.isdigit() and len(timestamp) <= 12 and 0 < len(nonce) <= 64 and len(signature) == 64):
-            raise InvalidCallback("unsigned")
-        if not hmac.compare_digest(signature.encode(), self._signature(timestamp, nonce, body).encode()):
-            raise InvalidCallback("bad signature")
-        if abs(now - dt.datetime.fromtimestamp(int(timestamp), _UTC)) > self.window:
-            raise InvalidCallback("stale")
+        self.verify(headers, body, now)
         try:
             data = json.loads(body)
             started = data.get("start_time")
